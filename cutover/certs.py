@@ -1,0 +1,99 @@
+"""A certificate as the gates and the report talk about it: a few facts, and the DER they came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+
+@dataclass(frozen=True)
+class CertInfo:
+    """What we show of a certificate; `sha256` is its identity everywhere in the suite.
+
+    Attributes:
+        der: the certificate's DER encoding.
+        sha256: upper-case hex SHA-256 of `der`, as ``keytool -list -v`` prints it (without colons).
+        subject: RFC 4514 subject.
+        issuer: RFC 4514 issuer.
+        serial: serial number in hex.
+        not_before: start of validity, UTC.
+        not_after: end of validity, UTC.
+        sans: DNS names of the subjectAltName extension.
+        is_ca: basicConstraints CA=true. A certificate without that flag is an end-entity (leaf).
+        common_name: the subject CN, which Java still matches when a leaf has no DNS SAN.
+    """
+
+    der: bytes
+    sha256: str
+    subject: str
+    issuer: str
+    serial: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+    sans: tuple[str, ...]
+    is_ca: bool
+    common_name: str | None
+
+    @classmethod
+    def from_der(cls, der: bytes) -> CertInfo:
+        cert = x509.load_der_x509_certificate(der)
+        return cls.from_cert(cert)
+
+    @classmethod
+    def from_cert(cls, cert: x509.Certificate) -> CertInfo:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        der = cert.public_bytes(Encoding.DER)
+        try:
+            sans = tuple(cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+                         .value.get_values_for_type(x509.DNSName))
+        except x509.ExtensionNotFound:
+            sans = ()
+        try:
+            is_ca = bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+        except x509.ExtensionNotFound:
+            is_ca = False
+        cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        cn = cns[0].value if cns else None
+        return cls(
+            der=der,
+            sha256=hashlib.sha256(der).hexdigest().upper(),
+            subject=cert.subject.rfc4514_string(),
+            issuer=cert.issuer.rfc4514_string(),
+            serial=format(cert.serial_number, "X"),
+            not_before=cert.not_valid_before_utc,
+            not_after=cert.not_valid_after_utc,
+            sans=sans,
+            is_ca=is_ca,
+            common_name=cn if isinstance(cn, str) else None,
+        )
+
+    @property
+    def self_signed(self) -> bool:
+        return self.subject == self.issuer
+
+    @property
+    def short(self) -> str:
+        """One line a person recognises: subject, not-after and the start of the fingerprint."""
+        return f"{self.subject} (expires {self.not_after:%Y-%m-%d}, SHA-256 {self.sha256[:16]}...)"
+
+    def covers(self, hostname: str) -> bool:
+        """Whether this certificate names `hostname`, by SAN or, as Java falls back to, by CN."""
+        names = self.sans or ((self.common_name,) if self.common_name else ())
+        return any(name_matches(n, hostname) for n in names)
+
+    def to_cert(self) -> x509.Certificate:
+        return x509.load_der_x509_certificate(self.der)
+
+
+def name_matches(pattern: str, hostname: str) -> bool:
+    """RFC 6125 matching: a wildcard stands for exactly one whole left-most label."""
+    p, h = pattern.lower().rstrip("."), hostname.lower().rstrip(".")
+    if p.startswith("*."):
+        head, _, rest = h.partition(".")
+        return bool(head) and rest == p[2:]
+    return p == h

@@ -1,0 +1,348 @@
+"""datacenters.toml: which pods to check, where the truststore and bundles are.
+
+Every mistake a person can make in this file ends in one `ConfigError` whose message names the file,
+the key and the fix, because the people who edit it know keytool, not our code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: The provider's data centres, in the order of its table.
+KNOWN_DATACENTERS: dict[str, str] = {
+    "ca2": "CA2 - Toronto",
+    "ca3": "CA3 - Calgary",
+    "ap1": "AP1 - Sydney",
+    "ap2": "AP2 - Singapore",
+    "ap4": "AP4 - Melbourne",
+    "ap5": "AP5 - Tokyo",
+    "em2": "EM2 - Amsterdam",
+    "em3": "EM3 - Slough",
+    "em4": "EM4 - Frankfurt",
+    "em5": "EM5 - Munich",
+    "us1": "US1 - ADC",
+    "us2": "US2 - Chicago",
+    "us6": "US6 - Ashburn",
+    "la1": "LA1 - Sao Paulo",
+}
+
+DEFAULT_PASSWORD_ENV = "CUTOVER_TRUSTSTORE_PASSWORD"
+
+# Keys a data centre inherits from [defaults] and may override; value: (type, default).
+_DEFAULTABLE: dict[str, tuple[type | tuple[type, ...], Any]] = {
+    "app": (str, "fa"),
+    "hostname": (str, "{pod}.{app}.{dc}.oraclecloud.com"),
+    "port": (int, 443),
+    "root_alias": (str, None),
+    "intermediate_alias": (str, None),
+    "staging_hostname": (str, None),
+    "timeout": ((int, float), 10.0),
+}
+_DC_ONLY = {"name", "pods", "bundle"}
+_TOP = {"defaults", "truststore", "datacenters", "run", "sandbox"}
+_TRUSTSTORE = {"path", "password_env", "type"}
+_RUN = {"nameservers", "java_home"}
+_SANDBOX = {"scenario", "description"}
+
+_DC_CODE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
+_POD = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+class ConfigError(Exception):
+    """A mistake in datacenters.toml or in an option; the message is the whole explanation."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One pod of one data centre: the unit the pod gates run on.
+
+    Attributes:
+        dc: data centre code, lower case (``us2``).
+        pod: pod name as the user wrote it (``abcd-test``).
+        hostname: the production hostname the client connects to, and the SNI we send.
+        port: TLS port.
+        staging_hostname: configured fallback staging name, used only when the CNAME chain has no
+            Akamai edge hostname in it.
+        timeout: seconds each network step may take.
+    """
+
+    dc: str
+    pod: str
+    hostname: str
+    port: int
+    staging_hostname: str | None
+    timeout: float
+
+    @property
+    def id(self) -> str:
+        return f"{self.dc}/{self.pod}"
+
+
+@dataclass(frozen=True)
+class DataCenter:
+    """One data centre of the provider with the pods this client uses there."""
+
+    code: str
+    name: str
+    targets: tuple[Target, ...]
+    bundle: Path | None
+    root_alias: str | None
+    intermediate_alias: str | None
+
+    @property
+    def hostnames(self) -> tuple[str, ...]:
+        return tuple(t.hostname for t in self.targets)
+
+
+@dataclass(frozen=True)
+class TruststoreConfig:
+    """Where the client's truststore is and which environment variable holds its password."""
+
+    path: Path
+    password_env: str
+
+    def password(self) -> str | None:
+        """The password, read at the last moment so it never sits in a config object or a repr."""
+        return os.environ.get(self.password_env)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything one run needs to know, after command-line options were applied."""
+
+    path: Path
+    datacenters: tuple[DataCenter, ...]
+    truststore: TruststoreConfig
+    nameservers: tuple[tuple[str, int], ...] = ()
+    java_home: Path | None = None
+    sandbox_scenario: str | None = None
+    sandbox_description: str = ""
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        return tuple(t for dc in self.datacenters for t in dc.targets)
+
+    @property
+    def simulated(self) -> bool:
+        """True when the file was written by the sandbox: such a run is never evidence."""
+        return self.sandbox_scenario is not None
+
+
+def parse_nameserver(text: str) -> tuple[str, int]:
+    """Parse ``IP``, ``IP:PORT`` or ``[IPv6]:PORT`` as given to ``--nameserver``."""
+    import ipaddress
+
+    host, port = text.strip(), "53"
+    if host.startswith("["):
+        host, _, rest = host[1:].partition("]")
+        if rest.startswith(":"):
+            port = rest[1:]
+    elif host.count(":") == 1:
+        host, port = host.split(":")
+    try:
+        ipaddress.ip_address(host)
+        number = int(port)
+        if not 0 < number < 65536:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"nameserver {text!r} is not IP or IP:PORT (for example 10.0.0.53 or 127.0.0.1:5353); "
+            "give the address of a DNS resolver, not a name."
+        ) from None
+    return host, number
+
+
+def _closest(word: str, known: Sequence[str]) -> str:
+    match = difflib.get_close_matches(word, list(known), n=1)
+    return f" Did you mean {match[0]!r}?" if match else ""
+
+
+def _check_keys(where: str, table: Mapping[str, Any], allowed: set[str], path: Path) -> None:
+    for key in table:
+        if key not in allowed:
+            raise ConfigError(
+                f"{path}: unknown key {key!r} in {where}.{_closest(key, sorted(allowed))} "
+                f"Known keys there: {', '.join(sorted(allowed))}."
+            )
+
+
+def _typed(path: Path, where: str, key: str, value: Any, kind: type | tuple[type, ...]) -> Any:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        names = " or ".join(k.__name__.replace("str", "a string").replace("int", "an integer")
+                            .replace("float", "a number") for k in kinds)
+        raise ConfigError(f"{path}: {where}.{key} must be {names}, got {value!r}.")
+    return value
+
+
+def _resolve_path(base: Path, value: str) -> Path:
+    p = Path(os.path.expanduser(value))
+    return p if p.is_absolute() else base / p
+
+
+def _check_readable_file(path: Path, what: str, where: str) -> None:
+    if not path.exists():
+        raise ConfigError(f"{where}: {what} {path} does not exist. Fix the path or put the file there.")
+    if what != "bundle" and path.is_dir():
+        raise ConfigError(f"{where}: {what} {path} is a folder; give the path of the file itself.")
+    if not os.access(path, os.R_OK):
+        raise ConfigError(f"{where}: {what} {path} cannot be read by this user; check its permissions.")
+
+
+def _hostname(path: Path, code: str, pod: str, template: str, app: str, key: str) -> str:
+    try:
+        name = template.format(pod=pod, app=app, dc=code)
+    except (KeyError, IndexError, ValueError) as e:
+        raise ConfigError(
+            f"{path}: datacenters.{code}.{key} {template!r} is not a valid template ({e}); "
+            "the only placeholders are {pod}, {app} and {dc}."
+        ) from None
+    name = name.lower().rstrip(".")
+    labels = name.split(".")
+    if len(name) > 253 or len(labels) < 2 or not all(_LABEL.match(x) for x in labels):
+        raise ConfigError(
+            f"{path}: datacenters.{code}.{key} {template!r} gives {name!r} for pod {pod!r}, "
+            "which is not a valid DNS name (letters, digits and hyphens, dot-separated)."
+        )
+    return name
+
+
+def load(
+    path: Path,
+    *,
+    truststore: Path | None = None,
+    nameservers: Sequence[str] = (),
+    java_home: Path | None = None,
+    only_dcs: Sequence[str] = (),
+    only_pods: Sequence[str] = (),
+) -> Config:
+    """Read datacenters.toml and apply the command-line options, which win over the file."""
+    path = Path(path)
+    _check_readable_file(path, "datacenters file", "--datacenters")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}. Fix the syntax at that line.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file; is this really datacenters.toml?") from None
+    base = path.parent
+    _check_keys("the top level", raw, _TOP, path)
+    for table in ("defaults", "truststore", "run", "sandbox", "datacenters"):
+        if not isinstance(raw.get(table, {}), dict):
+            raise ConfigError(f"{path}: [{table}] must be a table, got {raw[table]!r}.")
+
+    defaults_raw = raw.get("defaults", {})
+    _check_keys("[defaults]", defaults_raw, set(_DEFAULTABLE), path)
+    defaults = {k: d for k, (_, d) in _DEFAULTABLE.items()}
+    for k, v in defaults_raw.items():
+        defaults[k] = _typed(path, "defaults", k, v, _DEFAULTABLE[k][0])
+
+    ts_raw = raw.get("truststore", {})
+    _check_keys("[truststore]", ts_raw, _TRUSTSTORE, path)
+    if truststore is not None:
+        ts_path = Path(truststore)
+        ts_where = "--truststore"
+    elif "path" in ts_raw:
+        ts_path = _resolve_path(base, _typed(path, "truststore", "path", ts_raw["path"], str))
+        ts_where = f"{path}: [truststore] path"
+    else:
+        raise ConfigError(
+            f"{path}: no truststore given. Add [truststore] path = \"...\" or pass --truststore PATH."
+        )
+    _check_readable_file(ts_path, "truststore", ts_where)
+    password_env = _typed(path, "truststore", "password_env",
+                          ts_raw.get("password_env", DEFAULT_PASSWORD_ENV), str)
+
+    run_raw = raw.get("run", {})
+    _check_keys("[run]", run_raw, _RUN, path)
+    ns_texts = list(nameservers) or list(_typed(path, "run", "nameservers", run_raw.get("nameservers", []), list))
+    ns = tuple(parse_nameserver(_typed(path, "run", "nameservers", n, str)) for n in ns_texts)
+    if java_home is None and "java_home" in run_raw:
+        java_home = _resolve_path(base, _typed(path, "run", "java_home", run_raw["java_home"], str))
+
+    sandbox_raw = raw.get("sandbox")
+    if sandbox_raw is not None:
+        _check_keys("[sandbox]", sandbox_raw, _SANDBOX, path)
+
+    dcs_raw = raw.get("datacenters", {})
+    if not dcs_raw:
+        raise ConfigError(f"{path}: no [datacenters.<code>] tables; add at least one, e.g. [datacenters.us2].")
+    for code in only_dcs:
+        if code.lower() not in dcs_raw:
+            raise ConfigError(
+                f"--dc {code}: no data centre {code!r} in {path}.{_closest(code.lower(), list(dcs_raw))} "
+                f"Configured: {', '.join(dcs_raw)}."
+            )
+    wanted_dcs = {c.lower() for c in only_dcs}
+    warnings: list[str] = []
+    datacenters: list[DataCenter] = []
+    seen_pods: set[str] = set()
+    for code, dc_raw in dcs_raw.items():
+        where = f"[datacenters.{code}]"
+        if not _DC_CODE.match(code):
+            raise ConfigError(f"{path}: {where}: data centre codes are lower case letters and digits, like us2.")
+        if not isinstance(dc_raw, dict):
+            raise ConfigError(f"{path}: {where} must be a table.")
+        _check_keys(where, dc_raw, _DC_ONLY | set(_DEFAULTABLE), path)
+        v = dict(defaults)
+        for k, value in dc_raw.items():
+            if k in _DEFAULTABLE:
+                v[k] = _typed(path, f"datacenters.{code}", k, value, _DEFAULTABLE[k][0])
+        name = _typed(path, f"datacenters.{code}", "name", dc_raw.get("name", KNOWN_DATACENTERS.get(code, code)), str)
+        pods = _typed(path, f"datacenters.{code}", "pods", dc_raw.get("pods", []), list)
+        if not 0 < v["port"] < 65536:
+            raise ConfigError(f"{path}: datacenters.{code}.port {v['port']} is not a TCP port (1-65535).")
+        if v["timeout"] <= 0:
+            raise ConfigError(f"{path}: datacenters.{code}.timeout must be a positive number of seconds.")
+        targets: list[Target] = []
+        for pod in pods:
+            _typed(path, f"datacenters.{code}", "pods", pod, str)
+            if not _POD.match(pod):
+                raise ConfigError(
+                    f"{path}: datacenters.{code}.pods: {pod!r} is not a pod name "
+                    "(lower case letters, digits and hyphens)."
+                )
+            if pod in {t.pod for t in targets}:
+                raise ConfigError(f"{path}: datacenters.{code}.pods lists {pod!r} twice; remove one.")
+            if only_pods and pod not in only_pods:
+                continue
+            seen_pods.add(pod)
+            hostname = _hostname(path, code, pod, v["hostname"], v["app"], "hostname")
+            staging = (_hostname(path, code, pod, v["staging_hostname"], v["app"], "staging_hostname")
+                       if v["staging_hostname"] else None)
+            targets.append(Target(code, pod, hostname, v["port"], staging, float(v["timeout"])))
+        bundle = None
+        if "bundle" in dc_raw:
+            bundle = _resolve_path(base, _typed(path, f"datacenters.{code}", "bundle", dc_raw["bundle"], str))
+            _check_readable_file(bundle, "bundle", f"{path}: datacenters.{code}.bundle")
+            for key in ("root_alias", "intermediate_alias"):
+                if not v[key]:
+                    raise ConfigError(
+                        f"{path}: datacenters.{code} has a bundle but no {key}; add the alias you "
+                        f"imported the bundle's {key.split('_')[0]} CA under (see keytool -list)."
+                    )
+        if wanted_dcs and code not in wanted_dcs:
+            continue
+        datacenters.append(DataCenter(code, name, tuple(targets), bundle, v["root_alias"], v["intermediate_alias"]))
+    for pod in only_pods:
+        if pod not in seen_pods:
+            raise ConfigError(f"--pod {pod}: no such pod in the selected data centres of {path}.")
+    return Config(
+        path=path,
+        datacenters=tuple(datacenters),
+        truststore=TruststoreConfig(ts_path, password_env),
+        nameservers=ns,
+        java_home=java_home,
+        sandbox_scenario=(sandbox_raw or {}).get("scenario", "unnamed") if sandbox_raw is not None else None,
+        sandbox_description=(sandbox_raw or {}).get("description", ""),
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,130 @@
+"""Gather every network observation of a run once, concurrently, into frozen records.
+
+The gates only assert on these records, so tests stay fast and simple, the report can show all that
+was observed, and a slow data centre costs its own time, not everyone's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from cutover import pyjudge
+from cutover.bundle import Bundle
+from cutover.config import Config, Target
+from cutover.handshake import ChainFetch, fetch_chain
+from cutover.javajudge import JavaVerdict, JudgeUnavailable, JvmInfo, ProbeRun, find_java
+from cutover.staging import StagingEvidence, make_resolver, resolve_staging
+from cutover.truststore import StoreContents
+
+
+@dataclass(frozen=True)
+class PodEvidence:
+    """All that was observed for one pod.
+
+    Attributes:
+        target: the pod.
+        staging: the DNS evidence.
+        staging_chains: the chain presented at each staging IP (SNI = the production hostname).
+        production_chains: the chain presented at each production IP.
+        verdicts: the trust verdict for each staging IP, from the JVM or, without one, approximate.
+    """
+
+    target: Target
+    staging: StagingEvidence
+    staging_chains: tuple[ChainFetch, ...]
+    production_chains: tuple[ChainFetch, ...]
+    verdicts: tuple[JavaVerdict, ...]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything a run observed.
+
+    Attributes:
+        pods: per target id (``dc/pod``).
+        store: the truststore as the judge saw it (the JVM's listing when a JVM ran); None if unreadable.
+        store_error: why the judge could not read the store.
+        bundles: per data centre code.
+        jvm: which JVM judged; None when the approximate Python engine did.
+        engine_note: why there is no JVM verdict, to be said loudly; None when a JVM judged.
+        seconds: wall time of the gathering.
+    """
+
+    pods: dict[str, PodEvidence]
+    store: StoreContents | None
+    store_error: str | None
+    bundles: dict[str, Bundle]
+    jvm: JvmInfo | None
+    engine_note: str | None
+    seconds: float
+
+
+def gather(
+    config: Config,
+    targets: Sequence[Target],
+    python_store: StoreContents,
+    bundles: dict[str, Bundle],
+    *,
+    java_options: Sequence[str] = (),
+    concurrency: int = 32,
+) -> Evidence:
+    """Resolve, fetch and judge every target; never raises for a network fault of one target."""
+    start = time.monotonic()
+    timeout = max((t.timeout for t in targets), default=10.0)
+    probe: ProbeRun | None = None
+    engine_note: str | None = None
+    try:
+        java = find_java(config.java_home)
+        probe = ProbeRun(java, config.truststore.path, config.truststore.password_env, timeout,
+                         threads=concurrency, java_options=java_options)
+    except JudgeUnavailable as e:
+        engine_note = f"{pyjudge.APPROXIMATE}: {e}"
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            resolvers = {t.id: make_resolver(config.nameservers, t.timeout) for t in targets}
+            dns_futures = {t.id: pool.submit(resolve_staging, t.hostname, resolvers[t.id], t.staging_hostname)
+                           for t in targets}
+            staging = {tid: f.result() for tid, f in dns_futures.items()}
+            jobs = [(t.id, ip, t.port, t.hostname) for t in targets for ip in staging[t.id].staging_ips]
+            probe_future = pool.submit(probe.finish, jobs) if probe is not None else None
+            fetches = {
+                (t.id, kind, ip): pool.submit(fetch_chain, ip, t.port, t.hostname, t.timeout)
+                for t in targets
+                for kind, ips in (("staging", staging[t.id].staging_ips), ("production", staging[t.id].production_ips))
+                for ip in ips
+            }
+            fetched = {k: f.result() for k, f in fetches.items()}
+            result = None
+            if probe_future is not None:
+                try:
+                    result = probe_future.result()
+                except JudgeUnavailable as e:
+                    engine_note = f"{pyjudge.APPROXIMATE}: {e}"
+    finally:
+        if probe is not None:
+            probe.stop()
+
+    store: StoreContents | None = python_store
+    store_error = None
+    jvm = None
+    if result is not None:
+        jvm, store, store_error = result.jvm, result.store, result.store_error
+    pods: dict[str, PodEvidence] = {}
+    for t in targets:
+        st = staging[t.id]
+        s_chains = tuple(fetched[(t.id, "staging", ip)] for ip in st.staging_ips)
+        p_chains = tuple(fetched[(t.id, "production", ip)] for ip in st.production_ips)
+        if result is not None:
+            verdicts = tuple(result.verdicts[(t.id, ip)] for ip in st.staging_ips)
+        else:
+            anchors = [e.cert for e in python_store.trusted if e.cert is not None]
+            verdicts = tuple(
+                pyjudge.verify(t.id, f.ip, f.chain, t.hostname, anchors) if f.error is None
+                else JavaVerdict(t.id, f.ip, False, f.error, engine="python")
+                for f in s_chains
+            )
+        pods[t.id] = PodEvidence(t, st, s_chains, p_chains, verdicts)
+    return Evidence(pods, store, store_error, bundles, jvm, engine_note, time.monotonic() - start)

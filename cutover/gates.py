@@ -1,0 +1,211 @@
+"""The four gates' decisions, made on gathered evidence: each returns a Verdict a test asserts on.
+
+Kept apart from pytest so the decision and its message can be read, and tested, in one place. A
+message says what is wrong, why it matters at cutover, and how to fix it (the exact keytool command).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from cutover.bundle import Bundle
+from cutover.certs import CertInfo
+from cutover.config import Config, DataCenter
+from cutover.evidence import Evidence, PodEvidence
+from cutover.truststore import StoreContents
+
+GATES = ("staging_resolves", "chain_trusted", "aliases_present", "no_lb_cert")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A gate's decision.
+
+    Attributes:
+        ok: the gate passes.
+        message: one paragraph: what was observed, or what is wrong and how to fix it.
+        warnings: things a person should look at that do not fail the gate.
+        remedy: shell commands that fix the failure, in order.
+    """
+
+    ok: bool
+    message: str
+    warnings: tuple[str, ...] = ()
+    remedy: tuple[str, ...] = field(default=())
+
+
+def _keytool(*args: str) -> str:
+    # No -storepass: keytool prompts for it, so the password is never in a command line or a report.
+    return "keytool " + " ".join(shlex.quote(a) for a in args)
+
+
+def staging_resolves(pod: PodEvidence) -> Verdict:
+    st = pod.staging
+    if st.problem:
+        return Verdict(False, st.problem)
+    shared = sorted(set(st.staging_ips) & set(st.production_ips))
+    if shared:
+        return Verdict(
+            False,
+            f"staging name {st.staging_name} resolves to {', '.join(shared)}, which is also a production IP of "
+            f"{st.hostname}: that is not the staging network, so testing there would judge the old certificate. "
+            "Check the resolver (a DNS override or proxy answering for *-staging.net) and the staging name.",
+        )
+    chain = " -> ".join(st.cname_chain)
+    return Verdict(
+        True,
+        f"{chain}; staging {st.staging_name} -> {', '.join(st.staging_ips)} "
+        f"(production: {', '.join(st.production_ips) or 'none'})",
+    )
+
+
+def _hint(reason: str, host: str) -> str:
+    r = reason.lower()
+    if "unable to find valid certification path" in r or "path building failed" in r:
+        return ("The truststore holds no certificate this chain leads to: import the provider's root and "
+                "intermediate CA (see aliases_present), or the server may be omitting its intermediate.")
+    if "no subject alternative" in r or "no name matching" in r:
+        return f"The certificate served at staging does not name {host}: the provider must serve the right certificate."
+    if "certificateexpired" in r or "notafter" in r:
+        return "A certificate of the served chain has expired: the provider must serve a renewed chain."
+    if "certificatenotyetvalid" in r or "notbefore" in r:
+        return "A certificate of the served chain is not valid yet: check the machine's clock and the chain's dates."
+    if "timed out" in r or "refused" in r:
+        return "The staging IP did not complete a handshake: check the firewall and proxy path to Akamai staging."
+    return ""
+
+
+def chain_trusted(pod: PodEvidence, engine_note: str | None = None) -> Verdict:
+    t = pod.target
+    prefix = f"[{engine_note}] " if engine_note else ""
+    if not pod.staging.staging_ips:
+        return Verdict(
+            False,
+            f"{prefix}not judged: {t.hostname} has no staging IP to connect to, so the new chain was not seen "
+            f"(staging_resolves: {pod.staging.problem or 'no address'}).",
+        )
+    failed = [v for v in pod.verdicts if not v.ok]
+    if failed:
+        parts = []
+        for v in failed:
+            fetch = next((f for f in pod.staging_chains if f.ip == v.ip), None)
+            shown = ""
+            if fetch is not None and fetch.leaf is not None:
+                shown = f" Served leaf: {fetch.leaf.short}, issued by {fetch.leaf.issuer}; {len(fetch.chain)} cert(s) sent."
+            judge = "the JVM" if v.engine == "jvm" else "cryptography (approximate)"
+            parts.append(f"{judge} rejects the chain at staging {v.ip} for {t.hostname} ({v.step}): {v.reason}.{shown} "
+                         f"{_hint(v.reason, t.hostname)}".rstrip())
+        return Verdict(False, prefix + " ".join(parts))
+    ips = ", ".join(v.ip for v in pod.verdicts)
+    judge = "the JVM" if all(v.engine == "jvm" for v in pod.verdicts) else "cryptography (approximate)"
+    return Verdict(True, f"{prefix}{judge} trusts the chain served at staging {ips} for {t.hostname}",
+                   warnings=(prefix.strip(),) if prefix else ())
+
+
+def _import_cmd(store: StoreContents, alias: str, bundle: Bundle, cert: CertInfo) -> str:
+    source = bundle.files.get(cert.sha256, str(bundle.path))
+    archive, inside_zip, member = source.partition("!")
+    cmd = _keytool("-importcert", "-trustcacerts", "-alias", alias, "-keystore", str(store.path),
+                   "-storetype", store.store_type, "-file", member if inside_zip else source)
+    return cmd + (f"  # extract {member} from {archive} first" if inside_zip else "")
+
+
+def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle, store_error: str | None) -> Verdict:
+    if store is None:
+        return Verdict(False, f"the truststore could not be read by the judge: {store_error}")
+    problems: list[str] = []
+    remedy: list[str] = []
+    for role, alias, cert in (("root", dc.root_alias, bundle.root), ("intermediate", dc.intermediate_alias,
+                                                                   bundle.intermediate)):
+        assert alias is not None  # config requires both aliases when a bundle is set
+        entry = store.by_alias(alias)
+        elsewhere = [e.alias for e in store.trusted if e.cert is not None and e.cert.sha256 == cert.sha256
+                     and e.alias != alias.lower()]
+        if entry is None:
+            if elsewhere:
+                problems.append(
+                    f"the bundle's {role} CA {cert.subject} is in the truststore, but under alias "
+                    f"{', '.join(elsewhere)} instead of {alias!r}. Either set {role}_alias = \"{elsewhere[0]}\" for "
+                    f"{dc.code} in datacenters.toml, or rename the entry."
+                )
+                remedy.append(_keytool("-changealias", "-alias", elsewhere[0], "-destalias", alias,
+                                       "-keystore", str(store.path), "-storetype", store.store_type))
+            else:
+                problems.append(
+                    f"alias {alias!r} is missing: the bundle's {role} CA {cert.short} is not in the truststore, "
+                    f"so the client cannot build a path to the new chain. Import it."
+                )
+                remedy.append(_import_cmd(store, alias, bundle, cert))
+        elif entry.kind != "trustedCertEntry" or entry.cert is None:
+            problems.append(f"alias {alias!r} is a {entry.kind}, not a trusted certificate entry; Java does not "
+                            f"trust it as a CA. Delete it and import the bundle's {role} CA with -trustcacerts.")
+            remedy += [_keytool("-delete", "-alias", alias, "-keystore", str(store.path), "-storetype", store.store_type),
+                       _import_cmd(store, alias, bundle, cert)]
+        elif entry.cert.sha256 != cert.sha256:
+            same_name = " (same subject: an older or other edition of that CA, e.g. last year's)" \
+                if entry.cert.subject == cert.subject else ""
+            problems.append(
+                f"alias {alias!r} holds a different certificate: {entry.cert.short}{same_name}, not the bundle's "
+                f"{role} CA {cert.short}. Replace it with the bundle's."
+                + (f" (The bundle's {role} is also present under {', '.join(elsewhere)}.)" if elsewhere else "")
+            )
+            remedy += [_keytool("-delete", "-alias", alias, "-keystore", str(store.path), "-storetype", store.store_type),
+                       _import_cmd(store, alias, bundle, cert)]
+    if problems:
+        return Verdict(False, f"{dc.code}: " + " ".join(problems), remedy=tuple(remedy))
+    return Verdict(True, f"{dc.code}: root under {dc.root_alias!r} and intermediate under {dc.intermediate_alias!r} "
+                         f"match the bundle by SHA-256 (store read by {store.read_by})")
+
+
+def _provider_reasons(cert: CertInfo, dc: DataCenter, bundle: Bundle | None,
+                      pods: Iterable[PodEvidence]) -> list[str]:
+    reasons = []
+    if bundle is not None and any(s.sha256 == cert.sha256 for s in bundle.servers):
+        reasons.append(f"it is the server certificate of the {dc.code} bundle")
+    for p in pods:
+        for kind, fetches in (("staging", p.staging_chains), ("production", p.production_chains)):
+            if any(f.leaf is not None and f.leaf.sha256 == cert.sha256 for f in fetches):
+                reasons.append(f"it is the leaf served at {kind} for {p.target.hostname}")
+    covered = [h for h in dc.hostnames if cert.covers(h)]
+    if covered:
+        reasons.append(f"its name covers {', '.join(covered)}")
+    return reasons
+
+
+def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence) -> Verdict:
+    store = evidence.store
+    if store is None:
+        return Verdict(False, f"the truststore could not be read by the judge: {evidence.store_error}")
+    all_pods = list(evidence.pods.values())
+    mine = [p for p in all_pods if p.target.dc == dc.code]
+    pinned: list[str] = []
+    remedy: list[str] = []
+    warnings: list[str] = []
+    for e in store.trusted:
+        assert e.cert is not None
+        if e.cert.is_ca:
+            continue
+        reasons = _provider_reasons(e.cert, dc, evidence.bundles.get(dc.code), mine)
+        if reasons:
+            pinned.append(f"alias {e.alias!r} ({e.cert.short}) is a server certificate of the provider: "
+                          f"{'; '.join(dict.fromkeys(reasons))}.")
+            remedy.append(_keytool("-delete", "-alias", e.alias, "-keystore", str(store.path),
+                                   "-storetype", store.store_type))
+            continue
+        others = [d for d in config.datacenters if d.code != dc.code
+                  and _provider_reasons(e.cert, d, evidence.bundles.get(d.code),
+                                        [p for p in all_pods if p.target.dc == d.code])]
+        if not others:
+            warnings.append(f"end-entity entry {e.alias!r} ({e.cert.subject}) is not the provider's; left alone, "
+                            "since stores are shared across integrations, but a pinned leaf breaks when it is renewed.")
+    if pinned:
+        return Verdict(
+            False,
+            f"{dc.code}: " + " ".join(pinned) + " A pinned load-balancer certificate stops matching the day the "
+            "provider renews it; trust comes from the root and intermediate. Delete it from the truststore.",
+            warnings=tuple(warnings), remedy=tuple(remedy),
+        )
+    return Verdict(True, f"{dc.code}: no server certificate of the provider in the truststore "
+                         f"({len(store.trusted)} trusted entries checked)", warnings=tuple(warnings))

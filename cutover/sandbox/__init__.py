@@ -1,0 +1,310 @@
+"""The simulated staging edge: real DNS and real TLS on 127.0.0.0/8, a generated PKI, a keytool store.
+
+Production hostnames CNAME to ``X.edgekey.net`` whose addresses serve the old chain; the staging twin
+``X.edgekey-staging.net`` serves the new one. The sandbox writes its own datacenters.toml, provider
+bundles and a truststore made by the real keytool, so ``pytest --datacenters`` runs every gate
+against it exactly as against the provider. Named scenarios put one fault on one pod (``us2``'s
+first by default) so a user can see what each failure looks like, and the suite's own tests can
+prove each gate catches its fault.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from cutover.config import KNOWN_DATACENTERS
+from cutover.sandbox import pki
+from cutover.sandbox.dnsserver import DNSServer, Record, Zone
+from cutover.sandbox.tlsserver import Endpoint, TLSServer
+
+PASSWORD_ENV = "CUTOVER_SANDBOX_PASSWORD"
+POD_NAMES = ("acme", "acme-test", "acme-dev", "acme-uat")
+ROOT_ALIAS = "sandbox-root-g2"
+INTERMEDIATE_ALIAS = "sandbox-issuing-ca-g2"
+
+
+class SandboxError(Exception):
+    """The sandbox cannot start; the message says what to install or change."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named fault.
+
+    Attributes:
+        name: what a user passes to ``make demo SCENARIO=``.
+        description: what is wrong, in a sentence.
+        fails: (gate, scope) pairs that must fail: scope ``pod`` is the faulted pod, ``dc`` its data
+            centre, ``all`` every data centre (a store-wide fault). Every other test must pass.
+        says: a fragment the failure message must contain, so each fault has its own message.
+    """
+
+    name: str
+    description: str
+    fails: tuple[tuple[str, str], ...] = ()
+    says: str = ""
+
+
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
+    Scenario("good", "everything ready for cutover: every gate passes"),
+    Scenario("no-staging-record", "the staging twin of one pod's edge hostname does not exist (NXDOMAIN)",
+             (("staging_resolves", "pod"), ("chain_trusted", "pod")), "does not exist (NXDOMAIN"),
+    Scenario("staging-servfail", "the resolver answers SERVFAIL for one pod's staging name",
+             (("staging_resolves", "pod"), ("chain_trusted", "pod")), "SERVFAIL"),
+    Scenario("no-edge-cname", "one pod's hostname has an A record directly, no CNAME to an Akamai edge hostname",
+             (("staging_resolves", "pod"), ("chain_trusted", "pod")), "no Akamai edge hostname"),
+    Scenario("staging-is-production", "one pod's staging name resolves to its production IP",
+             (("staging_resolves", "pod"),), "also a production IP"),
+    Scenario("missing-intermediate", "staging omits the intermediate for one pod and the store holds only the root",
+             (("chain_trusted", "pod"), ("aliases_present", "all")), "unable to find valid certification path"),
+    Scenario("untrusted-ca", "staging serves one pod a chain from a CA the store does not hold",
+             (("chain_trusted", "pod"),), "unable to find valid certification path"),
+    Scenario("hostname-mismatch", "the certificate at staging for one pod names another host",
+             (("chain_trusted", "pod"),), "No subject alternative DNS name matching"),
+    Scenario("expired-leaf", "the leaf served at staging for one pod has expired",
+             (("chain_trusted", "pod"),), "CertificateExpiredException"),
+    Scenario("missing-intermediate-alias", "the store lacks the intermediate CA's alias",
+             (("aliases_present", "all"),), f"alias '{INTERMEDIATE_ALIAS}' is missing"),
+    Scenario("stale-intermediate", "the intermediate alias holds last year's intermediate",
+             (("aliases_present", "all"),), "holds a different certificate"),
+    Scenario("intermediate-other-alias", "the bundle's intermediate is in the store under another alias",
+             (("aliases_present", "all"),), "under alias 'issuing-ca-imported-by-hand'"),
+    Scenario("pinned-leaf", "the provider's server certificate (from the bundle) was imported into the store",
+             (("no_lb_cert", "dc"),), "server certificate of the us2 bundle"),
+    Scenario("pinned-production-leaf", "the leaf served at production for one pod was imported into the store",
+             (("no_lb_cert", "dc"),), "leaf served at production"),
+)}
+
+
+def find_keytool() -> Path:
+    home = os.environ.get("JAVA_HOME")
+    for candidate in ([Path(home) / "bin" / "keytool"] if home else []) + [Path(shutil.which("keytool") or "")]:
+        if candidate.name == "keytool" and candidate.is_file():
+            return candidate
+    raise SandboxError("keytool not found: install a JDK (Debian: apt-get install openjdk-17-jdk-headless) "
+                       "or set JAVA_HOME.")
+
+
+class Sandbox:
+    """Build and serve a simulated staging edge in `workdir` (a new temporary folder when None)."""
+
+    def __init__(self, scenario: str = "good", workdir: Path | None = None, pods_per_dc: int = 2,
+                 datacenters: tuple[str, ...] = tuple(KNOWN_DATACENTERS), fault_dc: str = "us2") -> None:
+        if scenario not in SCENARIOS:
+            raise SandboxError(f"unknown sandbox scenario {scenario!r}; known: {', '.join(SCENARIOS)}.")
+        if not 1 <= pods_per_dc <= 250:
+            raise SandboxError("pods per data centre must be between 1 and 250.")
+        self.scenario = SCENARIOS[scenario]
+        self._own_dir = workdir is None
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="cutover-sandbox-"))
+        self.pods_per_dc = pods_per_dc
+        self.datacenters = datacenters
+        self.fault_dc = fault_dc if fault_dc in datacenters else datacenters[0]
+        self.fault_pod = POD_NAMES[0]
+        self.password = secrets.token_urlsafe(18)
+        self._dns: DNSServer | None = None
+        self._tls: TLSServer | None = None
+
+    # -- naming -------------------------------------------------------------------------------------
+    def pods(self) -> list[str]:
+        return [POD_NAMES[i] if i < len(POD_NAMES) else f"acme-{i}" for i in range(self.pods_per_dc)]
+
+    @staticmethod
+    def hostname(dc: str, pod: str) -> str:
+        return f"{pod}.fa.{dc}.oraclecloud.com"
+
+    @property
+    def fault_id(self) -> str:
+        return f"{self.fault_dc}/{self.fault_pod}"
+
+    @property
+    def config_path(self) -> Path:
+        return self.workdir / "datacenters.toml"
+
+    @property
+    def truststore_path(self) -> Path:
+        return self.workdir / "client-truststore.jks"
+
+    @property
+    def password_file(self) -> Path:
+        return self.workdir / "truststore.password"
+
+    def env(self) -> dict[str, str]:
+        """Environment for a process that runs the gates against this sandbox."""
+        return {**os.environ, PASSWORD_ENV: self.password}
+
+    # -- life cycle ---------------------------------------------------------------------------------
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> Sandbox:
+        try:
+            self._build_and_serve()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop both servers and remove a temporary folder; safe to call twice."""
+        for server in (self._tls, self._dns):
+            if server is not None:
+                server.stop()
+        self._tls = self._dns = None
+        if self._own_dir and self.workdir.exists():
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # -- building -----------------------------------------------------------------------------------
+    def _build_and_serve(self) -> None:
+        fault = self.scenario.name
+        keytool = find_keytool()
+        w = self.workdir
+        (w / "certs").mkdir(parents=True, exist_ok=True)
+        (w / "served").mkdir(exist_ok=True)
+
+        root = pki.make_root("Sandbox Root CA G2")
+        inter = pki.make_intermediate("Sandbox TLS Issuing CA G2 2026", root)
+        old_root = pki.make_root("Sandbox Root CA 2016", pki.NOW - 3600 * pki.DAY, pki.NOW + 1800 * pki.DAY)
+        old_inter = pki.make_intermediate("Sandbox TLS Issuing CA 2023", old_root,
+                                          pki.NOW - 900 * pki.DAY, pki.NOW + 400 * pki.DAY)
+        edge_ca = pki.make_root("Sandbox Edge Default CA", org="Sandbox Edge Network")
+        edge_default = pki.make_leaf(["a248.e.akamai.net"], edge_ca, org="Sandbox Edge Network")
+        default_chain = self._write_chain("edge-default", [edge_default, edge_ca])
+
+        zone = Zone()
+        endpoints: list[Endpoint] = []
+        bundles: dict[str, list[tuple[str, bytes]]] = {}
+        leaves: dict[tuple[str, str, str], pki.Issued] = {}
+        for i, dc in enumerate(self.datacenters):
+            bundles[dc] = [("SandboxRootCAG2.crt.pem", root.pem), ("SandboxTLSIssuingCAG22026.crt.pem", inter.pem)]
+            for j, pod in enumerate(self.pods()):
+                host = self.hostname(dc, pod)
+                faulty = f"{dc}/{pod}" == self.fault_id
+                edge = f"{host}.edgekey.net"
+                akamai = f"e{1000 + i * 256 + j}.a.akamaiedge"
+                prod_ip, staging_ip = f"127.10.{i}.{j + 1}", f"127.20.{i}.{j + 1}"
+                new_leaf = pki.make_leaf([host], inter)
+                old_leaf = pki.make_leaf([host], old_inter, pki.NOW - 300 * pki.DAY, pki.NOW + 65 * pki.DAY)
+                leaves[(dc, pod, "staging")], leaves[(dc, pod, "production")] = new_leaf, old_leaf
+                bundles[dc].append((f"{pod}.fa.{dc}.oraclecloud.com.crt.pem", new_leaf.pem))
+
+                if faulty and fault == "no-edge-cname":
+                    zone.address(host, prod_ip)
+                else:
+                    zone.cname(host, edge)
+                    zone.cname(edge, f"{akamai}.net")
+                    zone.address(f"{akamai}.net", prod_ip)
+                staging_name = f"{host}.edgekey-staging.net"
+                if faulty and fault == "staging-servfail":
+                    zone[staging_name] = Record(behaviour="servfail")
+                elif not (faulty and fault == "no-staging-record"):
+                    zone.cname(staging_name, f"{akamai}-staging.net")
+                    zone.address(f"{akamai}-staging.net", prod_ip if faulty and fault == "staging-is-production"
+                                 else staging_ip)
+
+                served = [new_leaf, inter]
+                if faulty and fault == "missing-intermediate":
+                    served = [new_leaf]
+                elif faulty and fault == "untrusted-ca":
+                    rogue_root = pki.make_root("Unknown Root CA", org="Somebody Else")
+                    rogue_inter = pki.make_intermediate("Unknown Issuing CA", rogue_root, org="Somebody Else")
+                    served = [pki.make_leaf([host], rogue_inter), rogue_inter]
+                elif faulty and fault == "hostname-mismatch":
+                    served = [pki.make_leaf([self.hostname(dc, "someone-else")], inter), inter]
+                elif faulty and fault == "expired-leaf":
+                    served = [pki.make_leaf([host], inter, pki.NOW - 400 * pki.DAY, pki.NOW - pki.DAY), inter]
+                endpoints.append(self._endpoint(staging_ip, host, served, f"{dc}-{pod}-staging"))
+                endpoints.append(self._endpoint(prod_ip, host, [old_leaf, old_inter], f"{dc}-{pod}-production"))
+
+        for dc, members in bundles.items():
+            with zipfile.ZipFile(w / "certs" / f"{dc}.zip", "w") as z:
+                for name, data in members:
+                    z.writestr(name, data)
+
+        # The client's store, as an integration admin would have made it with keytool.
+        entries: list[tuple[str, pki.Issued]] = [(ROOT_ALIAS, root), ("sandbox-root-2016", old_root)]
+        if fault == "stale-intermediate":
+            stale = pki.make_intermediate("Sandbox TLS Issuing CA G2 2026", root,
+                                          pki.NOW - 400 * pki.DAY, pki.NOW - 30 * pki.DAY)
+            entries.append((INTERMEDIATE_ALIAS, stale))
+        elif fault == "intermediate-other-alias":
+            entries.append(("issuing-ca-imported-by-hand", inter))
+        elif fault not in ("missing-intermediate", "missing-intermediate-alias"):
+            entries.append((INTERMEDIATE_ALIAS, inter))
+        partner_ca = pki.make_root("Partner Private CA", org="Partner Corp")
+        entries.append(("partner-sftp", pki.make_leaf(["sftp.partner.example"], partner_ca, org="Partner Corp")))
+        if fault == "pinned-leaf":
+            entries.append((f"{self.fault_dc}-lb-cert", leaves[(self.fault_dc, self.fault_pod, "staging")]))
+        elif fault == "pinned-production-leaf":
+            entries.append((f"{self.fault_dc}-prod-lb", leaves[(self.fault_dc, self.fault_pod, "production")]))
+        self._make_store(keytool, entries)
+
+        self._dns = DNSServer(zone)
+        self._tls = TLSServer(endpoints, *default_chain)
+        self._write_config()
+
+    def _write_chain(self, name: str, chain: list[pki.Issued]) -> tuple[Path, Path]:
+        chain_file = self.workdir / "served" / f"{name}.pem"
+        key_file = self.workdir / "served" / f"{name}.key"
+        chain_file.write_bytes(b"".join(c.pem for c in chain))
+        key_file.write_bytes(chain[0].key_pem)
+        key_file.chmod(0o600)
+        return chain_file, key_file
+
+    def _endpoint(self, ip: str, host: str, chain: list[pki.Issued], name: str) -> Endpoint:
+        return Endpoint(ip, host, *self._write_chain(name, chain))
+
+    def _make_store(self, keytool: Path, entries: list[tuple[str, pki.Issued]]) -> None:
+        self.password_file.write_text(self.password)
+        self.password_file.chmod(0o600)
+        for alias, issued in entries:
+            cert_file = self.workdir / "certs" / f"store-{alias}.pem"
+            cert_file.write_bytes(issued.pem)
+            cmd = [str(keytool), "-importcert", "-noprompt", "-trustcacerts", "-alias", alias,
+                   "-file", str(cert_file), "-keystore", str(self.truststore_path),
+                   "-storepass:env", PASSWORD_ENV]
+            done = subprocess.run(cmd, env=self.env(), capture_output=True, text=True, timeout=120)
+            if done.returncode != 0:
+                raise SandboxError(f"keytool could not build the sandbox truststore: {done.stdout} {done.stderr}")
+            cert_file.unlink()
+
+    def _write_config(self) -> None:
+        dns_line = f'nameservers = ["{self._dns.host}:{self._dns.port}"]' if self._dns else "nameservers = []"
+        port = self._tls.port if self._tls else 443
+        s = self.scenario
+        lines = [
+            "# Written by the cutover sandbox: a SIMULATED staging edge on this machine. Not evidence.",
+            "[sandbox]",
+            f'scenario = "{s.name}"',
+            f'description = "{s.description}"',
+            "",
+            "[defaults]",
+            'app = "fa"',
+            'hostname = "{pod}.{app}.{dc}.oraclecloud.com"',
+            f"port = {port}",
+            f'root_alias = "{ROOT_ALIAS}"',
+            f'intermediate_alias = "{INTERMEDIATE_ALIAS}"',
+            "timeout = 5",
+            "",
+            "[truststore]",
+            f'path = "{self.truststore_path.name}"',
+            f'password_env = "{PASSWORD_ENV}"',
+            "",
+            "[run]",
+            dns_line,
+        ]
+        for dc in self.datacenters:
+            pods = ", ".join(f'"{p}"' for p in self.pods())
+            lines += ["", f"[datacenters.{dc}]", f'name = "{KNOWN_DATACENTERS.get(dc, dc)}"',
+                      f"pods = [{pods}]", f'bundle = "certs/{dc}.zip"']
+        self.config_path.write_text("\n".join(lines) + "\n")

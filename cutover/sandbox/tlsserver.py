@@ -1,0 +1,110 @@
+"""TLS endpoints for the sandbox: one listener per loopback address, all on one port.
+
+Like an Akamai edge, an address serves the pod's chain when the SNI names the pod and a default
+certificate otherwise, so a client that forgets SNI sees a hostname mismatch, as it would for real.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import socket
+import ssl
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What one address serves: `chain_file` (leaf first, PEM) for `hostname`, the default otherwise."""
+
+    ip: str
+    hostname: str
+    chain_file: Path
+    key_file: Path
+
+
+def _context(chain_file: Path, key_file: Path) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(chain_file, key_file)
+    return ctx
+
+
+class TLSServer:
+    """Listens on every endpoint's address at `port` (0: pick one free on all of them)."""
+
+    def __init__(self, endpoints: list[Endpoint], default_chain: Path, default_key: Path, port: int = 0) -> None:
+        self._default = _context(default_chain, default_key)
+        self._by_ip: dict[str, tuple[str, ssl.SSLContext]] = {}
+        for ep in endpoints:
+            ctx = _context(ep.chain_file, ep.key_file)
+            ctx.sni_callback = self._sni_for(ep.hostname)
+            self._by_ip[ep.ip] = (ep.hostname, ctx)
+        self._listeners: list[socket.socket] = []
+        self.port = self._bind_all(port)
+        self._selector = selectors.DefaultSelector()
+        for s in self._listeners:
+            self._selector.register(s, selectors.EVENT_READ)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="sandbox-tls")
+        self._thread.start()
+
+    def _bind_all(self, port: int) -> int:
+        """Bind every address on one port; with port 0, retry until an ephemeral port is free on all."""
+        requested = port
+        for _attempt in range(20):
+            try:
+                for ip in self._by_ip:
+                    s = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM)
+                    self._listeners.append(s)
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    s.bind((ip, port))
+                    s.listen(128)
+                    s.setblocking(False)
+                    port = s.getsockname()[1]
+                return port
+            except OSError:
+                for s in self._listeners:
+                    s.close()
+                self._listeners = []
+                if requested:
+                    raise  # a port the user asked for is taken: say so rather than pick another
+                port = 0
+        raise OSError("could not find one free port on every sandbox address")
+
+    def _sni_for(self, hostname: str):  # type: ignore[no-untyped-def]
+        def pick(sslobj: ssl.SSLObject, server_name: str | None, ctx: ssl.SSLContext) -> None:
+            if server_name is None or server_name.lower() != hostname:
+                sslobj.context = self._default
+        return pick
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            for key, _ in self._selector.select(timeout=0.2):
+                try:
+                    conn, _peer = key.fileobj.accept()  # type: ignore[union-attr]
+                except OSError:
+                    continue
+                threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        conn.setblocking(True)
+        conn.settimeout(10)
+        ip = conn.getsockname()[0]
+        _, ctx = self._by_ip[ip]
+        with contextlib.suppress(OSError, ssl.SSLError, ValueError):
+            with ctx.wrap_socket(conn, server_side=True) as tls:
+                tls.settimeout(2)
+                with contextlib.suppress(OSError, ssl.SSLError):
+                    data = tls.recv(4096)
+                    if data.startswith((b"GET ", b"HEAD ")):
+                        tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._selector.close()
+        for s in self._listeners:
+            s.close()

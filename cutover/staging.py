@@ -1,0 +1,164 @@
+"""From a pod's production hostname to the IPs of its Akamai staging twin.
+
+The production hostname CNAMEs to an edge hostname (``X.edgekey.net`` for Enhanced TLS,
+``X.edgesuite.net`` for Standard TLS); its staging twin is ``X.edgekey-staging.net``. Staging IPs
+change, so every run resolves afresh and nothing is cached across runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import dns.exception
+import dns.message
+import dns.name
+import dns.nameserver
+import dns.rdatatype
+import dns.resolver
+
+EDGE_SUFFIXES = (".edgekey.net", ".edgesuite.net")
+
+
+@dataclass(frozen=True)
+class StagingEvidence:
+    """What DNS said about one pod.
+
+    Attributes:
+        hostname: the production hostname asked about.
+        cname_chain: the production hostname, then every CNAME target in order.
+        production_ips: A/AAAA addresses the production hostname finally resolves to.
+        edge_hostname: the Akamai edge hostname found in the chain; None when there is none.
+        staging_name: the name whose addresses are the staging IPs (edge twin or configured fallback).
+        staging_chain: the staging name, then every CNAME target in order.
+        staging_ips: A/AAAA addresses of the staging name.
+        problem: why staging could not be resolved; None when it was.
+        seconds: how long the look-ups took.
+    """
+
+    hostname: str
+    cname_chain: tuple[str, ...] = ()
+    production_ips: tuple[str, ...] = ()
+    edge_hostname: str | None = None
+    staging_name: str | None = None
+    staging_chain: tuple[str, ...] = ()
+    staging_ips: tuple[str, ...] = ()
+    problem: str | None = None
+    seconds: float = 0.0
+
+
+def staging_twin(edge_hostname: str) -> str:
+    """``X.edgekey.net`` -> ``X.edgekey-staging.net`` (Akamai's "Test your property" convention)."""
+    name = edge_hostname.rstrip(".")
+    assert name.endswith(".net"), name
+    return name[: -len(".net")] + "-staging.net"
+
+
+def edge_hostname_in(chain: Sequence[str]) -> str | None:
+    for name in chain:
+        if name.rstrip(".").lower().endswith(EDGE_SUFFIXES):
+            return name.rstrip(".")
+    return None
+
+
+def make_resolver(nameservers: Sequence[tuple[str, int]], timeout: float) -> dns.resolver.Resolver:
+    """A resolver that asks the given servers, or the system's when none are given."""
+    if nameservers:
+        r = dns.resolver.Resolver(configure=False)
+        r.nameservers = [dns.nameserver.Do53Nameserver(ip, port) for ip, port in nameservers]
+    else:
+        r = dns.resolver.Resolver()
+    r.lifetime = timeout
+    r.timeout = max(timeout / 3, 0.2)
+    r.cache = None
+    return r
+
+
+class _Failure(Exception):
+    pass
+
+
+def _lookup(resolver: dns.resolver.Resolver, name: str, what: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Addresses and the CNAME chain of `name`; raise _Failure with a sentence on any DNS failure."""
+    qname = dns.name.from_text(name)  # absolute: a relative name would get a search suffix appended
+    chain: tuple[str, ...] = (name,)
+    ips: list[str] = []
+    for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+        try:
+            answer = resolver.resolve(qname, rdtype, raise_on_no_answer=False, search=False)
+        except dns.resolver.NXDOMAIN as e:
+            chain_txt = _chain_of(e)
+            raise _Failure(
+                f"{what} {name} does not exist (NXDOMAIN{chain_txt}). Check the name, or ask the provider "
+                "whether it is on the Akamai staging network yet."
+            ) from None
+        except dns.resolver.NoNameservers as e:
+            raise _Failure(
+                f"the resolver could not answer for {what} {name} (SERVFAIL or refused; {_short(e)}). "
+                "This is a DNS server failure, often a broken or looping CNAME; retry, or ask with another "
+                "--nameserver."
+            ) from None
+        except dns.resolver.LifetimeTimeout:
+            raise _Failure(
+                f"DNS timed out for {what} {name} after {resolver.lifetime:g}s: no answer from "
+                f"{', '.join(str(n) for n in resolver.nameservers)}. Check the resolver and the network path "
+                "(VPN, firewall), or raise the timeout."
+            ) from None
+        except dns.exception.DNSException as e:
+            raise _Failure(f"DNS look-up of {what} {name} failed: {_short(e)}.") from None
+        result = answer.response.resolve_chaining()
+        chain = (name, *(str(rrset[0].target).rstrip(".") for rrset in result.cnames))
+        if result.answer is not None:
+            ips.extend(r.address for r in result.answer)
+    return tuple(ips), chain
+
+
+def _chain_of(e: dns.resolver.NXDOMAIN) -> str:
+    try:
+        canon = str(e.canonical_name).rstrip(".")
+    except Exception:
+        return ""
+    return f", via CNAME to {canon}" if canon and canon not in str(e) else ""
+
+
+def _short(e: Exception) -> str:
+    text = str(e) or type(e).__name__
+    return text if len(text) < 300 else text[:297] + "..."
+
+
+def resolve_staging(
+    hostname: str,
+    resolver: dns.resolver.Resolver,
+    fallback_staging: str | None = None,
+) -> StagingEvidence:
+    """Follow `hostname` to its edge hostname and resolve the staging twin; never raises for DNS failures."""
+    start = time.monotonic()
+    ev = StagingEvidence(hostname=hostname)
+    try:
+        prod_ips, chain = _lookup(resolver, hostname, "production hostname")
+        ev = StagingEvidence(hostname, cname_chain=chain, production_ips=prod_ips)
+        edge = edge_hostname_in(chain)
+        if edge is not None:
+            staging = staging_twin(edge)
+        elif fallback_staging:
+            staging = fallback_staging
+        else:
+            shown = " -> ".join(chain)
+            raise _Failure(
+                f"no Akamai edge hostname in the CNAME chain of {hostname} ({shown}): it does not CNAME to "
+                "*.edgekey.net or *.edgesuite.net, so its staging twin cannot be derived. Ask the provider for "
+                "the staging name and set staging_hostname for this data centre in datacenters.toml."
+            )
+        ev = StagingEvidence(hostname, chain, prod_ips, edge, staging)
+        staging_ips, staging_chain = _lookup(resolver, staging, "staging name")
+        if not staging_ips:
+            raise _Failure(
+                f"staging name {staging} exists but has no A or AAAA record (NoAnswer); the pod is not on the "
+                "staging network. Ask the provider to activate the property on staging."
+            )
+        return StagingEvidence(hostname, chain, prod_ips, edge, staging, staging_chain, staging_ips,
+                               None, time.monotonic() - start)
+    except _Failure as f:
+        return StagingEvidence(ev.hostname, ev.cname_chain, ev.production_ips, ev.edge_hostname, ev.staging_name,
+                               (), (), str(f), time.monotonic() - start)

@@ -1,0 +1,160 @@
+"""The client's truststore, entry by entry, as Java would list it.
+
+When a JVM is available, the Java probe lists the store and that listing is the truth (see
+`cutover.javajudge`). This module is the Python reading: it checks the file and password before any
+test runs, and it is the listing when no JVM can be found. Format is detected by content, never by
+file name, because keytool 9+ writes PKCS12 even into a file called ``x.jks``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from cutover.certs import CertInfo
+
+StoreType = Literal["JKS", "JCEKS", "PKCS12", "PEM"]
+EntryKind = Literal["trustedCertEntry", "PrivateKeyEntry", "SecretKeyEntry"]
+
+
+class TruststoreError(Exception):
+    """The store cannot be read; the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class StoreEntry:
+    """One alias of the store.
+
+    Attributes:
+        alias: lower case, as Java reports it.
+        kind: Java's entry kind. Only ``trustedCertEntry`` entries are trust anchors.
+        cert: the certificate of a trusted entry, or the first of a key entry's chain; None for secret keys.
+    """
+
+    alias: str
+    kind: EntryKind
+    cert: CertInfo | None
+
+
+@dataclass(frozen=True)
+class StoreContents:
+    """What is in the store, and who read it (the JVM, or Python when no JVM was found)."""
+
+    path: Path
+    store_type: str
+    entries: tuple[StoreEntry, ...]
+    read_by: str
+
+    @property
+    def trusted(self) -> tuple[StoreEntry, ...]:
+        return tuple(e for e in self.entries if e.kind == "trustedCertEntry" and e.cert is not None)
+
+    def by_alias(self, alias: str) -> StoreEntry | None:
+        for e in self.entries:
+            if e.alias == alias.lower():
+                return e
+        return None
+
+
+def detect_type(data: bytes) -> StoreType | None:
+    """Store type from the first bytes: JKS and JCEKS by magic, PKCS12 by its DER shape, PEM by text."""
+    if data[:4] == b"\xfe\xed\xfe\xed":
+        return "JKS"
+    if data[:4] == b"\xce\xce\xce\xce":
+        return "JCEKS"
+    if data.lstrip()[:10] == b"-----BEGIN":
+        return "PEM"
+    # PFX ::= SEQUENCE { version INTEGER (3), ... }: 30 <len> 02 01 03
+    if data[:1] == b"\x30" and len(data) > 8:
+        n = data[1]
+        offset = 2 + (n & 0x7F if n & 0x80 else 0)
+        if data[offset:offset + 3] == b"\x02\x01\x03":
+            return "PKCS12"
+    return None
+
+
+def read(path: Path, password: str | None) -> StoreContents:
+    """Read the store at `path` without ever writing to it."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise TruststoreError(f"truststore {path} cannot be read: {e.strerror}. Check the path and permissions.") \
+            from None
+    kind = detect_type(data)
+    if kind is None:
+        raise TruststoreError(
+            f"truststore {path} is not a keystore: it is neither JKS, JCEKS, PKCS12 nor PEM. "
+            "Point [truststore] path (or --truststore) at the file your client's javax.net.ssl.trustStore names."
+        )
+    try:
+        if kind in ("JKS", "JCEKS"):
+            entries = _read_jks(data, password, path)
+        elif kind == "PKCS12":
+            entries = _read_pkcs12(data, password, path)
+        else:
+            entries = tuple(
+                StoreEntry(f"pem-{i}", "trustedCertEntry", CertInfo.from_cert(c))
+                for i, c in enumerate(x509.load_pem_x509_certificates(data))
+            )
+    except TruststoreError:
+        raise
+    except Exception as e:  # a truncated or corrupted file surfaces as many different exceptions
+        raise TruststoreError(
+            f"truststore {path} ({kind}) is corrupted or truncated and cannot be read ({type(e).__name__}: {e}). "
+            "Restore it from the copy your client uses."
+        ) from None
+    return StoreContents(Path(path), kind, entries, "python")
+
+
+def _wrong_password(path: Path, kind: str) -> TruststoreError:
+    return TruststoreError(
+        f"truststore {path} ({kind}): the password is wrong (keystore password was incorrect). "
+        "Set the environment variable named by [truststore] password_env to the store's password."
+    )
+
+
+def _read_jks(data: bytes, password: str | None, path: Path) -> tuple[StoreEntry, ...]:
+    import jks
+
+    try:
+        # try_decrypt_keys=False: pyjks crashes decrypting private keys written by JDK 21+,
+        # and a truststore's job is its certificates anyway.
+        ks = jks.KeyStore.loads(data, password or "", try_decrypt_keys=False)
+    except jks.util.KeystoreSignatureException:
+        raise _wrong_password(path, "JKS") from None
+    entries: list[StoreEntry] = []
+    for alias, entry in ks.certs.items():
+        entries.append(StoreEntry(alias.lower(), "trustedCertEntry", CertInfo.from_der(entry.cert)))
+    for alias, entry in ks.private_keys.items():
+        chain = entry.cert_chain
+        entries.append(StoreEntry(alias.lower(), "PrivateKeyEntry", CertInfo.from_der(chain[0][1]) if chain else None))
+    for alias in ks.secret_keys:
+        entries.append(StoreEntry(alias.lower(), "SecretKeyEntry", None))
+    return tuple(sorted(entries, key=lambda e: e.alias))
+
+
+def _read_pkcs12(data: bytes, password: str | None, path: Path) -> tuple[StoreEntry, ...]:
+    attempts = [password.encode()] if password else [None, b""]
+    last: Exception | None = None
+    for pw in attempts:
+        try:
+            p12 = pkcs12.load_pkcs12(data, pw)
+            break
+        except ValueError as e:
+            last = e
+    else:
+        if "password" in str(last).lower() or "mac" in str(last).lower():
+            raise _wrong_password(path, "PKCS12")
+        raise TruststoreError(f"truststore {path} (PKCS12) cannot be read: {last}.")
+    entries: list[StoreEntry] = []
+    if p12.cert is not None:
+        alias = (p12.cert.friendly_name or b"").decode(errors="replace").lower()
+        entries.append(StoreEntry(alias, "PrivateKeyEntry", CertInfo.from_cert(p12.cert.certificate)))
+    for i, c in enumerate(p12.additional_certs):
+        alias = (c.friendly_name or f"cert-{i}".encode()).decode(errors="replace").lower()
+        entries.append(StoreEntry(alias, "trustedCertEntry", CertInfo.from_cert(c.certificate)))
+    return tuple(sorted(entries, key=lambda e: e.alias))
