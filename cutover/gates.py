@@ -127,7 +127,7 @@ def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle,
             if elsewhere:
                 problems.append(
                     f"the bundle's {role} CA {cert.subject} is in the truststore, but under alias "
-                    f"{', '.join(elsewhere)} instead of {alias!r}. Either set {role}_alias = \"{elsewhere[0]}\" for "
+                    f"{', '.join(map(repr, elsewhere))} instead of {alias!r}. Either set {role}_alias = \"{elsewhere[0]}\" for "
                     f"{dc.code} in datacenters.toml, or rename the entry."
                 )
                 remedy.append(_keytool("-changealias", "-alias", elsewhere[0], "-destalias", alias,
@@ -149,7 +149,7 @@ def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle,
             problems.append(
                 f"alias {alias!r} holds a different certificate: {entry.cert.short}{same_name}, not the bundle's "
                 f"{role} CA {cert.short}. Replace it with the bundle's."
-                + (f" (The bundle's {role} is also present under {', '.join(elsewhere)}.)" if elsewhere else "")
+                + (f" (The bundle's {role} is also present under {', '.join(map(repr, elsewhere))}.)" if elsewhere else "")
             )
             remedy += [_keytool("-delete", "-alias", alias, "-keystore", str(store.path), "-storetype", store.store_type),
                        _import_cmd(store, alias, bundle, cert)]

@@ -1,0 +1,14 @@
+"""Gate 3, per data centre: the bundle's root and intermediate are in the truststore under their aliases."""
+
+import pytest
+
+from cutover import gates
+
+
+@pytest.mark.aliases_present
+def test_aliases_present(datacenter, evidence, expect_pass):
+    bundle = evidence.bundles.get(datacenter.code)
+    if bundle is None:
+        pytest.skip(f"{datacenter.code}: no bundle configured, so there is nothing to compare the aliases with; "
+                    "set bundle = \"...\" for it in datacenters.toml")
+    expect_pass(gates.aliases_present(datacenter, evidence.store, bundle, evidence.store_error))

@@ -1,0 +1,10 @@
+"""Gate 1, per pod: the staging twin of the pod's production hostname resolves to staging IPs."""
+
+import pytest
+
+from cutover import gates
+
+
+@pytest.mark.staging_resolves
+def test_staging_resolves(pod_evidence, expect_pass):
+    expect_pass(gates.staging_resolves(pod_evidence))
