@@ -1,0 +1,36 @@
+# cutover: `make demo` runs every gate against the simulated staging edge; `make test` runs our own tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCENARIO ?= good
+STAMP := $(VENV)/.installed
+REPORT = reports/demo-$(SCENARIO)-$(shell date -u +%Y%m%dT%H%M%SZ).html
+
+.PHONY: demo test lint sandbox scenarios clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("cutover needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@mkdir -p reports
+	$(BIN)/pytest checks --sandbox=$(SCENARIO) --html=$(REPORT) --self-contained-html
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+sandbox: $(STAMP)
+	$(BIN)/python -m cutover.sandbox --scenario $(SCENARIO)
+
+scenarios: $(STAMP)
+	@$(BIN)/python -m cutover.sandbox --list
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,89 @@
+"""Helpers for the suite's own tests: run checks/ in a child pytest and read what each gate decided."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cutover.sandbox import pki
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKS = ROOT / "checks"
+GATE_MODULES = {
+    "staging_resolves": "test_staging_resolves",
+    "chain_trusted": "test_chain_trusted",
+    "aliases_present": "test_aliases_present",
+    "no_lb_cert": "test_no_lb_cert",
+}
+
+
+@dataclass
+class GateRun:
+    """A child pytest run of the gates: its outcome per (gate, id) and each failure's message."""
+
+    result: pytest.RunResult
+    outcomes: dict[tuple[str, str], str]
+    messages: dict[tuple[str, str], str]
+    junit: Path
+
+    @property
+    def failed(self) -> set[tuple[str, str]]:
+        return {k for k, v in self.outcomes.items() if v == "failed"}
+
+    @property
+    def output(self) -> str:
+        return self.result.stdout.str() + self.result.stderr.str()
+
+
+def run_gates(pytester: pytest.Pytester, *args: str, timeout: float = 300) -> GateRun:
+    """Run checks/ in a fresh pytest process and parse its JUnit XML; bounded by `timeout`."""
+    junit = pytester.path / "gates.xml"
+    result = pytester.runpytest_subprocess(
+        str(CHECKS), "-p", "no:cacheprovider", f"--junit-xml={junit}", *args, timeout=timeout
+    )
+    outcomes: dict[tuple[str, str], str] = {}
+    messages: dict[tuple[str, str], str] = {}
+    if junit.exists():
+        for case in ET.parse(junit).getroot().iter("testcase"):
+            name = case.get("name", "")
+            func, _, ident = name.partition("[")
+            gate = func.removeprefix("test_")
+            key = (gate, ident.rstrip("]"))
+            outcome = "passed"
+            for tag in ("failure", "error", "skipped"):
+                el = case.find(tag)
+                if el is not None:
+                    outcome = "skipped" if tag == "skipped" else "failed"
+                    messages[key] = (el.get("message") or "") + "\n" + (el.text or "")
+            outcomes[key] = outcome
+    return GateRun(result, outcomes, messages, junit)
+
+
+@pytest.fixture(scope="session")
+def keytool() -> Path:
+    path = shutil.which("keytool")
+    if path is None:
+        pytest.skip("keytool is not installed (.ci/run installs openjdk-17-jdk-headless)")
+    return Path(path)
+
+
+def make_store(keytool: Path, store: Path, password: str, certs: dict[str, pki.Issued],
+               storetype: str | None = None) -> Path:
+    """A truststore made the way integration admins make theirs: keytool -importcert, one alias at a time."""
+    for alias, issued in certs.items():
+        pem = store.parent / f"{alias}.pem"
+        pem.write_bytes(issued.pem)
+        cmd = [str(keytool), "-importcert", "-noprompt", "-trustcacerts", "-alias", alias, "-file", str(pem),
+               "-keystore", str(store), "-storepass:env", "TEST_STOREPASS"]
+        if storetype:
+            cmd += ["-storetype", storetype]
+        subprocess.run(cmd, env={"TEST_STOREPASS": password, "PATH": "/usr/bin:/bin"}, check=True,
+                       capture_output=True, timeout=60)
+    return store

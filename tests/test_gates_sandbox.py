@@ -1,0 +1,86 @@
+"""The gates, run by pytest exactly as a user runs them, against the simulated staging edge.
+
+The good sandbox passes every gate; each named fault fails exactly the gates its scenario states,
+with its own message, and every other test of the run still passes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cutover.config import KNOWN_DATACENTERS
+from cutover.sandbox import POD_NAMES, SCENARIOS
+from tests.conftest import run_gates
+
+DCS = list(KNOWN_DATACENTERS)
+PODS = list(POD_NAMES[:2])
+FAULT_DC, FAULT_POD = "us2", POD_NAMES[0]
+
+
+def every_test() -> set[tuple[str, str]]:
+    pod_ids = [f"{dc}/{pod}" for dc in DCS for pod in PODS]
+    return ({("staging_resolves", i) for i in pod_ids} | {("chain_trusted", i) for i in pod_ids}
+            | {("aliases_present", dc) for dc in DCS} | {("no_lb_cert", dc) for dc in DCS})
+
+
+def expected_failures(scenario: str) -> set[tuple[str, str]]:
+    scope_ids = {"pod": [f"{FAULT_DC}/{FAULT_POD}"], "dc": [FAULT_DC], "all": DCS}
+    return {(gate, i) for gate, scope in SCENARIOS[scenario].fails for i in scope_ids[scope]}
+
+
+def test_good_sandbox_passes_every_gate(pytester: pytest.Pytester) -> None:
+    run = run_gates(pytester, "--sandbox", "good")
+    assert run.result.ret == 0, run.output
+    assert set(run.outcomes) == every_test(), "one test per data centre/pod and gate, with readable ids"
+    assert run.failed == set()
+    assert "ready for cutover: all 84 gate tests passed" in run.output
+    assert "SIMULATED run against the sandbox" in run.output
+    assert "trust judged by Java" in run.output
+    # The unrelated end-entity in the store is a warning, not a failure.
+    assert "end-entity entry 'partner-sftp'" in run.output
+
+
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s != "good"])
+def test_each_fault_fails_exactly_its_gates(pytester: pytest.Pytester, scenario: str) -> None:
+    run = run_gates(pytester, "--sandbox", scenario)
+    expected = expected_failures(scenario)
+    assert run.result.ret == 1, run.output
+    assert set(run.outcomes) == every_test()
+    assert run.failed == expected, f"{scenario}: failed {sorted(run.failed)}, expected {sorted(expected)}"
+    first_gate, scope = SCENARIOS[scenario].fails[0]
+    key = (first_gate, f"{FAULT_DC}/{FAULT_POD}" if scope == "pod" else FAULT_DC)
+    assert SCENARIOS[scenario].says in run.messages[key], run.messages[key]
+    assert "NOT ready for cutover" in run.output
+
+
+def test_chain_not_judged_is_a_failure_that_names_the_dns_cause(pytester: pytest.Pytester) -> None:
+    run = run_gates(pytester, "--sandbox", "no-staging-record", "--dc", FAULT_DC)
+    message = run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
+    assert "not judged" in message and "NXDOMAIN" in message
+
+
+def test_failures_carry_the_keytool_fix(pytester: pytest.Pytester) -> None:
+    run = run_gates(pytester, "--sandbox", "pinned-leaf", "--dc", FAULT_DC)
+    message = run.messages[("no_lb_cert", FAULT_DC)]
+    assert "keytool -delete -alias us2-lb-cert -keystore" in message
+    assert "-storepass" not in message  # keytool prompts: the password never sits in a command line
+    run = run_gates(pytester, "--sandbox", "missing-intermediate-alias", "--dc", FAULT_DC)
+    message = run.messages[("aliases_present", FAULT_DC)]
+    assert "keytool -importcert -trustcacerts -alias sandbox-issuing-ca-g2" in message
+
+
+def test_selection_by_dc_and_pod(pytester: pytest.Pytester) -> None:
+    run = run_gates(pytester, "--sandbox", "good", "--dc", "em3", "--pod", "acme-test")
+    assert run.result.ret == 0, run.output
+    assert set(run.outcomes) == {("staging_resolves", "em3/acme-test"), ("chain_trusted", "em3/acme-test"),
+                                 ("aliases_present", "em3"), ("no_lb_cert", "em3")}
+
+
+def test_without_a_jvm_the_verdict_is_loudly_approximate(pytester: pytest.Pytester, tmp_path) -> None:
+    no_jdk = tmp_path / "not-a-jdk"
+    no_jdk.mkdir()
+    run = run_gates(pytester, "--sandbox", "untrusted-ca", "--dc", FAULT_DC, "--java-home", str(no_jdk))
+    assert run.failed == {("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")}
+    message = run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
+    assert "approximate: no JVM" in message and "no bin/java" in message
+    assert "APPROXIMATE engine" in run.output
