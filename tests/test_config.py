@@ -1,0 +1,114 @@
+"""datacenters.toml: the shape from the issue loads, and each mistake gets one sentence naming the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cutover.config import KNOWN_DATACENTERS, ConfigError, load, parse_nameserver
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GOOD = """
+[defaults]
+app = "fa"
+hostname = "{pod}.{app}.{dc}.oraclecloud.com"
+port = 443
+
+[truststore]
+path = "store.jks"
+password_env = "CUTOVER_TRUSTSTORE_PASSWORD"
+
+[datacenters.us2]
+name = "US2 - Chicago"
+pods = ["abcd-test", "abcd"]
+bundle = "certs/us2.zip"
+root_alias = "oracle-us2-root"
+intermediate_alias = "oracle-us2-intermediate"
+
+[datacenters.em3]
+name = "EM3 - Slough"
+pods = ["efgh"]
+hostname = "{pod}.login.{dc}.oraclecloud.com"
+port = 8443
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "store.jks").write_bytes(b"\xfe\xed\xfe\xed")
+    (tmp_path / "certs").mkdir(exist_ok=True)
+    (tmp_path / "certs" / "us2.zip").write_bytes(b"PK")
+    path = tmp_path / "datacenters.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_issue_shape_loads_with_per_dc_overrides(tmp_path: Path) -> None:
+    cfg = load(write(tmp_path, GOOD))
+    assert [t.id for t in cfg.targets] == ["us2/abcd-test", "us2/abcd", "em3/efgh"]
+    us2, em3 = cfg.datacenters
+    assert us2.targets[0].hostname == "abcd-test.fa.us2.oraclecloud.com"
+    assert us2.bundle == tmp_path / "certs" / "us2.zip"  # relative to the toml, not the working directory
+    assert em3.targets[0].hostname == "efgh.login.em3.oraclecloud.com" and em3.targets[0].port == 8443
+    assert em3.bundle is None
+    assert cfg.truststore.path == tmp_path / "store.jks"
+    assert not cfg.simulated
+
+
+def test_shipped_datacenters_toml_lists_all_14_with_no_pods() -> None:
+    import tomllib
+
+    raw = tomllib.loads((ROOT / "datacenters.toml").read_text())
+    assert list(raw["datacenters"]) == list(KNOWN_DATACENTERS)
+    assert all(dc["pods"] == [] and dc["name"] for dc in raw["datacenters"].values())
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (("port = 443", "prot = 443"), r"unknown key 'prot' in \[defaults\]\. Did you mean 'port'\?"),
+    (('pods = ["efgh"]', 'pod = ["efgh"]'), r"unknown key 'pod' in \[datacenters\.em3\]\. Did you mean 'pods'\?"),
+    (("port = 443", 'port = "443"'), r"defaults\.port must be an integer"),
+    (('pods = ["efgh"]', 'pods = ["efgh", "efgh"]'), r"lists 'efgh' twice"),
+    (('pods = ["efgh"]', 'pods = ["Bad Pod"]'), r"'Bad Pod' is not a pod name"),
+    (('hostname = "{pod}.login', 'hostname = "{pood}.login'), r"not a valid template"),
+    (('hostname = "{pod}.login', 'hostname = "{pod}_x.login'), r"not a valid DNS name"),
+    (('path = "store.jks"', 'path = "missing.jks"'), r"missing\.jks does not exist"),
+    (('bundle = "certs/us2.zip"', 'bundle = "certs/none.zip"'), r"none\.zip does not exist"),
+    (('root_alias = "oracle-us2-root"', ""), r"has a bundle but no root_alias"),
+    (("[defaults]", "[defaults"), r"not valid TOML"),
+])
+def test_each_mistake_names_the_key_and_the_fix(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(ConfigError, match=expected) as e:
+        load(path)
+    assert str(path) in str(e.value)
+
+
+def test_store_path_that_is_a_folder(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace('path = "store.jks"', 'path = "certs"'))
+    with pytest.raises(ConfigError, match="is a folder"):
+        load(path)
+
+
+def test_selection_by_dc_and_pod(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+    cfg = load(path, only_dcs=["us2"], only_pods=["abcd"])
+    assert [t.id for t in cfg.targets] == ["us2/abcd"]
+    with pytest.raises(ConfigError, match=r"--dc us3: no data centre 'us3'.*Did you mean 'us2'\?"):
+        load(path, only_dcs=["us3"])
+    with pytest.raises(ConfigError, match="--pod nope"):
+        load(path, only_pods=["nope"])
+
+
+def test_command_line_wins_over_the_file(tmp_path: Path) -> None:
+    other = tmp_path / "other.p12"
+    other.write_bytes(b"x")
+    cfg = load(write(tmp_path, GOOD), truststore=other, nameservers=["127.0.0.1:5353", "::1"])
+    assert cfg.truststore.path == other
+    assert cfg.nameservers == (("127.0.0.1", 5353), ("::1", 53))
+
+
+@pytest.mark.parametrize("bad", ["dns.example.com", "1.2.3.4:99999", "1.2.3.4:x"])
+def test_nameserver_must_be_an_address(bad: str) -> None:
+    with pytest.raises(ConfigError, match="not IP or IP:PORT"):
+        parse_nameserver(bad)
