@@ -21,7 +21,7 @@ from cutover import bundle as bundle_mod
 from cutover import gates
 from cutover import truststore as truststore_mod
 from cutover.bundle import Bundle
-from cutover.config import Config, ConfigError, DataCenter, Target, load
+from cutover.config import Config, ConfigError, Target, load
 from cutover.evidence import Evidence, PodEvidence, gather
 from cutover.truststore import StoreContents
 
@@ -49,7 +49,8 @@ class Run:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("cutover", "cutover: certificate renewal gates")
-    g.addoption("--datacenters", metavar="PATH", help="datacenters.toml to read (default: the one at the repository root)")
+    g.addoption("--datacenters", metavar="PATH",
+                help="datacenters.toml to read (default: the one at the repository root)")
     g.addoption("--truststore", metavar="PATH",
                 help="the client's truststore; its password comes from the environment variable named in the toml")
     g.addoption("--nameserver", metavar="IP[:PORT]", action="append", default=[],
@@ -219,7 +220,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if run is not None and run.evidence is not None and isinstance(target, Target):
         blocks.append(_pod_html(run.evidence.pods[target.id], run.evidence))
     if blocks:
-        report.extras = [*getattr(report, "extras", []), extras.html("<div class='cutover'>" + "".join(blocks) + "</div>")]
+        block = extras.html("<div class='cutover'>" + "".join(blocks) + "</div>")
+        report.extras = [*getattr(report, "extras", []), block]
     return report
 
 
@@ -237,7 +239,8 @@ def _pod_html(pod: PodEvidence, ev: Evidence) -> str:
     rows += [(f"hosts-file line ({e(ip)})", f"<code>{e(ip)} {e(pod.target.hostname)}</code>") for ip in st.staging_ips]
     out = "<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
     for f in pod.staging_chains:
-        out += f"<p>chain presented at staging {e(f.ip)} (SNI {e(f.sni)})" + (f": {e(f.error)}" if f.error else "") + "</p>"
+        error = f": {e(f.error)}" if f.error else ""
+        out += f"<p>chain presented at staging {e(f.ip)} (SNI {e(f.sni)}){error}</p>"
         if f.chain:
             out += ("<table><tr><th>subject</th><th>issuer</th><th>serial</th><th>SHA-256</th><th>not before</th>"
                     "<th>not after</th><th>SANs</th></tr>")

@@ -108,7 +108,8 @@ def read(path: Path) -> Bundle:
         remaining.remove(nxt)
         issuer = nxt
     if not inters:
-        raise BundleError(f"bundle {path} holds no intermediate CA; expected the root, the intermediate and the server.")
+        raise BundleError(f"bundle {path} holds no intermediate CA; expected the root, the intermediate "
+                          "and the server certificate.")
     if remaining:
         bad = remaining[0]
         raise BundleError(

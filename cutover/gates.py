@@ -36,8 +36,10 @@ class Verdict:
     remedy: tuple[str, ...] = field(default=())
 
 
-def _keytool(*args: str) -> str:
-    # No -storepass: keytool prompts for it, so the password is never in a command line or a report.
+def _keytool(store: StoreContents, *args: str) -> str:
+    """A keytool command on the user's store. No -storepass: keytool prompts for it, so the password
+    is never in a command line, a shell history or a report."""
+    args = (*args, "-keystore", str(store.path), "-storetype", store.store_type)
     return "keytool " + " ".join(shlex.quote(a) for a in args)
 
 
@@ -93,7 +95,8 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None) -> Verdict:
             fetch = next((f for f in pod.staging_chains if f.ip == v.ip), None)
             shown = ""
             if fetch is not None and fetch.leaf is not None:
-                shown = f" Served leaf: {fetch.leaf.short}, issued by {fetch.leaf.issuer}; {len(fetch.chain)} cert(s) sent."
+                shown = (f" Served leaf: {fetch.leaf.short}, issued by {fetch.leaf.issuer}; "
+                         f"{len(fetch.chain)} cert(s) sent.")
             judge = "the JVM" if v.engine == "jvm" else "cryptography (approximate)"
             parts.append(f"{judge} rejects the chain at staging {v.ip} for {t.hostname} ({v.step}): {v.reason}.{shown} "
                          f"{_hint(v.reason, t.hostname)}".rstrip())
@@ -107,8 +110,7 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None) -> Verdict:
 def _import_cmd(store: StoreContents, alias: str, bundle: Bundle, cert: CertInfo) -> str:
     source = bundle.files.get(cert.sha256, str(bundle.path))
     archive, inside_zip, member = source.partition("!")
-    cmd = _keytool("-importcert", "-trustcacerts", "-alias", alias, "-keystore", str(store.path),
-                   "-storetype", store.store_type, "-file", member if inside_zip else source)
+    cmd = _keytool(store, "-importcert", "-trustcacerts", "-alias", alias, "-file", member if inside_zip else source)
     return cmd + (f"  # extract {member} from {archive} first" if inside_zip else "")
 
 
@@ -127,11 +129,10 @@ def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle,
             if elsewhere:
                 problems.append(
                     f"the bundle's {role} CA {cert.subject} is in the truststore, but under alias "
-                    f"{', '.join(map(repr, elsewhere))} instead of {alias!r}. Either set {role}_alias = \"{elsewhere[0]}\" for "
-                    f"{dc.code} in datacenters.toml, or rename the entry."
+                    f"{', '.join(map(repr, elsewhere))} instead of {alias!r}. Either set "
+                    f"{role}_alias = \"{elsewhere[0]}\" for {dc.code} in datacenters.toml, or rename the entry."
                 )
-                remedy.append(_keytool("-changealias", "-alias", elsewhere[0], "-destalias", alias,
-                                       "-keystore", str(store.path), "-storetype", store.store_type))
+                remedy.append(_keytool(store, "-changealias", "-alias", elsewhere[0], "-destalias", alias))
             else:
                 problems.append(
                     f"alias {alias!r} is missing: the bundle's {role} CA {cert.short} is not in the truststore, "
@@ -141,18 +142,16 @@ def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle,
         elif entry.kind != "trustedCertEntry" or entry.cert is None:
             problems.append(f"alias {alias!r} is a {entry.kind}, not a trusted certificate entry; Java does not "
                             f"trust it as a CA. Delete it and import the bundle's {role} CA with -trustcacerts.")
-            remedy += [_keytool("-delete", "-alias", alias, "-keystore", str(store.path), "-storetype", store.store_type),
-                       _import_cmd(store, alias, bundle, cert)]
+            remedy += [_keytool(store, "-delete", "-alias", alias), _import_cmd(store, alias, bundle, cert)]
         elif entry.cert.sha256 != cert.sha256:
             same_name = " (same subject: an older or other edition of that CA, e.g. last year's)" \
                 if entry.cert.subject == cert.subject else ""
             problems.append(
                 f"alias {alias!r} holds a different certificate: {entry.cert.short}{same_name}, not the bundle's "
                 f"{role} CA {cert.short}. Replace it with the bundle's."
-                + (f" (The bundle's {role} is also present under {', '.join(map(repr, elsewhere))}.)" if elsewhere else "")
+                + (f" (The bundle's {role} is also under {', '.join(map(repr, elsewhere))}.)" if elsewhere else "")
             )
-            remedy += [_keytool("-delete", "-alias", alias, "-keystore", str(store.path), "-storetype", store.store_type),
-                       _import_cmd(store, alias, bundle, cert)]
+            remedy += [_keytool(store, "-delete", "-alias", alias), _import_cmd(store, alias, bundle, cert)]
     if problems:
         return Verdict(False, f"{dc.code}: " + " ".join(problems), remedy=tuple(remedy))
     return Verdict(True, f"{dc.code}: root under {dc.root_alias!r} and intermediate under {dc.intermediate_alias!r} "
@@ -191,8 +190,7 @@ def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence) -> Verdict:
         if reasons:
             pinned.append(f"alias {e.alias!r} ({e.cert.short}) is a server certificate of the provider: "
                           f"{'; '.join(dict.fromkeys(reasons))}.")
-            remedy.append(_keytool("-delete", "-alias", e.alias, "-keystore", str(store.path),
-                                   "-storetype", store.store_type))
+            remedy.append(_keytool(store, "-delete", "-alias", e.alias))
             continue
         others = [d for d in config.datacenters if d.code != dc.code
                   and _provider_reasons(e.cert, d, evidence.bundles.get(d.code),

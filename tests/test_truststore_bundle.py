@@ -89,8 +89,9 @@ def _zip(path: Path, members: dict[str, bytes]) -> Path:
 
 def test_bundle_classified_by_content_not_file_name(tmp_path: Path, chain) -> None:
     # Names that lie: what a zip calls "root" is the server certificate, and so on.
+    root_der = chain["root"].cert.public_bytes(pki.serialization.Encoding.DER)
     z = _zip(tmp_path / "us2.zip", {"root.cer": chain["leaf"].pem, "server.cer": chain["inter"].pem,
-                                    "intermediate.der": chain["root"].cert.public_bytes(pki.serialization.Encoding.DER)})
+                                    "intermediate.der": root_der})
     b = bundle.read(z)
     assert b.root.subject.startswith("CN=Test Root,")
     assert "Test Issuing CA" in b.intermediate.subject

@@ -36,11 +36,11 @@ class TLSServer:
 
     def __init__(self, endpoints: list[Endpoint], default_chain: Path, default_key: Path, port: int = 0) -> None:
         self._default = _context(default_chain, default_key)
-        self._by_ip: dict[str, tuple[str, ssl.SSLContext]] = {}
+        self._by_ip: dict[str, ssl.SSLContext] = {}
         for ep in endpoints:
             ctx = _context(ep.chain_file, ep.key_file)
             ctx.sni_callback = self._sni_for(ep.hostname)
-            self._by_ip[ep.ip] = (ep.hostname, ctx)
+            self._by_ip[ep.ip] = ctx
         self._listeners: list[socket.socket] = []
         self.port = self._bind_all(port)
         self._selector = selectors.DefaultSelector()
@@ -92,14 +92,12 @@ class TLSServer:
         conn.setblocking(True)
         conn.settimeout(10)
         ip = conn.getsockname()[0]
-        _, ctx = self._by_ip[ip]
-        with contextlib.suppress(OSError, ssl.SSLError, ValueError):
-            with ctx.wrap_socket(conn, server_side=True) as tls:
-                tls.settimeout(2)
-                with contextlib.suppress(OSError, ssl.SSLError):
-                    data = tls.recv(4096)
-                    if data.startswith((b"GET ", b"HEAD ")):
-                        tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        ctx = self._by_ip[ip]
+        with contextlib.suppress(OSError, ssl.SSLError, ValueError), ctx.wrap_socket(conn, server_side=True) as tls:
+            tls.settimeout(2)
+            data = tls.recv(4096)
+            if data.startswith((b"GET ", b"HEAD ")):
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         conn.close()
 
     def stop(self) -> None:

@@ -1,0 +1,99 @@
+"""What a user meets around the gates: usage errors, the sandbox command, the HTML report."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_gates
+
+
+def test_bad_config_is_a_usage_error_before_any_test(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    toml = tmp_path / "datacenters.toml"
+    toml.write_text('[defaults]\nprot = 443\n[truststore]\npath = "x.jks"\n[datacenters.us2]\npods = ["a"]\n')
+    run = run_gates(pytester, "--datacenters", str(toml))
+    assert run.result.ret == pytest.ExitCode.USAGE_ERROR
+    err = run.result.stderr.str()
+    assert "unknown key 'prot' in [defaults]. Did you mean 'port'?" in err
+    assert "Traceback" not in run.output and run.outcomes == {}
+
+
+def test_password_variable_not_set_is_a_usage_error(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    (tmp_path / "s.jks").write_bytes(b"\xfe\xed\xfe\xed")
+    toml = tmp_path / "datacenters.toml"
+    toml.write_text('[truststore]\npath = "s.jks"\npassword_env = "CUTOVER_TEST_UNSET_PW"\n'
+                    '[datacenters.us2]\npods = []\n')
+    run = run_gates(pytester, "--datacenters", str(toml))
+    assert run.result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "export CUTOVER_TEST_UNSET_PW" in run.result.stderr.str()
+
+
+def test_unknown_scenario_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    run = run_gates(pytester, "--sandbox", "pinned-lef")
+    assert run.result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "unknown sandbox scenario 'pinned-lef'" in run.result.stderr.str()
+
+
+def test_suite_tests_need_no_datacenters_file(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x():\n    pass\n")
+    assert pytester.runpytest_subprocess("-p", "no:cacheprovider").ret == 0
+
+
+def test_sandbox_command_prints_how_to_point_pytest_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    workdir = tmp_path / "edge"
+    proc = subprocess.Popen([sys.executable, "-m", "cutover.sandbox", "--dir", str(workdir), "--pods", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "Ctrl-C stops it" in line or not line:
+                break
+        text = "".join(lines)
+        assert f"pytest --datacenters {workdir / 'datacenters.toml'}" in text
+        assert 'export CUTOVER_SANDBOX_PASSWORD="$(cat' in text
+        password = (workdir / "truststore.password").read_text()
+        assert password not in text
+        # The servers really answer while it runs.
+        ns = re.search(r'nameservers = \["([\d.]+):(\d+)"\]', (workdir / "datacenters.toml").read_text())
+        assert ns is not None
+        import dns.message
+        import dns.query
+        reply = dns.query.udp(dns.message.make_query("acme.fa.us2.oraclecloud.com.", "A"), ns[1],
+                              port=int(ns[2]), timeout=2)
+        assert reply.answer
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert "cutover sandbox stopped." in out
+
+
+def test_demo_report_says_simulated_and_holds_no_password(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    run = run_gates(pytester, "--sandbox", "pinned-leaf", "--dc", "us2", f"--html={report}", "--self-contained-html")
+    assert run.result.ret == 1
+    page = report.read_text()
+    import html as html_mod
+    assert re.search(r"<title[^>]*>SIMULATED staging edge \(sandbox .pinned-leaf.\)", html_mod.unescape(page))
+    assert "not the provider's staging network" in html_mod.unescape(page)
+    blob = re.search(r'data-jsonblob="([^"]*)"', page)
+    assert blob is not None
+    data = json.loads(html_mod.unescape(blob[1]))
+    rows = json.dumps(data)
+    assert "keytool -delete -alias us2-lb-cert" in rows
+    assert "127.20.11.1 acme.fa.us2.oraclecloud.com" in rows  # the hosts-file line a person would use
+    assert f"report: {report}" in run.output
+    # The password the sandbox generated lives only in its (now removed) folder and the child's env.
+    assert "CUTOVER_SANDBOX_PASSWORD=" not in page
+    assert os.environ.get("CUTOVER_SANDBOX_PASSWORD") is None
