@@ -183,8 +183,11 @@ def expect_pass(request: pytest.FixtureRequest) -> Callable[[gates.Verdict], Non
     def check(verdict: gates.Verdict) -> None:
         __tracebackhide__ = True
         request.node.stash[VERDICT] = verdict
+        run = request.config.stash.get(RUN, None)
+        where = str(run.config.truststore.path) if run is not None else "cutover"
         for w in verdict.warnings:
-            warnings.warn(CutoverWarning(w), stacklevel=2)
+            # Attributed to the store the warning is about, not to a line of our code.
+            warnings.warn_explicit(CutoverWarning(w), CutoverWarning, filename=where, lineno=0)
         if not verdict.ok:
             fix = ("\nTo fix it:\n  " + "\n  ".join(verdict.remedy)) if verdict.remedy else ""
             pytest.fail(verdict.message + fix, pytrace=False)

@@ -84,3 +84,27 @@ def test_without_a_jvm_the_verdict_is_loudly_approximate(pytester: pytest.Pytest
     message = run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
     assert "approximate: no JVM" in message and "no bin/java" in message
     assert "APPROXIMATE engine" in run.output
+
+
+def test_dc_without_pods_or_bundle(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cutover.sandbox import PASSWORD_ENV, Sandbox
+
+    with Sandbox("good", pods_per_dc=1, datacenters=("us2", "em3", "la1")) as sb:
+        text = sb.config_path.read_text()
+        text = text.replace('bundle = "certs/em3.zip"\n', "")
+        text = text.replace('[datacenters.la1]\nname = "LA1 - Sao Paulo"\npods = ["acme"]',
+                            '[datacenters.la1]\nname = "LA1 - Sao Paulo"\npods = []')
+        variant = sb.workdir / "variant.toml"
+        variant.write_text(text)
+        monkeypatch.setenv(PASSWORD_ENV, sb.password)
+        run = run_gates(pytester, "--datacenters", str(variant))
+    assert run.result.ret == 0, run.output
+    assert run.outcomes == {
+        ("staging_resolves", "us2/acme"): "passed", ("chain_trusted", "us2/acme"): "passed",
+        ("staging_resolves", "em3/acme"): "passed", ("chain_trusted", "em3/acme"): "passed",
+        ("aliases_present", "us2"): "passed", ("aliases_present", "em3"): "skipped",
+        ("aliases_present", "la1"): "passed", ("no_lb_cert", "us2"): "passed",
+        ("no_lb_cert", "em3"): "passed", ("no_lb_cert", "la1"): "passed",
+    }
+    assert "em3: no bundle configured" in run.messages[("aliases_present", "em3")]
+    assert "not proven: no gate failed, but 1 gate test(s) were skipped" in run.output
