@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from cutover.certs import CertInfo
@@ -57,6 +58,14 @@ def _certs_in(data: bytes) -> list[x509.Certificate]:
     return []
 
 
+def _issued_by(child: CertInfo, issuer: CertInfo) -> bool:
+    try:
+        child.to_cert().verify_directly_issued_by(issuer.to_cert())
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
 def _members(path: Path) -> list[tuple[str, bytes]]:
     if path.is_dir():
         return [(str(p), p.read_bytes()) for p in sorted(path.rglob("*")) if p.is_file()]
@@ -97,11 +106,12 @@ def read(path: Path) -> Bundle:
         )
     root = roots[0]
     # Order intermediates from the root downwards, so a two-level bundle reads root -> a -> b.
+    # A link is a verified signature, not a matching name: last year's CA may share the name.
     ordered: list[CertInfo] = []
     issuer = root
     remaining = list(inters)
     while remaining:
-        nxt = next((c for c in remaining if c.issuer == issuer.subject), None)
+        nxt = next((c for c in remaining if _issued_by(c, issuer)), None)
         if nxt is None:
             break
         ordered.append(nxt)
@@ -113,13 +123,14 @@ def read(path: Path) -> Bundle:
     if remaining:
         bad = remaining[0]
         raise BundleError(
-            f"bundle {path}: the chain does not link: intermediate {bad.subject} is issued by {bad.issuer}, "
-            f"which is neither the root ({root.subject}) nor another intermediate of the bundle."
+            f"bundle {path}: the chain does not link: intermediate {bad.subject} is not signed by the root "
+            f"{root.subject}{' or another intermediate of the bundle' if ordered else ''} (its issuer is "
+            f"{bad.issuer}). Download the provider's bundle again; it may mix two generations of CAs."
         )
     for s in servers:
-        if s.issuer != ordered[-1].subject:
+        if not _issued_by(s, ordered[-1]):
             raise BundleError(
-                f"bundle {path}: the chain does not link: server certificate {s.subject} is issued by {s.issuer}, "
-                f"not by the bundle's intermediate {ordered[-1].subject}."
+                f"bundle {path}: the chain does not link: server certificate {s.subject} is not signed by the "
+                f"bundle's intermediate {ordered[-1].subject} (its issuer is {s.issuer})."
             )
     return Bundle(Path(path), root, tuple(ordered), servers, files)

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import pkcs12
 
+from cutover import pkcs12
 from cutover.certs import CertInfo
 
 StoreType = Literal["JKS", "JCEKS", "PKCS12", "PEM"]
-EntryKind = Literal["trustedCertEntry", "PrivateKeyEntry", "SecretKeyEntry"]
+EntryKind = Literal["trustedCertEntry", "PrivateKeyEntry", "SecretKeyEntry", "ignoredCertificate"]
 
 
 class TruststoreError(Exception):
@@ -31,7 +31,8 @@ class StoreEntry:
 
     Attributes:
         alias: lower case, as Java reports it.
-        kind: Java's entry kind. Only ``trustedCertEntry`` entries are trust anchors.
+        kind: Java's entry kind. Only ``trustedCertEntry`` entries are trust anchors. ``ignoredCertificate``
+            is a PKCS12 certificate without Oracle's trusted-key-usage attribute: Java does not list it.
         cert: the certificate of a trusted entry, or the first of a key entry's chain; None for secret keys.
     """
 
@@ -48,6 +49,11 @@ class StoreContents:
     store_type: str
     entries: tuple[StoreEntry, ...]
     read_by: str
+
+    @property
+    def java_entries(self) -> tuple[StoreEntry, ...]:
+        """The entries Java lists (keytool -list): everything but ignored PKCS12 certificates."""
+        return tuple(e for e in self.entries if e.kind != "ignoredCertificate")
 
     @property
     def trusted(self) -> tuple[StoreEntry, ...]:
@@ -138,23 +144,29 @@ def _read_jks(data: bytes, password: str | None, path: Path) -> tuple[StoreEntry
 
 
 def _read_pkcs12(data: bytes, password: str | None, path: Path) -> tuple[StoreEntry, ...]:
-    attempts = [password.encode()] if password else [None, b""]
-    last: Exception | None = None
-    for pw in attempts:
-        try:
-            p12 = pkcs12.load_pkcs12(data, pw)
-            break
-        except ValueError as e:
-            last = e
-    else:
-        if "password" in str(last).lower() or "mac" in str(last).lower():
-            raise _wrong_password(path, "PKCS12")
-        raise TruststoreError(f"truststore {path} (PKCS12) cannot be read: {last}.")
+    try:
+        bags = pkcs12.read_bags(data, password)
+    except pkcs12.PKCS12Error as e:
+        if e.wrong_password and password is None:
+            raise TruststoreError(
+                f"truststore {path} (PKCS12) is password-protected but no password was given. Set the "
+                "environment variable named by [truststore] password_env (Java would silently see no entries)."
+            ) from None
+        if e.wrong_password:
+            raise _wrong_password(path, "PKCS12") from None
+        raise TruststoreError(f"truststore {path} (PKCS12) is corrupted or cannot be read: {e}.") from None
+    keys = {b.local_key_id: b for b in bags if b.kind == "key" and b.local_key_id}
     entries: list[StoreEntry] = []
-    if p12.cert is not None:
-        alias = (p12.cert.friendly_name or b"").decode(errors="replace").lower()
-        entries.append(StoreEntry(alias, "PrivateKeyEntry", CertInfo.from_cert(p12.cert.certificate)))
-    for i, c in enumerate(p12.additional_certs):
-        alias = (c.friendly_name or f"cert-{i}".encode()).decode(errors="replace").lower()
-        entries.append(StoreEntry(alias, "trustedCertEntry", CertInfo.from_cert(c.certificate)))
+    for key in keys.values():
+        cert = next((b for b in bags if b.kind == "cert" and b.local_key_id == key.local_key_id), None)
+        entries.append(StoreEntry(key.alias or "", "PrivateKeyEntry",
+                                  CertInfo.from_der(cert.der) if cert and cert.der else None))
+    entries += [StoreEntry(b.alias or "", "SecretKeyEntry", None) for b in bags if b.kind == "secret"]
+    for i, b in enumerate(bags):
+        if b.kind != "cert" or b.der is None or (b.local_key_id and b.local_key_id in keys):
+            continue
+        # Java's PKCS12KeyStore makes a trustedCertEntry only of a bag with Oracle's trusted-key-usage
+        # attribute; any other certificate is ignored by Java (keytool -list does not show it).
+        kind: EntryKind = "trustedCertEntry" if b.trusted else "ignoredCertificate"
+        entries.append(StoreEntry(b.alias or f"(no alias #{i})", kind, CertInfo.from_der(b.der)))
     return tuple(sorted(entries, key=lambda e: e.alias))

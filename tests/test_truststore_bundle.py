@@ -113,9 +113,29 @@ def test_bundle_that_does_not_link_names_the_broken_link(tmp_path: Path, chain) 
     other_root = pki.make_root("Other Root")
     path = tmp_path / "b.pem"
     path.write_bytes(other_root.pem + chain["inter"].pem)
-    with pytest.raises(bundle.BundleError, match=r"intermediate .*Test Issuing CA.* is issued by .*Test Root.*"
-                                                  r"neither the root"):
+    with pytest.raises(bundle.BundleError, match=r"intermediate CN=Test Issuing CA.* is not signed by the root "
+                                                  r"CN=Other Root.*its issuer is CN=Test Root"):
         bundle.read(path)
     path.write_bytes(chain["root"].pem + chain["inter"].pem + pki.make_leaf(["x.example"], other_root).pem)
-    with pytest.raises(bundle.BundleError, match=r"server certificate .*x\.example.* not by the bundle's intermediate"):
+    with pytest.raises(bundle.BundleError, match=r"server certificate CN=x\.example.* not signed by the bundle's "
+                                                  r"intermediate CN=Test Issuing CA"):
         bundle.read(path)
+
+
+def test_bundle_link_is_a_signature_not_a_name(tmp_path: Path, chain) -> None:
+    # Last year's root: same name, another key. Its intermediate must not pass for this year's.
+    impostor = pki.make_root("Test Root")
+    path = tmp_path / "b.pem"
+    path.write_bytes(impostor.pem + chain["inter"].pem)
+    with pytest.raises(bundle.BundleError, match="is not signed by the root CN=Test Root"):
+        bundle.read(path)
+
+
+def test_bundle_pkcs7_file(tmp_path: Path, chain) -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
+
+    p7 = pkcs7.serialize_certificates([chain["root"].cert, chain["inter"].cert, chain["leaf"].cert], Encoding.DER)
+    path = tmp_path / "bundle.p7b"
+    path.write_bytes(p7)
+    b = bundle.read(path)
+    assert "Test Issuing CA" in b.intermediate.subject and len(b.servers) == 1
