@@ -140,8 +140,10 @@ def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle,
                 )
                 remedy.append(_import_cmd(store, alias, bundle, cert))
         elif entry.kind != "trustedCertEntry" or entry.cert is None:
-            problems.append(f"alias {alias!r} is a {entry.kind}, not a trusted certificate entry; Java does not "
-                            f"trust it as a CA. Delete it and import the bundle's {role} CA with -trustcacerts.")
+            what = ("a certificate Java ignores (a PKCS12 bag without Oracle's trusted-key-usage attribute, "
+                    "as openssl pkcs12 -export writes)" if entry.kind == "ignoredCertificate" else f"a {entry.kind}")
+            problems.append(f"alias {alias!r} is {what}, not a trusted certificate entry; Java does not trust it "
+                            f"as a CA. Delete it and import the bundle's {role} CA with keytool -trustcacerts.")
             remedy += [_keytool(store, "-delete", "-alias", alias), _import_cmd(store, alias, bundle, cert)]
         elif entry.cert.sha256 != cert.sha256:
             same_name = " (same subject: an older or other edition of that CA, e.g. last year's)" \

@@ -1,0 +1,22 @@
+"""Text taken from certificates and the network, made safe to print.
+
+A certificate's subject is written by whoever made the certificate: it can hold ANSI escapes that
+repaint a terminal, control characters, or ten thousand characters. What we print must stay readable
+and must not be able to fake our own output.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def printable(text: str, limit: int = 200) -> str:
+    """Control characters shown as escapes (``\\x1b``), and at most `limit` characters with an ellipsis."""
+    out = []
+    for ch in text:
+        if ch in "\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"):
+            out.append(ch)
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    s = "".join(out)
+    return s if len(s) <= limit else s[: max(limit - 1, 1)] + "…"
