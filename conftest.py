@@ -58,6 +58,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--dc", metavar="CODE", action="append", default=[], help="only this data centre (repeatable)")
     g.addoption("--pod", metavar="NAME", action="append", default=[], help="only this pod (repeatable)")
     g.addoption("--java-home", metavar="PATH", help="the client's JDK (default: JAVA_HOME, then java on PATH)")
+    g.addoption("--java-option", metavar="-Dname=value", action="append", default=[],
+                help="a system property the client's JVM runs with, passed to the judging JVM (repeatable)")
+    g.addoption("--at", metavar="DATE", help="judge every chain as the JVM would on this ISO date or date-time")
     g.addoption("--sandbox", metavar="SCENARIO", nargs="?", const="good",
                 help="start the built-in simulated staging edge (scenario, default 'good') and run against it")
     g.addoption("--sandbox-pods", metavar="N", type=int, default=2, help="pods per data centre in the sandbox")
@@ -116,6 +119,8 @@ def pytest_configure(config: pytest.Config) -> None:
             java_home=Path(config.getoption("java_home")) if config.getoption("java_home") else None,
             only_dcs=config.getoption("dc"),
             only_pods=config.getoption("pod"),
+            java_options=config.getoption("java_option"),
+            at=config.getoption("at"),
         )
         _password(config, cfg)
         store = truststore_mod.read(cfg.truststore.path, cfg.truststore.password())

@@ -6,5 +6,5 @@ from cutover import gates
 
 
 @pytest.mark.chain_trusted
-def test_chain_trusted(pod_evidence, evidence, expect_pass):
-    expect_pass(gates.chain_trusted(pod_evidence, evidence.engine_note))
+def test_chain_trusted(pod_evidence, evidence, cutover_run, expect_pass):
+    expect_pass(gates.chain_trusted(pod_evidence, evidence.engine_note, cutover_run.config.at))

@@ -6,12 +6,13 @@ the key and the fix, because the people who edit it know keytool, not our code.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +45,13 @@ _DEFAULTABLE: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "intermediate_alias": (str, None),
     "staging_hostname": (str, None),
     "timeout": ((int, float), 10.0),
+    "renewal_date": ((dt.date, str), None),
+    "min_days_after_renewal": (int, 30),
 }
 _DC_ONLY = {"name", "pods", "bundle"}
 _TOP = {"defaults", "truststore", "datacenters", "run", "sandbox"}
 _TRUSTSTORE = {"path", "password_env", "type"}
-_RUN = {"nameservers", "java_home"}
+_RUN = {"nameservers", "java_home", "java_options"}
 _SANDBOX = {"scenario", "description"}
 
 _DC_CODE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
@@ -72,6 +75,8 @@ class Target:
         staging_hostname: configured fallback staging name, used only when the CNAME chain has no
             Akamai edge hostname in it.
         timeout: seconds each network step may take.
+        renewal_date: the provider's cutover day for this data centre, when known.
+        min_days_after_renewal: the chain must still be valid this many days after the renewal date.
     """
 
     dc: str
@@ -80,6 +85,17 @@ class Target:
     port: int
     staging_hostname: str | None
     timeout: float
+    renewal_date: dt.date | None = None
+    min_days_after_renewal: int = 30
+
+    def later_dates(self) -> tuple[tuple[str, dt.datetime], ...]:
+        """(label, instant) pairs the chain must also be valid at: the renewal date and N days after."""
+        if self.renewal_date is None:
+            return ()
+        day = dt.datetime.combine(self.renewal_date, dt.time(), dt.UTC)
+        after = day + dt.timedelta(days=self.min_days_after_renewal)
+        return ((f"the renewal date {day:%Y-%m-%d}", day),
+                (f"{self.min_days_after_renewal} days after the renewal date ({after:%Y-%m-%d})", after))
 
     @property
     def id(self) -> str:
@@ -123,9 +139,10 @@ class Config:
     truststore: TruststoreConfig
     nameservers: tuple[tuple[str, int], ...] = ()
     java_home: Path | None = None
+    java_options: tuple[str, ...] = ()
+    at: dt.datetime | None = None
     sandbox_scenario: str | None = None
     sandbox_description: str = ""
-    warnings: tuple[str, ...] = field(default=())
 
     @property
     def targets(self) -> tuple[Target, ...]:
@@ -159,6 +176,29 @@ def parse_nameserver(text: str) -> tuple[str, int]:
             "give the address of a DNS resolver, not a name."
         ) from None
     return host, number
+
+
+def parse_when(text: str) -> dt.datetime:
+    """``2026-12-15`` or ``2026-12-15T10:00[:00][Z|+01:00]`` as an aware UTC datetime (naive means UTC)."""
+    try:
+        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(
+            f"--at {text!r} is not an ISO date or date-time; write 2026-12-15 or 2026-12-15T09:00:00Z."
+        ) from None
+    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+
+
+def _date(path: Path, where: str, value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{path}: {where}.renewal_date {value!r} is not a date; write renewal_date = 2026-12-15.") \
+            from None
 
 
 def _closest(word: str, known: Sequence[str]) -> str:
@@ -224,6 +264,8 @@ def load(
     java_home: Path | None = None,
     only_dcs: Sequence[str] = (),
     only_pods: Sequence[str] = (),
+    java_options: Sequence[str] = (),
+    at: str | None = None,
 ) -> Config:
     """Read datacenters.toml and apply the command-line options, which win over the file."""
     path = Path(path)
@@ -268,6 +310,13 @@ def load(
     ns = tuple(parse_nameserver(_typed(path, "run", "nameservers", n, str)) for n in ns_texts)
     if java_home is None and "java_home" in run_raw:
         java_home = _resolve_path(base, _typed(path, "run", "java_home", run_raw["java_home"], str))
+    options = list(_typed(path, "run", "java_options", run_raw.get("java_options", []), list)) + list(java_options)
+    for o in options:
+        if not isinstance(o, str) or not o.startswith("-D") or "=" not in o:
+            raise ConfigError(
+                f"java option {o!r} is not a system property; write it as -Dname=value, e.g. "
+                "--java-option=-Dcom.sun.security.enableAIAcaIssuers=true."
+            )
 
     sandbox_raw = raw.get("sandbox")
     if sandbox_raw is not None:
@@ -283,7 +332,6 @@ def load(
                 f"Configured: {', '.join(dcs_raw)}."
             )
     wanted_dcs = {c.lower() for c in only_dcs}
-    warnings: list[str] = []
     datacenters: list[DataCenter] = []
     seen_pods: set[str] = set()
     for code, dc_raw in dcs_raw.items():
@@ -301,6 +349,8 @@ def load(
         pods = _typed(path, f"datacenters.{code}", "pods", dc_raw.get("pods", []), list)
         if not 0 < v["port"] < 65536:
             raise ConfigError(f"{path}: datacenters.{code}.port {v['port']} is not a TCP port (1-65535).")
+        if v["min_days_after_renewal"] < 0:
+            raise ConfigError(f"{path}: datacenters.{code}.min_days_after_renewal must be 0 or more days.")
         if v["timeout"] <= 0:
             raise ConfigError(f"{path}: datacenters.{code}.timeout must be a positive number of seconds.")
         targets: list[Target] = []
@@ -319,7 +369,9 @@ def load(
             hostname = _hostname(path, code, pod, v["hostname"], v["app"], "hostname")
             staging = (_hostname(path, code, pod, v["staging_hostname"], v["app"], "staging_hostname")
                        if v["staging_hostname"] else None)
-            targets.append(Target(code, pod, hostname, v["port"], staging, float(v["timeout"])))
+            renewal = _date(path, f"datacenters.{code}", v["renewal_date"]) if v["renewal_date"] else None
+            targets.append(Target(code, pod, hostname, v["port"], staging, float(v["timeout"]), renewal,
+                                  v["min_days_after_renewal"]))
         bundle = None
         if "bundle" in dc_raw:
             bundle = _resolve_path(base, _typed(path, f"datacenters.{code}", "bundle", dc_raw["bundle"], str))
@@ -342,7 +394,8 @@ def load(
         truststore=TruststoreConfig(ts_path, password_env),
         nameservers=ns,
         java_home=java_home,
+        java_options=tuple(options),
+        at=parse_when(at) if at else None,
         sandbox_scenario=(sandbox_raw or {}).get("scenario", "unnamed") if sandbox_raw is not None else None,
         sandbox_description=(sandbox_raw or {}).get("description", ""),
-        warnings=tuple(warnings),
     )

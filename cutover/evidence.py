@@ -6,6 +6,7 @@ was observed, and a slow data centre costs its own time, not everyone's.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from cutover import pyjudge
 from cutover.bundle import Bundle
+from cutover.certs import CertInfo
 from cutover.config import Config, Target
 from cutover.handshake import ChainFetch, fetch_chain
 from cutover.javajudge import JavaVerdict, JudgeUnavailable, JvmInfo, ProbeRun, find_java
@@ -29,7 +31,11 @@ class PodEvidence:
         staging: the DNS evidence.
         staging_chains: the chain presented at each staging IP (SNI = the production hostname).
         production_chains: the chain presented at each production IP.
-        verdicts: the trust verdict for each staging IP, from the JVM or, without one, approximate.
+        verdicts: the trust verdict for each staging IP, now (or at --at), from the JVM or, without one,
+            approximate.
+        later: (label, verdict) for each staging IP at the renewal date and N days after, when configured.
+        strict: cryptography's web-PKI verdict for each staging IP, computed beside the JVM's as advice;
+            empty when there is no JVM (then it is the verdict itself).
     """
 
     target: Target
@@ -37,6 +43,8 @@ class PodEvidence:
     staging_chains: tuple[ChainFetch, ...]
     production_chains: tuple[ChainFetch, ...]
     verdicts: tuple[JavaVerdict, ...]
+    later: tuple[tuple[str, JavaVerdict], ...] = ()
+    strict: tuple[JavaVerdict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,7 @@ def gather(
     try:
         java = find_java(config.java_home)
         probe = ProbeRun(java, config.truststore.path, config.truststore.password_env, timeout,
-                         threads=concurrency, java_options=java_options)
+                         threads=concurrency, java_options=(*config.java_options, *java_options))
     except JudgeUnavailable as e:
         engine_note = f"{pyjudge.APPROXIMATE}: {e}"
     try:
@@ -88,7 +96,9 @@ def gather(
             dns_futures = {t.id: pool.submit(resolve_staging, t.hostname, resolvers[t.id], t.staging_hostname)
                            for t in targets}
             staging = {tid: f.result() for tid, f in dns_futures.items()}
-            jobs = [(t.id, ip, t.port, t.hostname) for t in targets for ip in staging[t.id].staging_ips]
+            primary = _instant(config.at) if config.at else "now"
+            whens = {t.id: (primary, *(_instant(d) for _, d in t.later_dates())) for t in targets}
+            jobs = [(t.id, ip, t.port, t.hostname, whens[t.id]) for t in targets for ip in staging[t.id].staging_ips]
             probe_future = pool.submit(probe.finish, jobs) if probe is not None else None
             fetches = {
                 (t.id, kind, ip): pool.submit(fetch_chain, ip, t.port, t.hostname, t.timeout)
@@ -113,18 +123,32 @@ def gather(
     if result is not None:
         jvm, store, store_error = result.jvm, result.store, result.store_error
     pods: dict[str, PodEvidence] = {}
+    anchors = [e.cert for e in (store or python_store).trusted if e.cert is not None]
     for t in targets:
         st = staging[t.id]
         s_chains = tuple(fetched[(t.id, "staging", ip)] for ip in st.staging_ips)
         p_chains = tuple(fetched[(t.id, "production", ip)] for ip in st.production_ips)
+        later: list[tuple[str, JavaVerdict]] = []
+        strict: tuple[JavaVerdict, ...] = ()
         if result is not None:
-            verdicts = tuple(result.verdicts[(t.id, ip)] for ip in st.staging_ips)
+            verdicts = tuple(result.verdicts[(t.id, ip, primary)] for ip in st.staging_ips)
+            later = [(label, result.verdicts[(t.id, ip, _instant(d))]) for label, d in t.later_dates()
+                     for ip in st.staging_ips]
+            strict = tuple(_python_verdict(t, f, anchors, config.at) for f in s_chains)
         else:
-            anchors = [e.cert for e in python_store.trusted if e.cert is not None]
-            verdicts = tuple(
-                pyjudge.verify(t.id, f.ip, f.chain, t.hostname, anchors) if f.error is None
-                else JavaVerdict(t.id, f.ip, False, f.error, engine="python")
-                for f in s_chains
-            )
-        pods[t.id] = PodEvidence(t, st, s_chains, p_chains, verdicts)
+            verdicts = tuple(_python_verdict(t, f, anchors, config.at) for f in s_chains)
+            later = [(label, _python_verdict(t, f, anchors, d)) for label, d in t.later_dates() for f in s_chains]
+        pods[t.id] = PodEvidence(t, st, s_chains, p_chains, verdicts, tuple(later), strict)
     return Evidence(pods, store, store_error, bundles, jvm, engine_note, time.monotonic() - start)
+
+
+def _instant(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _python_verdict(t: Target, fetch: ChainFetch, anchors: list[CertInfo], at: dt.datetime | None) -> JavaVerdict:
+    if fetch.error is not None:
+        return JavaVerdict(t.id, fetch.ip, False, fetch.error, engine="python")
+    when = _instant(at) if at else "now"
+    verdict = pyjudge.verify(t.id, fetch.ip, fetch.chain, t.hostname, anchors, at)
+    return JavaVerdict(verdict.target_id, verdict.ip, verdict.ok, verdict.reason, engine="python", when=when)

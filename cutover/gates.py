@@ -6,6 +6,7 @@ message says what is wrong, why it matters at cutover, and how to fix it (the ex
 
 from __future__ import annotations
 
+import datetime as dt
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -79,9 +80,20 @@ def _hint(reason: str, host: str) -> str:
     return ""
 
 
-def chain_trusted(pod: PodEvidence, engine_note: str | None = None) -> Verdict:
+def _out_of_validity(pod: PodEvidence, ip: str, when: dt.datetime) -> str:
+    """Name the served certificates that are not valid at `when`: Java's message gives a date, not a name."""
+    fetch = next((f for f in pod.staging_chains if f.ip == ip), None)
+    if fetch is None:
+        return ""
+    bad = [c for c in fetch.chain if not c.not_before <= when <= c.not_after]
+    return "".join(f" Not valid then: {c.subject} (valid {c.not_before:%Y-%m-%d} to {c.not_after:%Y-%m-%d})."
+                   for c in bad)
+
+
+def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datetime | None = None) -> Verdict:
     t = pod.target
     prefix = f"[{engine_note}] " if engine_note else ""
+    judged = f" (judged at {at:%Y-%m-%d %H:%M}Z)" if at else ""
     if not pod.staging.staging_ips:
         return Verdict(
             False,
@@ -98,13 +110,31 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None) -> Verdict:
                 shown = (f" Served leaf: {fetch.leaf.short}, issued by {fetch.leaf.issuer}; "
                          f"{len(fetch.chain)} cert(s) sent.")
             judge = "the JVM" if v.engine == "jvm" else "cryptography (approximate)"
-            parts.append(f"{judge} rejects the chain at staging {v.ip} for {t.hostname} ({v.step}): {v.reason}.{shown} "
-                         f"{_hint(v.reason, t.hostname)}".rstrip())
+            parts.append(f"{judge} rejects the chain at staging {v.ip} for {t.hostname}{judged} ({v.step}): "
+                         f"{v.reason}.{shown} {_hint(v.reason, t.hostname)}".rstrip())
         return Verdict(False, prefix + " ".join(parts))
-    ips = ", ".join(v.ip for v in pod.verdicts)
     judge = "the JVM" if all(v.engine == "jvm" for v in pod.verdicts) else "cryptography (approximate)"
-    return Verdict(True, f"{prefix}{judge} trusts the chain served at staging {ips} for {t.hostname}",
-                   warnings=(prefix.strip(),) if prefix else ())
+    later_failed = [(label, v) for label, v in pod.later if not v.ok]
+    if later_failed:
+        parts = []
+        for label, v in later_failed:
+            when = dt.datetime.strptime(v.when, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC) \
+                if v.when != "now" else dt.datetime.now(dt.UTC)
+            parts.append(f"{judge} trusts the chain at staging {v.ip} today{judged}, but not on {label}: "
+                         f"{v.reason}.{_out_of_validity(pod, v.ip, when)}")
+        return Verdict(False, prefix + " ".join(parts) + " The provider must serve a chain that stays valid "
+                       "past the cutover (min_days_after_renewal in datacenters.toml sets the margin).")
+    warnings: list[str] = [prefix.strip()] if prefix else []
+    fetched_ok = {f.ip for f in pod.staging_chains if f.error is None}
+    for v in pod.strict:
+        if not v.ok and v.ip in fetched_ok:
+            warnings.append(f"the JVM accepts the chain at {v.ip}; a web-PKI client (browser, curl, Python) would "
+                            f"reject it: {v.reason}")
+    ips = ", ".join(v.ip for v in pod.verdicts)
+    checked = f"; still valid on {' and on '.join(dict.fromkeys(label for label, _ in pod.later))}" \
+        if pod.later else ""
+    return Verdict(True, f"{prefix}{judge} trusts the chain served at staging {ips} for {t.hostname}{judged}{checked}",
+                   warnings=tuple(warnings))
 
 
 def _import_cmd(store: StoreContents, alias: str, bundle: Bundle, cert: CertInfo) -> str:

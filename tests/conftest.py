@@ -66,6 +66,15 @@ def run_gates(pytester: pytest.Pytester, *args: str, timeout: float = 300) -> Ga
     return GateRun(result, outcomes, messages, junit)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def probe_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One compiled probe per JDK for the whole test session, also for child pytest runs (pytester
+    gives each child its own HOME, so the default ~/.cache would compile again every time)."""
+    import os
+
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
 @pytest.fixture(scope="session")
 def keytool() -> Path:
     path = shutil.which("keytool")

@@ -5,7 +5,9 @@
 // The password is read from the environment variable named PASSWORD_ENV, never from the command line.
 // It prints one JSON object per line: {"type":"jvm"}, then {"type":"entry"} per store entry (or
 // {"type":"store_error"}), then reads targets from stdin, one per line "ID<TAB>IP<TAB>PORT<TAB>HOST",
-// and prints {"type":"verdict"} for each, probing concurrently.
+// and prints {"type":"verdict"} for each, probing concurrently. An optional fifth field lists when to
+// judge, comma-separated: "now", or an ISO instant, judged by its own handshake with a PKIX trust
+// manager whose validation date is that instant, as the JVM would judge the chain on that day.
 //
 // Each probe connects a plain socket to the IP and layers an SSLSocket over it with the production
 // hostname as peer host: what a client sees whose hosts file points the hostname at staging. The
@@ -24,13 +26,19 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.PKIXBuilderParameters;
+import java.security.cert.X509CertSelector;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.Date;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.CertPathTrustManagerParameters;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -109,14 +117,12 @@ public class Probe {
         SSLContext ctx = null;
         if (ks != null) {
             try {
-                TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-                tmf.init(ks);
-                ctx = SSLContext.getInstance("TLS");
-                ctx.init(null, tmf.getTrustManagers(), null);
+                ctx = context(ks, null);
             } catch (Exception e) {
                 storeError = "cannot build a PKIX trust manager from the store: " + reason(e);
             }
         }
+        store = ks;
 
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -125,15 +131,61 @@ public class Probe {
         String line;
         while ((line = in.readLine()) != null) {
             final String[] f = line.split("\t");
-            if (f.length != 4) continue;
-            pool.submit(() -> probe(context, failure, f[0], f[1], Integer.parseInt(f[2]), f[3], timeoutMs));
+            if (f.length < 4) continue;
+            String[] whens = f.length > 4 && !f[4].isEmpty() ? f[4].split(",") : new String[] {"now"};
+            for (String when : whens) {
+                pool.submit(() -> {
+                    SSLContext c = context;
+                    String why = failure;
+                    if (failure == null && !when.equals("now")) {
+                        try {
+                            c = dated(when);
+                        } catch (Exception e) {
+                            c = null;
+                            why = "cannot judge at " + when + ": " + reason(e);
+                        }
+                    }
+                    probe(c, why, f[0], f[1], Integer.parseInt(f[2]), f[3], timeoutMs, when);
+                });
+            }
         }
         pool.shutdown();
         pool.awaitTermination(1, TimeUnit.HOURS);
         out.flush();
     }
 
-    static void probe(SSLContext ctx, String storeError, String id, String ip, int port, String host, int timeoutMs) {
+    static KeyStore store;
+    static final ConcurrentHashMap<String, SSLContext> byDate = new ConcurrentHashMap<>();
+
+    static SSLContext dated(String when) throws Exception {
+        SSLContext c = byDate.get(when);
+        if (c == null) {
+            c = context(store, Date.from(Instant.parse(when)));
+            byDate.putIfAbsent(when, c);
+        }
+        return c;
+    }
+
+    // With no date: exactly the default PKIX trust manager over the store, as the client builds it.
+    // With a date: the same PKIX parameters the default builds (revocation as com.sun.net.ssl.checkRevocation
+    // says), plus that validation date.
+    static SSLContext context(KeyStore ks, Date date) throws Exception {
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+        if (date == null) {
+            tmf.init(ks);
+        } else {
+            PKIXBuilderParameters params = new PKIXBuilderParameters(ks, new X509CertSelector());
+            params.setRevocationEnabled(Boolean.getBoolean("com.sun.net.ssl.checkRevocation"));
+            params.setDate(date);
+            tmf.init(new CertPathTrustManagerParameters(params));
+        }
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    static void probe(SSLContext ctx, String storeError, String id, String ip, int port, String host, int timeoutMs,
+                      String when) {
         long start = System.nanoTime();
         String step = "connect";
         boolean ok = false;
@@ -164,7 +216,7 @@ public class Probe {
             }
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
-        emit("{\"type\":\"verdict\",\"id\":" + q(id) + ",\"ip\":" + q(ip) + ",\"ok\":" + ok
+        emit("{\"type\":\"verdict\",\"id\":" + q(id) + ",\"ip\":" + q(ip) + ",\"when\":" + q(when) + ",\"ok\":" + ok
                 + ",\"step\":" + q(step) + ",\"reason\":" + q(why) + ",\"protocol\":" + q(tls) + ",\"ms\":" + ms + "}");
     }
 }

@@ -27,6 +27,8 @@ class Endpoint:
 
 def _context(chain_file: Path, key_file: Path) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    # Security level 0: the sandbox must be able to serve the weak chains (SHA-1, RSA-1024) it exists to show.
+    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     ctx.load_cert_chain(chain_file, key_file)
     return ctx
 

@@ -1,0 +1,184 @@
+"""The chain_trusted verdict on 29 PKI scenarios, under every JDK on this machine and without one.
+
+Certificates from cryptography, served by the sandbox's TLS endpoints on 127.31.0.0/16, stores made
+by the real keytool, one probe JVM per store and JDK. Each case asserts the gate's verdict and message.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cutover import gates, pyjudge, truststore
+from cutover.config import Target
+from cutover.evidence import PodEvidence
+from cutover.handshake import ChainFetch, fetch_chain
+from cutover.javajudge import JavaVerdict, ProbeRun, java_version
+from cutover.sandbox import pki
+from cutover.sandbox.tlsserver import Endpoint, TLSServer
+from cutover.staging import StagingEvidence
+from tests.trust_matrix import Case, build
+
+PASSWORD = "Matrix-Pa55"
+CASES = build()
+
+
+def jdks() -> list[Path]:
+    """Every JDK home under /usr/lib/jvm with a java that can run the probe, each real one once."""
+    seen: dict[Path, Path] = {}
+    for java in sorted(Path("/usr/lib/jvm").glob("*/bin/java")):
+        if (java.parent / "javac").exists():
+            seen.setdefault(java.resolve(), java.parent.parent)
+    return list(seen.values())
+
+
+JDKS = jdks()
+
+
+@dataclass
+class Matrix:
+    ips: dict[str, str]
+    fetches: dict[str, ChainFetch]
+    stores: dict[str, Path]
+    port: int
+
+
+def _write(folder: Path, name: str, chain: tuple[pki.Issued, ...]) -> tuple[Path, Path]:
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    cert.write_bytes(b"".join(c.pem for c in chain))
+    key.write_bytes(chain[0].key_pem)
+    return cert, key
+
+
+def store_key(case: Case) -> str:
+    """Cases whose stores hold the same entries share one store (and one probe JVM per JDK)."""
+    return "-".join(f"{alias}={issued.cert.serial_number:x}" for alias, issued in sorted(case.store.items()))
+
+
+def _make_store(folder: Path, case: Case) -> Path:
+    store = folder / f"store-{case.name}.p12"
+    for alias, issued in case.store.items():
+        pem = folder / f"store-{case.name}-{alias}.pem"
+        pem.write_bytes(issued.pem)
+        subprocess.run(["keytool", "-importcert", "-noprompt", "-alias", alias, "-file", str(pem),
+                        "-keystore", str(store), "-storepass:env", "KS_PW"],
+                       env={"KS_PW": PASSWORD, "PATH": os.environ["PATH"]}, check=True, capture_output=True, timeout=60)
+    return store
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
+    folder = tmp_path_factory.mktemp("matrix")
+    ips = {c.name: f"127.31.0.{i + 1}" for i, c in enumerate(CASES)}
+    endpoints = [Endpoint(ips[c.name], c.host, *_write(folder, c.name, c.served)) for c in CASES]
+    default_ca = pki.make_root("Matrix Default Edge")
+    server = TLSServer(endpoints, *_write(folder, "default", (pki.make_leaf(["default.invalid"], default_ca),)))
+    try:
+        firsts = list({store_key(c): c for c in reversed(CASES)}.values())
+        with ThreadPoolExecutor(8) as pool:
+            made = dict(zip([store_key(c) for c in firsts], pool.map(lambda c: _make_store(folder, c), firsts),
+                            strict=True))
+            stores = {c.name: made[store_key(c)] for c in CASES}
+            fetched = pool.map(lambda c: fetch_chain(ips[c.name], server.port, c.host, 5), CASES)
+            fetches = dict(zip([c.name for c in CASES], fetched, strict=True))
+        yield Matrix(ips, fetches, stores, server.port)
+    finally:
+        server.stop()
+
+
+_VERDICTS: dict[Path, dict[str, JavaVerdict]] = {}
+
+
+def jvm_verdicts(matrix: Matrix, jdk: Path) -> dict[str, JavaVerdict]:
+    """One probe JVM per case's store under `jdk`, all started at once; cached per JDK."""
+    if jdk not in _VERDICTS:
+        env_backup = os.environ.get("MATRIX_PW")
+        os.environ["MATRIX_PW"] = PASSWORD
+        try:
+            groups: dict[Path, list[Case]] = {}
+            for c in CASES:
+                groups.setdefault(matrix.stores[c.name], []).append(c)
+            runs = {store: ProbeRun(jdk / "bin" / "java", store, "MATRIX_PW", timeout=10, threads=8)
+                    for store in groups}
+            out = {}
+            for store, cases in groups.items():
+                result = runs[store].finish([(c.name, matrix.ips[c.name], matrix.port, c.host, ("now",))
+                                             for c in cases])
+                out |= {c.name: result.verdicts[(c.name, matrix.ips[c.name], "now")] for c in cases}
+        finally:
+            if env_backup is None:
+                os.environ.pop("MATRIX_PW", None)
+        _VERDICTS[jdk] = out
+    return _VERDICTS[jdk]
+
+
+def major(jdk: Path) -> int:
+    version = java_version(jdk / "bin" / "java") or "0"
+    return int(version.split(".")[0]) if not version.startswith("1.") else int(version.split(".")[1])
+
+
+def pod(case: Case, matrix: Matrix, verdict: JavaVerdict) -> PodEvidence:
+    target = Target("us2", "pod", case.host, matrix.port, None, 5.0)
+    staging = StagingEvidence(case.host, staging_ips=(matrix.ips[case.name],))
+    return PodEvidence(target, staging, (matrix.fetches[case.name],), (), (verdict,))
+
+
+@pytest.mark.skipif(not JDKS, reason="no JDK under /usr/lib/jvm")
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("jdk", JDKS, ids=[p.name for p in JDKS])
+def test_gate_under_each_jdk(matrix: Matrix, jdk: Path, case: Case) -> None:
+    verdict = jvm_verdicts(matrix, jdk)[case.name]
+    expected = case.jvm_for(major(jdk))
+    assert verdict.ok is expected, f"{case.name} under {jdk.name}: {verdict.reason}"
+    gate = gates.chain_trusted(pod(case, matrix, verdict))
+    assert gate.ok is expected
+    if expected:
+        assert gate.message.startswith(f"the JVM trusts the chain served at staging {matrix.ips[case.name]}")
+    else:
+        assert f"the JVM rejects the chain at staging {matrix.ips[case.name]} for {case.host}" in gate.message
+        assert case.says in gate.message, gate.message
+
+
+def python_verdict(case: Case, matrix: Matrix) -> JavaVerdict:
+    store = truststore.read(matrix.stores[case.name], PASSWORD)
+    fetch = matrix.fetches[case.name]
+    assert fetch.error is None, fetch.error
+    return pyjudge.verify(case.name, fetch.ip, fetch.chain, case.host, [e.cert for e in store.trusted])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_python_engine_verdict(matrix: Matrix, case: Case) -> None:
+    verdict = python_verdict(case, matrix)
+    assert verdict.ok is case.python, verdict.reason
+    gate = gates.chain_trusted(pod(case, matrix, verdict), engine_note=f"{pyjudge.APPROXIMATE}: test")
+    assert gate.ok is case.python
+    assert gate.message.startswith("[approximate: no JVM: test]")
+
+
+def test_strict_advice_beside_the_jvm(matrix: Matrix) -> None:
+    """Where the JVM accepts and cryptography would not, the gate passes and says so as advice."""
+    case = next(c for c in CASES if c.name == "leaf-without-san")
+    ok = JavaVerdict(case.name, matrix.ips[case.name], True, "trusted")
+    evidence = pod(case, matrix, ok)
+    evidence = PodEvidence(evidence.target, evidence.staging, evidence.staging_chains, (), (ok,), (),
+                           (python_verdict(case, matrix),))
+    gate = gates.chain_trusted(evidence)
+    assert gate.ok
+    assert any("the JVM accepts the chain" in w and "a web-PKI client" in w for w in gate.warnings), gate.warnings
+
+
+def test_python_agreement_is_what_the_readme_says() -> None:
+    """The README states the Python engine's agreement with the JVM and lists every divergence."""
+    reference = 17
+    diverging = [c.name for c in CASES if c.python != c.jvm_for(reference)]
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    agree = len(CASES) - len(diverging)
+    assert f"agrees with the JVM on {agree} of {len(CASES)} scenarios" in readme
+    for name in diverging:
+        assert f"`{name}`" in readme, f"README does not list the divergence {name}"

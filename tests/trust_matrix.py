@@ -1,0 +1,169 @@
+"""PKI scenarios where Java and a web-PKI verifier may disagree, and what each JDK says.
+
+Each case is a served chain, a truststore and the verdict expected from the JVM (per JDK major where
+JDKs differ) and from cryptography's verifier (the no-JVM fallback). The certificates are made with
+cryptography, served by the sandbox's TLS endpoints, and the stores are made by the real keytool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+
+from cutover.sandbox import pki
+from cutover.sandbox.pki import DAY, NOW, Issued
+
+HOST = "pod.fa.us2.oraclecloud.com"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One scenario.
+
+    Attributes:
+        name: the scenario's id.
+        served: the chain the server sends, leaf first.
+        store: alias -> certificate of the client's truststore.
+        jvm: whether the JVM accepts; a dict {major: bool} where JDKs differ (key 0: any other).
+        says: a fragment of the JVM's reason when it rejects.
+        python: whether cryptography's verifier accepts.
+        host: the hostname the client asks for.
+    """
+
+    name: str
+    served: tuple[Issued, ...]
+    store: dict[str, Issued]
+    jvm: bool | dict[int, bool]
+    says: str = ""
+    python: bool = True
+    host: str = HOST
+    why: str = field(default="", compare=False)
+
+    def jvm_for(self, major: int) -> bool:
+        if isinstance(self.jvm, bool):
+            return self.jvm
+        return self.jvm.get(major, self.jvm[0])
+
+
+NO_PATH = "unable to find valid certification path"
+
+
+def build() -> list[Case]:
+    """Make every certificate and case; about a second, RSA keys included."""
+    root = pki.make_root("Matrix Root")
+    inter = pki.make_intermediate("Matrix Issuing CA", root)
+    leaf = pki.make_leaf([HOST], inter)
+
+    def leaf_by(issuer: Issued = inter, **kw: object) -> Issued:
+        hosts = kw.pop("hosts", [HOST])
+        return pki.make_leaf(hosts, issuer, **kw)  # type: ignore[arg-type]
+
+    expired_root = pki.make_root("Matrix Old Root", NOW - 4000 * DAY, NOW - 10 * DAY)
+    inter_under_expired = pki.make_intermediate("Matrix CA Under Old Root", expired_root,
+                                                NOW - 100 * DAY, NOW + 365 * DAY)
+    expired_leaf = leaf_by(not_before=NOW - 400 * DAY, not_after=NOW - DAY)
+    rsa_root = pki.make_root("Matrix RSA Root", key="rsa2048")
+    sha1_inter = sha1_intermediate("Matrix SHA-1 CA", rsa_root)
+    rsa1024_inter = pki.make_intermediate("Matrix RSA-1024 CA", rsa_root, key="rsa1024")
+    nc_excluded = pki.make_intermediate("Matrix Constrained CA", root, extra=[
+        (x509.NameConstraints(permitted_subtrees=None, excluded_subtrees=[x509.DNSName("oraclecloud.com")]), True)])
+    nc_permitted = pki.make_intermediate("Matrix Permitted CA", root, extra=[
+        (x509.NameConstraints(permitted_subtrees=[x509.DNSName("fa.us2.oraclecloud.com")], excluded_subtrees=None),
+         True)])
+    nc_root = pki.make_root("Matrix Constrained Root", extra=[
+        (x509.NameConstraints(permitted_subtrees=None, excluded_subtrees=[x509.DNSName("oraclecloud.com")]), True)])
+    inter_under_nc_root = pki.make_intermediate("Matrix CA Under Constrained Root", nc_root)
+    no_bc = pki.make_intermediate("Matrix CA Without BasicConstraints", root, basic_constraints=False)
+    expired_inter = pki.make_intermediate("Matrix Expired CA", root, NOW - 900 * DAY, NOW - 2 * DAY)
+    deep = pki.make_intermediate("Matrix Second-Level CA", inter)  # inter has pathLen 0
+    self_signed = pki.make_root(HOST, org="Sandbox Cloud Provider")
+    other_root = pki.make_root("Somebody Else's Root", org="Somebody Else")
+    unknown_critical = (x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.99999.1"), b"\x05\x00"), True)
+
+    r = {"root": root}
+    return [
+        Case("good", (leaf, inter), r, True, why="root in the store, intermediate served"),
+        Case("leaf-without-san", (leaf_by(san=False), inter), r, True, python=False,
+             why="Java falls back to the CN when there is no DNS SAN; RFC 6125 clients do not"),
+        Case("expired-trust-anchor", (leaf_by(inter_under_expired), inter_under_expired), {"old": expired_root},
+             True, python=False, why="Java does not check a trust anchor's dates"),
+        Case("leaf-pinned-in-store", (leaf, inter), {"lb": leaf}, True, python=True,
+             why="a trusted leaf is its own anchor in Java"),
+        Case("expired-leaf-pinned", (expired_leaf, inter), {"lb": expired_leaf}, True, python=False,
+             why="Java checks no date at all when the leaf itself is in the store"),
+        Case("intermediate-only-anchor", (leaf, inter), {"inter": inter}, True,
+             why="every certificate in the store is an anchor, an intermediate too"),
+        Case("intermediate-anchor-server-omits-it", (leaf,), {"inter": inter}, True,
+             why="the store's intermediate completes the chain the server left short"),
+        Case("server-sends-root-too", (leaf, inter, root), r, True),
+        Case("chain-out-of-order", (leaf, root, inter), r, True, why="Java rebuilds the path from what was sent"),
+        Case("missing-intermediate", (leaf,), r, False, NO_PATH, python=False),
+        Case("sha1-intermediate-private-root", (leaf_by(sha1_inter), sha1_inter), {"rsa": rsa_root}, True,
+             python=False, why="SHA-1 is only disabled for chains to the JDK's own CAs (jdkCA)"),
+        Case("rsa1024-intermediate-private-root", (leaf_by(rsa1024_inter), rsa1024_inter), {"rsa": rsa_root}, True,
+             python=False, why="RSA keySize < 1024 is disabled, 1024 is not"),
+        Case("wildcard-one-label", (leaf_by(hosts=["*.fa.us2.oraclecloud.com"]), inter), r, True),
+        Case("wildcard-two-labels", (leaf_by(hosts=["*.us2.oraclecloud.com"]), inter), r, False,
+             "No subject alternative DNS name matching", python=False),
+        Case("name-constraints-on-intermediate-excluding", (leaf_by(nc_excluded), nc_excluded), r, False,
+             "name constraints", python=False),
+        Case("name-constraints-on-intermediate-permitting", (leaf_by(nc_permitted), nc_permitted), r, True),
+        Case("name-constraints-on-anchor", (leaf_by(inter_under_nc_root), inter_under_nc_root), {"nc": nc_root},
+             True, python=False, why="Java builds its TrustAnchors without name constraints"),
+        Case("unknown-critical-extension", (leaf_by(extra=[unknown_critical]), inter), r, False,
+             "unrecognized critical extension", python=False),
+        Case("ca-without-basic-constraints", (leaf_by(no_bc), no_bc), r, False, "basic constraints",
+             python=False),
+        Case("clientauth-only-eku", (leaf_by(eku=[ExtendedKeyUsageOID.CLIENT_AUTH]), inter), r, False,
+             "Extended key usage does not permit use for TLS server authentication", python=False),
+        Case("leaf-not-yet-valid", (leaf_by(not_before=NOW + 10 * DAY, not_after=NOW + 400 * DAY), inter), r,
+             False, "CertificateNotYetValidException", python=False),
+        Case("leaf-expired", (expired_leaf, inter), r, False, "CertificateExpiredException", python=False),
+        Case("intermediate-expired", (leaf_by(expired_inter), expired_inter), r, False,
+             "CertificateExpiredException", python=False),
+        Case("leaf-without-aki", (leaf_by(aki=False), inter), r, True, python=False,
+             why="Java needs no authorityKeyIdentifier"),
+        Case("hostname-mismatch", (leaf_by(hosts=["other.fa.us2.oraclecloud.com"]), inter), r, False,
+             "No subject alternative DNS name matching", python=False),
+        Case("self-signed-leaf", (self_signed,), r, False, NO_PATH, python=False),
+        Case("self-signed-leaf-pinned", (self_signed,), {"lb": self_signed}, True, python=False,
+             why="a pinned self-signed certificate is its own anchor in Java"),
+        Case("store-holds-another-ca", (leaf, inter), {"other": other_root}, False, NO_PATH, python=False),
+        Case("path-length-exceeded", (leaf_by(deep), deep, inter), r, False, "pathLenConstraint", python=False),
+    ]
+
+
+def sha1_intermediate(cn: str, issuer: Issued) -> Issued:
+    """A CA certificate signed with SHA-1, which cryptography no longer signs: openssl x509 -req -sha1 does."""
+    key = pki.new_key("rsa2048")
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+           .sign(key, hashes.SHA256()))
+    with tempfile.TemporaryDirectory() as d:
+        folder = Path(d)
+        (folder / "req.pem").write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+        (folder / "ca.pem").write_bytes(issuer.pem)
+        (folder / "ca.key").write_bytes(issuer.key_pem)
+        (folder / "ext.cnf").write_text("basicConstraints=critical,CA:TRUE,pathlen:0\n"
+                                        "keyUsage=critical,digitalSignature,keyCertSign,cRLSign\n"
+                                        "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
+        subprocess.run(["openssl", "x509", "-req", "-sha1", "-in", "req.pem", "-CA", "ca.pem", "-CAkey", "ca.key",
+                        "-set_serial", "4242", "-days", "365", "-extfile", "ext.cnf", "-out", "cert.pem"],
+                       cwd=folder, check=True, capture_output=True, timeout=60)
+        cert = x509.load_pem_x509_certificate((folder / "cert.pem").read_bytes())
+    assert cert.signature_hash_algorithm is not None and cert.signature_hash_algorithm.name == "sha1"
+    return Issued(cert, key)
+
+
+def expiring(days: int) -> tuple[Issued, Issued, Issued]:
+    """root, intermediate, and a leaf that expires `days` from now: for judging on a future date."""
+    root = pki.make_root("Matrix Dated Root")
+    inter = pki.make_intermediate("Matrix Dated CA", root)
+    return root, inter, pki.make_leaf([HOST], inter, NOW - DAY, NOW + dt.timedelta(days=days))
