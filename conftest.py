@@ -42,6 +42,7 @@ class Run:
     config: Config
     python_store: StoreContents
     bundles: dict[str, Bundle]
+    pytest_config: pytest.Config
     sandbox: object | None = None
     evidence: Evidence | None = None
     outcomes: dict[str, str] = field(default_factory=dict)
@@ -127,8 +128,17 @@ def pytest_configure(config: pytest.Config) -> None:
         bundles = {dc.code: bundle_mod.read(dc.bundle) for dc in cfg.datacenters if dc.bundle is not None}
     except (ConfigError, truststore_mod.TruststoreError, bundle_mod.BundleError) as e:
         raise pytest.UsageError(str(e)) from None
-    config.stash[RUN] = Run(cfg, store, bundles, sandbox)
+    config.stash[RUN] = Run(cfg, store, bundles, config, sandbox)
     _metadata(config, cfg, store)
+
+
+def _set_metadata(config: pytest.Config, key: str, value: str) -> None:
+    """A row of the report's Environment table (pytest-metadata, which pytest-html renders)."""
+    try:
+        from pytest_metadata.plugin import metadata_key
+    except ImportError:
+        return
+    config.stash[metadata_key][key] = value
 
 
 def _metadata(config: pytest.Config, cfg: Config, store: StoreContents) -> None:
@@ -172,7 +182,13 @@ def evidence(cutover_run: Run) -> Evidence:
     """Every network observation of the run, gathered once, concurrently, on first use."""
     if cutover_run.evidence is None:
         cfg = cutover_run.config
-        cutover_run.evidence = gather(cfg, cfg.targets, cutover_run.python_store, cutover_run.bundles)
+        cutover_run.evidence = ev = gather(cfg, cfg.targets, cutover_run.python_store, cutover_run.bundles)
+        _set_metadata(cutover_run.pytest_config, "JDK that judged",
+                      f"{ev.jvm.label}; java {ev.jvm.java}" if ev.jvm else f"none: {ev.engine_note}")
+        if cfg.java_options:
+            _set_metadata(cutover_run.pytest_config, "JVM options", " ".join(cfg.java_options))
+        if cfg.at:
+            _set_metadata(cutover_run.pytest_config, "Judged at", f"{cfg.at:%Y-%m-%d %H:%M:%S}Z (--at)")
     return cutover_run.evidence
 
 
@@ -188,10 +204,10 @@ def expect_pass(request: pytest.FixtureRequest) -> Callable[[gates.Verdict], Non
     def check(verdict: gates.Verdict) -> None:
         __tracebackhide__ = True
         request.node.stash[VERDICT] = verdict
-        run = request.config.stash.get(RUN, None)
-        where = str(run.config.truststore.path) if run is not None else "cutover"
+        callspec = getattr(request.node, "callspec", None)
+        where = callspec.id if callspec is not None else request.node.name
         for w in verdict.warnings:
-            # Attributed to the store the warning is about, not to a line of our code.
+            # Attributed to the data centre or pod it is about, not to a line of our code.
             warnings.warn_explicit(CutoverWarning(w), CutoverWarning, filename=where, lineno=0)
         if not verdict.ok:
             fix = ("\nTo fix it:\n  " + "\n  ".join(verdict.remedy)) if verdict.remedy else ""

@@ -75,6 +75,9 @@ def _hint(reason: str, host: str) -> str:
         return "A certificate of the served chain has expired: the provider must serve a renewed chain."
     if "certificatenotyetvalid" in r or "notbefore" in r:
         return "A certificate of the served chain is not valid yet: check the machine's clock and the chain's dates."
+    if "revocation status" in r:
+        return ("The client checks revocation (com.sun.net.ssl.checkRevocation=true) and the JVM could not learn "
+                "this chain's status: it must reach the OCSP responder or CRL the certificates name.")
     if "timed out" in r or "refused" in r:
         return "The staging IP did not complete a handshake: check the firewall and proxy path to Akamai staging."
     return ""

@@ -52,11 +52,12 @@ def test_java_listing_equals_ours_and_the_store_is_untouched(keytool: Path, tmp_
 def test_java_reports_a_wrong_password(keytool: Path, tmp_path: Path, chain, monkeypatch) -> None:
     store = make_store(keytool, tmp_path / "store.jks", PASSWORD, {"root": chain["root"]}, "JKS")
     monkeypatch.setenv("TEST_PW", "wrong")
-    result = ProbeRun(find_java(None), store, "TEST_PW", timeout=5).finish([("us2/a", "127.0.0.1", 9, "a.example")])
+    job = ("us2/a", "127.0.0.1", 9, "a.example", ("now",))
+    result = ProbeRun(find_java(None), store, "TEST_PW", timeout=5).finish([job])
     assert result.store is None and "password was incorrect" in result.store_error
     # No default cacerts as a fallback: a probe judged against another store would be a false green.
-    assert not result.verdicts[("us2/a", "127.0.0.1")].ok
-    assert "could not be loaded by Java" in result.verdicts[("us2/a", "127.0.0.1")].reason
+    verdict = result.verdicts[("us2/a", "127.0.0.1", "now")]
+    assert not verdict.ok and "could not be loaded by Java" in verdict.reason
 
 
 @pytest.mark.parametrize("storetype", [None, "JKS"])

@@ -87,6 +87,7 @@ def test_demo_report_says_simulated_and_holds_no_password(pytester: pytest.Pytes
     import html as html_mod
     assert re.search(r"<title[^>]*>SIMULATED staging edge \(sandbox .pinned-leaf.\)", html_mod.unescape(page))
     assert "not the provider's staging network" in html_mod.unescape(page)
+    assert "JDK that judged" in page and "Java 1" in html_mod.unescape(page)
     blob = re.search(r'data-jsonblob="([^"]*)"', page)
     assert blob is not None
     data = json.loads(html_mod.unescape(blob[1]))

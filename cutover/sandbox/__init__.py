@@ -28,6 +28,7 @@ PASSWORD_ENV = "CUTOVER_SANDBOX_PASSWORD"
 POD_NAMES = ("acme", "acme-test", "acme-dev", "acme-uat")
 ROOT_ALIAS = "sandbox-root-g2"
 INTERMEDIATE_ALIAS = "sandbox-issuing-ca-g2"
+RENEWAL_IN = 14 * pki.DAY  # the sandbox's renewal date is two weeks from now
 
 
 class SandboxError(Exception):
@@ -43,7 +44,8 @@ class Scenario:
         description: what is wrong, in a sentence.
         fails: (gate, scope) pairs that must fail: scope ``pod`` is the faulted pod, ``dc`` its data
             centre, ``all`` every data centre (a store-wide fault). Every other test must pass.
-        says: a fragment the failure message must contain, so each fault has its own message.
+        says: a fragment the failure message must contain, so each fault has its own message; for a
+            scenario that fails nothing, a fragment of the warning it must raise.
     """
 
     name: str
@@ -70,6 +72,11 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              (("chain_trusted", "pod"),), "No subject alternative DNS name matching"),
     Scenario("expired-leaf", "the leaf served at staging for one pod has expired",
              (("chain_trusted", "pod"),), "CertificateExpiredException"),
+    Scenario("short-lived-leaf", "the staging leaf of one pod expires 20 days from now: after the renewal date "
+             "(in 14 days), before the 30 days after it that the chain must last",
+             (("chain_trusted", "pod"),), "but not on 30 days after the renewal date"),
+    Scenario("leaf-without-san", "one pod's staging leaf names its host only in the CN: Java accepts it, "
+             "browsers and curl would not", (), "a web-PKI client (browser, curl, Python) would reject it"),
     Scenario("missing-intermediate-alias", "the store lacks the intermediate CA's alias",
              (("aliases_present", "all"),), f"alias '{INTERMEDIATE_ALIAS}' is missing"),
     Scenario("stale-intermediate", "the intermediate alias holds last year's intermediate",
@@ -223,6 +230,10 @@ class Sandbox:
                     served = [pki.make_leaf([self.hostname(dc, "someone-else")], inter), inter]
                 elif faulty and fault == "expired-leaf":
                     served = [pki.make_leaf([host], inter, pki.NOW - 400 * pki.DAY, pki.NOW - pki.DAY), inter]
+                elif faulty and fault == "short-lived-leaf":
+                    served = [pki.make_leaf([host], inter, pki.NOW - pki.DAY, pki.NOW + 20 * pki.DAY), inter]
+                elif faulty and fault == "leaf-without-san":
+                    served = [pki.make_leaf([host], inter, san=False), inter]
                 endpoints.append(self._endpoint(staging_ip, host, served, f"{dc}-{pod}-staging"))
                 endpoints.append(self._endpoint(prod_ip, host, [old_leaf, old_inter], f"{dc}-{pod}-production"))
 
@@ -295,6 +306,8 @@ class Sandbox:
             f'root_alias = "{ROOT_ALIAS}"',
             f'intermediate_alias = "{INTERMEDIATE_ALIAS}"',
             "timeout = 5",
+            f"renewal_date = {(pki.NOW + RENEWAL_IN).date().isoformat()}",
+            "min_days_after_renewal = 30",
             "",
             "[truststore]",
             f'path = "{self.truststore_path.name}"',
