@@ -6,6 +6,7 @@ checks/ stay a few lines each: they call a decision from `cutover.gates` and han
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import html
 import os
@@ -19,10 +20,12 @@ import pytest
 
 from cutover import bundle as bundle_mod
 from cutover import gates
+from cutover import report as report_mod
 from cutover import truststore as truststore_mod
 from cutover.bundle import Bundle
-from cutover.config import Config, ConfigError, Target, load
+from cutover.config import Config, ConfigError, DataCenter, Target, load
 from cutover.evidence import Evidence, PodEvidence, gather
+from cutover.text import printable
 from cutover.truststore import StoreContents
 
 ROOT = Path(__file__).resolve().parent
@@ -45,7 +48,10 @@ class Run:
     pytest_config: pytest.Config
     sandbox: object | None = None
     evidence: Evidence | None = None
-    outcomes: dict[str, str] = field(default_factory=dict)
+    records: dict[str, report_mod.Record] = field(default_factory=dict)
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    json_path: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -65,6 +71,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--sandbox", metavar="SCENARIO", nargs="?", const="good",
                 help="start the built-in simulated staging edge (scenario, default 'good') and run against it")
     g.addoption("--sandbox-pods", metavar="N", type=int, default=2, help="pods per data centre in the sandbox")
+    g.addoption("--sr", metavar="NUMBER",
+                help="the provider's service request this evidence is for (shown in the report)")
+    g.addoption("--reports-dir", metavar="DIR",
+                help="where the default report, JUnit XML and JSON go (default: reports/)")
+    g.addoption("--no-reports", action="store_true",
+                help="write no report, JUnit XML or JSON evidence unless asked for with --html/--junit-xml")
 
 
 def _runs_gates(config: pytest.Config) -> bool:
@@ -96,6 +108,25 @@ def _password(config: pytest.Config, cfg: Config) -> None:
     )
 
 
+def _default_outputs(config: pytest.Config, simulated: bool) -> Path | None:
+    """Every run leaves evidence: an HTML report, JUnit XML and JSON, unless told not to. Returns the JSON path."""
+    html_path = config.getoption("htmlpath", None)
+    if config.getoption("no_reports"):
+        return Path(html_path).with_suffix(".json") if html_path else None
+    folder = Path(config.getoption("reports_dir") or ROOT / "reports")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = folder / f"cutover-{stamp}{'-SIMULATED' if simulated else ''}"
+    if not html_path:
+        config.option.htmlpath = str(base.with_suffix(".html"))
+        config.option.self_contained_html = True
+        html_path = config.option.htmlpath
+    if not getattr(config.option, "xmlpath", None):
+        config.option.xmlpath = str(Path(html_path).with_suffix(".xml"))
+    Path(html_path).parent.mkdir(parents=True, exist_ok=True)
+    return Path(html_path).with_suffix(".json")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-html and junitxml read their paths
 def pytest_configure(config: pytest.Config) -> None:
     if not _runs_gates(config):
         return
@@ -128,8 +159,9 @@ def pytest_configure(config: pytest.Config) -> None:
         bundles = {dc.code: bundle_mod.read(dc.bundle) for dc in cfg.datacenters if dc.bundle is not None}
     except (ConfigError, truststore_mod.TruststoreError, bundle_mod.BundleError) as e:
         raise pytest.UsageError(str(e)) from None
-    config.stash[RUN] = Run(cfg, store, bundles, config, sandbox)
-    _metadata(config, cfg, store)
+    json_path = _default_outputs(config, simulated=cfg.simulated)
+    run = config.stash[RUN] = Run(cfg, store, bundles, config, sandbox, json_path=json_path)
+    run.env = report_mod.environment(cfg, store, config.getoption("sr"), run.started)
 
 
 def _set_metadata(config: pytest.Config, key: str, value: str) -> None:
@@ -138,21 +170,7 @@ def _set_metadata(config: pytest.Config, key: str, value: str) -> None:
         from pytest_metadata.plugin import metadata_key
     except ImportError:
         return
-    config.stash[metadata_key][key] = value
-
-
-def _metadata(config: pytest.Config, cfg: Config, store: StoreContents) -> None:
-    try:
-        from pytest_metadata.plugin import metadata_key
-    except ImportError:
-        return
-    meta = config.stash[metadata_key]
-    if cfg.simulated:
-        meta["SIMULATED"] = (f"sandbox scenario '{cfg.sandbox_scenario}': {cfg.sandbox_description}. "
-                             "Nothing here is evidence about the real provider.")
-    meta["Datacenters file"] = str(cfg.path)
-    meta["Truststore"] = f"{store.path} ({store.store_type})"
-    meta["Nameservers"] = ", ".join(f"{h}:{p}" for h, p in cfg.nameservers) or "system resolver"
+    config.stash[metadata_key][key] = html.escape(value)  # pytest-html renders these values as HTML
 
 
 # -- parametrization and fixtures ---------------------------------------------------------------------
@@ -183,12 +201,15 @@ def evidence(cutover_run: Run) -> Evidence:
     if cutover_run.evidence is None:
         cfg = cutover_run.config
         cutover_run.evidence = ev = gather(cfg, cfg.targets, cutover_run.python_store, cutover_run.bundles)
-        _set_metadata(cutover_run.pytest_config, "JDK that judged",
-                      f"{ev.jvm.label}; java {ev.jvm.java}" if ev.jvm else f"none: {ev.engine_note}")
+        env = cutover_run.env
+        env["JDK that judged"] = f"{ev.jvm.label}; java {ev.jvm.java}" if ev.jvm else f"none: {ev.engine_note}"
         if cfg.java_options:
-            _set_metadata(cutover_run.pytest_config, "JVM options", " ".join(cfg.java_options))
+            env["JVM options"] = " ".join(cfg.java_options)
         if cfg.at:
-            _set_metadata(cutover_run.pytest_config, "Judged at", f"{cfg.at:%Y-%m-%d %H:%M:%S}Z (--at)")
+            env["Judged at"] = f"{cfg.at:%Y-%m-%d %H:%M:%S}Z (--at)"
+        for key in ("JDK that judged", "JVM options", "Judged at"):
+            if key in env:
+                _set_metadata(cutover_run.pytest_config, key, env[key])
     return cutover_run.evidence
 
 
@@ -208,71 +229,67 @@ def expect_pass(request: pytest.FixtureRequest) -> Callable[[gates.Verdict], Non
         where = callspec.id if callspec is not None else request.node.name
         for w in verdict.warnings:
             # Attributed to the data centre or pod it is about, not to a line of our code.
-            warnings.warn_explicit(CutoverWarning(w), CutoverWarning, filename=where, lineno=0)
+            warnings.warn_explicit(CutoverWarning(printable(w, 4000)), CutoverWarning, filename=where, lineno=0)
         if not verdict.ok:
             fix = ("\nTo fix it:\n  " + "\n  ".join(verdict.remedy)) if verdict.remedy else ""
-            pytest.fail(verdict.message + fix, pytrace=False)
+            pytest.fail(printable(verdict.message + fix, 20_000, keep="\n"), pytrace=False)
 
     return check
 
 
 # -- reporting ------------------------------------------------------------------------------------------
 
+def _gate_of(item: pytest.Item) -> str | None:
+    return next((g for g in gates.GATES if item.get_closest_marker(g)), None)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
-    if report.when != "call" and report.passed:
-        return report
     run = item.config.stash.get(RUN, None)
-    if run is not None and any(item.get_closest_marker(g) for g in gates.GATES):
-        # An error in setup or teardown counts as a failure: never a green for a gate that did not run.
-        worst = {"passed": 0, "skipped": 1, "failed": 2}
-        old = run.outcomes.get(item.nodeid, "passed")
-        run.outcomes[item.nodeid] = max(old, report.outcome, key=worst.__getitem__)
-    verdict = item.stash.get(VERDICT, None)
-    try:
-        from pytest_html import extras
-    except ImportError:
+    gate = _gate_of(item)
+    if run is None or gate is None or (report.when != "call" and report.passed):
         return report
-    blocks = []
+    callspec = getattr(item, "callspec", None)
+    target = callspec.id if callspec is not None else item.name
+    record = run.records.setdefault(item.nodeid, report_mod.Record(item.nodeid, gate, target))
+    # An error in setup or teardown counts as a failure: never a green for a gate that did not run.
+    worst = {"passed": 0, "skipped": 1, "failed": 2}
+    record.outcome = max(record.outcome, report.outcome, key=worst.__getitem__)
+    if report.when == "call":
+        record.start, record.stop = report.start, report.stop
+    verdict = item.stash.get(VERDICT, None)
     if verdict is not None:
-        blocks.append(f"<p><b>{'PASS' if verdict.ok else 'FAIL'}</b>: {html.escape(verdict.message)}</p>")
-        blocks += [f"<p>warning: {html.escape(w)}</p>" for w in verdict.warnings]
-        if verdict.remedy:
-            blocks.append("<p>fix:</p><pre>" + html.escape("\n".join(verdict.remedy)) + "</pre>")
-    target = item.funcargs.get("target") if hasattr(item, "funcargs") else None
-    if run is not None and run.evidence is not None and isinstance(target, Target):
-        blocks.append(_pod_html(run.evidence.pods[target.id], run.evidence))
-    if blocks:
-        block = extras.html("<div class='cutover'>" + "".join(blocks) + "</div>")
-        report.extras = [*getattr(report, "extras", []), block]
+        record.message, record.remedy, record.warnings = verdict.message, list(verdict.remedy), list(verdict.warnings)
+    elif not report.passed and not record.message:
+        record.message = _reason(report)
+    _add_extras(report, item, run, verdict)
     return report
 
 
-def _pod_html(pod: PodEvidence, ev: Evidence) -> str:
-    e = html.escape
-    st = pod.staging
-    rows = [
-        ("CNAME chain", " &rarr; ".join(e(n) for n in st.cname_chain) or "-"),
-        ("staging name", e(st.staging_name or "-")),
-        ("staging IPs", e(", ".join(st.staging_ips) or "-")),
-        ("production IPs", e(", ".join(st.production_ips) or "-")),
-        ("judge", e(ev.jvm.label if ev.jvm else (ev.engine_note or "-"))),
-    ]
-    rows += [(f"verdict at {e(v.ip)}", e(("trusted: " if v.ok else "rejected: ") + v.reason)) for v in pod.verdicts]
-    rows += [(f"hosts-file line ({e(ip)})", f"<code>{e(ip)} {e(pod.target.hostname)}</code>") for ip in st.staging_ips]
-    out = "<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
-    for f in pod.staging_chains:
-        error = f": {e(f.error)}" if f.error else ""
-        out += f"<p>chain presented at staging {e(f.ip)} (SNI {e(f.sni)}){error}</p>"
-        if f.chain:
-            out += ("<table><tr><th>subject</th><th>issuer</th><th>serial</th><th>SHA-256</th><th>not before</th>"
-                    "<th>not after</th><th>SANs</th></tr>")
-            out += "".join(
-                f"<tr><td>{e(c.subject)}</td><td>{e(c.issuer)}</td><td>{e(c.serial)}</td><td>{e(c.sha256)}</td>"
-                f"<td>{c.not_before:%Y-%m-%d %H:%M}Z</td><td>{c.not_after:%Y-%m-%d %H:%M}Z</td>"
-                f"<td>{e(', '.join(c.sans))}</td></tr>" for c in f.chain) + "</table>"
-    return out
+def _reason(report: pytest.TestReport) -> str:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    return report.longreprtext.strip().splitlines()[-1] if report.longreprtext else report.outcome
+
+
+def _add_extras(report: pytest.TestReport, item: pytest.Item, run: Run, verdict: gates.Verdict | None) -> None:
+    try:
+        from pytest_html import extras
+    except ImportError:
+        return
+    blocks = []
+    if verdict is not None:
+        blocks.append(report_mod.verdict_html(verdict.ok, verdict.message, verdict.warnings, verdict.remedy))
+    funcargs = getattr(item, "funcargs", {})
+    target, datacenter = funcargs.get("target"), funcargs.get("datacenter")
+    if run.evidence is not None and isinstance(target, Target):
+        blocks.append(report_mod.pod_html(run.evidence.pods[target.id], run.evidence))
+    elif run.evidence is not None and isinstance(datacenter, DataCenter):
+        blocks.append(report_mod.dc_html(datacenter, run.evidence.store, run.evidence.bundles.get(datacenter.code)))
+    if blocks:
+        block = extras.html("<div class='cutover'>" + "".join(blocks) + "</div>")
+        report.extras = [*getattr(report, "extras", []), block]
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -281,7 +298,8 @@ def pytest_html_report_title(report: object) -> None:
     if run is not None and run.config.simulated:
         report.title = f"SIMULATED staging edge (sandbox '{run.config.sandbox_scenario}'): cutover gates"  # type: ignore[attr-defined]
     else:
-        report.title = "cutover: certificate renewal gates"  # type: ignore[attr-defined]
+        sr = run.pytest_config.getoption("sr") if run is not None else None
+        report.title = "cutover: certificate renewal gates" + (f" for SR {sr}" if sr else "")  # type: ignore[attr-defined]
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -289,12 +307,15 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
     run = _the_run()
     if run is None:
         return
+    prefix.append(report_mod.STYLE)
     if run.config.simulated:
         prefix.append(
-            "<p style='background:#b00020;color:#fff;padding:8px;font-weight:bold'>SIMULATED: produced against the "
-            f"built-in sandbox (scenario {html.escape(str(run.config.sandbox_scenario))}), not the provider's staging "
-            "network. This report is not evidence of readiness.</p>"
+            "<p id='cutover-simulated' style='background:#b00020;color:#fff;padding:8px;font-weight:bold'>SIMULATED: "
+            f"produced against the built-in sandbox (scenario {html.escape(str(run.config.sandbox_scenario))}), not "
+            "the provider's staging network. This report is not evidence of readiness.</p>"
         )
+    verdict, ready = report_mod.verdict_sentence(run.records.values())
+    prefix.append(report_mod.matrix_html(run.config, run.records.values(), verdict, ready))
     ev = run.evidence
     if ev is not None:
         judge = ev.jvm.label if ev.jvm else f"APPROXIMATE verdicts: {ev.engine_note}"
@@ -311,15 +332,29 @@ def _the_run() -> Run | None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     _CONFIG.append(session.config)
+    run = session.config.stash.get(RUN, None)
+    if run is not None:  # here, not in pytest_configure: pytest-metadata makes its table after ours runs
+        for key, value in run.env.items():
+            _set_metadata(session.config, key, value)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = session.config.stash.get(RUN, None)
+    if run is None or run.json_path is None:
+        return
+    import json
+
+    doc = report_mod.evidence_document(run.config, run.evidence, list(run.records.values()), run.env, run.started,
+                                       dt.datetime.now(dt.UTC), interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+    run.json_path.parent.mkdir(parents=True, exist_ok=True)
+    run.json_path.write_text(json.dumps(doc, indent=2))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
     run = config.stash.get(RUN, None)
-    if run is None or not run.outcomes:
+    if run is None or not run.records:
         return
     tr = terminalreporter
-    failed = sum(1 for o in run.outcomes.values() if o == "failed")
-    skipped = sum(1 for o in run.outcomes.values() if o == "skipped")
     tr.section("cutover")
     if run.config.simulated:
         tr.line(f"SIMULATED run against the sandbox (scenario '{run.config.sandbox_scenario}'): not evidence.",
@@ -328,13 +363,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         tr.line("trust judged by " + (run.evidence.jvm.label if run.evidence.jvm
                                       else f"APPROXIMATE engine: {run.evidence.engine_note}"))
         tr.line(f"evidence gathered in {run.evidence.seconds:.1f}s for {len(run.evidence.pods)} pod(s)")
-    if failed:
-        verdict = f"NOT ready for cutover: {failed} of {len(run.outcomes)} gate test(s) failed"
-    elif skipped:
-        verdict = f"not proven: no gate failed, but {skipped} gate test(s) were skipped (see the reasons above)"
-    else:
-        verdict = f"ready for cutover: all {len(run.outcomes)} gate tests passed"
-    tr.line(f"verdict: {verdict}", green=failed == 0, red=failed > 0, bold=True)
-    html_path = config.getoption("htmlpath", None)
-    if html_path:
-        tr.line(f"report: {Path(html_path).resolve()}")
+    verdict, ready = report_mod.verdict_sentence(run.records.values())
+    tr.line(f"verdict: {verdict}", green=ready, red=not ready, bold=True)
+    for label, path in (("report", config.getoption("htmlpath", None)),
+                        ("junit xml", getattr(config.option, "xmlpath", None)), ("json evidence", run.json_path)):
+        if path:
+            tr.line(f"{label}: {Path(path).resolve()}")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from cutover.text import printable
+
 
 @dataclass(frozen=True)
 class CertInfo:
@@ -62,14 +64,16 @@ class CertInfo:
         return cls(
             der=der,
             sha256=hashlib.sha256(der).hexdigest().upper(),
-            subject=cert.subject.rfc4514_string(),
-            issuer=cert.issuer.rfc4514_string(),
+            # Names are written by whoever made the certificate: control characters (a terminal
+            # escape, say) are kept as visible escapes, never passed on to a terminal or a log.
+            subject=printable(cert.subject.rfc4514_string(), 100_000),
+            issuer=printable(cert.issuer.rfc4514_string(), 100_000),
             serial=format(cert.serial_number, "X"),
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,
-            sans=sans,
+            sans=tuple(printable(n, 100_000) for n in sans),
             is_ca=is_ca,
-            common_name=cn if isinstance(cn, str) else None,
+            common_name=printable(cn, 100_000) if isinstance(cn, str) else None,
         )
 
     @property

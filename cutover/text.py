@@ -10,11 +10,14 @@ from __future__ import annotations
 import unicodedata
 
 
-def printable(text: str, limit: int = 200) -> str:
-    """Control characters shown as escapes (``\\x1b``), and at most `limit` characters with an ellipsis."""
+def printable(text: str, limit: int = 200, keep: str = "\t") -> str:
+    """Control characters shown as escapes (``\\x1b``), and at most `limit` characters with an ellipsis.
+
+    `keep` names the control characters our own text uses (a newline between a message and its fix).
+    """
     out = []
     for ch in text:
-        if ch in "\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"):
+        if ch in keep or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"):
             out.append(ch)
         else:
             out.append(ch.encode("unicode_escape").decode("ascii"))

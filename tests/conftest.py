@@ -45,8 +45,9 @@ class GateRun:
 def run_gates(pytester: pytest.Pytester, *args: str, timeout: float = 300) -> GateRun:
     """Run checks/ in a fresh pytest process and parse its JUnit XML; bounded by `timeout`."""
     junit = pytester.path / "gates.xml"
+    reports = () if any(a.startswith(("--reports-dir", "--html")) for a in args) else ("--no-reports",)
     result = pytester.runpytest_subprocess(
-        str(CHECKS), "-p", "no:cacheprovider", f"--junit-xml={junit}", *args, timeout=timeout
+        str(CHECKS), "-p", "no:cacheprovider", f"--junit-xml={junit}", *reports, *args, timeout=timeout
     )
     outcomes: dict[tuple[str, str], str] = {}
     messages: dict[tuple[str, str], str] = {}

@@ -29,6 +29,10 @@ POD_NAMES = ("acme", "acme-test", "acme-dev", "acme-uat")
 ROOT_ALIAS = "sandbox-root-g2"
 INTERMEDIATE_ALIAS = "sandbox-issuing-ca-g2"
 RENEWAL_IN = 14 * pki.DAY  # the sandbox's renewal date is two weeks from now
+#: An organization name written by an attacker: markup that would run if a report rendered it as HTML,
+#: and a terminal escape that would turn the rest of a terminal red.
+HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>\x1b[31mOwned\x1b[0m'
+
 
 
 class SandboxError(Exception):
@@ -75,6 +79,9 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("short-lived-leaf", "the staging leaf of one pod expires 20 days from now: after the renewal date "
              "(in 14 days), before the 30 days after it that the chain must last",
              (("chain_trusted", "pod"),), "but not on 30 days after the renewal date"),
+    Scenario("hostile-names", "certificate names hold HTML, script and terminal escapes: the staging leaf of one "
+             "pod and an unrelated entry of the store. Everything passes; the report and terminal must show "
+             "the names as text", (), "end-entity entry 'partner-sftp'"),
     Scenario("leaf-without-san", "one pod's staging leaf names its host only in the CN: Java accepts it, "
              "browsers and curl would not", (), "a web-PKI client (browser, curl, Python) would reject it"),
     Scenario("missing-intermediate-alias", "the store lacks the intermediate CA's alias",
@@ -103,7 +110,8 @@ class Sandbox:
     """Build and serve a simulated staging edge in `workdir` (a new temporary folder when None)."""
 
     def __init__(self, scenario: str = "good", workdir: Path | None = None, pods_per_dc: int = 2,
-                 datacenters: tuple[str, ...] = tuple(KNOWN_DATACENTERS), fault_dc: str = "us2") -> None:
+                 datacenters: tuple[str, ...] = tuple(KNOWN_DATACENTERS), fault_dc: str = "us2",
+                 password: str | None = None) -> None:
         if scenario not in SCENARIOS:
             raise SandboxError(f"unknown sandbox scenario {scenario!r}; known: {', '.join(SCENARIOS)}.")
         if not 1 <= pods_per_dc <= 250:
@@ -115,7 +123,7 @@ class Sandbox:
         self.datacenters = datacenters
         self.fault_dc = fault_dc if fault_dc in datacenters else datacenters[0]
         self.fault_pod = POD_NAMES[0]
-        self.password = secrets.token_urlsafe(18)
+        self.password = password or secrets.token_urlsafe(18)
         self._dns: DNSServer | None = None
         self._tls: TLSServer | None = None
 
@@ -232,6 +240,8 @@ class Sandbox:
                     served = [pki.make_leaf([host], inter, pki.NOW - 400 * pki.DAY, pki.NOW - pki.DAY), inter]
                 elif faulty and fault == "short-lived-leaf":
                     served = [pki.make_leaf([host], inter, pki.NOW - pki.DAY, pki.NOW + 20 * pki.DAY), inter]
+                elif faulty and fault == "hostile-names":
+                    served = [pki.make_leaf([host], inter, org=HOSTILE), inter]
                 elif faulty and fault == "leaf-without-san":
                     served = [pki.make_leaf([host], inter, san=False), inter]
                 endpoints.append(self._endpoint(staging_ip, host, served, f"{dc}-{pod}-staging"))
@@ -253,7 +263,8 @@ class Sandbox:
         elif fault not in ("missing-intermediate", "missing-intermediate-alias"):
             entries.append((INTERMEDIATE_ALIAS, inter))
         partner_ca = pki.make_root("Partner Private CA", org="Partner Corp")
-        entries.append(("partner-sftp", pki.make_leaf(["sftp.partner.example"], partner_ca, org="Partner Corp")))
+        partner_org = HOSTILE if fault == "hostile-names" else "Partner Corp"
+        entries.append(("partner-sftp", pki.make_leaf(["sftp.partner.example"], partner_ca, org=partner_org)))
         if fault == "pinned-leaf":
             entries.append((f"{self.fault_dc}-lb-cert", leaves[(self.fault_dc, self.fault_pod, "staging")]))
         elif fault == "pinned-production-leaf":

@@ -1,0 +1,341 @@
+"""What the evidence report shows: per-row evidence, the matrix on top, and the JSON evidence file.
+
+The HTML report is attached to the provider's service request and read by people who have never
+seen our code, so every fragment says what was observed in words, and every string that came from
+the network or a file is escaped: a certificate's CN is written by whoever made the certificate.
+The JSON document is for machines; its shape is documented in the README and versioned by `SCHEMA`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import platform
+import socket
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import quote
+
+from cutover.bundle import Bundle
+from cutover.certs import CertInfo
+from cutover.config import Config, DataCenter
+from cutover.evidence import Evidence, PodEvidence
+from cutover.handshake import ChainFetch
+from cutover.javajudge import JavaVerdict
+from cutover.text import printable
+from cutover.truststore import StoreContents, StoreEntry
+
+SCHEMA = "cutover-evidence/1"
+GATE_ORDER = ("staging_resolves", "chain_trusted", "aliases_present", "no_lb_cert")
+POD_GATES = ("staging_resolves", "chain_trusted")
+
+e = html.escape
+
+
+@dataclass
+class Record:
+    """One gate test's outcome, for the matrix and the JSON evidence.
+
+    Attributes:
+        nodeid: pytest's id, also the id of the report's row.
+        gate: the gate's name.
+        target: ``dc/pod`` for pod gates, ``dc`` for data centre gates.
+        outcome: ``passed``, ``failed`` or ``skipped`` (an error in setup counts as failed).
+        message: the verdict's message, or the skip/failure reason.
+        remedy: commands that fix the failure.
+        warnings: what to look at that did not fail the gate.
+        start, stop: UTC times of the test's call.
+    """
+
+    nodeid: str
+    gate: str
+    target: str
+    outcome: str = "passed"
+    message: str = ""
+    remedy: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    start: float | None = None
+    stop: float | None = None
+
+    @property
+    def dc(self) -> str:
+        return self.target.split("/")[0]
+
+    @property
+    def pod(self) -> str | None:
+        return self.target.split("/")[1] if "/" in self.target else None
+
+
+def verdict_sentence(records: Iterable[Record]) -> tuple[str, bool]:
+    """The run's verdict in one sentence, and whether it is 'ready'. Ready only when every gate passed."""
+    rs = list(records)
+    failed = sum(r.outcome == "failed" for r in rs)
+    skipped = sum(r.outcome == "skipped" for r in rs)
+    if not rs:
+        return "not proven: no gate test ran", False
+    if failed:
+        return f"NOT ready for cutover: {failed} of {len(rs)} gate test(s) failed", False
+    if skipped:
+        return f"not proven: no gate failed, but {skipped} gate test(s) were skipped (see their reasons)", False
+    return f"ready for cutover: all {len(rs)} gate tests passed", True
+
+
+# -- HTML fragments --------------------------------------------------------------------------------------
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table class='cutover-table'><tr>{head}</tr>{body}</table>"
+
+
+def _text(s: str, limit: int = 500) -> str:
+    return e(printable(s, limit))
+
+
+def chain_table(chain: Sequence[CertInfo]) -> str:
+    return _table(
+        ["subject", "issuer", "serial", "SHA-256", "not before", "not after", "SANs"],
+        ([_text(c.subject), _text(c.issuer), e(c.serial), e(c.sha256), f"{c.not_before:%Y-%m-%d %H:%M}Z",
+          f"{c.not_after:%Y-%m-%d %H:%M}Z", _text(", ".join(c.sans) or "-")] for c in chain),
+    )
+
+
+def _verdict_text(v: JavaVerdict) -> str:
+    judge = "JVM" if v.engine == "jvm" else "cryptography (approximate)"
+    when = "" if v.when == "now" else f" at {v.when}"
+    return _text(f"{judge}{when}: {'trusted' if v.ok else 'rejected'}: {v.reason}", 2000)
+
+
+def pod_html(pod: PodEvidence, ev: Evidence) -> str:
+    """Everything observed for one pod, as a support engineer would want to read it."""
+    st = pod.staging
+    rows = [
+        ("production hostname", _text(pod.target.hostname)),
+        ("CNAME chain", " &rarr; ".join(_text(n) for n in st.cname_chain) or "-"),
+        ("edge hostname", _text(st.edge_hostname or "none found")),
+        ("staging name", _text(st.staging_name or "-")),
+        ("staging chain", " &rarr; ".join(_text(n) for n in st.staging_chain) or "-"),
+        ("staging IPs", e(", ".join(st.staging_ips) or "-")),
+        ("production IPs", e(", ".join(st.production_ips) or "-")),
+        ("DNS problem", _text(st.problem or "none")),
+        ("judge", _text(ev.jvm.label if ev.jvm else (ev.engine_note or "-"))),
+    ]
+    rows += [(f"verdict at {e(v.ip)}", _verdict_text(v)) for v in pod.verdicts]
+    rows += [(f"{_text(label)} at {e(v.ip)}", _verdict_text(v)) for label, v in pod.later]
+    rows += [(f"web-PKI (strict) at {e(v.ip)}", _verdict_text(v)) for v in pod.strict]
+    rows += [(f"hosts-file line ({e(ip)})", f"<code>{e(ip)} {_text(pod.target.hostname)}</code>")
+             for ip in st.staging_ips]
+    out = _table(["", ""], rows)
+    for kind, fetches in (("staging", pod.staging_chains), ("production", pod.production_chains)):
+        for f in fetches:
+            out += _fetch_html(kind, f)
+    return out
+
+
+def _fetch_html(kind: str, f: ChainFetch) -> str:
+    head = f"chain presented at {kind} {e(f.ip)}:{f.port} (SNI {_text(f.sni)})"
+    if f.error:
+        return f"<p>{head}: {_text(f.error)}</p>"
+    return f"<p>{head}, {e(f.protocol or '?')}, {len(f.chain)} certificate(s):</p>" + chain_table(f.chain)
+
+
+def dc_html(dc: DataCenter, store: StoreContents | None, bundle: Bundle | None) -> str:
+    """The bundle and the store's entries a data centre gate compared."""
+    out = ""
+    if bundle is not None:
+        parts = [("root", bundle.root), *(("intermediate", c) for c in bundle.intermediates),
+                 *(("server", c) for c in bundle.servers)]
+        out += f"<p>bundle {_text(str(bundle.path))}:</p>" + _table(
+            ["role", "subject", "not after", "SHA-256", "file"],
+            ([role, _text(c.subject), f"{c.not_after:%Y-%m-%d}", e(c.sha256), _text(bundle.files.get(c.sha256, ""))]
+             for role, c in parts))
+    if dc.root_alias or dc.intermediate_alias:
+        out += f"<p>expected aliases: root {_text(repr(dc.root_alias))}, intermediate " \
+               f"{_text(repr(dc.intermediate_alias))}</p>"
+    if store is not None:
+        out += f"<p>truststore {_text(str(store.path))} ({e(store.store_type)}), read by {_text(store.read_by)}:</p>"
+        out += _table(["alias", "kind", "subject", "CA", "not after", "SHA-256"], map(_entry_row, store.entries))
+    return out
+
+
+def _entry_row(x: StoreEntry) -> list[str]:
+    c = x.cert
+    if c is None:
+        return [_text(x.alias), e(x.kind), "-", "-", "-", "-"]
+    return [_text(x.alias), e(x.kind), _text(c.subject), "CA" if c.is_ca else "end-entity",
+            f"{c.not_after:%Y-%m-%d}", e(c.sha256)]
+
+
+def verdict_html(ok: bool, message: str, warnings: Sequence[str], remedy: Sequence[str]) -> str:
+    out = f"<p><b>{'PASS' if ok else 'FAIL'}</b>: {_text(message, 4000)}</p>"
+    out += "".join(f"<p>warning: {_text(w, 2000)}</p>" for w in warnings)
+    if remedy:
+        out += "<p>fix (keytool asks for the store password):</p><pre>" + _text("\n".join(remedy), 4000) + "</pre>"
+    return out
+
+
+_COLORS = {"passed": "#1b7f3b", "failed": "#b00020", "skipped": "#a36a00"}
+_WORDS = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}
+
+
+def _cell(record: Record | None, rowspan: int = 1) -> str:
+    span = f" rowspan='{rowspan}'" if rowspan > 1 else ""
+    if record is None:
+        return f"<td{span} class='cutover-none'>-</td>"
+    color = _COLORS.get(record.outcome, "#555")
+    return (f"<td{span} class='cutover-cell cutover-{record.outcome}' style='background:{color}'>"
+            f"<a style='color:#fff;display:block' href='#{quote(record.nodeid, safe='')}' "
+            f"title='{_text(record.message, 300)}'>{_WORDS.get(record.outcome, record.outcome)}</a></td>")
+
+
+def matrix_html(config: Config, records: Iterable[Record], verdict: str, ready: bool) -> str:
+    """Data centres and pods down, the four gates across; each cell links to its row."""
+    by = {(r.gate, r.target): r for r in records}
+    head = "".join(f"<th>{g}</th>" for g in GATE_ORDER)
+    rows = []
+    for dc in config.datacenters:
+        pods = [t.pod for t in dc.targets] or [None]
+        for i, pod in enumerate(pods):
+            cells = f"<th>{e(dc.code)}</th><th>{e(pod) if pod else '(no pods)'}</th>"
+            for gate in GATE_ORDER:
+                if gate in POD_GATES:
+                    cells += _cell(by.get((gate, f"{dc.code}/{pod}")) if pod else None)
+                elif i == 0:
+                    cells += _cell(by.get((gate, dc.code)), rowspan=len(pods))
+            rows.append(f"<tr>{cells}</tr>")
+    color = _COLORS["passed"] if ready else _COLORS["failed"]
+    return (f"<p id='cutover-verdict' style='font-size:1.3em;font-weight:bold;color:{color}'>Verdict: {e(verdict)}</p>"
+            f"<table id='cutover-matrix' class='cutover-table'><tr><th>data centre</th><th>pod</th>{head}</tr>"
+            + "".join(rows) + "</table>")
+
+
+STYLE = """<style>
+.cutover-table { border-collapse: collapse; margin: 4px 0 10px 0; }
+.cutover-table th, .cutover-table td { border: 1px solid #ccc; padding: 2px 6px; text-align: left;
+  font-size: 12px; vertical-align: top; word-break: break-all; }
+#cutover-matrix td { text-align: center; min-width: 90px; }
+</style>"""
+
+
+# -- environment and JSON evidence -----------------------------------------------------------------------
+
+def sha256_of(path: Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest().upper()
+    except OSError:
+        return "unreadable"
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in ("cutover", "pytest", "pytest-html", "cryptography", "dnspython", "pyjks"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def environment(config: Config, store: StoreContents, sr: str | None, started: dt.datetime) -> dict[str, str]:
+    """The report's Environment rows: what a support engineer needs to trust (or question) the run."""
+    env = {
+        "Service request": sr or "not given (--sr)",
+        "Started (UTC)": f"{started:%Y-%m-%d %H:%M:%S}Z",
+        "Machine": socket.gethostname(),
+        "Datacenters file": f"{config.path} (SHA-256 {sha256_of(config.path)})",
+        "Truststore": f"{store.path} ({store.store_type}, SHA-256 {sha256_of(store.path)})",
+        "Nameservers": ", ".join(f"{h}:{p}" for h, p in config.nameservers) or "system resolver",
+        "Versions": ", ".join(f"{k} {v}" for k, v in versions().items()),
+    }
+    if config.simulated:
+        env["SIMULATED"] = (f"sandbox scenario '{config.sandbox_scenario}': {config.sandbox_description}. "
+                            "Nothing here is evidence about the real provider.")
+    return env
+
+
+def _cert_json(c: CertInfo) -> dict[str, object]:
+    return {"subject": c.subject, "issuer": c.issuer, "serial": c.serial, "sha256": c.sha256,
+            "not_before": c.not_before.isoformat(), "not_after": c.not_after.isoformat(), "sans": list(c.sans),
+            "ca": c.is_ca}
+
+
+def _verdict_json(v: JavaVerdict) -> dict[str, object]:
+    return {"ip": v.ip, "ok": v.ok, "reason": v.reason, "step": v.step, "engine": v.engine, "when": v.when,
+            "protocol": v.protocol}
+
+
+def pod_json(pod: PodEvidence) -> dict[str, object]:
+    st = pod.staging
+    return {
+        "hostname": pod.target.hostname, "port": pod.target.port,
+        "cname_chain": list(st.cname_chain), "edge_hostname": st.edge_hostname, "staging_name": st.staging_name,
+        "staging_chain": list(st.staging_chain), "staging_ips": list(st.staging_ips),
+        "production_ips": list(st.production_ips), "dns_problem": st.problem,
+        "hosts_lines": [f"{ip} {pod.target.hostname}" for ip in st.staging_ips],
+        "presented_chains": [
+            {"network": kind, "ip": f.ip, "sni": f.sni, "protocol": f.protocol, "error": f.error,
+             "chain": [_cert_json(c) for c in f.chain]}
+            for kind, fetches in (("staging", pod.staging_chains), ("production", pod.production_chains))
+            for f in fetches],
+        "verdicts": [_verdict_json(v) for v in pod.verdicts],
+        "later_verdicts": [{"label": label, **_verdict_json(v)} for label, v in pod.later],
+        "strict_verdicts": [_verdict_json(v) for v in pod.strict],
+    }
+
+
+def dc_json(store: StoreContents | None, bundle: Bundle | None) -> dict[str, object]:
+    return {
+        "bundle": None if bundle is None else {
+            "path": str(bundle.path), "root": _cert_json(bundle.root),
+            "intermediates": [_cert_json(c) for c in bundle.intermediates],
+            "servers": [_cert_json(c) for c in bundle.servers]},
+        "truststore_entries": [] if store is None else [
+            {"alias": x.alias, "kind": x.kind, "certificate": _cert_json(x.cert) if x.cert else None}
+            for x in store.entries],
+    }
+
+
+def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Record], env: dict[str, str],
+                      started: dt.datetime, finished: dt.datetime, interrupted: bool = False) -> dict[str, object]:
+    """The JSON evidence: one record per target and gate, with the evidence it was decided on."""
+    verdict, ready = verdict_sentence(records)
+    out_records = []
+    for r in records:
+        evidence: dict[str, object] = {}
+        if ev is not None:
+            if r.pod is not None and r.target in ev.pods:
+                evidence = pod_json(ev.pods[r.target])
+            elif r.pod is None:
+                evidence = dc_json(ev.store, ev.bundles.get(r.dc))
+        out_records.append({
+            "gate": r.gate, "target": r.target, "dc": r.dc, "pod": r.pod, "outcome": r.outcome,
+            "message": r.message, "remedy": r.remedy, "warnings": r.warnings,
+            "start": _iso(r.start), "stop": _iso(r.stop),
+            "duration_s": round(r.stop - r.start, 3) if r.start and r.stop else None,
+            "test": r.nodeid, "evidence": evidence,
+        })
+    return {
+        "schema": SCHEMA,
+        "simulated": config.simulated,
+        "sandbox_scenario": config.sandbox_scenario,
+        "verdict": verdict,
+        "ready": ready,
+        "interrupted": interrupted,
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "judge": None if ev is None else {
+            "engine": "jvm" if ev.jvm else "python",
+            "jvm": None if ev.jvm is None else {"java": str(ev.jvm.java), "home": ev.jvm.home,
+                                                "version": ev.jvm.version, "vendor": ev.jvm.vendor},
+            "note": ev.engine_note,
+        },
+        "environment": env,
+        "records": out_records,
+    }
+
+
+def _iso(ts: float | None) -> str | None:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat() if ts else None

@@ -1,0 +1,128 @@
+"""The evidence a run leaves: HTML report, JUnit XML and JSON; escaped, secret-free, and checked in Chromium."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from cutover.report import SCHEMA
+from cutover.sandbox import PASSWORD_ENV, Sandbox
+from tests.conftest import ROOT, run_gates
+
+KNOWN_PASSWORD = "Kn0wn-Secret-Pa55w0rd"
+
+
+def outputs(folder: Path, kinds: tuple[str, ...] = (".html", ".xml", ".json")) -> dict[str, Path]:
+    found = {p.suffix: p for p in folder.iterdir()}
+    assert set(found) == set(kinds), sorted(folder.iterdir())
+    for p in found.values():
+        assert re.fullmatch(r"cutover-\d{8}T\d{6}Z-SIMULATED\.(html|xml|json)", p.name), p.name
+    return found
+
+
+def test_every_run_leaves_report_junit_and_json(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    # No --junit-xml here: the default JUnit file goes beside the report (an explicit one would win).
+    result = pytester.runpytest_subprocess(str(ROOT / "checks"), "-p", "no:cacheprovider", "--sandbox", "pinned-leaf",
+                                           "--reports-dir", str(folder), "--sr", "3-1234567890", timeout=300)
+    assert result.ret == 1
+    files = outputs(folder)
+    assert files[".xml"].read_text().count("<testcase") == 84
+    doc = json.loads(files[".json"].read_text())
+    assert doc["schema"] == SCHEMA and doc["simulated"] is True and doc["ready"] is False
+    assert doc["verdict"] == "NOT ready for cutover: 1 of 84 gate test(s) failed"
+    assert doc["judge"]["engine"] == "jvm" and doc["judge"]["jvm"]["version"]
+    assert doc["environment"]["Service request"] == "3-1234567890"
+    records = {(r["gate"], r["target"]): r for r in doc["records"]}
+    assert len(records) == 84 == len(doc["records"])  # one per target and gate
+    failed = records[("no_lb_cert", "us2")]
+    assert failed["outcome"] == "failed" and "us2-lb-cert" in failed["message"]
+    assert failed["remedy"][0].startswith("keytool -delete -alias us2-lb-cert")
+    assert {e["alias"] for e in failed["evidence"]["truststore_entries"]} >= {"us2-lb-cert", "sandbox-root-g2"}
+    pod = records[("chain_trusted", "us2/acme")]
+    ev = pod["evidence"]
+    assert ev["cname_chain"][0] == "acme.fa.us2.oraclecloud.com" and ev["staging_ips"] == ["127.20.11.1"]
+    assert ev["hosts_lines"] == ["127.20.11.1 acme.fa.us2.oraclecloud.com"]
+    assert ev["verdicts"][0]["ok"] is True and ev["verdicts"][0]["engine"] == "jvm"
+    assert [c["network"] for c in ev["presented_chains"]] == ["staging", "production"]
+    assert ev["presented_chains"][0]["chain"][0]["sans"] == ["acme.fa.us2.oraclecloud.com"]
+    assert pod["start"] and pod["duration_s"] is not None
+    assert "3-1234567890" in files[".html"].read_text()
+    assert f"json evidence: {files['.json']}" in result.stdout.str()
+
+
+def test_no_reports_writes_nothing(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    run_gates(pytester, "--sandbox", "good", "--dc", "us2", "--no-reports", "--reports-dir", str(folder))
+    assert not folder.exists()
+
+
+def test_a_known_password_appears_in_no_output(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    with Sandbox("stale-intermediate", workdir=tmp_path / "edge", pods_per_dc=1, datacenters=("us2", "em3"),
+                 password=KNOWN_PASSWORD) as sb:
+        monkeypatch.setenv(PASSWORD_ENV, KNOWN_PASSWORD)
+        run = run_gates(pytester, "--datacenters", str(sb.config_path), "--reports-dir", str(folder))
+    assert run.failed  # a failing run prints the most: its remedies, its evidence
+    files = [*outputs(folder, (".html", ".json")).values(), run.junit]
+    for f in files:
+        assert KNOWN_PASSWORD not in f.read_text(errors="replace"), f
+    assert KNOWN_PASSWORD not in run.output
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_report_in_a_real_browser(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    folder = tmp_path / "reports"
+    run_gates(pytester, "--sandbox", "hostile-names", "--dc", "us2", "--dc", "em3", "--reports-dir", str(folder))
+    report = outputs(folder, (".html", ".json"))[".html"]
+    errors: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(report.as_uri())
+            assert "SIMULATED" in page.title()
+            assert page.locator("#cutover-simulated").is_visible()
+            assert "ready for cutover" in page.locator("#cutover-verdict").inner_text()
+            cells = page.locator("#cutover-matrix a")
+            assert cells.count() == 12  # 2 DCs x 2 pods x 2 pod gates + 2 DCs x 2 DC gates
+            assert page.locator("tbody.results-table-row").count() == 12
+            # Clicking a cell leads to its row.
+            target = "checks/test_no_lb_cert.py::test_no_lb_cert[em3]"
+            link = page.locator(f"#cutover-matrix a[href='#{quote(target, safe='')}']")
+            assert link.inner_text() == "pass"
+            link.click()
+            page.wait_for_timeout(300)
+            row = page.locator(f"tbody[id='{target}']")
+            box = row.bounding_box()
+            assert box is not None and 0 <= box["y"] < 900, box
+            # Hostile names render as text: no markup ran, and the text is there to read.
+            assert page.evaluate("window.__pwned") is None
+            assert page.evaluate("location.hash") == f"#{quote(target, safe='')}"
+            row.locator(".collapsible").click()  # passed rows start collapsed
+            # RFC 4514 escapes < and > in a DN (\\<script\\>); the browser shows that text, it runs nothing.
+            assert "\\<script\\>window.__pwned=2\\</script\\>" in row.inner_text()
+            shot = ROOT / "reports" / "browser-check.png"
+            shot.parent.mkdir(exist_ok=True)
+            page.screenshot(path=str(shot), full_page=False)
+        finally:
+            browser.close()
+    assert errors == []
+    assert "<script>window.__pwned" not in html.unescape(report.read_text()).replace(
+        "&lt;script&gt;window.__pwned", "")  # the only copies are escaped ones
