@@ -68,6 +68,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--java-option", metavar="-Dname=value", action="append", default=[],
                 help="a system property the client's JVM runs with, passed to the judging JVM (repeatable)")
     g.addoption("--at", metavar="DATE", help="judge every chain as the JVM would on this ISO date or date-time")
+    g.addoption("--timeout", metavar="SECONDS", type=float,
+                help="seconds every network step may take (DNS, connect, TLS handshake, the JVM's probes)")
+    for step in ("dns", "connect", "handshake"):
+        g.addoption(f"--{step}-timeout", metavar="SECONDS", type=float, help=f"seconds the {step} step may take")
+    g.addoption("--concurrency", metavar="N", type=int,
+                help="network look-ups, handshakes and probes at a time (default 32)")
+    g.addoption("--sandbox-latency-ms", metavar="MS", type=int, default=0,
+                help="delay the sandbox adds to every DNS answer and TLS accept")
     g.addoption("--sandbox", metavar="SCENARIO", nargs="?", const="good",
                 help="start the built-in simulated staging edge (scenario, default 'good') and run against it")
     g.addoption("--sandbox-pods", metavar="N", type=int, default=2, help="pods per data centre in the sandbox")
@@ -137,7 +145,8 @@ def pytest_configure(config: pytest.Config) -> None:
         from cutover.sandbox import PASSWORD_ENV, Sandbox, SandboxError
 
         try:
-            sandbox = Sandbox(scenario, pods_per_dc=config.getoption("sandbox_pods")).start()
+            sandbox = Sandbox(scenario, pods_per_dc=config.getoption("sandbox_pods"),
+                              latency_ms=config.getoption("sandbox_latency_ms")).start()
         except SandboxError as e:
             raise pytest.UsageError(f"--sandbox: {e}") from None
         os.environ[PASSWORD_ENV] = sandbox.password
@@ -153,6 +162,9 @@ def pytest_configure(config: pytest.Config) -> None:
             only_pods=config.getoption("pod"),
             java_options=config.getoption("java_option"),
             at=config.getoption("at"),
+            timeouts={k: config.getoption(k) for k in ("timeout", "dns_timeout", "connect_timeout",
+                                                        "handshake_timeout")},
+            concurrency=config.getoption("concurrency"),
         )
         _password(config, cfg)
         store = truststore_mod.read(cfg.truststore.path, cfg.truststore.password())

@@ -45,13 +45,17 @@ _DEFAULTABLE: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "intermediate_alias": (str, None),
     "staging_hostname": (str, None),
     "timeout": ((int, float), 10.0),
+    "dns_timeout": ((int, float), None),
+    "connect_timeout": ((int, float), None),
+    "handshake_timeout": ((int, float), None),
     "renewal_date": ((dt.date, str), None),
     "min_days_after_renewal": (int, 30),
+    "warn_days": (int, 14),
 }
 _DC_ONLY = {"name", "pods", "bundle"}
 _TOP = {"defaults", "truststore", "datacenters", "run", "sandbox"}
 _TRUSTSTORE = {"path", "password_env", "type"}
-_RUN = {"nameservers", "java_home", "java_options"}
+_RUN = {"nameservers", "java_home", "java_options", "concurrency"}
 _SANDBOX = {"scenario", "description"}
 
 _DC_CODE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
@@ -74,9 +78,13 @@ class Target:
         port: TLS port.
         staging_hostname: configured fallback staging name, used only when the CNAME chain has no
             Akamai edge hostname in it.
-        timeout: seconds each network step may take.
+        timeout: seconds each network step may take, unless a step has its own below.
+        dns_timeout: seconds all DNS look-ups of one name may take (the resolver's lifetime).
+        connect_timeout: seconds a TCP connect may take.
+        handshake_timeout: seconds a TLS handshake may take once connected.
         renewal_date: the provider's cutover day for this data centre, when known.
         min_days_after_renewal: the chain must still be valid this many days after the renewal date.
+        warn_days: fail loudly when production's leaf expires this soon and staging still serves it.
     """
 
     dc: str
@@ -87,6 +95,10 @@ class Target:
     timeout: float
     renewal_date: dt.date | None = None
     min_days_after_renewal: int = 30
+    warn_days: int = 14
+    dns_timeout: float = 10.0
+    connect_timeout: float = 10.0
+    handshake_timeout: float = 10.0
 
     def later_dates(self) -> tuple[tuple[str, dt.datetime], ...]:
         """(label, instant) pairs the chain must also be valid at: the renewal date and N days after."""
@@ -112,6 +124,7 @@ class DataCenter:
     bundle: Path | None
     root_alias: str | None
     intermediate_alias: str | None
+    renewal_date: dt.date | None = None
 
     @property
     def hostnames(self) -> tuple[str, ...]:
@@ -141,6 +154,7 @@ class Config:
     java_home: Path | None = None
     java_options: tuple[str, ...] = ()
     at: dt.datetime | None = None
+    concurrency: int = 32
     sandbox_scenario: str | None = None
     sandbox_description: str = ""
 
@@ -266,6 +280,8 @@ def load(
     only_pods: Sequence[str] = (),
     java_options: Sequence[str] = (),
     at: str | None = None,
+    timeouts: Mapping[str, float | None] | None = None,
+    concurrency: int | None = None,
 ) -> Config:
     """Read datacenters.toml and apply the command-line options, which win over the file."""
     path = Path(path)
@@ -287,6 +303,8 @@ def load(
     defaults = {k: d for k, (_, d) in _DEFAULTABLE.items()}
     for k, v in defaults_raw.items():
         defaults[k] = _typed(path, "defaults", k, v, _DEFAULTABLE[k][0])
+    # Command-line timeouts win over the file, for every data centre.
+    cli_timeouts = {k: v for k, v in (timeouts or {}).items() if v is not None}
 
     ts_raw = raw.get("truststore", {})
     _check_keys("[truststore]", ts_raw, _TRUSTSTORE, path)
@@ -308,6 +326,9 @@ def load(
     _check_keys("[run]", run_raw, _RUN, path)
     ns_texts = list(nameservers) or list(_typed(path, "run", "nameservers", run_raw.get("nameservers", []), list))
     ns = tuple(parse_nameserver(_typed(path, "run", "nameservers", n, str)) for n in ns_texts)
+    workers = concurrency or _typed(path, "run", "concurrency", run_raw.get("concurrency", 32), int)
+    if not 1 <= workers <= 1024:
+        raise ConfigError(f"{path}: concurrency {workers} must be between 1 and 1024.")
     if java_home is None and "java_home" in run_raw:
         java_home = _resolve_path(base, _typed(path, "run", "java_home", run_raw["java_home"], str))
     options = list(_typed(path, "run", "java_options", run_raw.get("java_options", []), list)) + list(java_options)
@@ -345,14 +366,21 @@ def load(
         for k, value in dc_raw.items():
             if k in _DEFAULTABLE:
                 v[k] = _typed(path, f"datacenters.{code}", k, value, _DEFAULTABLE[k][0])
+        if "timeout" in cli_timeouts:
+            v.update(timeout=cli_timeouts["timeout"], dns_timeout=None, connect_timeout=None, handshake_timeout=None)
+        v.update({k: t for k, t in cli_timeouts.items() if k != "timeout"})
+        for k in ("dns_timeout", "connect_timeout", "handshake_timeout"):
+            v[k] = v["timeout"] if v[k] is None else v[k]
         name = _typed(path, f"datacenters.{code}", "name", dc_raw.get("name", KNOWN_DATACENTERS.get(code, code)), str)
         pods = _typed(path, f"datacenters.{code}", "pods", dc_raw.get("pods", []), list)
         if not 0 < v["port"] < 65536:
             raise ConfigError(f"{path}: datacenters.{code}.port {v['port']} is not a TCP port (1-65535).")
-        if v["min_days_after_renewal"] < 0:
-            raise ConfigError(f"{path}: datacenters.{code}.min_days_after_renewal must be 0 or more days.")
-        if v["timeout"] <= 0:
-            raise ConfigError(f"{path}: datacenters.{code}.timeout must be a positive number of seconds.")
+        for key in ("min_days_after_renewal", "warn_days"):
+            if v[key] < 0:
+                raise ConfigError(f"{path}: datacenters.{code}.{key} must be 0 or more days.")
+        for k in ("timeout", "dns_timeout", "connect_timeout", "handshake_timeout"):
+            if v[k] <= 0:
+                raise ConfigError(f"{path}: datacenters.{code}.{k} must be a positive number of seconds.")
         targets: list[Target] = []
         for pod in pods:
             _typed(path, f"datacenters.{code}", "pods", pod, str)
@@ -371,7 +399,8 @@ def load(
                        if v["staging_hostname"] else None)
             renewal = _date(path, f"datacenters.{code}", v["renewal_date"]) if v["renewal_date"] else None
             targets.append(Target(code, pod, hostname, v["port"], staging, float(v["timeout"]), renewal,
-                                  v["min_days_after_renewal"]))
+                                  v["min_days_after_renewal"], v["warn_days"], float(v["dns_timeout"]),
+                                  float(v["connect_timeout"]), float(v["handshake_timeout"])))
         bundle = None
         if "bundle" in dc_raw:
             bundle = _resolve_path(base, _typed(path, f"datacenters.{code}", "bundle", dc_raw["bundle"], str))
@@ -384,7 +413,9 @@ def load(
                     )
         if wanted_dcs and code not in wanted_dcs:
             continue
-        datacenters.append(DataCenter(code, name, tuple(targets), bundle, v["root_alias"], v["intermediate_alias"]))
+        renewal = _date(path, f"datacenters.{code}", v["renewal_date"]) if v["renewal_date"] else None
+        datacenters.append(DataCenter(code, name, tuple(targets), bundle, v["root_alias"], v["intermediate_alias"],
+                                      renewal))
     for pod in only_pods:
         if pod not in seen_pods:
             raise ConfigError(f"--pod {pod}: no such pod in the selected data centres of {path}.")
@@ -396,6 +427,7 @@ def load(
         java_home=java_home,
         java_options=tuple(options),
         at=parse_when(at) if at else None,
+        concurrency=workers,
         sandbox_scenario=(sandbox_raw or {}).get("scenario", "unnamed") if sandbox_raw is not None else None,
         sandbox_description=(sandbox_raw or {}).get("description", ""),
     )

@@ -77,10 +77,11 @@ def gather(
     bundles: dict[str, Bundle],
     *,
     java_options: Sequence[str] = (),
-    concurrency: int = 32,
+    concurrency: int | None = None,
 ) -> Evidence:
     """Resolve, fetch and judge every target; never raises for a network fault of one target."""
     start = time.monotonic()
+    concurrency = concurrency or config.concurrency
     timeout = max((t.timeout for t in targets), default=10.0)
     probe: ProbeRun | None = None
     engine_note: str | None = None
@@ -92,16 +93,18 @@ def gather(
         engine_note = f"{pyjudge.APPROXIMATE}: {e}"
     try:
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            resolvers = {t.id: make_resolver(config.nameservers, t.timeout) for t in targets}
+            resolvers = {t.id: make_resolver(config.nameservers, t.dns_timeout) for t in targets}
             dns_futures = {t.id: pool.submit(resolve_staging, t.hostname, resolvers[t.id], t.staging_hostname)
                            for t in targets}
             staging = {tid: f.result() for tid, f in dns_futures.items()}
             primary = _instant(config.at) if config.at else "now"
             whens = {t.id: (primary, *(_instant(d) for _, d in t.later_dates())) for t in targets}
-            jobs = [(t.id, ip, t.port, t.hostname, whens[t.id]) for t in targets for ip in staging[t.id].staging_ips]
+            jobs = [(t.id, ip, t.port, t.hostname, whens[t.id], t.connect_timeout, t.handshake_timeout)
+                    for t in targets for ip in staging[t.id].staging_ips]
             probe_future = pool.submit(probe.finish, jobs) if probe is not None else None
             fetches = {
-                (t.id, kind, ip): pool.submit(fetch_chain, ip, t.port, t.hostname, t.timeout)
+                (t.id, kind, ip): pool.submit(fetch_chain, ip, t.port, t.hostname, t.connect_timeout,
+                                              t.handshake_timeout)
                 for t in targets
                 for kind, ips in (("staging", staging[t.id].staging_ips), ("production", staging[t.id].production_ips))
                 for ip in ips

@@ -17,7 +17,7 @@ from cutover.config import Config, DataCenter
 from cutover.evidence import Evidence, PodEvidence
 from cutover.truststore import StoreContents
 
-GATES = ("staging_resolves", "chain_trusted", "aliases_present", "no_lb_cert")
+GATES = ("staging_resolves", "chain_trusted", "new_cert_staged", "aliases_present", "no_lb_cert")
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,51 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datet
         if pod.later else ""
     return Verdict(True, f"{prefix}{judge} trusts the chain served at staging {ips} for {t.hostname}{judged}{checked}",
                    warnings=tuple(warnings))
+
+
+def _days(when: dt.datetime, now: dt.datetime) -> str:
+    days = (when - now).days
+    return f"in {days} day(s)" if days >= 0 else f"{-days} day(s) ago"
+
+
+def new_cert_staged(pod: PodEvidence, bundle: Bundle | None, warn_days: int = 14,
+                    now: dt.datetime | None = None) -> Verdict:
+    """The certificate at staging is the new one: not production's, and the bundle's when there is one."""
+    now = now or dt.datetime.now(dt.UTC)
+    t = pod.target
+    staged = [f.leaf for f in pod.staging_chains if f.leaf is not None]
+    if not staged:
+        why = pod.staging.problem or "; ".join(f.error for f in pod.staging_chains if f.error) or "no staging IP"
+        return Verdict(False, f"not judged: no certificate was fetched from staging for {t.hostname} ({why}).")
+    live = [f.leaf for f in pod.production_chains if f.leaf is not None]
+    same = [c for c in staged if any(c.sha256 == p.sha256 for p in live)]
+    calendar = ""
+    if live:
+        soonest = min(live, key=lambda c: c.not_after)
+        calendar = f" The production leaf expires {soonest.not_after:%Y-%m-%d} ({_days(soonest.not_after, now)})"
+        if t.renewal_date:
+            renewal = dt.datetime.combine(t.renewal_date, dt.time(), dt.UTC)
+            calendar += f"; the renewal date is {t.renewal_date:%Y-%m-%d} ({_days(renewal, now)})"
+        calendar += "."
+    if same:
+        leaf = same[0]
+        urgent = ""
+        if leaf.not_after - now <= dt.timedelta(days=warn_days):
+            urgent = (f" URGENT: it expires within warn_days ({warn_days}) and staging still serves it: escalate on "
+                      "the service request now.")
+        return Verdict(False, f"the new certificate is not on staging yet for {t.hostname}: staging serves the same "
+                              f"leaf as production ({leaf.short}).{calendar}{urgent} Ask the provider when the renewed "
+                              "certificate will be activated on Akamai staging.")
+    if bundle is not None and bundle.servers:
+        foreign = [c for c in staged if all(c.sha256 != s.sha256 for s in bundle.servers)]
+        if foreign:
+            return Verdict(False, f"staging serves {foreign[0].short} for {t.hostname}, which is not a server "
+                                  f"certificate of the {t.dc} bundle ({', '.join(s.short for s in bundle.servers)})."
+                                  f"{calendar} Either the bundle is out of date (download it again) or staging "
+                                  "serves another certificate than the one the provider announced.")
+    return Verdict(True, f"staging serves a new leaf for {t.hostname}: {staged[0].short}, not production's"
+                         f"{' and the bundle' + chr(39) + 's server certificate' if bundle is not None else ''}."
+                         f"{calendar}")
 
 
 def _import_cmd(store: StoreContents, alias: str, bundle: Bundle, cert: CertInfo) -> str:

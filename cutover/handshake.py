@@ -57,20 +57,25 @@ def _observer_context() -> ssl.SSLContext:
 _CTX = _observer_context()
 
 
-def fetch_chain(ip: str, port: int, sni: str, timeout: float) -> ChainFetch:
-    """Connect to ip:port, send `sni`, and return what was presented; never raises for network faults."""
+def fetch_chain(ip: str, port: int, sni: str, timeout: float, handshake_timeout: float | None = None) -> ChainFetch:
+    """Connect to ip:port, send `sni`, and return what was presented; never raises for network faults.
+
+    `timeout` bounds the TCP connect, `handshake_timeout` (default: the same) the TLS handshake.
+    """
     start = time.monotonic()
     step = "connect"
+    limit = timeout
     try:
         with socket.create_connection((ip, port), timeout=timeout) as raw:
             step = "TLS handshake"
-            raw.settimeout(timeout)  # also bounds the handshake
+            limit = handshake_timeout or timeout
+            raw.settimeout(limit)  # the socket timeout also bounds the handshake
             with _CTX.wrap_socket(raw, server_hostname=sni) as tls:
                 chain = _presented_chain(tls)
                 return ChainFetch(ip, port, sni, tuple(CertInfo.from_der(d) for d in chain), tls.version(),
                                   None, time.monotonic() - start)
     except TimeoutError:
-        err = f"{step} to {ip}:{port} timed out after {timeout:g}s"
+        err = f"{step} with {ip}:{port} timed out after {limit:g}s"
     except ConnectionRefusedError:
         err = f"connection to {ip}:{port} refused: nothing listens there"
     except ssl.SSLError as e:

@@ -29,8 +29,8 @@ from cutover.text import printable
 from cutover.truststore import StoreContents, StoreEntry
 
 SCHEMA = "cutover-evidence/1"
-GATE_ORDER = ("staging_resolves", "chain_trusted", "aliases_present", "no_lb_cert")
-POD_GATES = ("staging_resolves", "chain_trusted")
+GATE_ORDER = ("staging_resolves", "chain_trusted", "new_cert_staged", "aliases_present", "no_lb_cert")
+POD_GATES = ("staging_resolves", "chain_trusted", "new_cert_staged")
 
 e = html.escape
 
@@ -128,6 +128,14 @@ def pod_html(pod: PodEvidence, ev: Evidence) -> str:
     rows += [(f"web-PKI (strict) at {e(v.ip)}", _verdict_text(v)) for v in pod.strict]
     rows += [(f"hosts-file line ({e(ip)})", f"<code>{e(ip)} {_text(pod.target.hostname)}</code>")
              for ip in st.staging_ips]
+    now = dt.datetime.now(dt.UTC)
+    for f in pod.production_chains:
+        if f.leaf is not None:
+            rows.append((f"production leaf at {e(f.ip)}", f"expires {f.leaf.not_after:%Y-%m-%d} "
+                         f"({(f.leaf.not_after - now).days} day(s) left)"))
+    if pod.target.renewal_date is not None:
+        rows.append(("renewal date", f"{pod.target.renewal_date:%Y-%m-%d} "
+                     f"({(pod.target.renewal_date - now.date()).days} day(s) left)"))
     out = _table(["", ""], rows)
     for kind, fetches in (("staging", pod.staging_chains), ("production", pod.production_chains)):
         for f in fetches:
@@ -196,10 +204,16 @@ def matrix_html(config: Config, records: Iterable[Record], verdict: str, ready: 
     by = {(r.gate, r.target): r for r in records}
     head = "".join(f"<th>{g}</th>" for g in GATE_ORDER)
     rows = []
+    today = dt.datetime.now(dt.UTC).date()
     for dc in config.datacenters:
         pods = [t.pod for t in dc.targets] or [None]
+        renewal = ""
+        if dc.renewal_date is not None:
+            left = (dc.renewal_date - today).days
+            renewal = f"<br><small>renewal {dc.renewal_date:%Y-%m-%d}: {left} day(s) left</small>" if left >= 0 \
+                else f"<br><small>renewed {dc.renewal_date:%Y-%m-%d}</small>"
         for i, pod in enumerate(pods):
-            cells = f"<th>{e(dc.code)}</th><th>{e(pod) if pod else '(no pods)'}</th>"
+            cells = f"<th>{e(dc.code)}{renewal if i == 0 else ''}</th><th>{e(pod) if pod else '(no pods)'}</th>"
             for gate in GATE_ORDER:
                 if gate in POD_GATES:
                     cells += _cell(by.get((gate, f"{dc.code}/{pod}")) if pod else None)

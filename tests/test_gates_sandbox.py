@@ -6,6 +6,8 @@ with its own message, and every other test of the run still passes.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cutover.config import KNOWN_DATACENTERS
@@ -19,12 +21,13 @@ FAULT_DC, FAULT_POD = "us2", POD_NAMES[0]
 
 def every_test() -> set[tuple[str, str]]:
     pod_ids = [f"{dc}/{pod}" for dc in DCS for pod in PODS]
-    return ({("staging_resolves", i) for i in pod_ids} | {("chain_trusted", i) for i in pod_ids}
+    return ({(g, i) for g in ("staging_resolves", "chain_trusted", "new_cert_staged") for i in pod_ids}
             | {("aliases_present", dc) for dc in DCS} | {("no_lb_cert", dc) for dc in DCS})
 
 
 def expected_failures(scenario: str) -> set[tuple[str, str]]:
-    scope_ids = {"pod": [f"{FAULT_DC}/{FAULT_POD}"], "dc": [FAULT_DC], "all": DCS}
+    scope_ids = {"pod": [f"{FAULT_DC}/{FAULT_POD}"], "dc": [FAULT_DC], "all": DCS,
+                 "dc-pods": [f"{FAULT_DC}/{pod}" for pod in PODS]}
     return {(gate, i) for gate, scope in SCENARIOS[scenario].fails for i in scope_ids[scope]}
 
 
@@ -33,7 +36,7 @@ def test_good_sandbox_passes_every_gate(pytester: pytest.Pytester) -> None:
     assert run.result.ret == 0, run.output
     assert set(run.outcomes) == every_test(), "one test per data centre/pod and gate, with readable ids"
     assert run.failed == set()
-    assert "ready for cutover: all 84 gate tests passed" in run.output
+    assert "ready for cutover: all 112 gate tests passed" in run.output
     assert "SIMULATED run against the sandbox" in run.output
     assert "trust judged by Java" in run.output
     # The unrelated end-entity in the store is a warning, not a failure.
@@ -52,7 +55,7 @@ def test_each_fault_fails_exactly_its_gates(pytester: pytest.Pytester, scenario:
         return
     assert run.result.ret == 1, run.output
     first_gate, scope = SCENARIOS[scenario].fails[0]
-    key = (first_gate, f"{FAULT_DC}/{FAULT_POD}" if scope == "pod" else FAULT_DC)
+    key = (first_gate, f"{FAULT_DC}/{FAULT_POD}" if scope in ("pod", "dc-pods") else FAULT_DC)
     assert SCENARIOS[scenario].says in run.messages[key], run.messages[key]
     assert "NOT ready for cutover" in run.output
 
@@ -77,14 +80,15 @@ def test_selection_by_dc_and_pod(pytester: pytest.Pytester) -> None:
     run = run_gates(pytester, "--sandbox", "good", "--dc", "em3", "--pod", "acme-test")
     assert run.result.ret == 0, run.output
     assert set(run.outcomes) == {("staging_resolves", "em3/acme-test"), ("chain_trusted", "em3/acme-test"),
-                                 ("aliases_present", "em3"), ("no_lb_cert", "em3")}
+                                 ("new_cert_staged", "em3/acme-test"), ("aliases_present", "em3"),
+                                 ("no_lb_cert", "em3")}
 
 
 def test_without_a_jvm_the_verdict_is_loudly_approximate(pytester: pytest.Pytester, tmp_path) -> None:
     no_jdk = tmp_path / "not-a-jdk"
     no_jdk.mkdir()
     run = run_gates(pytester, "--sandbox", "untrusted-ca", "--dc", FAULT_DC, "--java-home", str(no_jdk))
-    assert run.failed == {("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")}
+    assert run.failed == {("chain_trusted", f"{FAULT_DC}/{FAULT_POD}"), ("new_cert_staged", f"{FAULT_DC}/{FAULT_POD}")}
     message = run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
     assert "approximate: no JVM" in message and "no bin/java" in message
     assert "APPROXIMATE engine" in run.output
@@ -106,6 +110,7 @@ def test_dc_without_pods_or_bundle(pytester: pytest.Pytester, monkeypatch: pytes
     assert run.outcomes == {
         ("staging_resolves", "us2/acme"): "passed", ("chain_trusted", "us2/acme"): "passed",
         ("staging_resolves", "em3/acme"): "passed", ("chain_trusted", "em3/acme"): "passed",
+        ("new_cert_staged", "us2/acme"): "passed", ("new_cert_staged", "em3/acme"): "passed",
         ("aliases_present", "us2"): "passed", ("aliases_present", "em3"): "skipped",
         ("aliases_present", "la1"): "passed", ("no_lb_cert", "us2"): "passed",
         ("no_lb_cert", "em3"): "passed", ("no_lb_cert", "la1"): "passed",
@@ -144,3 +149,13 @@ def test_at_judges_on_that_date(pytester: pytest.Pytester) -> None:
     assert run.failed == {("chain_trusted", f"{FAULT_DC}/{pod}") for pod in PODS}
     message = run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
     assert "(judged at 2040-01-01 00:00Z)" in message and "CertificateExpiredException" in message
+
+
+def test_a_silent_data_centre_fails_alone_within_its_timeout(pytester: pytest.Pytester) -> None:
+    run = run_gates(pytester, "--sandbox", "silent-dc", "--timeout", "2")
+    assert run.failed == expected_failures("silent-dc")
+    assert "TLS handshake timed out after 2000 ms" in run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
+    assert "timed out after 2s" in run.messages[("new_cert_staged", f"{FAULT_DC}/{FAULT_POD}")]
+    # A bound, not a speed claim: a silent peer costs one connect + handshake timeout, never a hang.
+    gathered = float(re.search(r"evidence gathered in ([\d.]+)s", run.output)[1])
+    assert gathered < 2 * (2 + 2), run.output

@@ -33,14 +33,14 @@ def test_every_run_leaves_report_junit_and_json(pytester: pytest.Pytester, tmp_p
                                            "--reports-dir", str(folder), "--sr", "3-1234567890", timeout=300)
     assert result.ret == 1
     files = outputs(folder)
-    assert files[".xml"].read_text().count("<testcase") == 84
+    assert files[".xml"].read_text().count("<testcase") == 112
     doc = json.loads(files[".json"].read_text())
     assert doc["schema"] == SCHEMA and doc["simulated"] is True and doc["ready"] is False
-    assert doc["verdict"] == "NOT ready for cutover: 1 of 84 gate test(s) failed"
+    assert doc["verdict"] == "NOT ready for cutover: 1 of 112 gate test(s) failed"
     assert doc["judge"]["engine"] == "jvm" and doc["judge"]["jvm"]["version"]
     assert doc["environment"]["Service request"] == "3-1234567890"
     records = {(r["gate"], r["target"]): r for r in doc["records"]}
-    assert len(records) == 84 == len(doc["records"])  # one per target and gate
+    assert len(records) == 112 == len(doc["records"])  # one per target and gate
     failed = records[("no_lb_cert", "us2")]
     assert failed["outcome"] == "failed" and "us2-lb-cert" in failed["message"]
     assert failed["remedy"][0].startswith("keytool -delete -alias us2-lb-cert")
@@ -101,8 +101,8 @@ def test_report_in_a_real_browser(pytester: pytest.Pytester, tmp_path: Path) -> 
             assert page.locator("#cutover-simulated").is_visible()
             assert "ready for cutover" in page.locator("#cutover-verdict").inner_text()
             cells = page.locator("#cutover-matrix a")
-            assert cells.count() == 12  # 2 DCs x 2 pods x 2 pod gates + 2 DCs x 2 DC gates
-            assert page.locator("tbody.results-table-row").count() == 12
+            assert cells.count() == 16  # 2 DCs x 2 pods x 3 pod gates + 2 DCs x 2 DC gates
+            assert page.locator("tbody.results-table-row").count() == 16
             # Clicking a cell leads to its row.
             target = "checks/test_no_lb_cert.py::test_no_lb_cert[em3]"
             link = page.locator(f"#cutover-matrix a[href='#{quote(target, safe='')}']")

@@ -4,10 +4,11 @@
 //   java Probe.java STORE PASSWORD_ENV TIMEOUT_MS THREADS
 // The password is read from the environment variable named PASSWORD_ENV, never from the command line.
 // It prints one JSON object per line: {"type":"jvm"}, then {"type":"entry"} per store entry (or
-// {"type":"store_error"}), then reads targets from stdin, one per line "ID<TAB>IP<TAB>PORT<TAB>HOST",
-// and prints {"type":"verdict"} for each, probing concurrently. An optional fifth field lists when to
-// judge, comma-separated: "now", or an ISO instant, judged by its own handshake with a PKIX trust
-// manager whose validation date is that instant, as the JVM would judge the chain on that day.
+// {"type":"store_error"}), then reads targets from stdin, one per line
+// "ID<TAB>IP<TAB>PORT<TAB>HOST[<TAB>WHENS[<TAB>CONNECT_MS<TAB>HANDSHAKE_MS]]", and prints
+// {"type":"verdict"} for each, probing concurrently. WHENS says when to judge, comma-separated: "now",
+// or an ISO instant, judged by its own handshake with a PKIX trust manager whose validation date is
+// that instant, as the JVM would judge the chain on that day.
 //
 // Each probe connects a plain socket to the IP and layers an SSLSocket over it with the production
 // hostname as peer host: what a client sees whose hosts file points the hostname at staging. The
@@ -133,6 +134,8 @@ public class Probe {
             final String[] f = line.split("\t");
             if (f.length < 4) continue;
             String[] whens = f.length > 4 && !f[4].isEmpty() ? f[4].split(",") : new String[] {"now"};
+            final int connectMs = f.length > 5 ? Integer.parseInt(f[5]) : timeoutMs;
+            final int handshakeMs = f.length > 6 ? Integer.parseInt(f[6]) : timeoutMs;
             for (String when : whens) {
                 pool.submit(() -> {
                     SSLContext c = context;
@@ -145,7 +148,7 @@ public class Probe {
                             why = "cannot judge at " + when + ": " + reason(e);
                         }
                     }
-                    probe(c, why, f[0], f[1], Integer.parseInt(f[2]), f[3], timeoutMs, when);
+                    probe(c, why, f[0], f[1], Integer.parseInt(f[2]), f[3], connectMs, handshakeMs, when);
                 });
             }
         }
@@ -184,8 +187,8 @@ public class Probe {
         return ctx;
     }
 
-    static void probe(SSLContext ctx, String storeError, String id, String ip, int port, String host, int timeoutMs,
-                      String when) {
+    static void probe(SSLContext ctx, String storeError, String id, String ip, int port, String host, int connectMs,
+                      int handshakeMs, String when) {
         long start = System.nanoTime();
         String step = "connect";
         boolean ok = false;
@@ -196,8 +199,8 @@ public class Probe {
             why = "the truststore could not be loaded by Java: " + storeError;
         } else {
             try (Socket raw = new Socket()) {
-                raw.connect(new InetSocketAddress(InetAddress.getByName(ip), port), timeoutMs);
-                raw.setSoTimeout(timeoutMs);
+                raw.connect(new InetSocketAddress(InetAddress.getByName(ip), port), connectMs);
+                raw.setSoTimeout(handshakeMs);
                 step = "TLS handshake";
                 try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, host, port, false)) {
                     SSLParameters p = s.getSSLParameters();
@@ -210,7 +213,8 @@ public class Probe {
                     why = "trusted: PKIX path to an anchor in the truststore, hostname " + host + " verified";
                 }
             } catch (java.net.SocketTimeoutException e) {
-                why = step + " timed out after " + timeoutMs + " ms: " + reason(e);
+                int limit = step.equals("connect") ? connectMs : handshakeMs;
+                why = step + " timed out after " + limit + " ms: " + reason(e);
             } catch (Exception e) {
                 why = reason(e);
             }

@@ -78,8 +78,9 @@ class ProbeResult:
     verdicts: dict[tuple[str, str, str], JavaVerdict]
 
 
-#: A probe job: target id, IP, port, hostname, and when to judge ("now" or ISO instants).
-Job = tuple[str, str, int, str, tuple[str, ...]]
+#: A probe job: target id, IP, port, hostname, when to judge ("now" or ISO instants), and optionally
+#: the connect and handshake timeouts in seconds (default: the run's timeout).
+Job = tuple[str, str, int, str, tuple[str, ...]] | tuple[str, str, int, str, tuple[str, ...], float, float]
 
 
 def compiled_probe(java: Path) -> Path | None:
@@ -160,10 +161,16 @@ class ProbeRun:
 
     def finish(self, targets: Sequence[Job]) -> ProbeResult:
         """Probe every job and collect everything; kill the JVM if it overruns its budget."""
-        lines = "".join(f"{i}\t{ip}\t{port}\t{host}\t{','.join(whens)}\n" for i, ip, port, host, whens in targets)
+        lines = ""
+        worst = 2 * self.timeout
+        for job in targets:
+            connect, handshake = (job[5], job[6]) if len(job) > 5 else (self.timeout, self.timeout)  # type: ignore[misc]
+            worst = max(worst, connect + handshake)
+            lines += f"{job[0]}\t{job[1]}\t{job[2]}\t{job[3]}\t{','.join(job[4])}\t" \
+                     f"{int(connect * 1000)}\t{int(handshake * 1000)}\n"
         # Start-up and compile, then the probes in waves of `threads`, each bounded by connect + handshake.
         handshakes = sum(len(t[4]) for t in targets)
-        budget = 60 + math.ceil(max(handshakes, 1) / self.threads) * 2 * self.timeout
+        budget = 60 + math.ceil(max(handshakes, 1) / self.threads) * worst
         try:
             out, err = self.proc.communicate(lines, timeout=budget)
         except subprocess.TimeoutExpired:
@@ -205,7 +212,8 @@ class ProbeRun:
                     msg["id"], msg["ip"], bool(msg["ok"]), msg["reason"], msg["step"], msg.get("protocol"), when=when)
         if jvm is None:
             raise JudgeUnavailable(self._why_not(err))
-        for tid, ip, _, _, whens in targets:
+        for job in targets:
+            tid, ip, whens = job[0], job[1], job[4]
             for when in whens:
                 if (tid, ip, when) not in verdicts:
                     why = err.strip().splitlines()[-1] if err.strip() else "no verdict was printed"

@@ -47,7 +47,8 @@ class Scenario:
         name: what a user passes to ``make demo SCENARIO=``.
         description: what is wrong, in a sentence.
         fails: (gate, scope) pairs that must fail: scope ``pod`` is the faulted pod, ``dc`` its data
-            centre, ``all`` every data centre (a store-wide fault). Every other test must pass.
+            centre, ``dc-pods`` every pod of that data centre, ``all`` every data centre (a store-wide
+            fault). Every other test must pass.
         says: a fragment the failure message must contain, so each fault has its own message; for a
             scenario that fails nothing, a fragment of the warning it must raise.
     """
@@ -61,17 +62,19 @@ class Scenario:
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("good", "everything ready for cutover: every gate passes"),
     Scenario("no-staging-record", "the staging twin of one pod's edge hostname does not exist (NXDOMAIN)",
-             (("staging_resolves", "pod"), ("chain_trusted", "pod")), "does not exist (NXDOMAIN"),
+             (("staging_resolves", "pod"), ("chain_trusted", "pod"), ("new_cert_staged", "pod")),
+             "does not exist (NXDOMAIN"),
     Scenario("staging-servfail", "the resolver answers SERVFAIL for one pod's staging name",
-             (("staging_resolves", "pod"), ("chain_trusted", "pod")), "SERVFAIL"),
+             (("staging_resolves", "pod"), ("chain_trusted", "pod"), ("new_cert_staged", "pod")), "SERVFAIL"),
     Scenario("no-edge-cname", "one pod's hostname has an A record directly, no CNAME to an Akamai edge hostname",
-             (("staging_resolves", "pod"), ("chain_trusted", "pod")), "no Akamai edge hostname"),
+             (("staging_resolves", "pod"), ("chain_trusted", "pod"), ("new_cert_staged", "pod")),
+             "no Akamai edge hostname"),
     Scenario("staging-is-production", "one pod's staging name resolves to its production IP",
-             (("staging_resolves", "pod"),), "also a production IP"),
+             (("staging_resolves", "pod"), ("new_cert_staged", "pod")), "also a production IP"),
     Scenario("missing-intermediate", "staging omits the intermediate for one pod and the store holds only the root",
              (("chain_trusted", "pod"), ("aliases_present", "all")), "unable to find valid certification path"),
     Scenario("untrusted-ca", "staging serves one pod a chain from a CA the store does not hold",
-             (("chain_trusted", "pod"),), "unable to find valid certification path"),
+             (("chain_trusted", "pod"), ("new_cert_staged", "pod")), "unable to find valid certification path"),
     Scenario("hostname-mismatch", "the certificate at staging for one pod names another host",
              (("chain_trusted", "pod"),), "No subject alternative DNS name matching"),
     Scenario("expired-leaf", "the leaf served at staging for one pod has expired",
@@ -82,6 +85,15 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("hostile-names", "certificate names hold HTML, script and terminal escapes: the staging leaf of one "
              "pod and an unrelated entry of the store. Everything passes; the report and terminal must show "
              "the names as text", (), "end-entity entry 'partner-sftp'"),
+    Scenario("not-staged-yet", "staging still serves production's (old) certificate for one pod",
+             (("new_cert_staged", "pod"),), "the new certificate is not on staging yet"),
+    Scenario("not-staged-urgent", "staging still serves production's certificate for one pod, and it expires in "
+             "10 days (warn_days is 14), before the renewal date",
+             (("new_cert_staged", "pod"), ("chain_trusted", "pod")), "URGENT: it expires within warn_days"),
+    Scenario("silent-dc", "every staging address of one data centre accepts connections and never answers",
+             (("chain_trusted", "dc-pods"), ("new_cert_staged", "dc-pods")), "TLS handshake timed out"),
+    Scenario("staged-cert-not-in-bundle", "staging serves one pod a new certificate that is not the bundle's",
+             (("new_cert_staged", "pod"),), "which is not a server certificate of the us2 bundle"),
     Scenario("leaf-without-san", "one pod's staging leaf names its host only in the CN: Java accepts it, "
              "browsers and curl would not", (), "a web-PKI client (browser, curl, Python) would reject it"),
     Scenario("missing-intermediate-alias", "the store lacks the intermediate CA's alias",
@@ -95,6 +107,16 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("pinned-production-leaf", "the leaf served at production for one pod was imported into the store",
              (("no_lb_cert", "dc"),), "leaf served at production"),
 )}
+
+
+def _raise_open_files_limit(needed: int) -> None:
+    """Hundreds of pods mean hundreds of listening sockets: lift the soft limit toward the hard one."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed * 2:
+        target = hard if hard == resource.RLIM_INFINITY else min(hard, max(needed * 2, soft))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def find_keytool() -> Path:
@@ -111,7 +133,7 @@ class Sandbox:
 
     def __init__(self, scenario: str = "good", workdir: Path | None = None, pods_per_dc: int = 2,
                  datacenters: tuple[str, ...] = tuple(KNOWN_DATACENTERS), fault_dc: str = "us2",
-                 password: str | None = None) -> None:
+                 password: str | None = None, latency_ms: int = 0) -> None:
         if scenario not in SCENARIOS:
             raise SandboxError(f"unknown sandbox scenario {scenario!r}; known: {', '.join(SCENARIOS)}.")
         if not 1 <= pods_per_dc <= 250:
@@ -124,6 +146,7 @@ class Sandbox:
         self.fault_dc = fault_dc if fault_dc in datacenters else datacenters[0]
         self.fault_pod = POD_NAMES[0]
         self.password = password or secrets.token_urlsafe(18)
+        self.latency_ms = latency_ms  # added to every DNS answer and every TLS accept, to measure speed
         self._dns: DNSServer | None = None
         self._tls: TLSServer | None = None
 
@@ -209,9 +232,8 @@ class Sandbox:
                 akamai = f"e{1000 + i * 256 + j}.a.akamaiedge"
                 prod_ip, staging_ip = f"127.10.{i}.{j + 1}", f"127.20.{i}.{j + 1}"
                 new_leaf = pki.make_leaf([host], inter)
-                old_leaf = pki.make_leaf([host], old_inter, pki.NOW - 300 * pki.DAY, pki.NOW + 65 * pki.DAY)
-                leaves[(dc, pod, "staging")], leaves[(dc, pod, "production")] = new_leaf, old_leaf
-                bundles[dc].append((f"{pod}.fa.{dc}.oraclecloud.com.crt.pem", new_leaf.pem))
+                old_expiry = pki.NOW + (10 if faulty and fault == "not-staged-urgent" else 65) * pki.DAY
+                old_leaf = pki.make_leaf([host], old_inter, pki.NOW - 300 * pki.DAY, old_expiry)
 
                 if faulty and fault == "no-edge-cname":
                     zone.address(host, prod_ip)
@@ -244,7 +266,16 @@ class Sandbox:
                     served = [pki.make_leaf([host], inter, org=HOSTILE), inter]
                 elif faulty and fault == "leaf-without-san":
                     served = [pki.make_leaf([host], inter, san=False), inter]
-                endpoints.append(self._endpoint(staging_ip, host, served, f"{dc}-{pod}-staging"))
+                elif faulty and fault in ("not-staged-yet", "not-staged-urgent"):
+                    served = [old_leaf, old_inter]
+                # The provider's bundle announces the leaf staging serves, where its intermediate issued it.
+                announced = served[0] if served[0].cert.issuer == inter.cert.subject else new_leaf
+                if faulty and fault == "staged-cert-not-in-bundle":
+                    served = [pki.make_leaf([host], inter), inter]
+                leaves[(dc, pod, "staging")], leaves[(dc, pod, "production")] = announced, old_leaf
+                bundles[dc].append((f"{pod}.fa.{dc}.oraclecloud.com.crt.pem", announced.pem))
+                endpoints.append(self._endpoint(staging_ip, host, served, f"{dc}-{pod}-staging",
+                                                silent=fault == "silent-dc" and dc == self.fault_dc))
                 endpoints.append(self._endpoint(prod_ip, host, [old_leaf, old_inter], f"{dc}-{pod}-production"))
 
         for dc, members in bundles.items():
@@ -271,8 +302,9 @@ class Sandbox:
             entries.append((f"{self.fault_dc}-prod-lb", leaves[(self.fault_dc, self.fault_pod, "production")]))
         self._make_store(keytool, entries)
 
-        self._dns = DNSServer(zone)
-        self._tls = TLSServer(endpoints, *default_chain)
+        _raise_open_files_limit(len(endpoints) + 64)
+        self._dns = DNSServer(zone, latency=self.latency_ms / 1000)
+        self._tls = TLSServer(endpoints, *default_chain, latency=self.latency_ms / 1000)
         self._write_config()
 
     def _write_chain(self, name: str, chain: list[pki.Issued]) -> tuple[Path, Path]:
@@ -283,8 +315,8 @@ class Sandbox:
         key_file.chmod(0o600)
         return chain_file, key_file
 
-    def _endpoint(self, ip: str, host: str, chain: list[pki.Issued], name: str) -> Endpoint:
-        return Endpoint(ip, host, *self._write_chain(name, chain))
+    def _endpoint(self, ip: str, host: str, chain: list[pki.Issued], name: str, silent: bool = False) -> Endpoint:
+        return Endpoint(ip, host, *self._write_chain(name, chain), silent=silent)
 
     def _make_store(self, keytool: Path, entries: list[tuple[str, pki.Issued]]) -> None:
         self.password_file.write_text(self.password)

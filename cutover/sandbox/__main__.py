@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m cutover.sandbox", description=__doc__)
     p.add_argument("--scenario", default="good", help="fault to simulate (default: good); --list shows them")
     p.add_argument("--pods", type=int, default=2, help="pods per data centre (default 2)")
+    p.add_argument("--latency-ms", type=int, default=0, help="delay added to every DNS answer and TLS accept")
     p.add_argument("--dir", type=Path, help="folder for its files (default: a temporary one, removed at exit)")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = p.parse_args(argv)
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        sandbox = Sandbox(args.scenario, workdir=args.dir, pods_per_dc=args.pods).start()
+        sandbox = Sandbox(args.scenario, workdir=args.dir, pods_per_dc=args.pods, latency_ms=args.latency_ms).start()
     except SandboxError as e:
         print(f"cutover sandbox: {e}", file=sys.stderr)
         return 2

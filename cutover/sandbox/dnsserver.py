@@ -83,8 +83,9 @@ def answer(zone: Zone, wire: bytes) -> bytes | None:
 class DNSServer:
     """Serves `zone` on host:port over UDP and TCP until `stop`."""
 
-    def __init__(self, zone: Zone, host: str = "127.53.0.1", port: int = 0) -> None:
+    def __init__(self, zone: Zone, host: str = "127.53.0.1", port: int = 0, latency: float = 0.0) -> None:
         self.zone = zone
+        self.latency = latency  # seconds added to every answer, as a far-away resolver would
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.udp.bind((host, port))
         self.host, self.port = self.udp.getsockname()
@@ -107,8 +108,14 @@ class DNSServer:
                 continue
             reply = answer(self.zone, wire)
             if reply is not None:
-                with contextlib.suppress(OSError):
-                    self.udp.sendto(reply, peer)
+                if self.latency:  # answer later without holding up the next query
+                    threading.Timer(self.latency, self._send, (reply, peer)).start()
+                else:
+                    self._send(reply, peer)
+
+    def _send(self, reply: bytes, peer: tuple[str, int]) -> None:
+        with contextlib.suppress(OSError):
+            self.udp.sendto(reply, peer)
 
     def _serve_tcp(self) -> None:
         self.tcp.settimeout(0.2)
@@ -136,6 +143,8 @@ class DNSServer:
                 reply = answer(self.zone, wire)
                 if reply is None:
                     return
+                if self.latency:
+                    self._stop.wait(self.latency)
                 conn.sendall(struct.pack("!H", len(reply)) + reply)
 
     def stop(self) -> None:

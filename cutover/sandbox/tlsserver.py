@@ -23,6 +23,7 @@ class Endpoint:
     hostname: str
     chain_file: Path
     key_file: Path
+    silent: bool = False  # accept the connection and never answer: a data centre that does not respond
 
 
 def _context(chain_file: Path, key_file: Path) -> ssl.SSLContext:
@@ -36,8 +37,11 @@ def _context(chain_file: Path, key_file: Path) -> ssl.SSLContext:
 class TLSServer:
     """Listens on every endpoint's address at `port` (0: pick one free on all of them)."""
 
-    def __init__(self, endpoints: list[Endpoint], default_chain: Path, default_key: Path, port: int = 0) -> None:
+    def __init__(self, endpoints: list[Endpoint], default_chain: Path, default_key: Path, port: int = 0,
+                 latency: float = 0.0) -> None:
         self._default = _context(default_chain, default_key)
+        self._latency = latency
+        self._silent = {ep.ip for ep in endpoints if ep.silent}
         self._by_ip: dict[str, ssl.SSLContext] = {}
         for ep in endpoints:
             ctx = _context(ep.chain_file, ep.key_file)
@@ -94,6 +98,15 @@ class TLSServer:
         conn.setblocking(True)
         conn.settimeout(10)
         ip = conn.getsockname()[0]
+        if ip in self._silent:
+            with contextlib.suppress(OSError):
+                conn.settimeout(60)
+                while not self._stop.is_set() and conn.recv(4096):
+                    pass  # read and ignore, never answer, until the client gives up
+            conn.close()
+            return
+        if self._latency:
+            self._stop.wait(self._latency)
         ctx = self._by_ip[ip]
         with contextlib.suppress(OSError, ssl.SSLError, ValueError), ctx.wrap_socket(conn, server_side=True) as tls:
             tls.settimeout(2)

@@ -1,0 +1,11 @@
+"""Gate 5, per pod: the certificate served at staging is the new one, not production's (and the bundle's)."""
+
+import pytest
+
+from cutover import gates
+
+
+@pytest.mark.new_cert_staged
+def test_new_cert_staged(pod_evidence, evidence, expect_pass):
+    bundle = evidence.bundles.get(pod_evidence.target.dc)
+    expect_pass(gates.new_cert_staged(pod_evidence, bundle, pod_evidence.target.warn_days))
