@@ -52,39 +52,8 @@ class Run:
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     json_path: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    g = parser.getgroup("cutover", "cutover: certificate renewal gates")
-    g.addoption("--datacenters", metavar="PATH",
-                help="datacenters.toml to read (default: the one at the repository root)")
-    g.addoption("--truststore", metavar="PATH",
-                help="the client's truststore; its password comes from the environment variable named in the toml")
-    g.addoption("--nameserver", metavar="IP[:PORT]", action="append", default=[],
-                help="DNS resolver to ask (repeatable; default: the system resolver)")
-    g.addoption("--dc", metavar="CODE", action="append", default=[], help="only this data centre (repeatable)")
-    g.addoption("--pod", metavar="NAME", action="append", default=[], help="only this pod (repeatable)")
-    g.addoption("--java-home", metavar="PATH", help="the client's JDK (default: JAVA_HOME, then java on PATH)")
-    g.addoption("--java-option", metavar="-Dname=value", action="append", default=[],
-                help="a system property the client's JVM runs with, passed to the judging JVM (repeatable)")
-    g.addoption("--at", metavar="DATE", help="judge every chain as the JVM would on this ISO date or date-time")
-    g.addoption("--timeout", metavar="SECONDS", type=float,
-                help="seconds every network step may take (DNS, connect, TLS handshake, the JVM's probes)")
-    for step in ("dns", "connect", "handshake"):
-        g.addoption(f"--{step}-timeout", metavar="SECONDS", type=float, help=f"seconds the {step} step may take")
-    g.addoption("--concurrency", metavar="N", type=int,
-                help="network look-ups, handshakes and probes at a time (default 32)")
-    g.addoption("--sandbox-latency-ms", metavar="MS", type=int, default=0,
-                help="delay the sandbox adds to every DNS answer and TLS accept")
-    g.addoption("--sandbox", metavar="SCENARIO", nargs="?", const="good",
-                help="start the built-in simulated staging edge (scenario, default 'good') and run against it")
-    g.addoption("--sandbox-pods", metavar="N", type=int, default=2, help="pods per data centre in the sandbox")
-    g.addoption("--sr", metavar="NUMBER",
-                help="the provider's service request this evidence is for (shown in the report)")
-    g.addoption("--reports-dir", metavar="DIR",
-                help="where the default report, JUnit XML and JSON go (default: reports/)")
-    g.addoption("--no-reports", action="store_true",
-                help="write no report, JUnit XML or JSON evidence unless asked for with --html/--junit-xml")
+    datacenters_path: Path | None = None
+    evidence_file: Path | None = None
 
 
 def _runs_gates(config: pytest.Config) -> bool:
@@ -141,6 +110,10 @@ def pytest_configure(config: pytest.Config) -> None:
     sandbox = None
     datacenters = config.getoption("datacenters")
     scenario = config.getoption("sandbox")
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "cutover_datacenters" in workerinput:
+        # An xdist worker: the controller already started the sandbox and gathered the evidence.
+        datacenters, scenario = workerinput["cutover_datacenters"], None
     if scenario:
         from cutover.sandbox import PASSWORD_ENV, Sandbox, SandboxError
 
@@ -171,8 +144,9 @@ def pytest_configure(config: pytest.Config) -> None:
         bundles = {dc.code: bundle_mod.read(dc.bundle) for dc in cfg.datacenters if dc.bundle is not None}
     except (ConfigError, truststore_mod.TruststoreError, bundle_mod.BundleError) as e:
         raise pytest.UsageError(str(e)) from None
-    json_path = _default_outputs(config, simulated=cfg.simulated)
+    json_path = _default_outputs(config, simulated=cfg.simulated) if workerinput is None else None
     run = config.stash[RUN] = Run(cfg, store, bundles, config, sandbox, json_path=json_path)
+    run.datacenters_path = cfg.path
     run.env = report_mod.environment(cfg, store, config.getoption("sr"), run.started)
 
 
@@ -207,22 +181,54 @@ def cutover_run(pytestconfig: pytest.Config) -> Run:
     return run
 
 
+def _gather(run: Run) -> Evidence:
+    cfg = run.config
+    run.evidence = ev = gather(cfg, cfg.targets, run.python_store, run.bundles)
+    env = run.env
+    env["JDK that judged"] = f"{ev.jvm.label}; java {ev.jvm.java}" if ev.jvm else f"none: {ev.engine_note}"
+    if cfg.java_options:
+        env["JVM options"] = " ".join(cfg.java_options)
+    if cfg.at:
+        env["Judged at"] = f"{cfg.at:%Y-%m-%d %H:%M:%S}Z (--at)"
+    for key in ("JDK that judged", "JVM options", "Judged at"):
+        if key in env:
+            _set_metadata(run.pytest_config, key, env[key])
+    return ev
+
+
 @pytest.fixture(scope="session")
 def evidence(cutover_run: Run) -> Evidence:
-    """Every network observation of the run, gathered once, concurrently, on first use."""
+    """Every network observation of the run, gathered once, concurrently, on first use.
+
+    Under pytest-xdist the controller gathered it before starting the workers, so that `-n 4` means
+    one set of observations, the same verdicts and one report; a worker reads the controller's copy.
+    """
     if cutover_run.evidence is None:
-        cfg = cutover_run.config
-        cutover_run.evidence = ev = gather(cfg, cfg.targets, cutover_run.python_store, cutover_run.bundles)
-        env = cutover_run.env
-        env["JDK that judged"] = f"{ev.jvm.label}; java {ev.jvm.java}" if ev.jvm else f"none: {ev.engine_note}"
-        if cfg.java_options:
-            env["JVM options"] = " ".join(cfg.java_options)
-        if cfg.at:
-            env["Judged at"] = f"{cfg.at:%Y-%m-%d %H:%M:%S}Z (--at)"
-        for key in ("JDK that judged", "JVM options", "Judged at"):
-            if key in env:
-                _set_metadata(cutover_run.pytest_config, key, env[key])
+        workerinput = getattr(cutover_run.pytest_config, "workerinput", {})
+        if "cutover_evidence" in workerinput:
+            import pickle
+
+            cutover_run.evidence = pickle.loads(Path(workerinput["cutover_evidence"]).read_bytes())
+        else:
+            _gather(cutover_run)
+    assert cutover_run.evidence is not None
     return cutover_run.evidence
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    if hasattr(config, "workerinput"):
+        return False
+    workers = config.getoption("numprocesses", None)
+    return bool(workers) and config.getoption("dist", "no") != "no"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: object) -> None:
+    """xdist: tell each worker where the controller's datacenters file and evidence are."""
+    run = node.config.stash.get(RUN, None)  # type: ignore[attr-defined]
+    if run is not None and run.evidence_file is not None:
+        node.workerinput["cutover_datacenters"] = str(run.datacenters_path)  # type: ignore[attr-defined]
+        node.workerinput["cutover_evidence"] = str(run.evidence_file)  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -257,26 +263,38 @@ def _gate_of(item: pytest.Item) -> str | None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Attach the gate's verdict to the report itself (user_properties travel from xdist workers)."""
     report = yield
     run = item.config.stash.get(RUN, None)
     gate = _gate_of(item)
     if run is None or gate is None or (report.when != "call" and report.passed):
         return report
     callspec = getattr(item, "callspec", None)
-    target = callspec.id if callspec is not None else item.name
-    record = run.records.setdefault(item.nodeid, report_mod.Record(item.nodeid, gate, target))
+    verdict = item.stash.get(VERDICT, None)
+    info = {"gate": gate, "target": callspec.id if callspec is not None else item.name}
+    if verdict is not None and report.when == "call":
+        info |= {"message": verdict.message, "remedy": list(verdict.remedy), "warnings": list(verdict.warnings)}
+    report.user_properties.append(("cutover", info))
+    _add_extras(report, item, run, verdict)
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Build the run's records where the report is written: here, or in the xdist controller."""
+    run = _the_run()
+    info = next((v for k, v in report.user_properties if k == "cutover"), None) if run is not None else None
+    if run is None or info is None:
+        return
+    record = run.records.setdefault(report.nodeid, report_mod.Record(report.nodeid, info["gate"], info["target"]))
     # An error in setup or teardown counts as a failure: never a green for a gate that did not run.
     worst = {"passed": 0, "skipped": 1, "failed": 2}
     record.outcome = max(record.outcome, report.outcome, key=worst.__getitem__)
     if report.when == "call":
         record.start, record.stop = report.start, report.stop
-    verdict = item.stash.get(VERDICT, None)
-    if verdict is not None:
-        record.message, record.remedy, record.warnings = verdict.message, list(verdict.remedy), list(verdict.warnings)
+    if "message" in info:
+        record.message, record.remedy, record.warnings = info["message"], info["remedy"], info["warnings"]
     elif not report.passed and not record.message:
         record.message = _reason(report)
-    _add_extras(report, item, run, verdict)
-    return report
 
 
 def _reason(report: pytest.TestReport) -> str:
@@ -341,10 +359,20 @@ def _the_run() -> Run | None:
     return _CONFIG[-1].stash.get(RUN, None) if _CONFIG else None
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(tryfirst=True)  # before xdist starts its workers
 def pytest_sessionstart(session: pytest.Session) -> None:
     _CONFIG.append(session.config)
     run = session.config.stash.get(RUN, None)
+    if run is not None and _is_xdist_controller(session.config):
+        import pickle
+        import tempfile
+
+        _gather(run)
+        fd, name = tempfile.mkstemp(prefix="cutover-evidence-", suffix=".pickle")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(run.evidence, f)
+        run.evidence_file = Path(name)
+        session.config.add_cleanup(run.evidence_file.unlink)
     if run is not None:  # here, not in pytest_configure: pytest-metadata makes its table after ours runs
         for key, value in run.env.items():
             _set_metadata(session.config, key, value)

@@ -126,3 +126,27 @@ def test_report_in_a_real_browser(pytester: pytest.Pytester, tmp_path: Path) -> 
     assert errors == []
     assert "<script>window.__pwned" not in html.unescape(report.read_text()).replace(
         "&lt;script&gt;window.__pwned", "")  # the only copies are escaped ones
+
+
+def test_xdist_gives_the_same_verdicts_and_one_report(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    pytest.importorskip("xdist")
+    serial = run_gates(pytester, "--sandbox", "pinned-leaf", "--dc", "us2", "--dc", "em3")
+    folder = tmp_path / "reports"
+    parallel = run_gates(pytester, "--sandbox", "pinned-leaf", "--dc", "us2", "--dc", "em3", "-n", "2",
+                         f"--reports-dir={folder}")
+    assert parallel.outcomes == serial.outcomes
+    assert parallel.failed == {("no_lb_cert", "us2")}
+    files = outputs(folder, (".html", ".json"))  # one report, written by the controller
+    doc = json.loads(files[".json"].read_text())
+    assert len(doc["records"]) == len(serial.outcomes) == 16
+    assert doc["verdict"] == "NOT ready for cutover: 1 of 16 gate test(s) failed"
+    assert doc["records"][0]["evidence"], "the controller holds the evidence it gathered"
+    assert "keytool -delete -alias us2-lb-cert" in files[".html"].read_text()
+
+
+def test_an_option_value_taken_for_a_path_is_refused(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = pytester.runpytest_subprocess("--sandbox", "--reports-dir", str(folder), timeout=120)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"Write it with an equals sign: --reports-dir={folder}" in result.stderr.str()
