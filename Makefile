@@ -6,7 +6,7 @@ SCENARIO ?= good
 STAMP := $(VENV)/.installed
 REPORT = reports/demo-$(SCENARIO)-$(shell date -u +%Y%m%dT%H%M%SZ).html
 
-.PHONY: demo test lint sandbox scenarios clean
+.PHONY: demo test lint sandbox scenarios bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("cutover needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -34,3 +34,6 @@ scenarios: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py

@@ -403,6 +403,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         tr.line("trust judged by " + (run.evidence.jvm.label if run.evidence.jvm
                                       else f"APPROXIMATE engine: {run.evidence.engine_note}"))
         tr.line(f"evidence gathered in {run.evidence.seconds:.1f}s for {len(run.evidence.pods)} pod(s)")
+        import resource  # ru_maxrss is in KiB on Linux
+
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        tr.line(f"peak memory: python {own:.0f} MB, largest child process (the JVM) {child:.0f} MB")
     verdict, ready = report_mod.verdict_sentence(run.records.values())
     tr.line(f"verdict: {verdict}", green=ready, red=not ready, bold=True)
     for label, path in (("report", config.getoption("htmlpath", None)),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from cutover import pyjudge
@@ -91,31 +91,37 @@ def gather(
                          threads=concurrency, java_options=(*config.java_options, *java_options))
     except JudgeUnavailable as e:
         engine_note = f"{pyjudge.APPROXIMATE}: {e}"
+    primary = _instant(config.at) if config.at else "now"
+    staging: dict[str, StagingEvidence] = {}
+    fetches: dict[tuple[str, str, str], Future[ChainFetch]] = {}
+    result = None
     try:
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            resolvers = {t.id: make_resolver(config.nameservers, t.dns_timeout) for t in targets}
-            dns_futures = {t.id: pool.submit(resolve_staging, t.hostname, resolvers[t.id], t.staging_hostname)
-                           for t in targets}
-            staging = {tid: f.result() for tid, f in dns_futures.items()}
-            primary = _instant(config.at) if config.at else "now"
-            whens = {t.id: (primary, *(_instant(d) for _, d in t.later_dates())) for t in targets}
-            jobs = [(t.id, ip, t.port, t.hostname, whens[t.id], t.connect_timeout, t.handshake_timeout)
-                    for t in targets for ip in staging[t.id].staging_ips]
-            probe_future = pool.submit(probe.finish, jobs) if probe is not None else None
-            fetches = {
-                (t.id, kind, ip): pool.submit(fetch_chain, ip, t.port, t.hostname, t.connect_timeout,
-                                              t.handshake_timeout)
-                for t in targets
-                for kind, ips in (("staging", staging[t.id].staging_ips), ("production", staging[t.id].production_ips))
-                for ip in ips
-            }
-            fetched = {k: f.result() for k, f in fetches.items()}
-            result = None
-            if probe_future is not None:
+        # One pipeline per pod, no barrier between pods: as soon as a pod's staging IPs are known, the
+        # JVM starts probing them and its chains are fetched, while other pods are still resolving.
+        with ThreadPoolExecutor(max_workers=concurrency) as dns_pool, \
+                ThreadPoolExecutor(max_workers=concurrency) as tls_pool:
+
+            def pipeline(t: Target) -> None:
+                st = resolve_staging(t.hostname, make_resolver(config.nameservers, t.dns_timeout),
+                                     t.staging_hostname)
+                staging[t.id] = st
+                whens = (primary, *(_instant(d) for _, d in t.later_dates()))
+                for ip in st.staging_ips:
+                    if probe is not None:
+                        probe.submit((t.id, ip, t.port, t.hostname, whens, t.connect_timeout, t.handshake_timeout))
+                for kind, ips in (("staging", st.staging_ips), ("production", st.production_ips)):
+                    for ip in ips:
+                        fetches[(t.id, kind, ip)] = tls_pool.submit(
+                            fetch_chain, ip, t.port, t.hostname, t.connect_timeout, t.handshake_timeout)
+
+            for f in [dns_pool.submit(pipeline, t) for t in targets]:
+                f.result()
+            if probe is not None:
                 try:
-                    result = probe_future.result()
+                    result = probe.finish()
                 except JudgeUnavailable as e:
                     engine_note = f"{pyjudge.APPROXIMATE}: {e}"
+            fetched = {k: f.result() for k, f in fetches.items()}
     finally:
         if probe is not None:
             probe.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import dns.exception
@@ -82,36 +83,43 @@ class _Failure(Exception):
 def _lookup(resolver: dns.resolver.Resolver, name: str, what: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Addresses and the CNAME chain of `name`; raise _Failure with a sentence on any DNS failure."""
     qname = dns.name.from_text(name)  # absolute: a relative name would get a search suffix appended
+    # A and AAAA are asked at once: on a far-away resolver that halves the wait.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda rdtype: _ask(resolver, qname, rdtype, name, what),
+                                (dns.rdatatype.A, dns.rdatatype.AAAA)))
     chain: tuple[str, ...] = (name,)
     ips: list[str] = []
-    for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
-        try:
-            answer = resolver.resolve(qname, rdtype, raise_on_no_answer=False, search=False)
-        except dns.resolver.NXDOMAIN as e:
-            chain_txt = _chain_of(e)
-            raise _Failure(
-                f"{what} {name} does not exist (NXDOMAIN{chain_txt}). Check the name, or ask the provider "
-                "whether it is on the Akamai staging network yet."
-            ) from None
-        except dns.resolver.NoNameservers as e:
-            raise _Failure(
-                f"the resolver could not answer for {what} {name} (SERVFAIL or refused; {_short(e)}). "
-                "This is a DNS server failure, often a broken or looping CNAME; retry, or ask with another "
-                "--nameserver."
-            ) from None
-        except dns.resolver.LifetimeTimeout:
-            raise _Failure(
-                f"DNS timed out for {what} {name} after {resolver.lifetime:g}s: no answer from "
-                f"{', '.join(str(n) for n in resolver.nameservers)}. Check the resolver and the network path "
-                "(VPN, firewall), or raise the timeout."
-            ) from None
-        except dns.exception.DNSException as e:
-            raise _Failure(f"DNS look-up of {what} {name} failed: {_short(e)}.") from None
+    for answer in answers:
         result = answer.response.resolve_chaining()
         chain = (name, *(str(rrset[0].target).rstrip(".") for rrset in result.cnames))
         if result.answer is not None:
             ips.extend(r.address for r in result.answer)
     return tuple(ips), chain
+
+
+def _ask(resolver: dns.resolver.Resolver, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, name: str,
+         what: str) -> dns.resolver.Answer:
+    try:
+        return resolver.resolve(qname, rdtype, raise_on_no_answer=False, search=False)
+    except dns.resolver.NXDOMAIN as e:
+        raise _Failure(
+            f"{what} {name} does not exist (NXDOMAIN{_chain_of(e)}). Check the name, or ask the provider "
+            "whether it is on the Akamai staging network yet."
+        ) from None
+    except dns.resolver.NoNameservers as e:
+        raise _Failure(
+            f"the resolver could not answer for {what} {name} (SERVFAIL or refused; {_short(e)}). "
+            "This is a DNS server failure, often a broken or looping CNAME; retry, or ask with another "
+            "--nameserver."
+        ) from None
+    except dns.resolver.LifetimeTimeout:
+        raise _Failure(
+            f"DNS timed out for {what} {name} after {resolver.lifetime:g}s: no answer from "
+            f"{', '.join(str(n) for n in resolver.nameservers)}. Check the resolver and the network path "
+            "(VPN, firewall), or raise the timeout."
+        ) from None
+    except dns.exception.DNSException as e:
+        raise _Failure(f"DNS look-up of {what} {name} failed: {_short(e)}.") from None
 
 
 def _chain_of(e: dns.resolver.NXDOMAIN) -> str:

@@ -7,8 +7,9 @@
 // {"type":"store_error"}), then reads targets from stdin, one per line
 // "ID<TAB>IP<TAB>PORT<TAB>HOST[<TAB>WHENS[<TAB>CONNECT_MS<TAB>HANDSHAKE_MS]]", and prints
 // {"type":"verdict"} for each, probing concurrently. WHENS says when to judge, comma-separated: "now",
-// or an ISO instant, judged by its own handshake with a PKIX trust manager whose validation date is
-// that instant, as the JVM would judge the chain on that day.
+// or an ISO instant. The first decides the handshake; the others are judged in that same handshake,
+// on the same presented chain, by PKIX trust managers whose validation date is that instant: as the
+// JVM would judge the chain on that day, at the cost of one handshake per IP, not one per date.
 //
 // Each probe connects a plain socket to the IP and layers an SSLSocket over it with the production
 // hostname as peer host: what a client sees whose hosts file points the hostname at staging. The
@@ -27,6 +28,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.security.cert.PKIXBuilderParameters;
 import java.security.cert.X509CertSelector;
 import java.time.Instant;
@@ -42,9 +45,11 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.CertPathTrustManagerParameters;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 public class Probe {
     static PrintStream out;
@@ -115,42 +120,18 @@ public class Probe {
             emit("{\"type\":\"store_error\",\"reason\":" + q(storeError) + "}");
         }
 
-        SSLContext ctx = null;
-        if (ks != null) {
-            try {
-                ctx = context(ks, null);
-            } catch (Exception e) {
-                storeError = "cannot build a PKIX trust manager from the store: " + reason(e);
-            }
-        }
         store = ks;
-
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        final SSLContext context = ctx;
         final String failure = storeError;
         String line;
         while ((line = in.readLine()) != null) {
             final String[] f = line.split("\t");
             if (f.length < 4) continue;
-            String[] whens = f.length > 4 && !f[4].isEmpty() ? f[4].split(",") : new String[] {"now"};
+            final String[] whens = f.length > 4 && !f[4].isEmpty() ? f[4].split(",") : new String[] {"now"};
             final int connectMs = f.length > 5 ? Integer.parseInt(f[5]) : timeoutMs;
             final int handshakeMs = f.length > 6 ? Integer.parseInt(f[6]) : timeoutMs;
-            for (String when : whens) {
-                pool.submit(() -> {
-                    SSLContext c = context;
-                    String why = failure;
-                    if (failure == null && !when.equals("now")) {
-                        try {
-                            c = dated(when);
-                        } catch (Exception e) {
-                            c = null;
-                            why = "cannot judge at " + when + ": " + reason(e);
-                        }
-                    }
-                    probe(c, why, f[0], f[1], Integer.parseInt(f[2]), f[3], connectMs, handshakeMs, when);
-                });
-            }
+            pool.submit(() -> probe(failure, f[0], f[1], Integer.parseInt(f[2]), f[3], connectMs, handshakeMs, whens));
         }
         pool.shutdown();
         pool.awaitTermination(1, TimeUnit.HOURS);
@@ -158,59 +139,135 @@ public class Probe {
     }
 
     static KeyStore store;
-    static final ConcurrentHashMap<String, SSLContext> byDate = new ConcurrentHashMap<>();
+    static final ConcurrentHashMap<String, Judge> judges = new ConcurrentHashMap<>();
 
-    static SSLContext dated(String when) throws Exception {
-        SSLContext c = byDate.get(when);
-        if (c == null) {
-            c = context(store, Date.from(Instant.parse(when)));
-            byDate.putIfAbsent(when, c);
+    // The trust managers of one list of "whens": the first decides the handshake, the others are asked
+    // the same question, in the same handshake, about the same chain, each with its own validation date.
+    static final class Judge extends X509ExtendedTrustManager {
+        final String[] whens;
+        final X509ExtendedTrustManager[] tms;
+        final SSLContext context;
+        final ConcurrentHashMap<Socket, String[]> outcomes = new ConcurrentHashMap<>();
+
+        Judge(String[] whens) throws Exception {
+            this.whens = whens;
+            tms = new X509ExtendedTrustManager[whens.length];
+            for (int i = 0; i < whens.length; i++) {
+                tms[i] = trustManager(whens[i].equals("now") ? null : Date.from(Instant.parse(whens[i])));
+            }
+            context = SSLContext.getInstance("TLS");
+            context.init(null, new javax.net.ssl.TrustManager[] {this}, null);
         }
-        return c;
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            String[] results = new String[whens.length];
+            for (int i = 1; i < tms.length; i++) {
+                try {
+                    tms[i].checkServerTrusted(chain, authType, socket);
+                } catch (CertificateException e) {
+                    results[i] = reason(e);
+                }
+            }
+            outcomes.put(socket, results);
+            tms[0].checkServerTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            tms[0].checkServerTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            tms[0].checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            tms[0].checkClientTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            tms[0].checkClientTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            tms[0].checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return tms[0].getAcceptedIssuers();
+        }
     }
 
     // With no date: exactly the default PKIX trust manager over the store, as the client builds it.
     // With a date: the same PKIX parameters the default builds (revocation as com.sun.net.ssl.checkRevocation
     // says), plus that validation date.
-    static SSLContext context(KeyStore ks, Date date) throws Exception {
+    static X509ExtendedTrustManager trustManager(Date date) throws Exception {
         TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
         if (date == null) {
-            tmf.init(ks);
+            tmf.init(store);
         } else {
-            PKIXBuilderParameters params = new PKIXBuilderParameters(ks, new X509CertSelector());
+            PKIXBuilderParameters params = new PKIXBuilderParameters(store, new X509CertSelector());
             params.setRevocationEnabled(Boolean.getBoolean("com.sun.net.ssl.checkRevocation"));
             params.setDate(date);
             tmf.init(new CertPathTrustManagerParameters(params));
         }
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
+        for (javax.net.ssl.TrustManager tm : tmf.getTrustManagers()) {
+            if (tm instanceof X509ExtendedTrustManager) return (X509ExtendedTrustManager) tm;
+        }
+        throw new IllegalStateException("the PKIX TrustManagerFactory made no X509ExtendedTrustManager");
     }
 
-    static void probe(SSLContext ctx, String storeError, String id, String ip, int port, String host, int connectMs,
-                      int handshakeMs, String when) {
+    static void probe(String storeError, String id, String ip, int port, String host, int connectMs,
+                      int handshakeMs, String[] whens) {
         long start = System.nanoTime();
         String step = "connect";
-        boolean ok = false;
-        String why;
+        String why = null;
         String tls = null;
-        if (ctx == null) {
+        String[] later = new String[whens.length];
+        Judge judge = null;
+        if (storeError != null) {
             // Never fall back to the JDK's default cacerts: that would judge another store than the client's.
             why = "the truststore could not be loaded by Java: " + storeError;
         } else {
+            try {
+                judge = judges.computeIfAbsent(String.join(",", whens), k -> {
+                    try {
+                        return new Judge(whens);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(reason(e), e);
+                    }
+                });
+            } catch (IllegalStateException e) {
+                why = "cannot build a PKIX trust manager from the store: " + e.getMessage();
+            }
+        }
+        if (judge != null) {
             try (Socket raw = new Socket()) {
                 raw.connect(new InetSocketAddress(InetAddress.getByName(ip), port), connectMs);
                 raw.setSoTimeout(handshakeMs);
                 step = "TLS handshake";
-                try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, host, port, false)) {
+                try (SSLSocket s = (SSLSocket) judge.context.getSocketFactory().createSocket(raw, host, port, false)) {
                     SSLParameters p = s.getSSLParameters();
                     p.setEndpointIdentificationAlgorithm("HTTPS");
                     p.setServerNames(List.of(new SNIHostName(host)));
                     s.setSSLParameters(p);
-                    s.startHandshake();
-                    tls = s.getSession().getProtocol();
-                    ok = true;
-                    why = "trusted: PKIX path to an anchor in the truststore, hostname " + host + " verified";
+                    try {
+                        s.startHandshake();
+                        tls = s.getSession().getProtocol();
+                    } finally {
+                        String[] seen = judge.outcomes.remove(s);
+                        if (seen != null) later = seen;
+                    }
                 }
             } catch (java.net.SocketTimeoutException e) {
                 int limit = step.equals("connect") ? connectMs : handshakeMs;
@@ -220,7 +277,15 @@ public class Probe {
             }
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
-        emit("{\"type\":\"verdict\",\"id\":" + q(id) + ",\"ip\":" + q(ip) + ",\"when\":" + q(when) + ",\"ok\":" + ok
-                + ",\"step\":" + q(step) + ",\"reason\":" + q(why) + ",\"protocol\":" + q(tls) + ",\"ms\":" + ms + "}");
+        for (int i = 0; i < whens.length; i++) {
+            // A later date is judged on the chain of the same handshake; where the handshake never got
+            // that far, its verdict is the handshake's.
+            boolean ok = i == 0 ? why == null : why == null && later[i] == null;
+            String text = ok ? "trusted: PKIX path to an anchor in the truststore, hostname " + host + " verified"
+                    : i == 0 || later[i] == null ? why : later[i];
+            emit("{\"type\":\"verdict\",\"id\":" + q(id) + ",\"ip\":" + q(ip) + ",\"when\":" + q(whens[i])
+                    + ",\"ok\":" + ok + ",\"step\":" + q(step) + ",\"reason\":" + q(text) + ",\"protocol\":"
+                    + q(tls) + ",\"ms\":" + ms + "}");
+        }
     }
 }

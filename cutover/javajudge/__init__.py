@@ -8,6 +8,7 @@ are known, and it probes them concurrently.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import math
@@ -16,10 +17,12 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import IO
 
 from cutover.certs import CertInfo
 from cutover.truststore import StoreContents, StoreEntry
@@ -158,31 +161,61 @@ class ProbeRun:
             )
         except OSError as e:
             raise JudgeUnavailable(f"cannot start {java}: {e.strerror}.") from None
+        # Read as the JVM writes, so a full pipe never blocks it; stderr likewise.
+        self._out: list[str] = []
+        self._err: list[str] = []
+        self._readers = [threading.Thread(target=self._drain, args=(self.proc.stdout, self._out), daemon=True),
+                         threading.Thread(target=self._drain, args=(self.proc.stderr, self._err), daemon=True)]
+        for r in self._readers:
+            r.start()
+        self._lock = threading.Lock()
+        self._jobs: list[Job] = []
+        self._worst = 2 * timeout
 
-    def finish(self, targets: Sequence[Job]) -> ProbeResult:
-        """Probe every job and collect everything; kill the JVM if it overruns its budget."""
-        lines = ""
-        worst = 2 * self.timeout
+    @staticmethod
+    def _drain(stream: IO[str] | None, into: list[str]) -> None:
+        if stream is not None:
+            for line in stream:
+                into.append(line)
+
+    def submit(self, job: Job) -> None:
+        """Hand the JVM one target as soon as its staging IP is known; it starts probing at once."""
+        connect, handshake = (job[5], job[6]) if len(job) > 5 else (self.timeout, self.timeout)  # type: ignore[misc]
+        line = f"{job[0]}\t{job[1]}\t{job[2]}\t{job[3]}\t{','.join(job[4])}\t" \
+               f"{int(connect * 1000)}\t{int(handshake * 1000)}\n"
+        with self._lock:
+            self._jobs.append(job)
+            self._worst = max(self._worst, connect + handshake)
+            try:
+                assert self.proc.stdin is not None
+                self.proc.stdin.write(line)
+                self.proc.stdin.flush()
+            except (OSError, ValueError):
+                pass  # the JVM is gone: finish() says why, and every job gets a verdict that says so
+
+    def finish(self, targets: Sequence[Job] = ()) -> ProbeResult:
+        """Submit any last jobs, then wait for every verdict; kill the JVM if it overruns its budget."""
         for job in targets:
-            connect, handshake = (job[5], job[6]) if len(job) > 5 else (self.timeout, self.timeout)  # type: ignore[misc]
-            worst = max(worst, connect + handshake)
-            lines += f"{job[0]}\t{job[1]}\t{job[2]}\t{job[3]}\t{','.join(job[4])}\t" \
-                     f"{int(connect * 1000)}\t{int(handshake * 1000)}\n"
+            self.submit(job)
+        with self._lock, contextlib.suppress(OSError, ValueError):
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
         # Start-up and compile, then the probes in waves of `threads`, each bounded by connect + handshake.
-        handshakes = sum(len(t[4]) for t in targets)
-        budget = 60 + math.ceil(max(handshakes, 1) / self.threads) * worst
+        budget = 60 + math.ceil(max(len(self._jobs), 1) / self.threads) * self._worst
         try:
-            out, err = self.proc.communicate(lines, timeout=budget)
+            self.proc.wait(timeout=budget)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            out, err = self.proc.communicate()
-            err = f"the JVM probe did not finish within {budget:g}s and was stopped. {err}"
-        return self._parse(out, err, targets)
+            self.proc.wait()
+            self._err.append(f"the JVM probe did not finish within {budget:g}s and was stopped.")
+        for r in self._readers:
+            r.join(timeout=10)
+        return self._parse("".join(self._out), "".join(self._err), self._jobs)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.communicate()
+            self.proc.wait()
 
     def _parse(self, out: str, err: str, targets: Sequence[Job]) -> ProbeResult:
         jvm: JvmInfo | None = None
