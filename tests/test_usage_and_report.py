@@ -98,3 +98,16 @@ def test_demo_report_says_simulated_and_holds_no_password(pytester: pytest.Pytes
     # The password the sandbox generated lives only in its (now removed) folder and the child's env.
     assert "CUTOVER_SANDBOX_PASSWORD=" not in page
     assert os.environ.get("CUTOVER_SANDBOX_PASSWORD") is None
+
+
+def test_ci_examples_run_the_gates_the_safe_way() -> None:
+    """Each schedule runs the gates, keeps the evidence, and writes path options as --opt=value: a path
+    given as a separate word can make pytest miss cutover's configuration (see cutover/plugin.py)."""
+    folder = ROOT / "ci-examples"
+    examples = {p.name: p.read_text() for p in folder.iterdir()}
+    assert set(examples) == {"github-actions.yml", "gitlab-ci.yml", "Jenkinsfile"}
+    for name, text in examples.items():
+        assert ".venv/bin/pytest" in text, name
+        assert "reports/" in text and ".xml" in text, name
+        assert "CUTOVER_TRUSTSTORE_PASSWORD" in text, name
+        assert not re.search(r"--(datacenters|truststore|java-home|reports-dir|html|junit-xml) [^=]", text), name
