@@ -248,6 +248,9 @@ def _check_readable_file(path: Path, what: str, where: str) -> None:
         raise ConfigError(f"{where}: {what} {path} does not exist. Fix the path or put the file there.")
     if what != "bundle" and path.is_dir():
         raise ConfigError(f"{where}: {what} {path} is a folder; give the path of the file itself.")
+    if not (path.is_file() or path.is_dir()):
+        # A FIFO or a device would block a read forever: refuse it rather than hang.
+        raise ConfigError(f"{where}: {what} {path} is not a regular file (a pipe or a device?); give a file.")
     if not os.access(path, os.R_OK):
         raise ConfigError(f"{where}: {what} {path} cannot be read by this user; check its permissions.")
 
@@ -372,7 +375,12 @@ def load(
         for k in ("dns_timeout", "connect_timeout", "handshake_timeout"):
             v[k] = v["timeout"] if v[k] is None else v[k]
         name = _typed(path, f"datacenters.{code}", "name", dc_raw.get("name", KNOWN_DATACENTERS.get(code, code)), str)
-        pods = _typed(path, f"datacenters.{code}", "pods", dc_raw.get("pods", []), list)
+        if "pods" not in dc_raw:
+            raise ConfigError(
+                f"{path}: [datacenters.{code}] has no pods key. List the pods you use there, "
+                f'pods = ["abcd-test", "abcd"], or write pods = [] to check only its truststore gates.'
+            )
+        pods = _typed(path, f"datacenters.{code}", "pods", dc_raw["pods"], list)
         if not 0 < v["port"] < 65536:
             raise ConfigError(f"{path}: datacenters.{code}.port {v['port']} is not a TCP port (1-65535).")
         for key in ("min_days_after_renewal", "warn_days"):
@@ -416,6 +424,15 @@ def load(
         renewal = _date(path, f"datacenters.{code}", v["renewal_date"]) if v["renewal_date"] else None
         datacenters.append(DataCenter(code, name, tuple(targets), bundle, v["root_alias"], v["intermediate_alias"],
                                       renewal))
+    owners: dict[str, str] = {}
+    for dc in datacenters:
+        for t in dc.targets:
+            if t.hostname in owners:
+                raise ConfigError(
+                    f"{path}: pods {owners[t.hostname]} and {t.id} both have the hostname {t.hostname}; check the "
+                    "hostname template (does it use {pod} and {dc}?) and the pod lists."
+                )
+            owners[t.hostname] = t.id
     for pod in only_pods:
         if pod not in seen_pods:
             raise ConfigError(f"--pod {pod}: no such pod in the selected data centres of {path}.")

@@ -76,12 +76,27 @@ def test_shipped_datacenters_toml_lists_all_14_with_no_pods() -> None:
     (('bundle = "certs/us2.zip"', 'bundle = "certs/none.zip"'), r"none\.zip does not exist"),
     (('root_alias = "oracle-us2-root"', ""), r"has a bundle but no root_alias"),
     (("[defaults]", "[defaults"), r"not valid TOML"),
+    (('pods = ["efgh"]\n', ""), r"\[datacenters\.em3\] has no pods key"),
+    (('hostname = "{pod}.{app}.{dc}', 'hostname = "x.{app}.{dc}'),
+     r"us2/abcd-test and us2/abcd both have the hostname"),
+    (("[datacenters.em3]", "[datacenters.us2]"), r"not valid TOML.*line"),  # a data centre declared twice
+    (('password_env = "CUTOVER_TRUSTSTORE_PASSWORD"', "password_env = 3"),
+     r"truststore\.password_env must be a string"),
 ])
 def test_each_mistake_names_the_key_and_the_fix(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
     path = write(tmp_path, GOOD.replace(*change))
     with pytest.raises(ConfigError, match=expected) as e:
         load(path)
     assert str(path) in str(e.value)
+
+
+def test_store_path_that_is_a_pipe_is_refused_not_read(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "fifo.jks")
+    path = write(tmp_path, GOOD.replace('path = "store.jks"', 'path = "fifo.jks"'))
+    with pytest.raises(ConfigError, match="is not a regular file"):
+        load(path)
 
 
 def test_store_path_that_is_a_folder(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ reader: each may only refuse with its own documented error, never crash, hang or
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 import zipfile
 from pathlib import Path
@@ -16,7 +17,9 @@ from cutover import bundle, truststore
 from cutover.config import ConfigError, load
 from cutover.sandbox import pki
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# FUZZ_EXAMPLES=2000 for a longer hunt; 150 keeps make test quick.
+SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
 ROOT = pki.make_root("Fuzz Root")
 INTER = pki.make_intermediate("Fuzz CA", ROOT)
 LEAF = pki.make_leaf(["abcd.fa.us2.oraclecloud.com"], INTER)
@@ -89,7 +92,8 @@ def test_config_near_misses(table: str, key: str, value: object) -> None:
                 assert t.hostname and 0 < t.port < 65536 and t.timeout > 0
 
 
-STORE_PREFIXES = [b"", b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce", b"0\x82\x01\x00\x02\x01\x03", b"-----BEGIN CERTIFICATE-----\n"]
+STORE_PREFIXES = [b"", b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce", b"0\x82\x01\x00\x02\x01\x03",
+                  b"-----BEGIN CERTIFICATE-----\n"]
 
 
 @SETTINGS
