@@ -6,5 +6,5 @@ from cutover import gates
 
 
 @pytest.mark.staging_resolves
-def test_staging_resolves(pod_evidence, expect_pass):
-    expect_pass(gates.staging_resolves(pod_evidence))
+def test_staging_resolves(pod_evidence, cutover_run, expect_pass):
+    expect_pass(gates.staging_resolves(pod_evidence, cutover_run.config.allow_private_ips))

@@ -42,7 +42,11 @@ class CertInfo:
 
     @classmethod
     def from_der(cls, der: bytes) -> CertInfo:
-        cert = x509.load_der_x509_certificate(der)
+        import warnings
+
+        with warnings.catch_warnings():  # a negative serial parses with a deprecation warning: it is evidence,
+            warnings.simplefilter("ignore")  # shown as such, not noise in the test output
+            cert = x509.load_der_x509_certificate(der)
         return cls.from_cert(cert)
 
     @classmethod
@@ -81,9 +85,18 @@ class CertInfo:
         return self.subject == self.issuer
 
     @property
+    def name(self) -> str:
+        """The subject for a message: at most 200 characters (a subject may hold ten thousand)."""
+        return cut(self.subject)
+
+    @property
+    def issuer_name(self) -> str:
+        return cut(self.issuer)
+
+    @property
     def short(self) -> str:
         """One line a person recognises: subject, not-after and the start of the fingerprint."""
-        return f"{self.subject} (expires {self.not_after:%Y-%m-%d}, SHA-256 {self.sha256[:16]}...)"
+        return f"{self.name} (expires {self.not_after:%Y-%m-%d}, SHA-256 {self.sha256[:16]}...)"
 
     def covers(self, hostname: str) -> bool:
         """Whether this certificate names `hostname`, by SAN or, as Java falls back to, by CN."""
@@ -92,6 +105,10 @@ class CertInfo:
 
     def to_cert(self) -> x509.Certificate:
         return x509.load_der_x509_certificate(self.der)
+
+
+def cut(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def name_matches(pattern: str, hostname: str) -> bool:

@@ -55,7 +55,7 @@ _DEFAULTABLE: dict[str, tuple[type | tuple[type, ...], Any]] = {
 _DC_ONLY = {"name", "pods", "bundle"}
 _TOP = {"defaults", "truststore", "datacenters", "run", "sandbox"}
 _TRUSTSTORE = {"path", "password_env", "type"}
-_RUN = {"nameservers", "java_home", "java_options", "concurrency"}
+_RUN = {"nameservers", "java_home", "java_options", "concurrency", "allow_private_ips"}
 _SANDBOX = {"scenario", "description"}
 
 _DC_CODE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
@@ -155,6 +155,7 @@ class Config:
     java_options: tuple[str, ...] = ()
     at: dt.datetime | None = None
     concurrency: int = 32
+    allow_private_ips: bool = False
     sandbox_scenario: str | None = None
     sandbox_description: str = ""
 
@@ -231,9 +232,9 @@ def _check_keys(where: str, table: Mapping[str, Any], allowed: set[str], path: P
 
 def _typed(path: Path, where: str, key: str, value: Any, kind: type | tuple[type, ...]) -> Any:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        names = " or ".join(k.__name__.replace("str", "a string").replace("int", "an integer")
-                            .replace("float", "a number") for k in kinds)
+    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+        names = " or ".join({"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false",
+                             "list": "a list", "date": "a date"}.get(k.__name__, k.__name__) for k in kinds)
         raise ConfigError(f"{path}: {where}.{key} must be {names}, got {value!r}.")
     return value
 
@@ -445,6 +446,7 @@ def load(
         java_options=tuple(options),
         at=parse_when(at) if at else None,
         concurrency=workers,
+        allow_private_ips=_typed(path, "run", "allow_private_ips", run_raw.get("allow_private_ips", False), bool),
         sandbox_scenario=(sandbox_raw or {}).get("scenario", "unnamed") if sandbox_raw is not None else None,
         sandbox_description=(sandbox_raw or {}).get("description", ""),
     )

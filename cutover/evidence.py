@@ -92,6 +92,7 @@ def gather(
     except JudgeUnavailable as e:
         engine_note = f"{pyjudge.APPROXIMATE}: {e}"
     primary = _instant(config.at) if config.at else "now"
+    t_by_id = {t.id: t for t in targets}
     staging: dict[str, StagingEvidence] = {}
     fetches: dict[tuple[str, str, str], Future[ChainFetch]] = {}
     result = None
@@ -102,8 +103,12 @@ def gather(
                 ThreadPoolExecutor(max_workers=concurrency) as tls_pool:
 
             def pipeline(t: Target) -> None:
-                st = resolve_staging(t.hostname, make_resolver(config.nameservers, t.dns_timeout),
-                                     t.staging_hostname)
+                try:
+                    st = resolve_staging(t.hostname, make_resolver(config.nameservers, t.dns_timeout),
+                                         t.staging_hostname)
+                except Exception as e:  # one pod's surprise must not end the session: it fails that pod only
+                    st = StagingEvidence(t.hostname, problem=f"internal error while resolving {t.hostname}: "
+                                                             f"{type(e).__name__}: {e}")
                 staging[t.id] = st
                 whens = (primary, *(_instant(d) for _, d in t.later_dates()))
                 for ip in st.staging_ips:
@@ -121,7 +126,7 @@ def gather(
                     result = probe.finish()
                 except JudgeUnavailable as e:
                     engine_note = f"{pyjudge.APPROXIMATE}: {e}"
-            fetched = {k: f.result() for k, f in fetches.items()}
+            fetched = {k: _outcome(f, k[2], t_by_id[k[0]]) for k, f in fetches.items()}
     finally:
         if probe is not None:
             probe.stop()
@@ -149,6 +154,14 @@ def gather(
             later = [(label, _python_verdict(t, f, anchors, d)) for label, d in t.later_dates() for f in s_chains]
         pods[t.id] = PodEvidence(t, st, s_chains, p_chains, verdicts, tuple(later), strict)
     return Evidence(pods, store, store_error, bundles, jvm, engine_note, time.monotonic() - start)
+
+
+def _outcome(future: Future[ChainFetch], ip: str, t: Target) -> ChainFetch:
+    try:
+        return future.result()
+    except Exception as e:  # fetch_chain reports network faults itself; this is anything else
+        return ChainFetch(ip, t.port, t.hostname, error=f"internal error while fetching the chain: "
+                                                         f"{type(e).__name__}: {e}")
 
 
 def _instant(when: dt.datetime) -> str:

@@ -44,7 +44,13 @@ def _keytool(store: StoreContents, *args: str) -> str:
     return "keytool " + " ".join(shlex.quote(a) for a in args)
 
 
-def staging_resolves(pod: PodEvidence) -> Verdict:
+def _private(ips: Iterable[str]) -> list[str]:
+    import ipaddress
+
+    return [ip for ip in ips if ipaddress.ip_address(ip).is_private or ipaddress.ip_address(ip).is_loopback]
+
+
+def staging_resolves(pod: PodEvidence, allow_private_ips: bool = False) -> Verdict:
     st = pod.staging
     if st.problem:
         return Verdict(False, st.problem)
@@ -57,10 +63,20 @@ def staging_resolves(pod: PodEvidence) -> Verdict:
             "Check the resolver (a DNS override or proxy answering for *-staging.net) and the staging name.",
         )
     chain = " -> ".join(st.cname_chain)
+    warnings = []
+    private = _private((*st.staging_ips, *st.production_ips))
+    if private and not allow_private_ips:
+        warnings.append(
+            f"the resolver answered {st.hostname} with private or loopback address(es) {', '.join(private)}: "
+            "split-horizon DNS or a local override (hosts file, proxy, VPN) stands between you and Akamai, so the "
+            "verdicts are about those addresses. Ask with the public resolver (--nameserver), or set "
+            "[run] allow_private_ips = true if this is intended."
+        )
     return Verdict(
         True,
         f"{chain}; staging {st.staging_name} -> {', '.join(st.staging_ips)} "
         f"(production: {', '.join(st.production_ips) or 'none'})",
+        warnings=tuple(warnings),
     )
 
 
@@ -89,7 +105,7 @@ def _out_of_validity(pod: PodEvidence, ip: str, when: dt.datetime) -> str:
     if fetch is None:
         return ""
     bad = [c for c in fetch.chain if not c.not_before <= when <= c.not_after]
-    return "".join(f" Not valid then: {c.subject} (valid {c.not_before:%Y-%m-%d} to {c.not_after:%Y-%m-%d})."
+    return "".join(f" Not valid then: {c.name} (valid {c.not_before:%Y-%m-%d} to {c.not_after:%Y-%m-%d})."
                    for c in bad)
 
 
@@ -110,7 +126,7 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datet
             fetch = next((f for f in pod.staging_chains if f.ip == v.ip), None)
             shown = ""
             if fetch is not None and fetch.leaf is not None:
-                shown = (f" Served leaf: {fetch.leaf.short}, issued by {fetch.leaf.issuer}; "
+                shown = (f" Served leaf: {fetch.leaf.short}, issued by {fetch.leaf.issuer_name}; "
                          f"{len(fetch.chain)} cert(s) sent.")
             judge = "the JVM" if v.engine == "jvm" else "cryptography (approximate)"
             parts.append(f"{judge} rejects the chain at staging {v.ip} for {t.hostname}{judged} ({v.step}): "
@@ -206,7 +222,7 @@ def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle,
         if entry is None:
             if elsewhere:
                 problems.append(
-                    f"the bundle's {role} CA {cert.subject} is in the truststore, but under alias "
+                    f"the bundle's {role} CA {cert.name} is in the truststore, but under alias "
                     f"{', '.join(map(repr, elsewhere))} instead of {alias!r}. Either set "
                     f"{role}_alias = \"{elsewhere[0]}\" for {dc.code} in datacenters.toml, or rename the entry."
                 )
@@ -276,7 +292,7 @@ def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence) -> Verdict:
                   and _provider_reasons(e.cert, d, evidence.bundles.get(d.code),
                                         [p for p in all_pods if p.target.dc == d.code])]
         if not others:
-            warnings.append(f"end-entity entry {e.alias!r} ({e.cert.subject}) is not the provider's; left alone, "
+            warnings.append(f"end-entity entry {e.alias!r} ({e.cert.name}) is not the provider's; left alone, "
                             "since stores are shared across integrations, but a pinned leaf breaks when it is renewed.")
     if pinned:
         return Verdict(

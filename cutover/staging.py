@@ -20,6 +20,7 @@ import dns.rdatatype
 import dns.resolver
 
 EDGE_SUFFIXES = (".edgekey.net", ".edgesuite.net")
+MAX_CNAMES = 16  # what resolvers follow before they give up (BIND's limit); longer is a misconfiguration
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,11 @@ def _lookup(resolver: dns.resolver.Resolver, name: str, what: str) -> tuple[tupl
         chain = (name, *(str(rrset[0].target).rstrip(".") for rrset in result.cnames))
         if result.answer is not None:
             ips.extend(r.address for r in result.answer)
+    if len(chain) - 1 > MAX_CNAMES:
+        raise _Failure(
+            f"the CNAME chain of {what} {name} is {len(chain) - 1} names long, longer than {MAX_CNAMES}: resolvers "
+            f"give up before its end ({' -> '.join(chain[:3])} -> ... -> {chain[-1]}). Report it to the provider."
+        )
     return tuple(ips), chain
 
 
@@ -107,6 +113,11 @@ def _ask(resolver: dns.resolver.Resolver, qname: dns.name.Name, rdtype: dns.rdat
             "whether it is on the Akamai staging network yet."
         ) from None
     except dns.resolver.NoNameservers as e:
+        if "CNAME chain is too long" in str(e):  # dnspython follows at most 16, as resolvers do
+            raise _Failure(
+                f"the CNAME chain of {what} {name} is longer than {MAX_CNAMES} names: resolvers give up before its "
+                "end, so clients cannot reach an address. Report the chain to the provider."
+            ) from None
         raise _Failure(
             f"the resolver could not answer for {what} {name} (SERVFAIL or refused; {_short(e)}). "
             "This is a DNS server failure, often a broken or looping CNAME; retry, or ask with another "

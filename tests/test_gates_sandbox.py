@@ -19,6 +19,17 @@ PODS = list(POD_NAMES[:2])
 FAULT_DC, FAULT_POD = "us2", POD_NAMES[0]
 
 
+def ipv6_loopback() -> bool:
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
 def every_test() -> set[tuple[str, str]]:
     pod_ids = [f"{dc}/{pod}" for dc in DCS for pod in PODS]
     return ({(g, i) for g in ("staging_resolves", "chain_trusted", "new_cert_staged") for i in pod_ids}
@@ -45,6 +56,8 @@ def test_good_sandbox_passes_every_gate(pytester: pytest.Pytester) -> None:
 
 @pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s != "good"])
 def test_each_fault_fails_exactly_its_gates(pytester: pytest.Pytester, scenario: str) -> None:
+    if scenario == "ipv6-only-staging" and not ipv6_loopback():
+        pytest.skip("this machine has no IPv6 loopback (::1) to serve the IPv6-only staging name on")
     run = run_gates(pytester, "--sandbox", scenario)
     expected = expected_failures(scenario)
     assert set(run.outcomes) == every_test()
@@ -159,3 +172,36 @@ def test_a_silent_data_centre_fails_alone_within_its_timeout(pytester: pytest.Py
     # A bound, not a speed claim: a silent peer costs one connect + handshake timeout, never a hang.
     gathered = float(re.search(r"evidence gathered in ([\d.]+)s", run.output)[1])
     assert gathered < 2 * (2 + 2), run.output
+
+
+def test_hostile_names_are_escaped_and_shortened_in_the_terminal(pytester: pytest.Pytester) -> None:
+    run = run_gates(pytester, "--sandbox", "hostile-names", "--dc", FAULT_DC)
+    assert run.result.ret == 0
+    assert "\x1b" not in run.output  # the terminal escape is shown, not obeyed
+    assert "\\x1b[31mOwned" in run.output
+    assert "X" * 300 not in run.output and "…" in run.output  # ten thousand characters, shortened
+    assert max(len(line) for line in run.output.splitlines()) < 1000
+
+
+def test_one_pods_internal_error_fails_that_pod_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unexpected exception while gathering one pod's evidence never ends the session."""
+    from cutover import evidence as evidence_mod
+    from cutover import truststore
+    from cutover.config import load
+    from cutover.sandbox import PASSWORD_ENV, Sandbox
+
+    real = evidence_mod.resolve_staging
+
+    def flaky(hostname, *args, **kwargs):
+        if hostname.startswith("acme-test.fa.us2"):
+            raise RuntimeError("simulated bug")
+        return real(hostname, *args, **kwargs)
+
+    monkeypatch.setattr(evidence_mod, "resolve_staging", flaky)
+    with Sandbox("good", pods_per_dc=2, datacenters=("us2", "em3")) as sb:
+        monkeypatch.setenv(PASSWORD_ENV, sb.password)
+        cfg = load(sb.config_path)
+        ev = evidence_mod.gather(cfg, cfg.targets, truststore.read(cfg.truststore.path, sb.password), {})
+    bad = ev.pods["us2/acme-test"]
+    assert "internal error while resolving" in bad.staging.problem and "simulated bug" in bad.staging.problem
+    assert all(p.staging.problem is None and p.verdicts[0].ok for k, p in ev.pods.items() if k != "us2/acme-test")

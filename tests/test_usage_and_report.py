@@ -111,3 +111,56 @@ def test_ci_examples_run_the_gates_the_safe_way() -> None:
         assert "reports/" in text and ".xml" in text, name
         assert "CUTOVER_TRUSTSTORE_PASSWORD" in text, name
         assert not re.search(r"--(datacenters|truststore|java-home|reports-dir|html|junit-xml) [^=]", text), name
+
+
+def test_a_run_changes_no_input_file(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                                     tmp_path: Path) -> None:
+    """The truststore, the bundles and datacenters.toml are byte-for-byte the same after a run."""
+    import hashlib
+
+    from cutover.sandbox import PASSWORD_ENV, Sandbox
+
+    def digests(folder: Path) -> dict[str, str]:
+        return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix in (".toml", ".jks", ".zip")}
+
+    with Sandbox("pinned-leaf", workdir=tmp_path / "edge", pods_per_dc=1, datacenters=("us2", "em3")) as sb:
+        monkeypatch.setenv(PASSWORD_ENV, sb.password)
+        before = digests(sb.workdir)
+        assert len(before) == 4  # datacenters.toml, the store, two bundles
+        mtimes = {p: p.stat().st_mtime_ns for p in sb.workdir.rglob("*") if p.is_file()}
+        run = run_gates(pytester, f"--datacenters={sb.config_path}")
+        assert run.failed == {("no_lb_cert", "us2")}
+        assert digests(sb.workdir) == before
+        assert all(p.stat().st_mtime_ns == t for p, t in mtimes.items() if p.exists())
+
+
+def test_ctrl_c_still_leaves_the_report(tmp_path: Path) -> None:
+    """Interrupted while gathering (a silent data centre holds the handshakes open): the HTML report and the
+    JSON evidence are still written, the JSON says it was interrupted, and the run ends within its timeouts."""
+    folder = tmp_path / "reports"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", str(ROOT / "checks"), "-p", "no:cacheprovider", "--sandbox=silent-dc",
+         "--timeout=6", f"--reports-dir={folder}"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+    seen = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # wait for collection: the sandbox is up, gathering starts next
+            line = proc.stdout.readline()
+            seen.append(line)
+            if not line or line.startswith("collected"):
+                break
+        time.sleep(1.5)  # now the silent handshakes are pending
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+        out = "".join(seen) + out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED, out
+    html_files = list(folder.glob("*.html"))
+    json_files = list(folder.glob("*.json"))
+    assert len(html_files) == 1 and len(json_files) == 1, out
+    doc = json.loads(json_files[0].read_text())
+    assert doc["interrupted"] is True and doc["ready"] is False

@@ -10,6 +10,7 @@ prove each gate catches its fault.
 
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 import shutil
@@ -18,6 +19,8 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from cryptography import x509
 
 from cutover.config import KNOWN_DATACENTERS
 from cutover.sandbox import pki
@@ -59,22 +62,26 @@ class Scenario:
     says: str = ""
 
 
+#: What a pod-level fault fails: in DNS, every pod gate; in TLS, the two that need the served chain.
+DNS_FAULT = (("staging_resolves", "pod"), ("chain_trusted", "pod"), ("new_cert_staged", "pod"))
+TLS_FAULT = (("chain_trusted", "pod"), ("new_cert_staged", "pod"))
+
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("good", "everything ready for cutover: every gate passes"),
     Scenario("no-staging-record", "the staging twin of one pod's edge hostname does not exist (NXDOMAIN)",
-             (("staging_resolves", "pod"), ("chain_trusted", "pod"), ("new_cert_staged", "pod")),
+             DNS_FAULT,
              "does not exist (NXDOMAIN"),
     Scenario("staging-servfail", "the resolver answers SERVFAIL for one pod's staging name",
-             (("staging_resolves", "pod"), ("chain_trusted", "pod"), ("new_cert_staged", "pod")), "SERVFAIL"),
+             DNS_FAULT, "SERVFAIL"),
     Scenario("no-edge-cname", "one pod's hostname has an A record directly, no CNAME to an Akamai edge hostname",
-             (("staging_resolves", "pod"), ("chain_trusted", "pod"), ("new_cert_staged", "pod")),
+             DNS_FAULT,
              "no Akamai edge hostname"),
     Scenario("staging-is-production", "one pod's staging name resolves to its production IP",
              (("staging_resolves", "pod"), ("new_cert_staged", "pod")), "also a production IP"),
     Scenario("missing-intermediate", "staging omits the intermediate for one pod and the store holds only the root",
              (("chain_trusted", "pod"), ("aliases_present", "all")), "unable to find valid certification path"),
     Scenario("untrusted-ca", "staging serves one pod a chain from a CA the store does not hold",
-             (("chain_trusted", "pod"), ("new_cert_staged", "pod")), "unable to find valid certification path"),
+             TLS_FAULT, "unable to find valid certification path"),
     Scenario("hostname-mismatch", "the certificate at staging for one pod names another host",
              (("chain_trusted", "pod"),), "No subject alternative DNS name matching"),
     Scenario("expired-leaf", "the leaf served at staging for one pod has expired",
@@ -82,14 +89,42 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("short-lived-leaf", "the staging leaf of one pod expires 20 days from now: after the renewal date "
              "(in 14 days), before the 30 days after it that the chain must last",
              (("chain_trusted", "pod"),), "but not on 30 days after the renewal date"),
-    Scenario("hostile-names", "certificate names hold HTML, script and terminal escapes: the staging leaf of one "
-             "pod and an unrelated entry of the store. Everything passes; the report and terminal must show "
-             "the names as text", (), "end-entity entry 'partner-sftp'"),
+    Scenario("hostile-names", "certificate names hold HTML, script, terminal escapes and 10,000 characters: the "
+             "staging leaf of one pod and an unrelated entry of the store. Everything passes; the report and "
+             "terminal show the names as text, shortened", (), "end-entity entry 'partner-sftp'"),
     Scenario("not-staged-yet", "staging still serves production's (old) certificate for one pod",
              (("new_cert_staged", "pod"),), "the new certificate is not on staging yet"),
     Scenario("not-staged-urgent", "staging still serves production's certificate for one pod, and it expires in "
              "10 days (warn_days is 14), before the renewal date",
              (("new_cert_staged", "pod"), ("chain_trusted", "pod")), "URGENT: it expires within warn_days"),
+    Scenario("staging-no-answer", "one pod's staging name exists but has no A or AAAA record",
+             DNS_FAULT, "NoAnswer"),
+    Scenario("dns-timeout", "the resolver never answers for one pod's staging name",
+             DNS_FAULT, "DNS timed out for staging name"),
+    Scenario("cname-loop", "one pod's staging name CNAMEs in a loop", DNS_FAULT, "SERVFAIL"),
+    Scenario("long-cname-chain", "one pod's staging name CNAMEs through 20 names before an address",
+             DNS_FAULT, "longer than 16"),
+    Scenario("tcp-only-dns", "the resolver truncates its UDP answers for one pod: the client must ask over TCP "
+             "(everything passes)", (), ""),
+    Scenario("ipv6-only-staging", "one pod's staging name has only an AAAA record, served on ::1 (everything passes)",
+             (), ""),
+    Scenario("split-horizon", "the resolver answers the provider's public names with loopback addresses, as a "
+             "split-horizon DNS or local override would: every pod passes with a warning", (), "split-horizon"),
+    Scenario("refused", "nothing listens on one pod's staging IP", TLS_FAULT, "Connection refused"),
+    Scenario("reset", "one pod's staging IP resets the connection during the handshake", TLS_FAULT,
+             "reset"),
+    Scenario("speaks-http", "one pod's staging IP answers in plain HTTP", TLS_FAULT,
+             "Unsupported or unrecognized SSL message"),
+    Scenario("tls10-only", "one pod's staging IP speaks only TLS 1.0", (("chain_trusted", "pod"),),
+             "protocol"),
+    Scenario("ignores-sni", "one pod's staging IP ignores SNI and serves the edge's default certificate",
+             TLS_FAULT, "a248.e.akamai.net"),
+    Scenario("chain-of-50", "one pod's staging IP sends a chain of 50 certificates", (("chain_trusted", "pod"),),
+             "exceeds the maximum allowed length"),
+    Scenario("huge-extension", "one pod's staging leaf carries a 64 KB extension", (("chain_trusted", "pod"),),
+             "exceeds the maximum allowed size"),
+    Scenario("malformed-cert", "one pod's staging leaf has a negative serial number (malformed under RFC 5280) "
+             "and so a signature that does not match", TLS_FAULT, "signature check failed"),
     Scenario("silent-dc", "every staging address of one data centre accepts connections and never answers",
              (("chain_trusted", "dc-pods"), ("new_cert_staged", "dc-pods")), "TLS handshake timed out"),
     Scenario("staged-cert-not-in-bundle", "staging serves one pod a new certificate that is not the bundle's",
@@ -242,12 +277,30 @@ class Sandbox:
                     zone.cname(edge, f"{akamai}.net")
                     zone.address(f"{akamai}.net", prod_ip)
                 staging_name = f"{host}.edgekey-staging.net"
+                staging_ip = "::1" if faulty and fault == "ipv6-only-staging" else staging_ip
                 if faulty and fault == "staging-servfail":
                     zone[staging_name] = Record(behaviour="servfail")
+                elif faulty and fault == "dns-timeout":
+                    zone[staging_name] = Record(behaviour="drop")
+                elif faulty and fault == "cname-loop":
+                    zone.cname(staging_name, f"loop-a.{akamai}-staging.net")
+                    zone.cname(f"loop-a.{akamai}-staging.net", f"loop-b.{akamai}-staging.net")
+                    zone.cname(f"loop-b.{akamai}-staging.net", staging_name)
+                elif faulty and fault == "long-cname-chain":
+                    hops = [staging_name] + [f"hop{k}.{akamai}-staging.net" for k in range(20)]
+                    for a, b in itertools.pairwise(hops):
+                        zone.cname(a, b)
+                    zone.address(hops[-1], staging_ip)
                 elif not (faulty and fault == "no-staging-record"):
                     zone.cname(staging_name, f"{akamai}-staging.net")
                     zone.address(f"{akamai}-staging.net", prod_ip if faulty and fault == "staging-is-production"
                                  else staging_ip)
+                    if faulty and fault == "staging-no-answer":
+                        zone[f"{akamai}-staging.net"] = Record()
+                    if faulty and fault == "tcp-only-dns":
+                        for name in (host, edge, f"{akamai}.net", staging_name, f"{akamai}-staging.net"):
+                            if name.lower() in zone:
+                                zone[name.lower()].behaviour = "tcp-only"
 
                 served = [new_leaf, inter]
                 if faulty and fault == "missing-intermediate":
@@ -268,14 +321,30 @@ class Sandbox:
                     served = [pki.make_leaf([host], inter, san=False), inter]
                 elif faulty and fault in ("not-staged-yet", "not-staged-urgent"):
                     served = [old_leaf, old_inter]
+                elif faulty and fault == "chain-of-50":
+                    filler = [pki.make_intermediate(f"Filler CA {k}", root) for k in range(48)]
+                    served = [new_leaf, inter, *filler]
+                elif faulty and fault == "huge-extension":
+                    blob = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.99999.2"),
+                                                      b"\x04\x83\x01\x00\x00" + b"A" * 65536)
+                    served = [pki.make_leaf([host], inter, extra=[(blob, False)]), inter]
+                elif faulty and fault == "malformed-cert":
+                    served = [pki.malformed(pki.make_leaf([host], inter)), inter]
                 # The provider's bundle announces the leaf staging serves, where its intermediate issued it.
-                announced = served[0] if served[0].cert.issuer == inter.cert.subject else new_leaf
+                announced = served[0] if served[0] is not new_leaf and fault != "malformed-cert" \
+                    and served[0].cert.issuer == inter.cert.subject else new_leaf
                 if faulty and fault == "staged-cert-not-in-bundle":
                     served = [pki.make_leaf([host], inter), inter]
                 leaves[(dc, pod, "staging")], leaves[(dc, pod, "production")] = announced, old_leaf
                 bundles[dc].append((f"{pod}.fa.{dc}.oraclecloud.com.crt.pem", announced.pem))
-                endpoints.append(self._endpoint(staging_ip, host, served, f"{dc}-{pod}-staging",
-                                                silent=fault == "silent-dc" and dc == self.fault_dc))
+                behaviour = {"reset": "reset", "speaks-http": "http", "tls10-only": "tls10",
+                             "ignores-sni": "ignore-sni"}.get(fault) if faulty else None
+                if fault == "silent-dc" and dc == self.fault_dc:
+                    behaviour = "silent"
+                if faulty and fault == "ignores-sni":
+                    served = [edge_default, edge_ca]
+                if not (faulty and fault == "refused"):
+                    endpoints.append(self._endpoint(staging_ip, host, served, f"{dc}-{pod}-staging", behaviour))
                 endpoints.append(self._endpoint(prod_ip, host, [old_leaf, old_inter], f"{dc}-{pod}-production"))
 
         for dc, members in bundles.items():
@@ -294,7 +363,7 @@ class Sandbox:
         elif fault not in ("missing-intermediate", "missing-intermediate-alias"):
             entries.append((INTERMEDIATE_ALIAS, inter))
         partner_ca = pki.make_root("Partner Private CA", org="Partner Corp")
-        partner_org = HOSTILE if fault == "hostile-names" else "Partner Corp"
+        partner_org = HOSTILE + "X" * 10_000 if fault == "hostile-names" else "Partner Corp"
         entries.append(("partner-sftp", pki.make_leaf(["sftp.partner.example"], partner_ca, org=partner_org)))
         if fault == "pinned-leaf":
             entries.append((f"{self.fault_dc}-lb-cert", leaves[(self.fault_dc, self.fault_pod, "staging")]))
@@ -315,8 +384,9 @@ class Sandbox:
         key_file.chmod(0o600)
         return chain_file, key_file
 
-    def _endpoint(self, ip: str, host: str, chain: list[pki.Issued], name: str, silent: bool = False) -> Endpoint:
-        return Endpoint(ip, host, *self._write_chain(name, chain), silent=silent)
+    def _endpoint(self, ip: str, host: str, chain: list[pki.Issued], name: str,
+                  behaviour: str | None = None) -> Endpoint:
+        return Endpoint(ip, host, *self._write_chain(name, chain), behaviour=behaviour)
 
     def _make_store(self, keytool: Path, entries: list[tuple[str, pki.Issued]]) -> None:
         self.password_file.write_text(self.password)
@@ -349,6 +419,7 @@ class Sandbox:
             f'root_alias = "{ROOT_ALIAS}"',
             f'intermediate_alias = "{INTERMEDIATE_ALIAS}"',
             "timeout = 5",
+            *(["dns_timeout = 1.5"] if s.name == "dns-timeout" else []),
             f"renewal_date = {(pki.NOW + RENEWAL_IN).date().isoformat()}",
             "min_days_after_renewal = 30",
             "",
@@ -358,6 +429,8 @@ class Sandbox:
             "",
             "[run]",
             dns_line,
+            # Everything here is on loopback; only the split-horizon scenario shows the warning.
+            f"allow_private_ips = {'false' if s.name == 'split-horizon' else 'true'}",
         ]
         for dc in self.datacenters:
             pods = ", ".join(f'"{p}"' for p in self.pods())

@@ -23,7 +23,8 @@ import dns.rrset
 
 @dataclass
 class Record:
-    """What a name holds; `behaviour` ``servfail`` or ``drop`` overrides the data."""
+    """What a name holds; `behaviour` ``servfail`` or ``drop`` overrides the data; ``tcp-only`` answers
+    UDP with an empty truncated reply (TC), so the client must ask again over TCP."""
 
     cname: str | None = None
     a: list[str] = field(default_factory=list)
@@ -41,7 +42,7 @@ class Zone(dict[str, Record]):
         self[name.lower()] = Record(a=[i for i in ips if ":" not in i], aaaa=[i for i in ips if ":" in i])
 
 
-def answer(zone: Zone, wire: bytes) -> bytes | None:
+def answer(zone: Zone, wire: bytes, over_udp: bool = False) -> bytes | None:
     """The wire response to a wire query, or None to stay silent."""
     try:
         query = dns.message.from_wire(wire)
@@ -54,13 +55,17 @@ def answer(zone: Zone, wire: bytes) -> bytes | None:
         return response.to_wire()
     q = query.question[0]
     name = q.name.to_text(omit_final_dot=True).lower()
-    for _ in range(20):  # bound a CNAME loop the way resolvers do: SERVFAIL
+    for _ in range(40):  # bound a CNAME loop: SERVFAIL (long enough to serve the chain of 20 we test with)
         rec = zone.get(name)
         if rec is None:
             response.set_rcode(dns.rcode.NXDOMAIN)
             break
         if rec.behaviour == "drop":
             return None
+        if rec.behaviour == "tcp-only" and over_udp:
+            response.flags |= dns.flags.TC
+            response.answer = []
+            return response.to_wire()
         if rec.behaviour == "servfail":
             response.set_rcode(dns.rcode.SERVFAIL)
             response.answer = []
@@ -106,7 +111,7 @@ class DNSServer:
                 wire, peer = self.udp.recvfrom(4096)
             except (TimeoutError, OSError):
                 continue
-            reply = answer(self.zone, wire)
+            reply = answer(self.zone, wire, over_udp=True)
             if reply is not None:
                 if self.latency:  # answer later without holding up the next query
                     threading.Timer(self.latency, self._send, (reply, peer)).start()

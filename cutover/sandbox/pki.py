@@ -125,3 +125,19 @@ def make_leaf(hostnames: list[str], issuer: Issued, not_before: dt.datetime = NO
         builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
                                         critical=False)
     return Issued(_extend(builder, extra).sign(issuer.key, hashes.SHA256()), private)
+
+
+def malformed(issued: Issued) -> Issued:
+    """The same certificate with a negative serial number (RFC 5280 forbids it) and so a broken signature.
+
+    OpenSSL still loads and serves it; it is what a careless or hostile server might present.
+    """
+    import warnings
+
+    der = bytearray(issued.cert.public_bytes(serialization.Encoding.DER))
+    at = der.index(bytes([0xA0, 0x03, 0x02, 0x01, 0x02])) + 5  # after the version field: the serial INTEGER
+    der[at + 2] |= 0x80
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cert = x509.load_der_x509_certificate(bytes(der))
+    return Issued(cert, issued.key)

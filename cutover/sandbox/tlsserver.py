@@ -10,6 +10,7 @@ import contextlib
 import selectors
 import socket
 import ssl
+import struct
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +24,16 @@ class Endpoint:
     hostname: str
     chain_file: Path
     key_file: Path
-    silent: bool = False  # accept the connection and never answer: a data centre that does not respond
+    #: None: a normal edge. ``silent``: accept and never answer. ``reset``: read the ClientHello, then
+    #: reset the connection. ``http``: answer in plain HTTP. ``tls10``: speak TLS 1.0 only.
+    #: ``ignore-sni``: serve this chain whatever name the client asks for.
+    behaviour: str | None = None
 
 
-def _context(chain_file: Path, key_file: Path) -> ssl.SSLContext:
+def _context(chain_file: Path, key_file: Path, tls10: bool = False) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    if tls10:
+        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1
     # Security level 0: the sandbox must be able to serve the weak chains (SHA-1, RSA-1024) it exists to show.
     ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     ctx.load_cert_chain(chain_file, key_file)
@@ -41,11 +47,12 @@ class TLSServer:
                  latency: float = 0.0) -> None:
         self._default = _context(default_chain, default_key)
         self._latency = latency
-        self._silent = {ep.ip for ep in endpoints if ep.silent}
+        self._behaviour = {ep.ip: ep.behaviour for ep in endpoints if ep.behaviour}
         self._by_ip: dict[str, ssl.SSLContext] = {}
         for ep in endpoints:
-            ctx = _context(ep.chain_file, ep.key_file)
-            ctx.sni_callback = self._sni_for(ep.hostname)
+            ctx = _context(ep.chain_file, ep.key_file, tls10=ep.behaviour == "tls10")
+            if ep.behaviour != "ignore-sni":
+                ctx.sni_callback = self._sni_for(ep.hostname)
             self._by_ip[ep.ip] = ctx
         self._listeners: list[socket.socket] = []
         self.port = self._bind_all(port)
@@ -98,12 +105,20 @@ class TLSServer:
         conn.setblocking(True)
         conn.settimeout(10)
         ip = conn.getsockname()[0]
-        if ip in self._silent:
+        behaviour = self._behaviour.get(ip)
+        if behaviour in ("silent", "reset", "http"):
             with contextlib.suppress(OSError):
-                conn.settimeout(60)
-                while not self._stop.is_set() and conn.recv(4096):
-                    pass  # read and ignore, never answer, until the client gives up
-            conn.close()
+                if behaviour == "silent":
+                    conn.settimeout(60)
+                    while not self._stop.is_set() and conn.recv(4096):
+                        pass  # read and ignore, never answer, until the client gives up
+                elif behaviour == "reset":
+                    conn.recv(4096)  # the ClientHello
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                else:
+                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nContent-Length: 0\r\n"
+                                 b"Connection: close\r\n\r\n")
+            conn.close()  # with SO_LINGER 0: an RST, not a FIN
             return
         if self._latency:
             self._stop.wait(self._latency)
