@@ -21,7 +21,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest tests
+	$(BIN)/pytest tests -n auto --durations=10
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
