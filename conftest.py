@@ -1,7 +1,8 @@
-"""All pytest glue of cutover: options, loading, parametrization, evidence fixtures, report hooks.
+"""The pytest glue of cutover: loading, parametrization, evidence fixtures, xdist, report hooks.
 
-It lives in the root conftest because pytest-html's hooks only fire reliably there. The gates in
-checks/ stay a few lines each: they call a decision from `cutover.gates` and hand it to `expect_pass`.
+It lives in the root conftest because pytest-html's hooks only fire reliably there (the command-line
+options are in cutover/plugin.py, see why there). The gates in checks/ stay a few lines each: they
+call a decision from `cutover.gates` and hand it to `expect_pass`.
 """
 
 from __future__ import annotations
@@ -52,7 +53,6 @@ class Run:
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     json_path: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
-    datacenters_path: Path | None = None
     evidence_file: Path | None = None
 
 
@@ -146,7 +146,6 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(e)) from None
     json_path = _default_outputs(config, simulated=cfg.simulated) if workerinput is None else None
     run = config.stash[RUN] = Run(cfg, store, bundles, config, sandbox, json_path=json_path)
-    run.datacenters_path = cfg.path
     run.env = report_mod.environment(cfg, store, config.getoption("sr"), run.started)
 
 
@@ -227,7 +226,7 @@ def pytest_configure_node(node: object) -> None:
     """xdist: tell each worker where the controller's datacenters file and evidence are."""
     run = node.config.stash.get(RUN, None)  # type: ignore[attr-defined]
     if run is not None and run.evidence_file is not None:
-        node.workerinput["cutover_datacenters"] = str(run.datacenters_path)  # type: ignore[attr-defined]
+        node.workerinput["cutover_datacenters"] = str(run.config.path)  # type: ignore[attr-defined]
         node.workerinput["cutover_evidence"] = str(run.evidence_file)  # type: ignore[attr-defined]
 
 
