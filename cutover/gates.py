@@ -269,7 +269,9 @@ def _provider_reasons(cert: CertInfo, dc: DataCenter, bundle: Bundle | None,
     return reasons
 
 
-def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence) -> Verdict:
+def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence, warn_unrelated: bool = True) -> Verdict:
+    """`warn_unrelated`: list end-entity entries unrelated to the provider; they are the store's, not this
+    data centre's, so the checks ask it of one data centre only rather than repeat it for all fourteen."""
     store = evidence.store
     if store is None:
         return Verdict(False, f"the truststore could not be read by the judge: {evidence.store_error}")
@@ -291,7 +293,7 @@ def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence) -> Verdict:
         others = [d for d in config.datacenters if d.code != dc.code
                   and _provider_reasons(e.cert, d, evidence.bundles.get(d.code),
                                         [p for p in all_pods if p.target.dc == d.code])]
-        if not others:
+        if not others and warn_unrelated:
             warnings.append(f"end-entity entry {e.alias!r} ({e.cert.name}) is not the provider's; left alone, "
                             "since stores are shared across integrations, but a pinned leaf breaks when it is renewed.")
     if pinned:
