@@ -164,3 +164,16 @@ def test_ctrl_c_still_leaves_the_report(tmp_path: Path) -> None:
     assert len(html_files) == 1 and len(json_files) == 1, out
     doc = json.loads(json_files[0].read_text())
     assert doc["interrupted"] is True and doc["ready"] is False
+
+
+def test_readme_lists_every_scenario_with_its_gates() -> None:
+    from cutover.sandbox import SCENARIOS
+
+    readme = (ROOT / "README.md").read_text()
+    for s in SCENARIOS.values():
+        if s.name == "good":
+            continue
+        row = next((line for line in readme.splitlines() if line.startswith(f"| `{s.name}` |")), None)
+        assert row is not None, f"README's scenario table lacks {s.name}"
+        for gate, _ in s.fails:
+            assert gate in row, f"{s.name}: README does not say {gate} fails"
