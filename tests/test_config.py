@@ -127,3 +127,13 @@ def test_command_line_wins_over_the_file(tmp_path: Path) -> None:
 def test_nameserver_must_be_an_address(bad: str) -> None:
     with pytest.raises(ConfigError, match="not IP or IP:PORT"):
         parse_nameserver(bad)
+
+
+def test_shipped_datacenters_toml_loads_with_our_strict_reader(tmp_path: Path) -> None:
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "fixtures" / "client-truststore.jks").write_bytes(b"\xfe\xed\xfe\xed")
+    shipped = tmp_path / "datacenters.toml"
+    shipped.write_text((ROOT / "datacenters.toml").read_text())
+    cfg = load(shipped)
+    assert [dc.code for dc in cfg.datacenters] == list(KNOWN_DATACENTERS) and cfg.targets == ()
+    assert cfg.truststore.password_env == "CUTOVER_TRUSTSTORE_PASSWORD"
