@@ -35,7 +35,7 @@ import dns.resolver
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cutover.javajudge import compiled_probe, find_java  # noqa: E402
+from cutover.javajudge import JVM_SPEED_FLAGS, compiled_probe, find_java  # noqa: E402
 from cutover.sandbox import PASSWORD_ENV  # noqa: E402
 from cutover.staging import edge_hostname_in, make_resolver, staging_twin  # noqa: E402
 
@@ -133,13 +133,15 @@ def floor_parts(edge: Edge) -> dict[str, float]:
     classes = compiled_probe(java)
     dc, pod, host = edge.targets[0]
     parts = {
+        # The same plugins as the suite's runs (pyproject.toml blocks hypothesis's 0.8 s plugin there).
         "pytest start-up": timed(lambda: subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                                         str(empty)], capture_output=True, cwd=empty)),
+                                                         "-p", "no:hypothesispytest", str(empty)],
+                                                        capture_output=True, cwd=empty)),
         "one pod's DNS look-ups": timed(lambda: staging_ip(edge, host)),
     }
     ip = staging_ip(edge, host)
-    parts["one JVM start-up and one probe"] = timed(lambda: subprocess.run(
-        [str(java), "-cp", str(classes), "Probe", str(edge.store), PASSWORD_ENV, "10000", "1"],
+    parts["one JVM start-up and one probe"] = timed(lambda: subprocess.run(  # with the suite's own JVM flags
+        [str(java), *JVM_SPEED_FLAGS, "-cp", str(classes), "Probe", str(edge.store), PASSWORD_ENV, "10000", "1"],
         input=f"{dc}/{pod}\t{ip}\t{edge.port}\t{host}\n", capture_output=True, text=True, env=edge.env()))
     shutil.rmtree(empty, ignore_errors=True)
     return parts

@@ -122,6 +122,11 @@ public class Probe {
 
         store = ks;
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
+        if (storeError == null) {
+            // While the caller is still resolving DNS: build the default trust manager and write one
+            // ClientHello into memory, so class loading and crypto set-up are done before the first probe.
+            pool.submit(Probe::warmUp);
+        }
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         final String failure = storeError;
         String line;
@@ -140,6 +145,26 @@ public class Probe {
 
     static KeyStore store;
     static final ConcurrentHashMap<String, Judge> judges = new ConcurrentHashMap<>();
+
+    static void warmUp() {
+        try {
+            Judge judge = judges.computeIfAbsent("now", k -> {
+                try {
+                    return new Judge(new String[] {"now"});
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            javax.net.ssl.SSLEngine engine = judge.context.createSSLEngine("warm-up.invalid", 443);
+            engine.setUseClientMode(true);
+            engine.beginHandshake();
+            java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+            engine.wrap(java.nio.ByteBuffer.allocate(0), out);
+            engine.closeOutbound();
+        } catch (Exception e) {
+            // A warm-up only: any real problem shows in the first probe, with its own message.
+        }
+    }
 
     // The trust managers of one list of "whens": the first decides the handshake, the others are asked
     // the same question, in the same handshake, about the same chain, each with its own validation date.

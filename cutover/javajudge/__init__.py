@@ -29,6 +29,11 @@ from cutover.truststore import StoreContents, StoreEntry
 
 PROBE = Path(str(resources.files("cutover.javajudge") / "Probe.java"))
 
+#: A short-lived JVM doing a few dozen handshakes: the C1 compiler alone and the serial collector start
+#: faster (measured: 56 probes 0.84 s -> 0.53 s). They change how fast Java runs, never what it decides;
+#: a JVM that does not know them ignores them.
+JVM_SPEED_FLAGS = ("-XX:+IgnoreUnrecognizedVMOptions", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+
 
 class JudgeUnavailable(Exception):
     """No usable JVM: the message says why, and the run falls back to the approximate Python engine."""
@@ -153,7 +158,8 @@ class ProbeRun:
         self.threads = threads
         classes = compiled_probe(java)
         launch = ["-cp", str(classes), "Probe"] if classes is not None else [str(PROBE)]
-        cmd = [str(java), *java_options, *launch, str(store), password_env, str(int(timeout * 1000)), str(threads)]
+        cmd = [str(java), *JVM_SPEED_FLAGS, *java_options, *launch, str(store), password_env,
+               str(int(timeout * 1000)), str(threads)]
         try:
             self.proc = subprocess.Popen(
                 cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
