@@ -37,14 +37,6 @@ def _flags(kind: str, cert: CertInfo | None, now: dt.datetime) -> list[str]:
     return flags
 
 
-def _cert_json(cert: CertInfo) -> dict[str, object]:
-    return {
-        "subject": cert.subject, "issuer": cert.issuer, "serial": cert.serial, "sha256": cert.sha256,
-        "not_before": cert.not_before.isoformat(), "not_after": cert.not_after.isoformat(),
-        "ca": cert.is_ca, "sans": list(cert.sans),
-    }
-
-
 def _table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
@@ -68,7 +60,7 @@ def cmd_truststore(path: Path, password_env: str, as_json: bool) -> int:
             "path": str(contents.path), "store_type": contents.store_type,
             "entries": [{
                 "alias": e.alias, "kind": e.kind,
-                "certificate": _cert_json(e.cert) if e.cert else None,
+                "certificate": e.cert.to_json() if e.cert else None,
                 "flags": _flags(e.kind, e.cert, now),
             } for e in contents.entries],
         }
@@ -102,7 +94,7 @@ def cmd_bundle(path: Path, as_json: bool) -> int:
     parts = [("root", b.root), *(("intermediate", c) for c in b.intermediates), *(("server", c) for c in b.servers)]
     if as_json:
         print(json.dumps({"path": str(path), "links": True, "certificates": [
-            {"role": role, "file": b.files.get(c.sha256), **_cert_json(c)} for role, c in parts]}, indent=2))
+            {"role": role, "file": b.files.get(c.sha256), **c.to_json()} for role, c in parts]}, indent=2))
         return 0
     rows = [[role, printable(c.subject, 60), printable(c.issuer, 60), f"{c.not_after:%Y-%m-%d}", c.sha256,
              printable(b.files.get(c.sha256, ""), 50)] for role, c in parts]

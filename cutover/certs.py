@@ -98,6 +98,12 @@ class CertInfo:
         """One line a person recognises: subject, not-after and the start of the fingerprint."""
         return f"{self.name} (expires {self.not_after:%Y-%m-%d}, SHA-256 {self.sha256[:16]}...)"
 
+    def to_json(self) -> dict[str, object]:
+        """The fields the JSON outputs (evidence file, CLI) carry: one shape everywhere."""
+        return {"subject": self.subject, "issuer": self.issuer, "serial": self.serial, "sha256": self.sha256,
+                "not_before": self.not_before.isoformat(), "not_after": self.not_after.isoformat(),
+                "sans": list(self.sans), "ca": self.is_ca}
+
     def covers(self, hostname: str) -> bool:
         """Whether this certificate names `hostname`, by SAN or, as Java falls back to, by CN."""
         names = self.sans or ((self.common_name,) if self.common_name else ())

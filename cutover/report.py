@@ -270,12 +270,6 @@ def environment(config: Config, store: StoreContents, sr: str | None, started: d
     return env
 
 
-def _cert_json(c: CertInfo) -> dict[str, object]:
-    return {"subject": c.subject, "issuer": c.issuer, "serial": c.serial, "sha256": c.sha256,
-            "not_before": c.not_before.isoformat(), "not_after": c.not_after.isoformat(), "sans": list(c.sans),
-            "ca": c.is_ca}
-
-
 def _verdict_json(v: JavaVerdict) -> dict[str, object]:
     return {"ip": v.ip, "ok": v.ok, "reason": v.reason, "step": v.step, "engine": v.engine, "when": v.when,
             "protocol": v.protocol}
@@ -291,7 +285,7 @@ def pod_json(pod: PodEvidence) -> dict[str, object]:
         "hosts_lines": [f"{ip} {pod.target.hostname}" for ip in st.staging_ips],
         "presented_chains": [
             {"network": kind, "ip": f.ip, "sni": f.sni, "protocol": f.protocol, "error": f.error,
-             "chain": [_cert_json(c) for c in f.chain]}
+             "chain": [c.to_json() for c in f.chain]}
             for kind, fetches in (("staging", pod.staging_chains), ("production", pod.production_chains))
             for f in fetches],
         "verdicts": [_verdict_json(v) for v in pod.verdicts],
@@ -303,11 +297,11 @@ def pod_json(pod: PodEvidence) -> dict[str, object]:
 def dc_json(store: StoreContents | None, bundle: Bundle | None) -> dict[str, object]:
     return {
         "bundle": None if bundle is None else {
-            "path": str(bundle.path), "root": _cert_json(bundle.root),
-            "intermediates": [_cert_json(c) for c in bundle.intermediates],
-            "servers": [_cert_json(c) for c in bundle.servers]},
+            "path": str(bundle.path), "root": bundle.root.to_json(),
+            "intermediates": [c.to_json() for c in bundle.intermediates],
+            "servers": [c.to_json() for c in bundle.servers]},
         "truststore_entries": [] if store is None else [
-            {"alias": x.alias, "kind": x.kind, "certificate": _cert_json(x.cert) if x.cert else None}
+            {"alias": x.alias, "kind": x.kind, "certificate": x.cert.to_json() if x.cert else None}
             for x in store.entries],
     }
 
