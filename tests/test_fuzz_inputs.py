@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from cutover import bundle, truststore
 from cutover.config import ConfigError, load
 from cutover.sandbox import pki
+from tests.test_config import GOOD, write
 
 # FUZZ_EXAMPLES=2000 for a longer hunt; 150 keeps make test quick.
 SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), deadline=None,
@@ -23,19 +24,6 @@ SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), de
 ROOT = pki.make_root("Fuzz Root")
 INTER = pki.make_intermediate("Fuzz CA", ROOT)
 LEAF = pki.make_leaf(["abcd.fa.us2.oraclecloud.com"], INTER)
-
-VALID_TOML = """
-[defaults]
-app = "fa"
-hostname = "{pod}.{app}.{dc}.oraclecloud.com"
-port = 443
-[truststore]
-path = "store.jks"
-[datacenters.us2]
-name = "US2 - Chicago"
-pods = ["abcd-test", "abcd"]
-"""
-
 
 def _write(folder: Path, name: str, data: bytes) -> Path:
     p = folder / name
@@ -48,7 +36,7 @@ def _write(folder: Path, name: str, data: bytes) -> Path:
 def test_config_random_bytes(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
-        _write(folder, "store.jks", b"\xfe\xed\xfe\xed")
+        write(folder, GOOD)  # the store and bundle it names exist; the file itself is then replaced
         try:
             load(_write(folder, "datacenters.toml", data))
         except ConfigError as e:
@@ -76,14 +64,13 @@ def _toml_value(v: object) -> str:
        key=st.sampled_from(KEYS), value=VALUES)
 def test_config_near_misses(table: str, key: str, value: object) -> None:
     """A valid file with one key set to something plausible: loads, or one ConfigError naming the file."""
-    text = VALID_TOML.replace(f"[{table}]", f"[{table}]\n{key} = {_toml_value(value)}", 1)
-    if f"[{table}]" not in VALID_TOML:
+    text = GOOD.replace(f"[{table}]", f"[{table}]\n{key} = {_toml_value(value)}", 1)
+    if f"[{table}]" not in GOOD:
         text += f"\n[{table}]\n{key} = {_toml_value(value)}\n"
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
-        _write(folder, "store.jks", b"\xfe\xed\xfe\xed")
         try:
-            cfg = load(_write(folder, "datacenters.toml", text.encode()))
+            cfg = load(write(folder, text))
         except ConfigError as e:
             assert str(folder / "datacenters.toml") in str(e) or "nameserver" in str(e) or "java option" in str(e)
             assert "\n" not in str(e).strip(), "one paragraph"
