@@ -47,7 +47,6 @@ class Run:
     python_store: StoreContents
     bundles: dict[str, Bundle]
     pytest_config: pytest.Config
-    sandbox: object | None = None
     evidence: Evidence | None = None
     records: dict[str, report_mod.Record] = field(default_factory=dict)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
@@ -107,7 +106,6 @@ def _default_outputs(config: pytest.Config, simulated: bool) -> Path | None:
 def pytest_configure(config: pytest.Config) -> None:
     if not _runs_gates(config):
         return
-    sandbox = None
     datacenters = config.getoption("datacenters")
     scenario = config.getoption("sandbox")
     workerinput = getattr(config, "workerinput", None)
@@ -145,7 +143,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except (ConfigError, truststore_mod.TruststoreError, bundle_mod.BundleError) as e:
         raise pytest.UsageError(str(e)) from None
     json_path = _default_outputs(config, simulated=cfg.simulated) if workerinput is None else None
-    run = config.stash[RUN] = Run(cfg, store, bundles, config, sandbox, json_path=json_path)
+    run = config.stash[RUN] = Run(cfg, store, bundles, config, json_path=json_path)
     run.env = report_mod.environment(cfg, store, config.getoption("sr"), run.started)
 
 

@@ -76,7 +76,6 @@ def gather(
     python_store: StoreContents,
     bundles: dict[str, Bundle],
     *,
-    java_options: Sequence[str] = (),
     concurrency: int | None = None,
 ) -> Evidence:
     """Resolve, fetch and judge every target; never raises for a network fault of one target."""
@@ -88,7 +87,7 @@ def gather(
     try:
         java = find_java(config.java_home)
         probe = ProbeRun(java, config.truststore.path, config.truststore.password_env, timeout,
-                         threads=concurrency, java_options=(*config.java_options, *java_options))
+                         threads=concurrency, java_options=config.java_options)
     except JudgeUnavailable as e:
         engine_note = f"{pyjudge.APPROXIMATE}: {e}"
     primary = _instant(config.at) if config.at else "now"

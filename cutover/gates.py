@@ -18,6 +18,7 @@ from cutover.evidence import Evidence, PodEvidence
 from cutover.truststore import StoreContents
 
 GATES = ("staging_resolves", "chain_trusted", "new_cert_staged", "aliases_present", "no_lb_cert")
+POD_GATES = ("staging_resolves", "chain_trusted", "new_cert_staged")  # the others are per data centre
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,13 @@ from cutover.bundle import Bundle
 from cutover.certs import CertInfo
 from cutover.config import Config, DataCenter
 from cutover.evidence import Evidence, PodEvidence
+from cutover.gates import GATES, POD_GATES
 from cutover.handshake import ChainFetch
 from cutover.javajudge import JavaVerdict
 from cutover.text import printable
 from cutover.truststore import StoreContents, StoreEntry
 
 SCHEMA = "cutover-evidence/1"
-GATE_ORDER = ("staging_resolves", "chain_trusted", "new_cert_staged", "aliases_present", "no_lb_cert")
-POD_GATES = ("staging_resolves", "chain_trusted", "new_cert_staged")
 
 e = html.escape
 
@@ -202,7 +201,7 @@ def _cell(record: Record | None, rowspan: int = 1) -> str:
 def matrix_html(config: Config, records: Iterable[Record], verdict: str, ready: bool) -> str:
     """Data centres and pods down, the four gates across; each cell links to its row."""
     by = {(r.gate, r.target): r for r in records}
-    head = "".join(f"<th>{g}</th>" for g in GATE_ORDER)
+    head = "".join(f"<th>{g}</th>" for g in GATES)
     rows = []
     today = dt.datetime.now(dt.UTC).date()
     for dc in config.datacenters:
@@ -214,7 +213,7 @@ def matrix_html(config: Config, records: Iterable[Record], verdict: str, ready: 
                 else f"<br><small>renewed {dc.renewal_date:%Y-%m-%d}</small>"
         for i, pod in enumerate(pods):
             cells = f"<th>{e(dc.code)}{renewal if i == 0 else ''}</th><th>{e(pod) if pod else '(no pods)'}</th>"
-            for gate in GATE_ORDER:
+            for gate in GATES:
                 if gate in POD_GATES:
                     cells += _cell(by.get((gate, f"{dc.code}/{pod}")) if pod else None)
                 elif i == 0:

@@ -88,7 +88,7 @@ def make_store(keytool: Path, store: Path, password: str, certs: dict[str, pki.I
                storetype: str | None = None) -> Path:
     """A truststore made the way integration admins make theirs: keytool -importcert, one alias at a time."""
     for alias, issued in certs.items():
-        pem = store.parent / f"{alias}.pem"
+        pem = store.with_name(f"{store.stem}-{alias}.pem")  # per store: stores may be made side by side
         pem.write_bytes(issued.pem)
         cmd = [str(keytool), "-importcert", "-noprompt", "-trustcacerts", "-alias", alias, "-file", str(pem),
                "-keystore", str(store), "-storepass:env", "TEST_STOREPASS"]

@@ -7,7 +7,7 @@ by the real keytool, one probe JVM per store and JDK. Each case asserts the gate
 from __future__ import annotations
 
 import os
-import subprocess
+import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from cutover.javajudge import JavaVerdict, ProbeRun, java_version
 from cutover.sandbox import pki
 from cutover.sandbox.tlsserver import Endpoint, TLSServer
 from cutover.staging import StagingEvidence
+from tests.conftest import make_store
 from tests.trust_matrix import Case, build
 
 PASSWORD = "Matrix-Pa55"
@@ -62,14 +63,8 @@ def store_key(case: Case) -> str:
 
 
 def _make_store(folder: Path, case: Case) -> Path:
-    store = folder / f"store-{case.name}.p12"
-    for alias, issued in case.store.items():
-        pem = folder / f"store-{case.name}-{alias}.pem"
-        pem.write_bytes(issued.pem)
-        subprocess.run(["keytool", "-importcert", "-noprompt", "-alias", alias, "-file", str(pem),
-                        "-keystore", str(store), "-storepass:env", "KS_PW"],
-                       env={"KS_PW": PASSWORD, "PATH": os.environ["PATH"]}, check=True, capture_output=True, timeout=60)
-    return store
+    return make_store(Path(shutil.which("keytool") or "keytool"), folder / f"store-{case.name}.p12", PASSWORD,
+                      case.store)
 
 
 @pytest.fixture(scope="module")

@@ -403,8 +403,10 @@ class Sandbox:
             cert_file.unlink()
 
     def _write_config(self) -> None:
-        dns_line = f'nameservers = ["{self._dns.host}:{self._dns.port}"]' if self._dns else "nameservers = []"
-        port = self._tls.port if self._tls else 443
+        """Written once both servers are up: it names their address and port."""
+        assert self._dns is not None and self._tls is not None
+        dns_line = f'nameservers = ["{self._dns.host}:{self._dns.port}"]'
+        port = self._tls.port
         s = self.scenario
         lines = [
             "# Written by the cutover sandbox: a SIMULATED staging edge on this machine. Not evidence.",
