@@ -7,6 +7,7 @@ message says what is wrong, why it matters at cutover, and how to fix it (the ex
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,7 +43,16 @@ def _keytool(store: StoreContents, *args: str) -> str:
     """A keytool command on the user's store. No -storepass: keytool prompts for it, so the password
     is never in a command line, a shell history or a report."""
     args = (*args, "-keystore", str(store.path), "-storetype", store.store_type)
-    return "keytool " + " ".join(shlex.quote(a) for a in args)
+    return "keytool " + quote_args(args)
+
+
+def quote_args(args: Iterable[str]) -> str:
+    """Arguments quoted for the shell the user will paste them into: POSIX sh, or cmd/PowerShell on Windows."""
+    if os.name == "nt":
+        import subprocess
+
+        return subprocess.list2cmdline(list(args))
+    return " ".join(shlex.quote(a) for a in args)
 
 
 def _private(ips: Iterable[str]) -> list[str]:

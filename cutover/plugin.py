@@ -1,15 +1,19 @@
-"""cutover's command-line options, registered as a pytest plugin (entry point ``pytest11``).
+"""cutover's pytest plugin (entry point ``pytest11``): the options, the gates' markers, and the glue modules.
 
-They live here and not in the root conftest because pytest reads a conftest's options only after its
-first pass over the command line: there, ``--reports-dir reports`` (an existing folder, given as two
-words) would be taken for a test path and pytest would look for its configuration in the wrong place.
-A plugin's options are known from the start, in plain runs and in every pytest-xdist worker.
-Everything else of the pytest glue stays in the root conftest.py.
+Everything a gate run needs is registered here and in the modules it loads (cutover.pytest_run,
+cutover.pytest_report), not in an ini file or the root conftest. pytest settles its rootdir and ini file
+from the command line before any plugin is loaded, and takes an option value written as a separate word
+(``--datacenters /etc/cutover/dc.toml``) for a test path: it may then settle next to that file and find
+no pyproject.toml. A plugin is in force wherever pytest settles, so both ``--opt value`` and
+``--opt=value`` work from any folder (see ``_runs_gates`` for how the test paths are then chosen).
 """
 
 from __future__ import annotations
 
 import pytest
+
+# The rest of the glue: loaded with this module wherever pytest looks for its configuration.
+pytest_plugins = ["cutover.pytest_run", "cutover.pytest_report"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,26 +49,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="write no report, JUnit XML or JSON evidence unless asked for with --html/--junit-xml")
 
 
-_PATH_OPTIONS = ("--datacenters", "--truststore", "--java-home", "--reports-dir", "--html", "--junit-xml")
+#: The gates' markers, registered by the plugin itself: a run whose rootdir pytest settled elsewhere (and so
+#: found no pyproject.toml) still knows them, under --strict-markers too.
+MARKERS = {
+    "staging_resolves": "gate 1, the staging twin of a pod's hostname resolves (per pod)",
+    "chain_trusted": "gate 2, the chain served at staging is trusted by the client's JVM (per pod)",
+    "new_cert_staged": "the certificate served at staging is the new one: not production's, and the bundle's (per pod)",
+    "aliases_present": "gate 3, the bundle's root and intermediate are in the truststore under their aliases "
+                       "(per data centre)",
+    "no_lb_cert": "gate 4, no server certificate of the provider is pinned in the truststore (per data centre)",
+}
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Refuse a run in which pytest lost cutover's configuration to an option value it took for a path.
+    for name, doc in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {doc}")
 
-    pytest finds its rootdir and configuration file from the command line's paths before any plugin
-    is loaded; an option value written as a separate word (``--reports-dir /tmp/out``) looks like one.
-    When that value lies outside the repository, pytest settles on the wrong folder, finds no
-    pyproject.toml, and would collect everything under the current folder, the suite's own tests
-    included. Say so and how to write it instead, rather than run the wrong tests.
+
+_GATE_OPTIONS = ("--datacenters", "--truststore", "--sandbox", "--java-home", "--reports-dir")
+
+
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """A gate run for which pytest found no ini file writes no ``.pytest_cache``.
+
+    pytest then roots itself next to an option's value (the folder of ``--datacenters /secrets/dc.toml``),
+    and its cache would be written there, into the user's folder of stores and secrets. A gate run needs
+    no cache (no --lf across runs of evidence); the suite's own runs, which find pyproject.toml, keep it.
     """
-    if config.inipath is not None:
-        return
-    args = list(config.invocation_params.args)
-    for i, arg in enumerate(args[:-1]):
-        if arg in _PATH_OPTIONS and (config.invocation_params.dir / args[i + 1]).exists():
-            raise pytest.UsageError(
-                f"pytest took {args[i + 1]!r}, the value of {arg}, for a test path and so did not find cutover's "
-                f"pyproject.toml. Write it with an equals sign: {arg}={args[i + 1]} (or run pytest with "
-                "the repository as the current folder and name checks/ explicitly)."
-            )
+    if early_config.inipath is None and any(a.split("=")[0] in _GATE_OPTIONS for a in args):
+        for name in ("cacheprovider", "stepwise"):  # stepwise (--sw) cannot work without the cache
+            early_config.pluginmanager.set_blocked(name)

@@ -142,11 +142,3 @@ def test_xdist_gives_the_same_verdicts_and_one_report(pytester: pytest.Pytester,
     assert doc["verdict"] == "NOT ready for cutover: 1 of 16 gate test(s) failed"
     assert doc["records"][0]["evidence"], "the controller holds the evidence it gathered"
     assert "keytool -delete -alias us2-lb-cert" in files[".html"].read_text()
-
-
-def test_an_option_value_taken_for_a_path_is_refused(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    folder = tmp_path / "out"
-    folder.mkdir()
-    result = pytester.runpytest_subprocess("--sandbox", "--reports-dir", str(folder), timeout=120)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert f"Write it with an equals sign: --reports-dir={folder}" in result.stderr.str()

@@ -100,9 +100,8 @@ def test_demo_report_says_simulated_and_holds_no_password(pytester: pytest.Pytes
     assert os.environ.get("CUTOVER_SANDBOX_PASSWORD") is None
 
 
-def test_ci_examples_run_the_gates_the_safe_way() -> None:
-    """Each schedule runs the gates, keeps the evidence, and writes path options as --opt=value: a path
-    given as a separate word can make pytest miss cutover's configuration (see cutover/plugin.py)."""
+def test_ci_examples_run_the_gates_and_keep_the_evidence() -> None:
+    """Each schedule runs the gates and keeps the evidence (both option spellings work, see test_command_lines)."""
     folder = ROOT / "ci-examples"
     examples = {p.name: p.read_text() for p in folder.iterdir()}
     assert set(examples) == {"github-actions.yml", "gitlab-ci.yml", "Jenkinsfile"}
@@ -110,7 +109,6 @@ def test_ci_examples_run_the_gates_the_safe_way() -> None:
         assert ".venv/bin/pytest" in text, name
         assert "reports/" in text and ".xml" in text, name
         assert "CUTOVER_TRUSTSTORE_PASSWORD" in text, name
-        assert not re.search(r"--(datacenters|truststore|java-home|reports-dir|html|junit-xml) [^=]", text), name
 
 
 def test_a_run_changes_no_input_file(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,

@@ -98,7 +98,7 @@ def compiled_probe(java: Path) -> Path | None:
     class saves that on every later run. The cache is keyed by the source and the JDK, written
     to a fresh folder and renamed into place, so concurrent runs never see half a compile.
     """
-    javac = java.resolve().parent / "javac"
+    javac = java.resolve().parent / exe("javac")
     if not javac.is_file():
         return None
     source = PROBE.read_bytes()
@@ -124,16 +124,21 @@ def compiled_probe(java: Path) -> Path | None:
     return target if (target / "Probe.class").is_file() else None
 
 
+def exe(tool: str) -> str:
+    """A JDK tool's file name: Windows JDKs ship ``bin\\java.exe``, and QA laptops run Windows."""
+    return f"{tool}.exe" if os.name == "nt" else tool
+
+
 def find_java(java_home: Path | None) -> Path:
     """The `java` to use: --java-home, then JAVA_HOME, then `java` on PATH; raise JudgeUnavailable if none."""
     if java_home is not None:
-        candidate = Path(java_home) / "bin" / "java"
+        candidate = Path(java_home) / "bin" / exe("java")
         if not candidate.is_file():
             raise JudgeUnavailable(f"--java-home {java_home}: there is no bin/java in it. Give the JDK's home folder.")
         return candidate
     env = os.environ.get("JAVA_HOME")
-    if env and (Path(env) / "bin" / "java").is_file():
-        return Path(env) / "bin" / "java"
+    if env and (Path(env) / "bin" / exe("java")).is_file():
+        return Path(env) / "bin" / exe("java")
     on_path = shutil.which("java")
     if on_path:
         return Path(on_path)

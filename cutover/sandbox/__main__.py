@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -33,11 +34,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         cfg = sandbox.config_path
+        if os.name == "nt":  # PowerShell, the shell a Windows QA laptop opens
+            export = f'$env:{PASSWORD_ENV} = Get-Content "{sandbox.password_file}"'
+        else:
+            export = f'export {PASSWORD_ENV}="$(cat {sandbox.password_file})"'
         print(f"cutover sandbox running: scenario '{sandbox.scenario.name}' ({sandbox.scenario.description}),\n"
               f"  {len(sandbox.datacenters)} data centres x {sandbox.pods_per_dc} pods, all on 127.0.0.0/8.\n"
               f"  files: {sandbox.workdir}\n"
-              "Point pytest at it from another shell, at the repository root:\n"
-              f'  export {PASSWORD_ENV}="$(cat {sandbox.password_file})"\n'
+              "Point pytest at it from another shell, in any folder (cutover's plugin finds its checks):\n"
+              f"  {export}\n"
               f"  pytest --datacenters {cfg}\n"
               "Ctrl-C stops it.", flush=True)
         stop.wait()

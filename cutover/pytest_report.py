@@ -1,0 +1,153 @@
+"""The pytest glue of a gate run's evidence: per-test records, the HTML report's parts, JSON, terminal summary.
+
+pytest-html's hooks work from a plugin module as from the root conftest (a nested conftest is what
+made them fire only sometimes); they are marked optional so that a run without pytest-html still works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cutover import gates
+from cutover import report as report_mod
+from cutover.config import DataCenter, Target
+from cutover.pytest_run import RUN, VERDICT, Run, _the_run
+
+# -- reporting ------------------------------------------------------------------------------------------
+
+def _gate_of(item: pytest.Item) -> str | None:
+    return next((g for g in gates.GATES if item.get_closest_marker(g)), None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Attach the gate's verdict to the report itself (user_properties travel from xdist workers)."""
+    report = yield
+    run = item.config.stash.get(RUN, None)
+    gate = _gate_of(item)
+    if run is None or gate is None or (report.when != "call" and report.passed):
+        return report
+    callspec = getattr(item, "callspec", None)
+    verdict = item.stash.get(VERDICT, None)
+    info = {"gate": gate, "target": callspec.id if callspec is not None else item.name}
+    if verdict is not None and report.when == "call":
+        info |= {"message": verdict.message, "remedy": list(verdict.remedy), "warnings": list(verdict.warnings)}
+    report.user_properties.append(("cutover", info))
+    _add_extras(report, item, run, verdict)
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Build the run's records where the report is written: here, or in the xdist controller."""
+    run = _the_run()
+    info = next((v for k, v in report.user_properties if k == "cutover"), None) if run is not None else None
+    if run is None or info is None:
+        return
+    record = run.records.setdefault(report.nodeid, report_mod.Record(report.nodeid, info["gate"], info["target"]))
+    # An error in setup or teardown counts as a failure: never a green for a gate that did not run.
+    worst = {"passed": 0, "skipped": 1, "failed": 2}
+    record.outcome = max(record.outcome, report.outcome, key=worst.__getitem__)
+    if report.when == "call":
+        record.start, record.stop = report.start, report.stop
+    if "message" in info:
+        record.message, record.remedy, record.warnings = info["message"], info["remedy"], info["warnings"]
+    elif not report.passed and not record.message:
+        record.message = _reason(report)
+
+
+def _reason(report: pytest.TestReport) -> str:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    return report.longreprtext.strip().splitlines()[-1] if report.longreprtext else report.outcome
+
+
+def _add_extras(report: pytest.TestReport, item: pytest.Item, run: Run, verdict: gates.Verdict | None) -> None:
+    try:
+        from pytest_html import extras
+    except ImportError:
+        return
+    blocks = []
+    if verdict is not None:
+        blocks.append(report_mod.verdict_html(verdict.ok, verdict.message, verdict.warnings, verdict.remedy))
+    funcargs = getattr(item, "funcargs", {})
+    target, datacenter = funcargs.get("target"), funcargs.get("datacenter")
+    if run.evidence is not None and isinstance(target, Target):
+        blocks.append(report_mod.pod_html(run.evidence.pods[target.id], run.evidence))
+    elif run.evidence is not None and isinstance(datacenter, DataCenter):
+        blocks.append(report_mod.dc_html(datacenter, run.evidence.store, run.evidence.bundles.get(datacenter.code)))
+    if blocks:
+        block = extras.html("<div class='cutover'>" + "".join(blocks) + "</div>")
+        report.extras = [*getattr(report, "extras", []), block]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_report_title(report: object) -> None:
+    run = _the_run()
+    if run is not None and run.config.simulated:
+        report.title = f"SIMULATED staging edge (sandbox '{run.config.sandbox_scenario}'): cutover gates"  # type: ignore[attr-defined]
+    else:
+        sr = run.pytest_config.getoption("sr") if run is not None else None
+        report.title = "cutover: certificate renewal gates" + (f" for SR {sr}" if sr else "")  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str]) -> None:
+    run = _the_run()
+    if run is None:
+        return
+    prefix.append(report_mod.STYLE)
+    if run.config.simulated:
+        prefix.append(
+            "<p id='cutover-simulated' style='background:#b00020;color:#fff;padding:8px;font-weight:bold'>SIMULATED: "
+            f"produced against the built-in sandbox (scenario {html.escape(str(run.config.sandbox_scenario))}), not "
+            "the provider's staging network. This report is not evidence of readiness.</p>"
+        )
+    verdict, ready = report_mod.verdict_sentence(run.records.values())
+    prefix.append(report_mod.matrix_html(run.config, run.records.values(), verdict, ready))
+    ev = run.evidence
+    if ev is not None:
+        judge = ev.jvm.label if ev.jvm else f"APPROXIMATE verdicts: {ev.engine_note}"
+        prefix.append(f"<p>Trust judged by: {html.escape(judge)}</p>")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = session.config.stash.get(RUN, None)
+    if run is None or run.json_path is None:
+        return
+    import json
+
+    doc = report_mod.evidence_document(run.config, run.evidence, list(run.records.values()), run.env, run.started,
+                                       dt.datetime.now(dt.UTC), interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+    run.json_path.parent.mkdir(parents=True, exist_ok=True)
+    run.json_path.write_text(json.dumps(doc, indent=2))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+    run = config.stash.get(RUN, None)
+    if run is None or not run.records:
+        return
+    tr = terminalreporter
+    tr.section("cutover")
+    if run.config.simulated:
+        tr.line(f"SIMULATED run against the sandbox (scenario '{run.config.sandbox_scenario}'): not evidence.",
+                yellow=True, bold=True)
+    if run.evidence is not None:
+        tr.line("trust judged by " + (run.evidence.jvm.label if run.evidence.jvm
+                                      else f"APPROXIMATE engine: {run.evidence.engine_note}"))
+        tr.line(f"evidence gathered in {run.evidence.seconds:.1f}s for {len(run.evidence.pods)} pod(s)")
+        import resource  # ru_maxrss is in KiB on Linux
+
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        tr.line(f"peak memory: python {own:.0f} MB, largest child process (the JVM) {child:.0f} MB")
+    verdict, ready = report_mod.verdict_sentence(run.records.values())
+    tr.line(f"verdict: {verdict}", green=ready, red=not ready, bold=True)
+    for label, path in (("report", config.getoption("htmlpath", None)),
+                        ("junit xml", getattr(config.option, "xmlpath", None)), ("json evidence", run.json_path)):
+        if path:
+            tr.line(f"{label}: {Path(path).resolve()}")

@@ -1,0 +1,293 @@
+"""The pytest glue of a gate run: loading the configuration, parametrization, evidence fixtures, xdist.
+
+It is a plugin module (registered by cutover.plugin, which the ``pytest11`` entry point loads), not the
+root conftest, so that it is in force wherever pytest settles its rootdir: a run started from another
+folder, or with an option value pytest mistook for a test path, has exactly the same glue. The gates in
+checks/ stay a few lines each: they call a decision from `cutover.gates` and hand it to `expect_pass`.
+Reporting lives in cutover.pytest_report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import html
+import os
+import sys
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from cutover import bundle as bundle_mod
+from cutover import gates
+from cutover import report as report_mod
+from cutover import truststore as truststore_mod
+from cutover.bundle import Bundle
+from cutover.config import Config, ConfigError, Target, load
+from cutover.evidence import Evidence, PodEvidence, gather
+from cutover.text import printable
+from cutover.truststore import StoreContents
+
+ROOT = Path(__file__).resolve().parent.parent  # the repository (cutover is installed editable)
+CHECKS = ROOT / "checks"
+VERDICT = pytest.StashKey["gates.Verdict"]()
+RUN = pytest.StashKey["Run"]()
+
+
+class CutoverWarning(UserWarning):
+    """Something a person should look at that does not fail a gate."""
+
+
+@dataclass
+class Run:
+    """What one pytest session of the gates works with; the evidence is gathered on first use."""
+
+    config: Config
+    python_store: StoreContents
+    bundles: dict[str, Bundle]
+    pytest_config: pytest.Config
+    evidence: Evidence | None = None
+    records: dict[str, report_mod.Record] = field(default_factory=dict)
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    json_path: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    evidence_file: Path | None = None
+
+
+def _runs_gates(config: pytest.Config) -> bool:
+    """Load datacenters.toml only when checks/ is part of the run, so `pytest tests` needs none.
+
+    A run that names no test path but gives a cutover option (``pytest --datacenters /x/dc.toml``, from
+    any folder) is a gate run too: then the test paths become checks/ itself, since pytest may have
+    settled its rootdir next to that file and would otherwise collect whatever lies in the current folder.
+    """
+    explicit = config.args_source == pytest.Config.ArgsSource.ARGS
+    wants_gates = bool(config.getoption("sandbox") or config.getoption("datacenters")
+                       or config.getoption("truststore"))
+    if not explicit and wants_gates:
+        config.args[:] = [str(CHECKS)]
+        return True
+    if config.getoption("sandbox"):
+        return True
+    base = config.invocation_params.dir
+    for arg in config.args:
+        p = (base / arg.split("::")[0]).resolve()
+        if p == CHECKS or CHECKS in p.parents or p in CHECKS.parents:
+            if not explicit:
+                config.args[:] = [str(CHECKS)]
+            return True
+    return False
+
+
+def _password(config: pytest.Config, cfg: Config) -> None:
+    """Make sure the password variable is set, asking on the terminal when it is not and one is there."""
+    env = cfg.truststore.password_env
+    if not env or env in os.environ:
+        return
+    if sys.__stdin__ is not None and sys.__stdin__.isatty():
+        capman = config.pluginmanager.getplugin("capturemanager")
+        with capman.global_and_fixture_disabled():
+            os.environ[env] = getpass.getpass(f"Password of truststore {cfg.truststore.path} ({env} is not set): ")
+        return
+    raise pytest.UsageError(
+        f"the truststore password is not set: export {env} with the password of {cfg.truststore.path}. "
+        "It is read from the environment only, never from the command line (the variable's name is "
+        "[truststore] password_env in datacenters.toml)."
+    )
+
+
+def _default_outputs(config: pytest.Config, simulated: bool) -> Path | None:
+    """Every run leaves evidence: an HTML report, JUnit XML and JSON, unless told not to. Returns the JSON path."""
+    html_path = config.getoption("htmlpath", None)
+    if config.getoption("no_reports"):
+        return Path(html_path).with_suffix(".json") if html_path else None
+    folder = Path(config.getoption("reports_dir") or ROOT / "reports")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = folder / f"cutover-{stamp}{'-SIMULATED' if simulated else ''}"
+    if not html_path:
+        config.option.htmlpath = str(base.with_suffix(".html"))
+        config.option.self_contained_html = True
+        html_path = config.option.htmlpath
+    if not getattr(config.option, "xmlpath", None):
+        config.option.xmlpath = str(Path(html_path).with_suffix(".xml"))
+    Path(html_path).parent.mkdir(parents=True, exist_ok=True)
+    return Path(html_path).with_suffix(".json")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-html and junitxml read their paths
+def pytest_configure(config: pytest.Config) -> None:
+    if not _runs_gates(config):
+        return
+    datacenters = config.getoption("datacenters")
+    scenario = config.getoption("sandbox")
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "cutover_datacenters" in workerinput:
+        # An xdist worker: the controller already started the sandbox and gathered the evidence.
+        datacenters, scenario = workerinput["cutover_datacenters"], None
+    if scenario:
+        from cutover.sandbox import PASSWORD_ENV, Sandbox, SandboxError
+
+        try:
+            sandbox = Sandbox(scenario, pods_per_dc=config.getoption("sandbox_pods"),
+                              latency_ms=config.getoption("sandbox_latency_ms")).start()
+        except SandboxError as e:
+            raise pytest.UsageError(f"--sandbox: {e}") from None
+        os.environ[PASSWORD_ENV] = sandbox.password
+        datacenters = sandbox.config_path
+        config.add_cleanup(sandbox.stop)
+    try:
+        cfg = load(
+            Path(datacenters) if datacenters else ROOT / "datacenters.toml",
+            truststore=Path(config.getoption("truststore")) if config.getoption("truststore") else None,
+            nameservers=config.getoption("nameserver"),
+            java_home=Path(config.getoption("java_home")) if config.getoption("java_home") else None,
+            only_dcs=config.getoption("dc"),
+            only_pods=config.getoption("pod"),
+            java_options=config.getoption("java_option"),
+            at=config.getoption("at"),
+            timeouts={k: config.getoption(k) for k in ("timeout", "dns_timeout", "connect_timeout",
+                                                        "handshake_timeout")},
+            concurrency=config.getoption("concurrency"),
+        )
+        _password(config, cfg)
+        store = truststore_mod.read(cfg.truststore.path, cfg.truststore.password())
+        bundles = {dc.code: bundle_mod.read(dc.bundle) for dc in cfg.datacenters if dc.bundle is not None}
+    except (ConfigError, truststore_mod.TruststoreError, bundle_mod.BundleError) as e:
+        raise pytest.UsageError(str(e)) from None
+    json_path = _default_outputs(config, simulated=cfg.simulated) if workerinput is None else None
+    run = config.stash[RUN] = Run(cfg, store, bundles, config, json_path=json_path)
+    run.env = report_mod.environment(cfg, store, config.getoption("sr"), run.started)
+
+
+def _set_metadata(config: pytest.Config, key: str, value: str) -> None:
+    """A row of the report's Environment table (pytest-metadata, which pytest-html renders)."""
+    try:
+        from pytest_metadata.plugin import metadata_key
+    except ImportError:
+        return
+    config.stash[metadata_key][key] = html.escape(value)  # pytest-html renders these values as HTML
+
+
+# -- parametrization and fixtures ---------------------------------------------------------------------
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    run = metafunc.config.stash.get(RUN, None)
+    if run is None:
+        return
+    if "target" in metafunc.fixturenames:
+        targets = run.config.targets
+        metafunc.parametrize("target", targets, ids=[t.id for t in targets], scope="function")
+    if "datacenter" in metafunc.fixturenames:
+        dcs = run.config.datacenters
+        metafunc.parametrize("datacenter", dcs, ids=[d.code for d in dcs], scope="function")
+
+
+@pytest.fixture(scope="session")
+def cutover_run(pytestconfig: pytest.Config) -> Run:
+    run = pytestconfig.stash.get(RUN, None)
+    if run is None:
+        pytest.fail("the cutover gates were not configured: run them from checks/ or with --sandbox", pytrace=False)
+    return run
+
+
+def _gather(run: Run) -> Evidence:
+    cfg = run.config
+    run.evidence = ev = gather(cfg, cfg.targets, run.python_store, run.bundles)
+    env = run.env
+    env["JDK that judged"] = f"{ev.jvm.label}; java {ev.jvm.java}" if ev.jvm else f"none: {ev.engine_note}"
+    if cfg.java_options:
+        env["JVM options"] = " ".join(cfg.java_options)
+    if cfg.at:
+        env["Judged at"] = f"{cfg.at:%Y-%m-%d %H:%M:%S}Z (--at)"
+    for key in ("JDK that judged", "JVM options", "Judged at"):
+        if key in env:
+            _set_metadata(run.pytest_config, key, env[key])
+    return ev
+
+
+@pytest.fixture(scope="session")
+def evidence(cutover_run: Run) -> Evidence:
+    """Every network observation of the run, gathered once, concurrently, on first use.
+
+    Under pytest-xdist the controller gathered it before starting the workers, so that `-n 4` means
+    one set of observations, the same verdicts and one report; a worker reads the controller's copy.
+    """
+    if cutover_run.evidence is None:
+        workerinput = getattr(cutover_run.pytest_config, "workerinput", {})
+        if "cutover_evidence" in workerinput:
+            import pickle
+
+            cutover_run.evidence = pickle.loads(Path(workerinput["cutover_evidence"]).read_bytes())
+        else:
+            _gather(cutover_run)
+    assert cutover_run.evidence is not None
+    return cutover_run.evidence
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    if hasattr(config, "workerinput"):
+        return False
+    workers = config.getoption("numprocesses", None)
+    return bool(workers) and config.getoption("dist", "no") != "no"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: object) -> None:
+    """xdist: tell each worker where the controller's datacenters file and evidence are."""
+    run = node.config.stash.get(RUN, None)  # type: ignore[attr-defined]
+    if run is not None and run.evidence_file is not None:
+        node.workerinput["cutover_datacenters"] = str(run.config.path)  # type: ignore[attr-defined]
+        node.workerinput["cutover_evidence"] = str(run.evidence_file)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def pod_evidence(target: Target, evidence: Evidence) -> PodEvidence:
+    return evidence.pods[target.id]
+
+
+@pytest.fixture
+def expect_pass(request: pytest.FixtureRequest) -> Callable[[gates.Verdict], None]:
+    """Record a gate's verdict for the report and fail the test, with its message and fix, when it is not ok."""
+
+    def check(verdict: gates.Verdict) -> None:
+        __tracebackhide__ = True
+        request.node.stash[VERDICT] = verdict
+        callspec = getattr(request.node, "callspec", None)
+        where = callspec.id if callspec is not None else request.node.name
+        for w in verdict.warnings:
+            # Attributed to the data centre or pod it is about, not to a line of our code.
+            warnings.warn_explicit(CutoverWarning(printable(w, 4000)), CutoverWarning, filename=where, lineno=0)
+        if not verdict.ok:
+            fix = ("\nTo fix it:\n  " + "\n  ".join(verdict.remedy)) if verdict.remedy else ""
+            pytest.fail(printable(verdict.message + fix, 20_000, keep="\n"), pytrace=False)
+
+    return check
+
+
+_CONFIG: list[pytest.Config] = []
+
+
+def _the_run() -> Run | None:
+    return _CONFIG[-1].stash.get(RUN, None) if _CONFIG else None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist starts its workers
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _CONFIG.append(session.config)
+    run = session.config.stash.get(RUN, None)
+    if run is not None and _is_xdist_controller(session.config):
+        import pickle
+        import tempfile
+
+        _gather(run)
+        fd, name = tempfile.mkstemp(prefix="cutover-evidence-", suffix=".pickle")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(run.evidence, f)
+        run.evidence_file = Path(name)
+        session.config.add_cleanup(run.evidence_file.unlink)
+    if run is not None:  # here, not in pytest_configure: pytest-metadata makes its table after ours runs
+        for key, value in run.env.items():
+            _set_metadata(session.config, key, value)
