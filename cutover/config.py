@@ -51,6 +51,7 @@ _DEFAULTABLE: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "renewal_date": ((dt.date, str), None),
     "min_days_after_renewal": (int, 30),
     "warn_days": (int, 14),
+    "sr": (str, None),
 }
 _DC_ONLY = {"name", "pods", "bundle"}
 _TOP = {"defaults", "truststore", "datacenters", "run", "sandbox"}
@@ -58,6 +59,9 @@ _TRUSTSTORE = {"path", "password_env", "type"}
 _RUN = {"nameservers", "java_home", "java_options", "concurrency", "allow_private_ips"}
 _SANDBOX = {"scenario", "description"}
 
+_POD_TABLE = {"name", "sr"}
+#: A service request number goes into file names (<stem>-SR-<number>.html): letters, digits, dots and hyphens.
+_SR = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,62}[A-Za-z0-9])?$")
 _DC_CODE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
 _POD = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -85,6 +89,7 @@ class Target:
         renewal_date: the provider's cutover day for this data centre, when known.
         min_days_after_renewal: the chain must still be valid this many days after the renewal date.
         warn_days: fail loudly when production's leaf expires this soon and staging still serves it.
+        sr: the provider's service request this pod's evidence is attached to; None when not set.
     """
 
     dc: str
@@ -99,6 +104,7 @@ class Target:
     dns_timeout: float = 10.0
     connect_timeout: float = 10.0
     handshake_timeout: float = 10.0
+    sr: str | None = None
 
     def later_dates(self) -> tuple[tuple[str, dt.datetime], ...]:
         """(label, instant) pairs the chain must also be valid at: the renewal date and N days after."""
@@ -116,7 +122,11 @@ class Target:
 
 @dataclass(frozen=True)
 class DataCenter:
-    """One data centre of the provider with the pods this client uses there."""
+    """One data centre of the provider with the pods this client uses there.
+
+    `sr` is the data centre's own service request ([defaults] or its table): the SR its store gates go
+    to when it has no pods; with pods, its store gates go to every SR of its pods (`srs`).
+    """
 
     code: str
     name: str
@@ -125,6 +135,14 @@ class DataCenter:
     root_alias: str | None
     intermediate_alias: str | None
     renewal_date: dt.date | None = None
+    sr: str | None = None
+
+    @property
+    def srs(self) -> tuple[str, ...]:
+        """The service requests whose per-SR report holds this data centre's store gates."""
+        if self.targets:
+            return tuple(dict.fromkeys(t.sr for t in self.targets if t.sr))
+        return (self.sr,) if self.sr else ()
 
     @property
     def hostnames(self) -> tuple[str, ...]:
@@ -162,6 +180,11 @@ class Config:
     @property
     def targets(self) -> tuple[Target, ...]:
         return tuple(t for dc in self.datacenters for t in dc.targets)
+
+    @property
+    def srs(self) -> tuple[str, ...]:
+        """Every service request of the run, in the order of the file."""
+        return tuple(dict.fromkeys(sr for dc in self.datacenters for sr in (*dc.srs, dc.sr) if sr))
 
     @property
     def simulated(self) -> bool:
@@ -274,6 +297,33 @@ def _hostname(path: Path, code: str, pod: str, template: str, app: str, key: str
     return name
 
 
+def _sr(path: Path, where: str, value: object) -> str:
+    if not isinstance(value, str) or not _SR.match(value.strip()):
+        origin = where if where == "--sr" else f"{path}: {where}"
+        raise ConfigError(
+            f"{origin}: service request {value!r} is not an SR number; write it as the provider shows it, "
+            'e.g. sr = "3-1234567890" (letters, digits, dots and hyphens: it becomes part of a file name).'
+        )
+    return value.strip()
+
+
+def _pod_entry(path: Path, code: str, entry: object, dc_sr: str | None, sr_from_cli: bool) -> tuple[str, str | None]:
+    """A pod is ``"abcd"`` or ``{ name = "abcd", sr = "3-1111" }``: the table form gives it its own SR."""
+    where = f"datacenters.{code}.pods"
+    if isinstance(entry, dict):
+        _check_keys(f"a pod of {where}", entry, _POD_TABLE, path)
+        if "name" not in entry:
+            raise ConfigError(f'{path}: {where}: a pod table needs a name, e.g. {{ name = "abcd", sr = "3-1111" }}.')
+        name = _typed(path, where, "name", entry["name"], str)
+        if "sr" in entry and not sr_from_cli:
+            return name, _sr(path, f"{where} ({name}).sr", entry["sr"])
+        return name, dc_sr
+    if not isinstance(entry, str):
+        raise ConfigError(f'{path}: {where} entries must be a pod name or {{ name = "...", sr = "..." }}, '
+                          f"got {entry!r}.")
+    return entry, dc_sr
+
+
 def load(
     path: Path,
     *,
@@ -286,6 +336,7 @@ def load(
     at: str | None = None,
     timeouts: Mapping[str, float | None] | None = None,
     concurrency: int | None = None,
+    sr: str | None = None,
 ) -> Config:
     """Read datacenters.toml and apply the command-line options, which win over the file."""
     path = Path(path)
@@ -309,6 +360,10 @@ def load(
         defaults[k] = _typed(path, "defaults", k, v, _DEFAULTABLE[k][0])
     # Command-line timeouts win over the file, for every data centre.
     cli_timeouts = {k: v for k, v in (timeouts or {}).items() if v is not None}
+    if sr is not None:  # --sr: one service request for the whole run, whatever the file says
+        defaults["sr"] = _sr(path, "--sr", sr)
+    elif defaults["sr"] is not None:
+        defaults["sr"] = _sr(path, "defaults.sr", defaults["sr"])
 
     ts_raw = raw.get("truststore", {})
     _check_keys("[truststore]", ts_raw, _TRUSTSTORE, path)
@@ -368,8 +423,10 @@ def load(
         _check_keys(where, dc_raw, _DC_ONLY | set(_DEFAULTABLE), path)
         v = dict(defaults)
         for k, value in dc_raw.items():
-            if k in _DEFAULTABLE:
+            if k in _DEFAULTABLE and not (k == "sr" and sr is not None):
                 v[k] = _typed(path, f"datacenters.{code}", k, value, _DEFAULTABLE[k][0])
+        if "sr" in dc_raw and sr is None:
+            v["sr"] = _sr(path, f"datacenters.{code}.sr", v["sr"])
         if "timeout" in cli_timeouts:
             v.update(timeout=cli_timeouts["timeout"], dns_timeout=None, connect_timeout=None, handshake_timeout=None)
         v.update({k: t for k, t in cli_timeouts.items() if k != "timeout"})
@@ -391,8 +448,8 @@ def load(
             if v[k] <= 0:
                 raise ConfigError(f"{path}: datacenters.{code}.{k} must be a positive number of seconds.")
         targets: list[Target] = []
-        for pod in pods:
-            _typed(path, f"datacenters.{code}", "pods", pod, str)
+        for entry in pods:
+            pod, pod_sr = _pod_entry(path, code, entry, v["sr"], sr is not None)
             if not _POD.match(pod):
                 raise ConfigError(
                     f"{path}: datacenters.{code}.pods: {pod!r} is not a pod name "
@@ -409,7 +466,7 @@ def load(
             renewal = _date(path, f"datacenters.{code}", v["renewal_date"]) if v["renewal_date"] else None
             targets.append(Target(code, pod, hostname, v["port"], staging, float(v["timeout"]), renewal,
                                   v["min_days_after_renewal"], v["warn_days"], float(v["dns_timeout"]),
-                                  float(v["connect_timeout"]), float(v["handshake_timeout"])))
+                                  float(v["connect_timeout"]), float(v["handshake_timeout"]), pod_sr))
         bundle = None
         if "bundle" in dc_raw:
             bundle = _resolve_path(base, _typed(path, f"datacenters.{code}", "bundle", dc_raw["bundle"], str))
@@ -424,7 +481,7 @@ def load(
             continue
         renewal = _date(path, f"datacenters.{code}", v["renewal_date"]) if v["renewal_date"] else None
         datacenters.append(DataCenter(code, name, tuple(targets), bundle, v["root_alias"], v["intermediate_alias"],
-                                      renewal))
+                                      renewal, v["sr"]))
     owners: dict[str, str] = {}
     for dc in datacenters:
         for t in dc.targets:

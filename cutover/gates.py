@@ -7,8 +7,6 @@ message says what is wrong, why it matters at cutover, and how to fix it (the ex
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -16,6 +14,7 @@ from cutover.bundle import Bundle
 from cutover.certs import CertInfo
 from cutover.config import Config, DataCenter
 from cutover.evidence import Evidence, PodEvidence
+from cutover.fixplan import PROVIDER, TRUST_PATH, Action
 from cutover.truststore import StoreContents
 
 GATES = ("staging_resolves", "chain_trusted", "new_cert_staged", "aliases_present", "no_lb_cert")
@@ -30,29 +29,88 @@ class Verdict:
         ok: the gate passes.
         message: one paragraph: what was observed, or what is wrong and how to fix it.
         warnings: things a person should look at that do not fail the gate.
-        remedy: shell commands that fix the failure, in order.
+        remedy: shell commands that fix the failure, in order (the keytool commands of `actions`).
+        actions: what fixes the failure, as data the fix plan merges across the run (cutover.fixplan).
     """
 
     ok: bool
     message: str
     warnings: tuple[str, ...] = ()
     remedy: tuple[str, ...] = field(default=())
+    actions: tuple[Action, ...] = ()
 
 
-def _keytool(store: StoreContents, *args: str) -> str:
-    """A keytool command on the user's store. No -storepass: keytool prompts for it, so the password
-    is never in a command line, a shell history or a report."""
-    args = (*args, "-keystore", str(store.path), "-storetype", store.store_type)
-    return "keytool " + quote_args(args)
+def _failed(message: str, *actions: Action, warnings: tuple[str, ...] = ()) -> Verdict:
+    """A failing verdict with its remedies; the keytool ones also go into the message's "To fix it"."""
+    remedy = tuple(a.command for a in actions if a.command)
+    return Verdict(False, message, warnings, remedy, tuple(actions))
 
 
-def quote_args(args: Iterable[str]) -> str:
-    """Arguments quoted for the shell the user will paste them into: POSIX sh, or cmd/PowerShell on Windows."""
-    if os.name == "nt":
-        import subprocess
+def _on_store(store: StoreContents, kind: str, alias: str, cert: CertInfo | None = None, dest_alias: str | None = None,
+              file: str | None = None) -> Action:
+    return Action(kind, store=str(store.path), store_type=store.store_type, alias=alias, dest_alias=dest_alias,
+                  sha256=cert.sha256 if cert else None, subject=cert.name if cert else None, file=file)
 
-        return subprocess.list2cmdline(list(args))
-    return " ".join(shlex.quote(a) for a in args)
+
+def _import(store: StoreContents, alias: str, bundle: Bundle, cert: CertInfo) -> Action:
+    return _on_store(store, "import", alias, cert, file=bundle.files.get(cert.sha256, str(bundle.path)))
+
+
+# The remedies that are not a store change, worded without a pod's name so that equal ones merge in the plan.
+ACTIVATE_STAGING = "put the pod on the Akamai staging network: its staging name does not resolve to an address"
+NAME_STAGING = ("tell the staging name of the pod (its hostname does not CNAME to an Akamai edge hostname); then set "
+                "staging_hostname for its data centre in datacenters.toml")
+FIX_CNAMES = "fix the CNAME chain of the staging name: it is too long for resolvers to follow"
+CHECK_RESOLVER = ("check the DNS resolver and the network path to it (VPN, firewall), or ask with another "
+                  "--nameserver, then run again")
+CHECK_OVERRIDE = ("check the resolver: something (a DNS override, proxy or hosts file) answers the staging name "
+                  "with a production IP")
+CHECK_HOSTNAME = ("check the pod's name and the hostname template in datacenters.toml: the production "
+                  "hostname does not resolve")
+OPEN_PATH = ("open the network path from this machine to Akamai staging (firewall, proxy) and run again; if it is "
+             "open, ask the provider whether staging serves the pod")
+SERVE_STAGED = "activate the renewed certificate on Akamai staging: staging still serves production's certificate"
+CONFIRM_CERT = ("confirm which certificate staging serves: it is not the server certificate of the bundle you "
+                "sent (or send the current bundle)")
+SERVE_NAME = "serve a certificate at staging that names the pod's production hostname"
+SERVE_VALID = "serve a chain at staging whose certificates are valid now"
+SERVE_LASTING = "serve a chain at staging that stays valid past the renewal date (and min_days_after_renewal after)"
+SERVE_ACCEPTED = "serve a chain at staging that Java accepts: the JVM rejects what staging sends (see its reason)"
+SERVE_PATH = ("serve a chain at staging that leads to the bundle's root and intermediate, intermediate included: "
+              "the JVM finds no path from it to a CA the store holds")
+REACH_REVOCATION = ("let the JVM reach the OCSP responder or CRL the certificates name (the client checks "
+                    "revocation), or run without -Dcom.sun.net.ssl.checkRevocation=true if the client does")
+READ_STORE = "make the truststore readable by the JVM (path, password, format): see the message"
+
+
+def _dns_action(problem: str) -> Action:
+    """Whose move a DNS failure is, from the words staging.py chose for it."""
+    p = problem.lower()
+    if "nxdomain" in p and "production hostname" in p:
+        return Action("local", CHECK_HOSTNAME)
+    if "nxdomain" in p or "noanswer" in p:
+        return Action(PROVIDER, ACTIVATE_STAGING)
+    if "no akamai edge hostname" in p:
+        return Action(PROVIDER, NAME_STAGING)
+    if "cname chain" in p and "longer than" in p:
+        return Action(PROVIDER, FIX_CNAMES)
+    return Action("network", CHECK_RESOLVER)
+
+
+def _connection_action(reason: str) -> Action:
+    """Whose move a failed handshake or JVM rejection is, from the reason Java (or the fetch) gave."""
+    r = reason.lower()
+    if "unable to find valid certification path" in r or "path building failed" in r:
+        return Action(TRUST_PATH, SERVE_PATH)
+    if "no subject alternative" in r or "no name matching" in r:
+        return Action(PROVIDER, SERVE_NAME)
+    if any(w in r for w in ("certificateexpired", "notafter", "certificatenotyetvalid", "notbefore")):
+        return Action(PROVIDER, SERVE_VALID)
+    if "revocation status" in r:
+        return Action("local", REACH_REVOCATION)
+    if any(w in r for w in ("timed out", "refused", "no route", "unreachable", "reset")):
+        return Action("network", OPEN_PATH)
+    return Action(PROVIDER, SERVE_ACCEPTED)
 
 
 def _private(ips: Iterable[str]) -> list[str]:
@@ -64,14 +122,14 @@ def _private(ips: Iterable[str]) -> list[str]:
 def staging_resolves(pod: PodEvidence, allow_private_ips: bool = False) -> Verdict:
     st = pod.staging
     if st.problem:
-        return Verdict(False, st.problem)
+        return _failed(st.problem, _dns_action(st.problem))
     shared = sorted(set(st.staging_ips) & set(st.production_ips))
     if shared:
-        return Verdict(
-            False,
+        return _failed(
             f"staging name {st.staging_name} resolves to {', '.join(shared)}, which is also a production IP of "
             f"{st.hostname}: that is not the staging network, so testing there would judge the old certificate. "
             "Check the resolver (a DNS override or proxy answering for *-staging.net) and the staging name.",
+            Action("local", CHECK_OVERRIDE),
         )
     chain = " -> ".join(st.cname_chain)
     warnings = []
@@ -125,10 +183,10 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datet
     prefix = f"[{engine_note}] " if engine_note else ""
     judged = f" (judged at {at:%Y-%m-%d %H:%M}Z)" if at else ""
     if not pod.staging.staging_ips:
-        return Verdict(
-            False,
+        return _failed(
             f"{prefix}not judged: {t.hostname} has no staging IP to connect to, so the new chain was not seen "
             f"(staging_resolves: {pod.staging.problem or 'no address'}).",
+            _dns_action(pod.staging.problem or "noanswer"),
         )
     failed = [v for v in pod.verdicts if not v.ok]
     if failed:
@@ -142,7 +200,7 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datet
             judge = "the JVM" if v.engine == "jvm" else "cryptography (approximate)"
             parts.append(f"{judge} rejects the chain at staging {v.ip} for {t.hostname}{judged} ({v.step}): "
                          f"{v.reason}.{shown} {_hint(v.reason, t.hostname)}".rstrip())
-        return Verdict(False, prefix + " ".join(parts))
+        return _failed(prefix + " ".join(parts), *dict.fromkeys(_connection_action(v.reason) for v in failed))
     judge = "the JVM" if all(v.engine == "jvm" for v in pod.verdicts) else "cryptography (approximate)"
     later_failed = [(label, v) for label, v in pod.later if not v.ok]
     if later_failed:
@@ -152,8 +210,9 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datet
                 if v.when != "now" else dt.datetime.now(dt.UTC)
             parts.append(f"{judge} trusts the chain at staging {v.ip} today{judged}, but not on {label}: "
                          f"{v.reason}.{_out_of_validity(pod, v.ip, when)}")
-        return Verdict(False, prefix + " ".join(parts) + " The provider must serve a chain that stays valid "
-                       "past the cutover (min_days_after_renewal in datacenters.toml sets the margin).")
+        return _failed(prefix + " ".join(parts) + " The provider must serve a chain that stays valid "
+                       "past the cutover (min_days_after_renewal in datacenters.toml sets the margin).",
+                       Action(PROVIDER, SERVE_LASTING))
     warnings: list[str] = [prefix.strip()] if prefix else []
     fetched_ok = {f.ip for f in pod.staging_chains if f.error is None}
     for v in pod.strict:
@@ -180,7 +239,9 @@ def new_cert_staged(pod: PodEvidence, bundle: Bundle | None, warn_days: int = 14
     staged = [f.leaf for f in pod.staging_chains if f.leaf is not None]
     if not staged:
         why = pod.staging.problem or "; ".join(f.error for f in pod.staging_chains if f.error) or "no staging IP"
-        return Verdict(False, f"not judged: no certificate was fetched from staging for {t.hostname} ({why}).")
+        action = _dns_action(pod.staging.problem or "noanswer") if pod.staging.problem or not pod.staging_chains \
+            else _connection_action(why)
+        return _failed(f"not judged: no certificate was fetched from staging for {t.hostname} ({why}).", action)
     live = [f.leaf for f in pod.production_chains if f.leaf is not None]
     same = [c for c in staged if any(c.sha256 == p.sha256 for p in live)]
     calendar = ""
@@ -197,33 +258,27 @@ def new_cert_staged(pod: PodEvidence, bundle: Bundle | None, warn_days: int = 14
         if leaf.not_after - now <= dt.timedelta(days=warn_days):
             urgent = (f" URGENT: it expires within warn_days ({warn_days}) and staging still serves it: escalate on "
                       "the service request now.")
-        return Verdict(False, f"the new certificate is not on staging yet for {t.hostname}: staging serves the same "
-                              f"leaf as production ({leaf.short}).{calendar}{urgent} Ask the provider when the renewed "
-                              "certificate will be activated on Akamai staging.")
+        return _failed(f"the new certificate is not on staging yet for {t.hostname}: staging serves the same "
+                       f"leaf as production ({leaf.short}).{calendar}{urgent} Ask the provider when the renewed "
+                       "certificate will be activated on Akamai staging.", Action(PROVIDER, SERVE_STAGED))
     if bundle is not None and bundle.servers:
         foreign = [c for c in staged if all(c.sha256 != s.sha256 for s in bundle.servers)]
         if foreign:
-            return Verdict(False, f"staging serves {foreign[0].short} for {t.hostname}, which is not a server "
-                                  f"certificate of the {t.dc} bundle ({', '.join(s.short for s in bundle.servers)})."
-                                  f"{calendar} Either the bundle is out of date (download it again) or staging "
-                                  "serves another certificate than the one the provider announced.")
+            return _failed(f"staging serves {foreign[0].short} for {t.hostname}, which is not a server "
+                           f"certificate of the {t.dc} bundle ({', '.join(s.short for s in bundle.servers)})."
+                           f"{calendar} Either the bundle is out of date (download it again) or staging "
+                           "serves another certificate than the one the provider announced.",
+                           Action(PROVIDER, CONFIRM_CERT))
     return Verdict(True, f"staging serves a new leaf for {t.hostname}: {staged[0].short}, not production's"
                          f"{' and the bundle' + chr(39) + 's server certificate' if bundle is not None else ''}."
                          f"{calendar}")
 
 
-def _import_cmd(store: StoreContents, alias: str, bundle: Bundle, cert: CertInfo) -> str:
-    source = bundle.files.get(cert.sha256, str(bundle.path))
-    archive, inside_zip, member = source.partition("!")
-    cmd = _keytool(store, "-importcert", "-trustcacerts", "-alias", alias, "-file", member if inside_zip else source)
-    return cmd + (f"  # extract {member} from {archive} first" if inside_zip else "")
-
-
 def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle, store_error: str | None) -> Verdict:
     if store is None:
-        return Verdict(False, f"the truststore could not be read by the judge: {store_error}")
+        return _failed(f"the truststore could not be read by the judge: {store_error}", Action("local", READ_STORE))
     problems: list[str] = []
-    remedy: list[str] = []
+    remedy: list[Action] = []
     for role, alias, cert in (("root", dc.root_alias, bundle.root), ("intermediate", dc.intermediate_alias,
                                                                    bundle.intermediate)):
         assert alias is not None  # config requires both aliases when a bundle is set
@@ -237,19 +292,19 @@ def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle,
                     f"{', '.join(map(repr, elsewhere))} instead of {alias!r}. Either set "
                     f"{role}_alias = \"{elsewhere[0]}\" for {dc.code} in datacenters.toml, or rename the entry."
                 )
-                remedy.append(_keytool(store, "-changealias", "-alias", elsewhere[0], "-destalias", alias))
+                remedy.append(_on_store(store, "changealias", elsewhere[0], cert, dest_alias=alias))
             else:
                 problems.append(
                     f"alias {alias!r} is missing: the bundle's {role} CA {cert.short} is not in the truststore, "
                     f"so the client cannot build a path to the new chain. Import it."
                 )
-                remedy.append(_import_cmd(store, alias, bundle, cert))
+                remedy.append(_import(store, alias, bundle, cert))
         elif entry.kind != "trustedCertEntry" or entry.cert is None:
             what = ("a certificate Java ignores (a PKCS12 bag without Oracle's trusted-key-usage attribute, "
                     "as openssl pkcs12 -export writes)" if entry.kind == "ignoredCertificate" else f"a {entry.kind}")
             problems.append(f"alias {alias!r} is {what}, not a trusted certificate entry; Java does not trust it "
                             f"as a CA. Delete it and import the bundle's {role} CA with keytool -trustcacerts.")
-            remedy += [_keytool(store, "-delete", "-alias", alias), _import_cmd(store, alias, bundle, cert)]
+            remedy += [_on_store(store, "delete", alias, entry.cert), _import(store, alias, bundle, cert)]
         elif entry.cert.sha256 != cert.sha256:
             same_name = " (same subject: an older or other edition of that CA, e.g. last year's)" \
                 if entry.cert.subject == cert.subject else ""
@@ -258,9 +313,9 @@ def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle,
                 f"{role} CA {cert.short}. Replace it with the bundle's."
                 + (f" (The bundle's {role} is also under {', '.join(map(repr, elsewhere))}.)" if elsewhere else "")
             )
-            remedy += [_keytool(store, "-delete", "-alias", alias), _import_cmd(store, alias, bundle, cert)]
+            remedy += [_on_store(store, "delete", alias, entry.cert), _import(store, alias, bundle, cert)]
     if problems:
-        return Verdict(False, f"{dc.code}: " + " ".join(problems), remedy=tuple(remedy))
+        return _failed(f"{dc.code}: " + " ".join(problems), *remedy)
     return Verdict(True, f"{dc.code}: root under {dc.root_alias!r} and intermediate under {dc.intermediate_alias!r} "
                          f"match the bundle by SHA-256 (store read by {store.read_by})")
 
@@ -285,11 +340,12 @@ def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence, warn_unrelate
     data centre's, so the checks ask it of one data centre only rather than repeat it for all fourteen."""
     store = evidence.store
     if store is None:
-        return Verdict(False, f"the truststore could not be read by the judge: {evidence.store_error}")
+        return _failed(f"the truststore could not be read by the judge: {evidence.store_error}",
+                       Action("local", READ_STORE))
     all_pods = list(evidence.pods.values())
     mine = [p for p in all_pods if p.target.dc == dc.code]
     pinned: list[str] = []
-    remedy: list[str] = []
+    remedy: list[Action] = []
     warnings: list[str] = []
     for e in store.trusted:
         assert e.cert is not None
@@ -299,7 +355,7 @@ def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence, warn_unrelate
         if reasons:
             pinned.append(f"alias {e.alias!r} ({e.cert.short}) is a server certificate of the provider: "
                           f"{'; '.join(dict.fromkeys(reasons))}.")
-            remedy.append(_keytool(store, "-delete", "-alias", e.alias))
+            remedy.append(_on_store(store, "delete", e.alias, e.cert))
             continue
         others = [d for d in config.datacenters if d.code != dc.code
                   and _provider_reasons(e.cert, d, evidence.bundles.get(d.code),
@@ -308,11 +364,10 @@ def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence, warn_unrelate
             warnings.append(f"end-entity entry {e.alias!r} ({e.cert.name}) is not the provider's; left alone, "
                             "since stores are shared across integrations, but a pinned leaf breaks when it is renewed.")
     if pinned:
-        return Verdict(
-            False,
+        return _failed(
             f"{dc.code}: " + " ".join(pinned) + " A pinned load-balancer certificate stops matching the day the "
             "provider renews it; trust comes from the root and intermediate. Delete it from the truststore.",
-            warnings=tuple(warnings), remedy=tuple(remedy),
+            *remedy, warnings=tuple(warnings),
         )
     return Verdict(True, f"{dc.code}: no server certificate of the provider in the truststore "
                          f"({len(store.trusted)} trusted entries checked)", warnings=tuple(warnings))

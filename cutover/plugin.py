@@ -42,7 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="start the built-in simulated staging edge (scenario, default 'good') and run against it")
     g.addoption("--sandbox-pods", metavar="N", type=int, default=2, help="pods per data centre in the sandbox")
     g.addoption("--sr", metavar="NUMBER",
-                help="the provider's service request this evidence is for (shown in the report)")
+                help="the provider's service request for the whole run (wins over sr in datacenters.toml)")
+    g.addoption("--report-per-sr", action="store_true",
+                help="also write <report>-SR-<number>.html/.json/.xml per service request, each with only its pods")
     g.addoption("--reports-dir", metavar="DIR",
                 help="where the default report, JUnit XML and JSON go (default: reports/)")
     g.addoption("--no-reports", action="store_true",

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from cutover import gates
+from cutover import fixplan, gates, per_sr
 from cutover import report as report_mod
 from cutover.config import DataCenter, Target
 from cutover.pytest_run import RUN, VERDICT, Run, _the_run
+from cutover.text import printable
 
 # -- reporting ------------------------------------------------------------------------------------------
 
@@ -36,7 +37,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     verdict = item.stash.get(VERDICT, None)
     info = {"gate": gate, "target": callspec.id if callspec is not None else item.name}
     if verdict is not None and report.when == "call":
-        info |= {"message": verdict.message, "remedy": list(verdict.remedy), "warnings": list(verdict.warnings)}
+        info |= {"message": verdict.message, "remedy": list(verdict.remedy), "warnings": list(verdict.warnings),
+                 "actions": [a.to_json() for a in verdict.actions]}
     report.user_properties.append(("cutover", info))
     _add_extras(report, item, run, verdict)
     return report
@@ -48,7 +50,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     info = next((v for k, v in report.user_properties if k == "cutover"), None) if run is not None else None
     if run is None or info is None:
         return
-    record = run.records.setdefault(report.nodeid, report_mod.Record(report.nodeid, info["gate"], info["target"]))
+    record = run.records.get(report.nodeid)
+    if record is None:
+        target = next((t for t in run.config.targets if t.id == info["target"]), None)
+        record = run.records[report.nodeid] = report_mod.Record(report.nodeid, info["gate"], info["target"],
+                                                                sr=target.sr if target else None)
     # An error in setup or teardown counts as a failure: never a green for a gate that did not run.
     worst = {"passed": 0, "skipped": 1, "failed": 2}
     record.outcome = max(record.outcome, report.outcome, key=worst.__getitem__)
@@ -56,6 +62,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         record.start, record.stop = report.start, report.stop
     if "message" in info:
         record.message, record.remedy, record.warnings = info["message"], info["remedy"], info["warnings"]
+        record.actions = [fixplan.Action.from_json(a) for a in info.get("actions", [])]
     elif not report.passed and not record.message:
         record.message = _reason(report)
 
@@ -76,10 +83,12 @@ def _add_extras(report: pytest.TestReport, item: pytest.Item, run: Run, verdict:
         blocks.append(report_mod.verdict_html(verdict.ok, verdict.message, verdict.warnings, verdict.remedy))
     funcargs = getattr(item, "funcargs", {})
     target, datacenter = funcargs.get("target"), funcargs.get("datacenter")
+    gate = _gate_of(item)
     if run.evidence is not None and isinstance(target, Target):
-        blocks.append(report_mod.pod_html(run.evidence.pods[target.id], run.evidence))
+        blocks.append(report_mod.pod_html(run.evidence.pods[target.id], run.evidence, gate))
     elif run.evidence is not None and isinstance(datacenter, DataCenter):
-        blocks.append(report_mod.dc_html(datacenter, run.evidence.store, run.evidence.bundles.get(datacenter.code)))
+        blocks.append(report_mod.dc_html(datacenter, run.evidence.store, run.evidence.bundles.get(datacenter.code),
+                                         report_mod.bundle_anchor(run.config, datacenter.code)))
     if blocks:
         block = extras.html("<div class='cutover'>" + "".join(blocks) + "</div>")
         report.extras = [*getattr(report, "extras", []), block]
@@ -91,8 +100,8 @@ def pytest_html_report_title(report: object) -> None:
     if run is not None and run.config.simulated:
         report.title = f"SIMULATED staging edge (sandbox '{run.config.sandbox_scenario}'): cutover gates"  # type: ignore[attr-defined]
     else:
-        sr = run.pytest_config.getoption("sr") if run is not None else None
-        report.title = "cutover: certificate renewal gates" + (f" for SR {sr}" if sr else "")  # type: ignore[attr-defined]
+        srs = run.config.srs if run is not None else ()
+        report.title = "cutover: certificate renewal gates" + (f" for SR {', '.join(srs)}" if srs else "")  # type: ignore[attr-defined]
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -108,11 +117,25 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
             "the provider's staging network. This report is not evidence of readiness.</p>"
         )
     verdict, ready = report_mod.verdict_sentence(run.records.values())
-    prefix.append(report_mod.matrix_html(run.config, run.records.values(), verdict, ready))
+    prefix.append(report_mod.verdict_line(verdict, ready))
+    prefix.append(report_mod.fix_plan_html(fixplan.plan(run.records.values())))
+    prefix.append(report_mod.sr_links_html([(sr, f"{per_sr.file_stem(stem, sr)}.html")
+                                            for sr, stem in _per_sr_stems(run)]))
+    prefix.append(report_mod.matrix_html(run.config, run.records.values()))
     ev = run.evidence
     if ev is not None:
         judge = ev.jvm.label if ev.jvm else f"APPROXIMATE verdicts: {ev.engine_note}"
         prefix.append(f"<p>Trust judged by: {html.escape(judge)}</p>")
+        # The store and each bundle once, folded, above the rows that link to them.
+        postfix.append(report_mod.store_html(ev.store, ev.store_error)
+                       + report_mod.bundles_html(run.config, ev.bundles))
+
+
+def _per_sr_stems(run: Run) -> list[tuple[str, str]]:
+    """(SR, stem of the full report) for each SR that gets its own files, when --report-per-sr is on."""
+    if run.json_path is None or not run.pytest_config.getoption("report_per_sr"):
+        return []
+    return [(sr, run.json_path.stem) for sr in per_sr.split(run.config, list(run.records.values()))]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -121,10 +144,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     import json
 
-    doc = report_mod.evidence_document(run.config, run.evidence, list(run.records.values()), run.env, run.started,
-                                       dt.datetime.now(dt.UTC), interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+    records = list(run.records.values())
+    finished = dt.datetime.now(dt.UTC)
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    doc = report_mod.evidence_document(run.config, run.evidence, records, run.env, run.started, finished,
+                                       interrupted=interrupted, fix_plan=fixplan.plan(records))
     run.json_path.parent.mkdir(parents=True, exist_ok=True)
-    run.json_path.write_text(json.dumps(doc, indent=2))
+    run.json_path.write_text(json.dumps(doc, indent=1))
+    if session.config.getoption("report_per_sr"):
+        run.per_sr_reports = per_sr.write(run.json_path.parent, run.json_path.stem, run.config, run.evidence,
+                                          records, run.env, run.started, finished, interrupted)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
@@ -146,8 +175,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         tr.line(f"peak memory: python {own:.0f} MB, largest child process (the JVM) {child:.0f} MB")
     verdict, ready = report_mod.verdict_sentence(run.records.values())
-    tr.line(f"verdict: {verdict}", green=ready, red=not ready, bold=True)
     for label, path in (("report", config.getoption("htmlpath", None)),
                         ("junit xml", getattr(config.option, "xmlpath", None)), ("json evidence", run.json_path)):
         if path:
             tr.line(f"{label}: {Path(path).resolve()}")
+    for sr, path in run.per_sr_reports:
+        tr.line(f"SR {sr}: {path.resolve()} (and .json, .xml)")
+    steps = fixplan.plan(run.records.values())
+    if steps:
+        tr.line(f"fix plan ({len(steps)} step(s), in order; keytool asks for the store password):", bold=True)
+        for line in fixplan.plan_lines(steps):
+            tr.line("  " + printable(line, 2000))
+    tr.line(f"verdict: {verdict}", green=ready, red=not ready, bold=True)

@@ -55,6 +55,7 @@ class Run:
     json_path: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
     evidence_file: Path | None = None
+    per_sr_reports: list[tuple[str, Path]] = field(default_factory=list)
 
 
 def _runs_gates(config: pytest.Config) -> bool:
@@ -151,6 +152,7 @@ def pytest_configure(config: pytest.Config) -> None:
             timeouts={k: config.getoption(k) for k in ("timeout", "dns_timeout", "connect_timeout",
                                                         "handshake_timeout")},
             concurrency=config.getoption("concurrency"),
+            sr=config.getoption("sr"),
         )
         _password(config, cfg)
         store = truststore_mod.read(cfg.truststore.path, cfg.truststore.password())
@@ -158,6 +160,9 @@ def pytest_configure(config: pytest.Config) -> None:
     except (ConfigError, truststore_mod.TruststoreError, bundle_mod.BundleError) as e:
         raise pytest.UsageError(str(e)) from None
     json_path = _default_outputs(config, simulated=cfg.simulated) if workerinput is None else None
+    if config.getoption("report_per_sr") and workerinput is None and json_path is None:
+        raise pytest.UsageError("--report-per-sr writes files beside the full report, and this run writes none: "
+                                "drop --no-reports, or give --html=PATH.")
     run = config.stash[RUN] = Run(cfg, store, bundles, config, json_path=json_path)
     run.env = report_mod.environment(cfg, store, config.getoption("sr"), run.started)
 

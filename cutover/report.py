@@ -23,13 +23,18 @@ from cutover.bundle import Bundle
 from cutover.certs import CertInfo
 from cutover.config import Config, DataCenter
 from cutover.evidence import Evidence, PodEvidence
+from cutover.fixplan import Action, Step, plan_json
 from cutover.gates import GATES, POD_GATES
 from cutover.handshake import ChainFetch
 from cutover.javajudge import JavaVerdict
 from cutover.text import printable
 from cutover.truststore import StoreContents, StoreEntry
 
-SCHEMA = "cutover-evidence/1"
+#: /2: the store, each bundle and each pod's evidence are held once (``truststores``, ``bundles``, ``pods``) and
+#: records refer to them; ``fix_plan`` and ``sr`` were added. /1 carried them in every record.
+SCHEMA = "cutover-evidence/2"
+#: The key of the one store in ``truststores`` (with several clients: each client's name).
+STORE_KEY = "default"
 
 e = html.escape
 
@@ -47,6 +52,8 @@ class Record:
         remedy: commands that fix the failure.
         warnings: what to look at that did not fail the gate.
         start, stop: UTC times of the test's call.
+        actions: the remedies the gate derived, merged across the run by the fix plan.
+        sr: the service request of the pod (pod gates) or None; data centre gates go to their pods' SRs.
     """
 
     nodeid: str
@@ -58,6 +65,8 @@ class Record:
     warnings: list[str] = field(default_factory=list)
     start: float | None = None
     stop: float | None = None
+    actions: list[Action] = field(default_factory=list)
+    sr: str | None = None
 
     @property
     def dc(self) -> str:
@@ -108,35 +117,46 @@ def _verdict_text(v: JavaVerdict) -> str:
     return _text(f"{judge}{when}: {'trusted' if v.ok else 'rejected'}: {v.reason}", 2000)
 
 
-def pod_html(pod: PodEvidence, ev: Evidence) -> str:
-    """Everything observed for one pod, as a support engineer would want to read it."""
+def pod_html(pod: PodEvidence, ev: Evidence, gate: str | None = None) -> str:
+    """What was observed for one pod that `gate` decided on (all of it when None).
+
+    Each pod gate's row shows its own part (DNS; the staging chains and the JVM's verdicts; the leaves
+    compared), so a pod's evidence is in the report once, not three times over.
+    """
     st = pod.staging
-    rows = [
-        ("production hostname", _text(pod.target.hostname)),
-        ("CNAME chain", " &rarr; ".join(_text(n) for n in st.cname_chain) or "-"),
-        ("edge hostname", _text(st.edge_hostname or "none found")),
-        ("staging name", _text(st.staging_name or "-")),
-        ("staging chain", " &rarr; ".join(_text(n) for n in st.staging_chain) or "-"),
-        ("staging IPs", e(", ".join(st.staging_ips) or "-")),
-        ("production IPs", e(", ".join(st.production_ips) or "-")),
-        ("DNS problem", _text(st.problem or "none")),
-        ("judge", _text(ev.jvm.label if ev.jvm else (ev.engine_note or "-"))),
-    ]
-    rows += [(f"verdict at {e(v.ip)}", _verdict_text(v)) for v in pod.verdicts]
-    rows += [(f"{_text(label)} at {e(v.ip)}", _verdict_text(v)) for label, v in pod.later]
-    rows += [(f"web-PKI (strict) at {e(v.ip)}", _verdict_text(v)) for v in pod.strict]
-    rows += [(f"hosts-file line ({e(ip)})", f"<code>{e(ip)} {_text(pod.target.hostname)}</code>")
-             for ip in st.staging_ips]
     now = dt.datetime.now(dt.UTC)
-    for f in pod.production_chains:
-        if f.leaf is not None:
-            rows.append((f"production leaf at {e(f.ip)}", f"expires {f.leaf.not_after:%Y-%m-%d} "
-                         f"({(f.leaf.not_after - now).days} day(s) left)"))
-    if pod.target.renewal_date is not None:
-        rows.append(("renewal date", f"{pod.target.renewal_date:%Y-%m-%d} "
-                     f"({(pod.target.renewal_date - now.date()).days} day(s) left)"))
+    rows: list[tuple[str, str]] = [("production hostname", _text(pod.target.hostname))]
+    if gate in (None, "staging_resolves"):
+        rows += [
+            ("CNAME chain", " &rarr; ".join(_text(n) for n in st.cname_chain) or "-"),
+            ("edge hostname", _text(st.edge_hostname or "none found")),
+            ("staging name", _text(st.staging_name or "-")),
+            ("staging chain", " &rarr; ".join(_text(n) for n in st.staging_chain) or "-"),
+            ("production IPs", e(", ".join(st.production_ips) or "-")),
+            ("DNS problem", _text(st.problem or "none")),
+        ]
+        rows += [(f"hosts-file line ({e(ip)})", f"<code>{e(ip)} {_text(pod.target.hostname)}</code>")
+                 for ip in st.staging_ips]
+    rows.append(("staging IPs", e(", ".join(st.staging_ips) or "-")))
+    if gate in (None, "chain_trusted"):
+        rows.append(("judge", _text(ev.jvm.label if ev.jvm else (ev.engine_note or "-"))))
+        rows += [(f"verdict at {e(v.ip)}", _verdict_text(v)) for v in pod.verdicts]
+        rows += [(f"{_text(label)} at {e(v.ip)}", _verdict_text(v)) for label, v in pod.later]
+        rows += [(f"web-PKI (strict) at {e(v.ip)}", _verdict_text(v)) for v in pod.strict]
+    if gate in (None, "new_cert_staged"):
+        for kind, fetches in (("staging", pod.staging_chains), ("production", pod.production_chains)):
+            for f in fetches:
+                if f.leaf is not None:
+                    rows.append((f"{kind} leaf at {e(f.ip)}", f"{_text(f.leaf.short)}, "
+                                 f"{(f.leaf.not_after - now).days} day(s) left"))
+        if pod.target.renewal_date is not None:
+            rows.append(("renewal date", f"{pod.target.renewal_date:%Y-%m-%d} "
+                         f"({(pod.target.renewal_date - now.date()).days} day(s) left)"))
     out = _table(["", ""], rows)
-    for kind, fetches in (("staging", pod.staging_chains), ("production", pod.production_chains)):
+    shown = (("staging", pod.staging_chains),) if gate == "chain_trusted" else \
+        (("production", pod.production_chains),) if gate == "new_cert_staged" else \
+        () if gate == "staging_resolves" else (("staging", pod.staging_chains), ("production", pod.production_chains))
+    for kind, fetches in shown:
         for f in fetches:
             out += _fetch_html(kind, f)
     return out
@@ -149,23 +169,100 @@ def _fetch_html(kind: str, f: ChainFetch) -> str:
     return f"<p>{head}, {e(f.protocol or '?')}, {len(f.chain)} certificate(s):</p>" + chain_table(f.chain)
 
 
-def dc_html(dc: DataCenter, store: StoreContents | None, bundle: Bundle | None) -> str:
-    """The bundle and the store's entries a data centre gate compared."""
+STORE_ANCHOR = "cutover-store"
+
+
+def bundle_anchor(config: Config, dc_code: str) -> str:
+    """Data centres that share one bundle file share its table: the anchor of the first of them."""
+    dcs = {d.code: d for d in config.datacenters}
+    path = dcs[dc_code].bundle if dc_code in dcs else None
+    first = next((d.code for d in config.datacenters if path is not None and d.bundle == path), dc_code)
+    return f"cutover-bundle-{first}"
+
+
+def dc_html(dc: DataCenter, store: StoreContents | None, bundle: Bundle | None, bundle_ref: str = "") -> str:
+    """What a data centre gate compared: the entries that matter here, and links to the whole store and bundle
+    (shown once, at the top of the report)."""
     out = ""
     if bundle is not None:
-        parts = [("root", bundle.root), *(("intermediate", c) for c in bundle.intermediates),
-                 *(("server", c) for c in bundle.servers)]
-        out += f"<p>bundle {_text(str(bundle.path))}:</p>" + _table(
-            ["role", "subject", "not after", "SHA-256", "file"],
-            ([role, _text(c.subject), f"{c.not_after:%Y-%m-%d}", e(c.sha256), _text(bundle.files.get(c.sha256, ""))]
-             for role, c in parts))
+        out += (f"<p>bundle: <a href='#{e(bundle_ref)}'>{_text(str(bundle.path))}</a> (root {_text(bundle.root.name)}"
+                f", {len(bundle.intermediates)} intermediate(s), {len(bundle.servers)} server certificate(s))</p>")
     if dc.root_alias or dc.intermediate_alias:
         out += f"<p>expected aliases: root {_text(repr(dc.root_alias))}, intermediate " \
                f"{_text(repr(dc.intermediate_alias))}</p>"
     if store is not None:
-        out += f"<p>truststore {_text(str(store.path))} ({e(store.store_type)}), read by {_text(store.read_by)}:</p>"
-        out += _table(["alias", "kind", "subject", "CA", "not after", "SHA-256"], map(_entry_row, store.entries))
+        wanted = {a.lower() for a in (dc.root_alias, dc.intermediate_alias) if a}
+        ours = {c.sha256 for c in ((bundle.root, *bundle.intermediates, *bundle.servers) if bundle else ())}
+        hosts = dc.hostnames
+        relevant = [x for x in store.entries if x.alias.lower() in wanted or (x.cert is not None and (
+            x.cert.sha256 in ours or (not x.cert.is_ca and any(x.cert.covers(h) for h in hosts))))]
+        out += (f"<p>truststore: <a href='#{STORE_ANCHOR}'>{_text(str(store.path))}</a> ({e(store.store_type)}, "
+                f"{len(store.entries)} entries, read by {_text(store.read_by)}); the entries that concern {e(dc.code)}:"
+                "</p>")
+        out += _table(["alias", "kind", "subject", "CA", "not after", "SHA-256"], map(_entry_row, relevant)) \
+            if relevant else "<p>(none)</p>"
     return out
+
+
+def store_html(store: StoreContents | None, store_error: str | None = None) -> str:
+    """The whole store, once per report, folded: 148 entries are evidence, not something to scroll past."""
+    if store is None:
+        return f"<p id='{STORE_ANCHOR}'>truststore: could not be read by the judge: {_text(store_error or '?')}</p>"
+    return (f"<details id='{STORE_ANCHOR}' class='cutover-fold'><summary>truststore {_text(str(store.path))} "
+            f"({e(store.store_type)}), {len(store.entries)} entries, read by {_text(store.read_by)}</summary>"
+            + _table(["alias", "kind", "subject", "CA", "not after", "SHA-256"], map(_entry_row, store.entries))
+            + "</details>")
+
+
+def bundles_html(config: Config, bundles: dict[str, Bundle], only: Iterable[str] | None = None) -> str:
+    """Each bundle once (data centres sharing a file share its table), folded; rows link here."""
+    wanted = set(only) if only is not None else None
+    out, seen = "", set()
+    for dc in config.datacenters:
+        bundle = bundles.get(dc.code)
+        if bundle is None or (wanted is not None and dc.code not in wanted):
+            continue
+        anchor = bundle_anchor(config, dc.code)
+        if anchor in seen:
+            continue
+        seen.add(anchor)
+        users = [d.code for d in config.datacenters if d.bundle == dc.bundle and (wanted is None or d.code in wanted)]
+        parts = [("root", bundle.root), *(("intermediate", c) for c in bundle.intermediates),
+                 *(("server", c) for c in bundle.servers)]
+        out += (f"<details id='{e(anchor)}' class='cutover-fold'><summary>bundle of {e(', '.join(users))}: "
+                f"{_text(str(bundle.path))}</summary>" + _table(
+                    ["role", "subject", "not after", "SHA-256", "file"],
+                    ([role, _text(c.subject), f"{c.not_after:%Y-%m-%d}", e(c.sha256),
+                      _text(bundle.files.get(c.sha256, ""))] for role, c in parts)) + "</details>")
+    return out
+
+
+def fix_plan_html(steps: Sequence[Step]) -> str:
+    """The fix plan on top of the report; nothing at all when nothing failed."""
+    if not steps:
+        return ""
+    items = []
+    for s in steps:
+        a = s.action
+        if a.command:
+            what = f"run once: <pre class='cutover-cmd'>{_text(a.command, 4000)}</pre>"
+        else:
+            who = (f"ask the provider on SR {e(s.sr)}" if s.sr else "ask the provider (no SR set for these pods)") \
+                if s.owner == "provider" else ("look into" if a.kind == "investigate" else "on your side")
+            what = f"{who}: {_text(a.text, 1000)} "
+        items.append(f"<li class='cutover-step cutover-{e(s.owner)}'>{what}<span class='cutover-fixes'>(fixes "
+                     f"{_text(s.fixes_text, 1000)})</span></li>")
+    return (f"<div id='fix-plan'><h2>Fix plan: {len(steps)} step(s), in order</h2>"
+            "<p>Each action once; keytool asks for the store password. Then run the gates again.</p>"
+            f"<ol>{''.join(items)}</ol></div>")
+
+
+def sr_links_html(links: Sequence[tuple[str, str]]) -> str:
+    """Links from the full report to the per-SR reports: (SR, file name next to it)."""
+    if not links:
+        return ""
+    return ("<p id='cutover-sr-reports'>Per service request: "
+            + ", ".join(f"<a href='{quote(name)}'>SR {e(sr)}</a>" for sr, name in links) + "</p>")
 
 
 def _entry_row(x: StoreEntry) -> list[str]:
@@ -198,38 +295,67 @@ def _cell(record: Record | None, rowspan: int = 1) -> str:
             f"title='{_text(record.message, 300)}'>{_WORDS.get(record.outcome, record.outcome)}</a></td>")
 
 
-def matrix_html(config: Config, records: Iterable[Record], verdict: str, ready: bool) -> str:
-    """Data centres and pods down, the four gates across; each cell links to its row."""
+def verdict_line(verdict: str, ready: bool) -> str:
+    color = _COLORS["passed"] if ready else _COLORS["failed"]
+    return f"<p id='cutover-verdict' style='font-size:1.3em;font-weight:bold;color:{color}'>Verdict: {e(verdict)}</p>"
+
+
+def env_table(env: dict[str, str]) -> str:
+    return "<table id='environment' class='cutover-table'>" + "".join(
+        f"<tr><td>{e(k)}</td><td>{_text(v, 2000)}</td></tr>" for k, v in env.items()) + "</table>"
+
+
+def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None = None) -> str:
+    """Data centres and pods down, the gates across; each cell links to its row.
+
+    `only`: the pod ids (``dc/pod``) and data centre codes to show (a per-SR report); None shows all.
+    """
     by = {(r.gate, r.target): r for r in records}
     head = "".join(f"<th>{g}</th>" for g in GATES)
+    with_sr = bool(config.srs)
     rows = []
     today = dt.datetime.now(dt.UTC).date()
     for dc in config.datacenters:
-        pods = [t.pod for t in dc.targets] or [None]
+        targets = [t for t in dc.targets if only is None or t.id in only]
+        if only is not None and not targets and dc.code not in only:
+            continue
+        pods = [t.pod for t in targets] or [None]
+        srs = {t.pod: t.sr for t in targets}
         renewal = ""
         if dc.renewal_date is not None:
             left = (dc.renewal_date - today).days
             renewal = f"<br><small>renewal {dc.renewal_date:%Y-%m-%d}: {left} day(s) left</small>" if left >= 0 \
                 else f"<br><small>renewed {dc.renewal_date:%Y-%m-%d}</small>"
+        name = f" <span class='cutover-dcname'>{_text(dc.name, 100)}</span>" if dc.name != dc.code else ""
         for i, pod in enumerate(pods):
-            cells = f"<th>{e(dc.code)}{renewal if i == 0 else ''}</th><th>{e(pod) if pod else '(no pods)'}</th>"
+            cells = (f"<th>{e(dc.code)}{name if i == 0 else ''}{renewal if i == 0 else ''}</th>"
+                     f"<th>{e(pod) if pod else '(no pods)'}</th>")
+            if with_sr:
+                cells += f"<td>{e(srs.get(pod) or '-') if pod else e(dc.sr or '-')}</td>"
             for gate in GATES:
                 if gate in POD_GATES:
                     cells += _cell(by.get((gate, f"{dc.code}/{pod}")) if pod else None)
                 elif i == 0:
                     cells += _cell(by.get((gate, dc.code)), rowspan=len(pods))
             rows.append(f"<tr>{cells}</tr>")
-    color = _COLORS["passed"] if ready else _COLORS["failed"]
-    return (f"<p id='cutover-verdict' style='font-size:1.3em;font-weight:bold;color:{color}'>Verdict: {e(verdict)}</p>"
-            f"<table id='cutover-matrix' class='cutover-table'><tr><th>data centre</th><th>pod</th>{head}</tr>"
-            + "".join(rows) + "</table>")
+    return (f"<table id='cutover-matrix' class='cutover-table'><tr><th>data centre</th><th>pod</th>"
+            f"{'<th>SR</th>' if with_sr else ''}{head}</tr>" + "".join(rows) + "</table>")
 
 
+# Long commands, paths and certificate names wrap: at 1280 px nothing scrolls sideways (tests/test_report.py).
 STYLE = """<style>
-.cutover-table { border-collapse: collapse; margin: 4px 0 10px 0; }
+.cutover-table { border-collapse: collapse; margin: 4px 0 10px 0; max-width: 100%; }
 .cutover-table th, .cutover-table td { border: 1px solid #ccc; padding: 2px 6px; text-align: left;
-  font-size: 12px; vertical-align: top; word-break: break-all; }
+  font-size: 12px; vertical-align: top; overflow-wrap: anywhere; word-break: break-word; }
 #cutover-matrix td { text-align: center; min-width: 90px; }
+.cutover-dcname { font-weight: normal; white-space: nowrap; }
+.cutover pre, #fix-plan pre, .cutover-cmd, .logwrapper .log { white-space: pre-wrap; overflow-wrap: anywhere;
+  word-break: break-all; }
+.cutover p, #fix-plan li, #environment td, #results-table td { overflow-wrap: anywhere; }
+#fix-plan { border: 2px solid #b00020; padding: 4px 12px; margin: 8px 0; }
+#fix-plan pre { background: #f4f4f4; padding: 4px; margin: 2px 0; }
+.cutover-fixes { color: #444; }
+.cutover-fold summary { cursor: pointer; margin: 4px 0; }
 </style>"""
 
 
@@ -255,7 +381,7 @@ def versions() -> dict[str, str]:
 def environment(config: Config, store: StoreContents, sr: str | None, started: dt.datetime) -> dict[str, str]:
     """The report's Environment rows: what a support engineer needs to trust (or question) the run."""
     env = {
-        "Service request": sr or "not given (--sr)",
+        "Service request": sr or ", ".join(config.srs) or "not given (--sr, or sr in datacenters.toml)",
         "Started (UTC)": f"{started:%Y-%m-%d %H:%M:%S}Z",
         "Machine": socket.gethostname(),
         "Datacenters file": f"{config.path} (SHA-256 {sha256_of(config.path)})",
@@ -293,41 +419,60 @@ def pod_json(pod: PodEvidence) -> dict[str, object]:
     }
 
 
-def dc_json(store: StoreContents | None, bundle: Bundle | None) -> dict[str, object]:
-    return {
-        "bundle": None if bundle is None else {
-            "path": str(bundle.path), "root": bundle.root.to_json(),
+def store_json(store: StoreContents | None, store_error: str | None = None) -> dict[str, object]:
+    return {"path": None if store is None else str(store.path), "type": None if store is None else store.store_type,
+            "sha256": None if store is None else sha256_of(store.path),
+            "read_by": None if store is None else store.read_by, "error": store_error,
+            "entries": [] if store is None else [
+                {"alias": x.alias, "kind": x.kind, "certificate": x.cert.to_json() if x.cert else None}
+                for x in store.entries]}
+
+
+def bundle_json(bundle: Bundle) -> dict[str, object]:
+    return {"path": str(bundle.path), "root": bundle.root.to_json(),
             "intermediates": [c.to_json() for c in bundle.intermediates],
-            "servers": [c.to_json() for c in bundle.servers]},
-        "truststore_entries": [] if store is None else [
-            {"alias": x.alias, "kind": x.kind, "certificate": x.cert.to_json() if x.cert else None}
-            for x in store.entries],
-    }
+            "servers": [c.to_json() for c in bundle.servers]}
 
 
 def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Record], env: dict[str, str],
-                      started: dt.datetime, finished: dt.datetime, interrupted: bool = False) -> dict[str, object]:
-    """The JSON evidence: one record per target and gate, with the evidence it was decided on."""
+                      started: dt.datetime, finished: dt.datetime, interrupted: bool = False,
+                      fix_plan: Sequence[Step] = (), sr: str | None = None) -> dict[str, object]:
+    """The JSON evidence: one record per target and gate; the store, each bundle and each pod's evidence once.
+
+    `records` may be a part of the run (a per-SR file, `sr` set): then only the pods and bundles they
+    refer to are written.
+    """
     verdict, ready = verdict_sentence(records)
+    dcs = {d.code: d for d in config.datacenters}
+    targets = {t.id: t for t in config.targets}
     out_records = []
+    pods: dict[str, object] = {}
+    bundles: dict[str, object] = {}
     for r in records:
-        evidence: dict[str, object] = {}
-        if ev is not None:
-            if r.pod is not None and r.target in ev.pods:
-                evidence = pod_json(ev.pods[r.target])
-            elif r.pod is None:
-                evidence = dc_json(ev.store, ev.bundles.get(r.dc))
+        ref: dict[str, object] = {}
+        if r.pod is not None:
+            ref = {"pod": r.target}
+            if ev is not None and r.target in ev.pods and r.target not in pods:
+                t = targets.get(r.target)
+                pods[r.target] = {"sr": t.sr if t else None, **pod_json(ev.pods[r.target])}
+        else:
+            bundle = ev.bundles.get(r.dc) if ev is not None else None
+            ref = {"bundle": r.dc if bundle is not None else None, "truststore": STORE_KEY}
+            if bundle is not None:
+                bundles.setdefault(r.dc, bundle_json(bundle))
         out_records.append({
-            "gate": r.gate, "target": r.target, "dc": r.dc, "pod": r.pod, "outcome": r.outcome,
+            "gate": r.gate, "target": r.target, "dc": r.dc, "pod": r.pod, "sr": r.sr, "outcome": r.outcome,
             "message": r.message, "remedy": r.remedy, "warnings": r.warnings,
             "start": _iso(r.start), "stop": _iso(r.stop),
             "duration_s": round(r.stop - r.start, 3) if r.start and r.stop else None,
-            "test": r.nodeid, "evidence": evidence,
+            "test": r.nodeid, "evidence": ref,
         })
+    dc_codes = dict.fromkeys(r.dc for r in records)
     return {
         "schema": SCHEMA,
         "simulated": config.simulated,
         "sandbox_scenario": config.sandbox_scenario,
+        "service_request": sr,
         "verdict": verdict,
         "ready": ready,
         "interrupted": interrupted,
@@ -340,6 +485,12 @@ def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Rec
             "note": ev.engine_note,
         },
         "environment": env,
+        "fix_plan": plan_json(fix_plan),
+        "datacenters": {c: {"name": dcs[c].name, "sr": dcs[c].sr, "srs": list(dcs[c].srs)}
+                        for c in dc_codes if c in dcs},
+        "truststores": {} if ev is None else {STORE_KEY: store_json(ev.store, ev.store_error)},
+        "bundles": bundles,
+        "pods": pods,
         "records": out_records,
     }
 

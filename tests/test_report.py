@@ -44,9 +44,23 @@ def test_every_run_leaves_report_junit_and_json(pytester: pytest.Pytester, tmp_p
     failed = records[("no_lb_cert", "us2")]
     assert failed["outcome"] == "failed" and "us2-lb-cert" in failed["message"]
     assert failed["remedy"][0].startswith("keytool -delete -alias us2-lb-cert")
-    assert {e["alias"] for e in failed["evidence"]["truststore_entries"]} >= {"us2-lb-cert", "sandbox-root-g2"}
+    # The store and each bundle are in the document once; data centre records refer to them.
+    assert failed["evidence"] == {"bundle": "us2", "truststore": "default"}
+    store = doc["truststores"]["default"]
+    assert {e["alias"] for e in store["entries"]} >= {"us2-lb-cert", "sandbox-root-g2"}
+    assert store["type"] == "PKCS12" and len(store["sha256"]) == 64
+    assert set(doc["bundles"]) == {r["dc"] for r in doc["records"]} and doc["bundles"]["us2"]["root"]["sha256"]
+    assert doc["datacenters"]["us2"]["name"] == "US2 - Chicago"
+    # The fix plan: one structured step, the delete, naming the failure it fixes.
+    [step] = doc["fix_plan"]
+    assert step["kind"] == "delete" and step["alias"] == "us2-lb-cert" and step["owner"] == "you"
+    assert step["store"].endswith("client-truststore.jks") and step["store_type"] == "PKCS12"
+    assert step["sha256"] == next(e["certificate"]["sha256"] for e in store["entries"] if e["alias"] == "us2-lb-cert")
+    assert step["command"] == failed["remedy"][0] and step["fixes"] == [{"gate": "no_lb_cert", "target": "us2"}]
+    assert "fix plan (1 step(s)" in result.stdout.str() and "(fixes no_lb_cert for us2)" in result.stdout.str()
     pod = records[("chain_trusted", "us2/acme")]
-    ev = pod["evidence"]
+    assert pod["evidence"] == {"pod": "us2/acme"} and len(doc["pods"]) == 28
+    ev = doc["pods"]["us2/acme"]
     assert ev["cname_chain"][0] == "acme.fa.us2.oraclecloud.com" and ev["staging_ips"] == ["127.20.11.1"]
     assert ev["hosts_lines"] == ["127.20.11.1 acme.fa.us2.oraclecloud.com"]
     assert ev["verdicts"][0]["ok"] is True and ev["verdicts"][0]["engine"] == "jvm"
@@ -140,5 +154,6 @@ def test_xdist_gives_the_same_verdicts_and_one_report(pytester: pytest.Pytester,
     doc = json.loads(files[".json"].read_text())
     assert len(doc["records"]) == len(serial.outcomes) == 16
     assert doc["verdict"] == "NOT ready for cutover: 1 of 16 gate test(s) failed"
-    assert doc["records"][0]["evidence"], "the controller holds the evidence it gathered"
+    assert len(doc["pods"]) == 4 and doc["truststores"]["default"]["entries"], "the controller holds the evidence"
+    assert [s["alias"] for s in doc["fix_plan"]] == ["us2-lb-cert"]
     assert "keytool -delete -alias us2-lb-cert" in files[".html"].read_text()

@@ -1,0 +1,235 @@
+"""The fix plan: every distinct remedy of a run once, in the order to apply it, naming the failures it fixes.
+
+When one store serves fourteen data centres, one missing intermediate fails aliases_present fourteen
+times with the same keytool command; a person must run it once, and know that it also fixes the pod
+whose chain the JVM rejected. So the gates attach structured `Action`s to their verdicts (a keytool
+step on a store, or a request to the provider, or a check on your side), and `plan` merges equal
+actions across the run's failures: store steps first (deletes before the imports that may reuse an
+alias), then what is yours to check, then what to ask the provider, grouped per service request.
+
+Store actions are data, not just text (kind, alias, certificate SHA-256 and file, store): a tool that
+prepares a store from the plan reads those fields, never parses the command.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+#: keytool actions, in the order they must run: a delete frees the alias an import then reuses.
+STORE_KINDS = ("delete", "changealias", "import")
+#: Actions on your side that are not a store change: the network path, DNS, the JVM's settings.
+YOUR_KINDS = ("network", "local")
+PROVIDER = "provider"
+#: "the JVM finds no path to a trusted CA": fixed by importing the data centre's bundle CAs when the store
+#: lacks them (then the plan files it under those imports), otherwise by the provider serving the right chain.
+TRUST_PATH = "trust-path"
+#: A failure no gate derived a remedy for (a test that errored): the plan still names it, never drops it.
+INVESTIGATE = "investigate"
+#: Sort order: 0-2 the store's keytool steps, 3 yours, 6 the provider's, 9 the rest (divided by 3: the group).
+_ORDER = {**{k: i for i, k in enumerate(STORE_KINDS)}, "network": 3, "local": 3, PROVIDER: 6, INVESTIGATE: 9}
+
+
+def quote_args(args: Iterable[str]) -> str:
+    """Arguments quoted for the shell the user will paste them into: POSIX sh, or cmd/PowerShell on Windows."""
+    if os.name == "nt":
+        import subprocess
+
+        return subprocess.list2cmdline(list(args))
+    return " ".join(shlex.quote(a) for a in args)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One remedy as a gate decided it.
+
+    Attributes:
+        kind: ``delete``, ``changealias`` or ``import`` (keytool on a store); ``network`` or ``local`` (yours to
+            check); ``provider`` (ask on the service request); ``trust-path`` (see TRUST_PATH).
+        text: for the non-store kinds, what to do, worded without naming a pod so that equal remedies merge.
+        store: the store a keytool action changes; store_type its type as keytool names it.
+        alias: the alias deleted, imported, or renamed; dest_alias the new name of a changealias.
+        sha256: the certificate imported (or the entry deleted), upper-case hex.
+        subject: that certificate's subject, for a person.
+        file: the PEM to import; ``archive!member`` when it sits inside the provider's zip.
+        client: the client whose store this is; None when the run has one client.
+    """
+
+    kind: str
+    text: str = ""
+    store: str | None = None
+    store_type: str | None = None
+    alias: str | None = None
+    dest_alias: str | None = None
+    sha256: str | None = None
+    subject: str | None = None
+    file: str | None = None
+    client: str | None = None
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """Equal remedies share a key: the same certificate under the same alias into the same store is one
+        import, whichever data centre's zip it was found in."""
+        if self.kind in STORE_KINDS:
+            return (self.kind, self.store, (self.alias or "").lower(), (self.dest_alias or "").lower(),
+                    self.sha256 if self.kind == "import" else None)
+        return (self.kind, self.text)
+
+    @property
+    def command(self) -> str | None:
+        """The keytool command for a store action. No -storepass: keytool prompts, so no password is ever in a
+        command line, a shell history or a report."""
+        if self.kind not in STORE_KINDS or self.store is None:
+            return None
+        archive, inside_zip, member = (self.file or "").partition("!")
+        args: tuple[str, ...] = {
+            "delete": ("-delete", "-alias", self.alias or ""),
+            "changealias": ("-changealias", "-alias", self.alias or "", "-destalias", self.dest_alias or ""),
+            "import": ("-importcert", "-trustcacerts", "-alias", self.alias or "",
+                       "-file", member if inside_zip else (self.file or "")),
+        }[self.kind]
+        cmd = "keytool " + quote_args((*args, "-keystore", self.store, "-storetype", self.store_type or "PKCS12"))
+        return cmd + (f"  # extract {member} from {archive} first" if inside_zip else "")
+
+    def to_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "text": self.text, "store": self.store, "store_type": self.store_type,
+                "alias": self.alias, "dest_alias": self.dest_alias, "sha256": self.sha256, "subject": self.subject,
+                "file": self.file, "client": self.client, "command": self.command}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Action:
+        """The inverse of to_json (actions travel from xdist workers as plain data)."""
+        fields = {k: data.get(k) for k in ("text", "store", "store_type", "alias", "dest_alias", "sha256",
+                                            "subject", "file", "client")}
+        return cls(kind=str(data["kind"]), **{k: v for k, v in fields.items() if v is not None})  # type: ignore[arg-type]
+
+
+class Failed(Protocol):
+    """What the plan needs of a gate test (cutover.report.Record has it)."""
+
+    gate: str
+    target: str
+    outcome: str
+    actions: Sequence[Action]
+
+    @property
+    def dc(self) -> str: ...
+
+    @property
+    def sr(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing to do, once.
+
+    Attributes:
+        action: what to do.
+        fixes: the (gate, target) failures it fixes, in the order the run met them.
+        sr: for a provider step, the service request to ask on (None: its pods have no SR).
+    """
+
+    action: Action
+    fixes: tuple[tuple[str, str], ...]
+    sr: str | None = None
+
+    @property
+    def owner(self) -> str:
+        return "provider" if self.action.kind == PROVIDER else "you"
+
+    @property
+    def fixes_text(self) -> str:
+        """``aliases_present for 14 data centres and chain_trusted for us2/acme``."""
+        by_gate: dict[str, list[str]] = {}
+        for gate, target in self.fixes:
+            by_gate.setdefault(gate, []).append(target)
+        parts = []
+        for gate, targets in by_gate.items():
+            if len(targets) <= 3:
+                parts.append(f"{gate} for {', '.join(targets)}")
+            else:
+                noun = "pods" if all("/" in t for t in targets) else "data centres"
+                parts.append(f"{gate} for {len(targets)} {noun}")
+        return " and ".join(parts)
+
+    @property
+    def sentence(self) -> str:
+        """The step in one line, as the terminal and the report say it."""
+        a = self.action
+        if a.kind in STORE_KINDS:
+            what = f"run once: {a.command}"
+        elif a.kind == PROVIDER:
+            what = f"ask the provider on SR {self.sr}: {a.text}" if self.sr else \
+                f"ask the provider (no SR set for these pods): {a.text}"
+        elif a.kind == INVESTIGATE:
+            what = f"look into: {a.text}"
+        else:
+            what = f"on your side: {a.text}"
+        return f"{what} (fixes {self.fixes_text})"
+
+    def to_json(self) -> dict[str, object]:
+        return {"owner": self.owner, "sr": self.sr, **self.action.to_json(),
+                "fixes": [{"gate": g, "target": t} for g, t in self.fixes], "fixes_text": self.fixes_text,
+                "sentence": self.sentence}
+
+
+def plan(records: Iterable[Failed]) -> tuple[Step, ...]:
+    """Every distinct action of the failed tests once, ordered, each with the failures it fixes.
+
+    A run with no failure has an empty plan. Every failed test is named by at least one step.
+    """
+    steps: dict[tuple[object, ...], tuple[Action, list[tuple[str, str]], str | None]] = {}
+    path_failures: list[tuple[Failed, Action]] = []
+    store_fixes_of: dict[tuple[str, str | None], list[tuple[object, ...]]] = {}  # (dc, client) -> store step keys
+
+    def add(action: Action, fix: tuple[str, str], sr: str | None) -> tuple[object, ...]:
+        key = (*action.key, sr if action.kind == PROVIDER else None)
+        if key not in steps:
+            steps[key] = (action, [], sr if action.kind == PROVIDER else None)
+        if fix not in steps[key][1]:
+            steps[key][1].append(fix)
+        return key
+
+    for r in records:
+        if r.outcome != "failed":
+            continue
+        fix = (r.gate, r.target)
+        actions = list(r.actions) or [Action(INVESTIGATE, "the test failed without a verdict (an error in the "
+                                                          "suite or its set-up); read its row in the report")]
+        for a in actions:
+            if a.kind == TRUST_PATH:
+                path_failures.append((r, a))
+                continue
+            key = add(a, fix, r.sr)
+            if a.kind in ("import", "changealias"):
+                store_fixes_of.setdefault((r.dc, a.client), []).append(key)
+    for r, a in path_failures:
+        # The JVM found no path to a trusted CA: if this data centre's store lacks the bundle's CAs, importing
+        # them is the fix (as the JVM treats every store entry as an anchor); otherwise the chain is the provider's.
+        keys = store_fixes_of.get((r.dc, a.client), [])
+        for key in keys:
+            if (r.gate, r.target) not in steps[key][1]:
+                steps[key][1].append((r.gate, r.target))
+        if not keys:
+            add(Action(PROVIDER, a.text), (r.gate, r.target), r.sr)
+    values = list(steps.values())
+    first_of_sr: dict[str | None, int] = {}
+    for i, (_, _, sr) in enumerate(values):
+        first_of_sr.setdefault(sr, i)
+    # Store steps grouped per store, then yours, then the provider's grouped per SR (those without one last).
+    ordered = sorted(enumerate(values), key=lambda item: (
+        _ORDER.get(item[1][0].kind, 9) // 3, item[1][0].store or "", _ORDER.get(item[1][0].kind, 9),
+        item[1][2] is None, first_of_sr[item[1][2]], item[0]))
+    return tuple(Step(action, tuple(fixes), sr) for _, (action, fixes, sr) in ordered)
+
+
+def plan_json(steps: Sequence[Step]) -> list[dict[str, object]]:
+    return [{"step": i, **s.to_json()} for i, s in enumerate(steps, 1)]
+
+
+def plan_lines(steps: Sequence[Step]) -> list[str]:
+    """The plan as numbered lines, for the terminal."""
+    return [f"{i}. {s.sentence}" for i, s in enumerate(steps, 1)]

@@ -1,0 +1,142 @@
+"""One report per service request: the provider asks for an SR per environment, and QA attaches its evidence.
+
+A file attached to the us2 SR must hold the us2 pods' evidence and nothing of another SR's pods, so the
+split is made here from the run's records, and each part is written as its own self-contained HTML page,
+JSON evidence and JUnit XML. The HTML is rendered by us rather than by a second pytest-html pass: the
+records and the evidence already hold everything a row shows, and every string from the network or a
+file goes through the same escaping (`cutover.report`) as the full report's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+
+from cutover import fixplan
+from cutover import report as report_mod
+from cutover.config import Config
+from cutover.evidence import Evidence
+from cutover.report import Record
+from cutover.text import printable
+
+e = html.escape
+
+
+def split(config: Config, records: Sequence[Record]) -> dict[str, list[Record]]:
+    """SR -> its records: the pods of that SR, and the store gates of the data centres those pods are in.
+
+    A data centre with pods in two SRs has its store gates in both files; pods without an SR are in
+    no file (the full report has them); a data centre without pods goes to its own ``sr`` if it has one.
+    """
+    dcs = {d.code: d for d in config.datacenters}
+    srs = {t.id: t.sr for t in config.targets}
+    out: dict[str, list[Record]] = {sr: [] for sr in config.srs}
+    for r in records:
+        if r.pod is not None:
+            sr = srs.get(r.target)
+            if sr:
+                out.setdefault(sr, []).append(r)
+        elif r.dc in dcs:
+            for sr in dcs[r.dc].srs:
+                out.setdefault(sr, []).append(r)
+    return {sr: rs for sr, rs in out.items() if rs}
+
+
+def file_stem(stem: str, sr: str) -> str:
+    """``<stem>-SR-<number>``; the SR was checked to be letters, digits, dots and hyphens (config._SR)."""
+    return f"{stem}-SR-{sr}"
+
+
+def title(config: Config, sr: str) -> str:
+    base = f"cutover: certificate renewal gates for SR {sr}"
+    return f"SIMULATED staging edge (sandbox '{config.sandbox_scenario}'): {base}" if config.simulated else base
+
+
+def html_document(config: Config, ev: Evidence | None, records: Sequence[Record], env: dict[str, str], sr: str,
+                  steps: Sequence[fixplan.Step]) -> str:
+    """A self-contained page: verdict, fix plan, matrix, environment, the store and bundles once, each test."""
+    verdict, ready = report_mod.verdict_sentence(records)
+    only = {r.target for r in records}
+    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title(config, sr))}</title>",
+             report_mod.STYLE, "<style>body { font-family: sans-serif; margin: 8px 16px; } "
+             "section { border-top: 1px solid #ccc; margin-top: 10px; } h3 { margin: 6px 0; }</style></head><body>",
+             f"<h1 id='title'>{e(title(config, sr))}</h1>"]
+    if config.simulated:
+        parts.append("<p id='cutover-simulated' style='background:#b00020;color:#fff;padding:8px;font-weight:bold'>"
+                     f"SIMULATED: produced against the built-in sandbox (scenario {e(str(config.sandbox_scenario))}), "
+                     "not the provider's staging network. This report is not evidence of readiness.</p>")
+    parts += [report_mod.verdict_line(verdict, ready), report_mod.fix_plan_html(steps),
+              report_mod.matrix_html(config, records, only=only)]
+    parts.append("<h2>Environment</h2>" + report_mod.env_table({**env, "Service request": sr}))
+    if ev is not None:
+        dc_codes = {r.dc for r in records if r.pod is None}
+        if dc_codes:
+            parts.append(report_mod.store_html(ev.store, ev.store_error))
+        parts.append(report_mod.bundles_html(config, ev.bundles, dc_codes))
+    parts.append("<h2>Gate tests</h2>")
+    dcs = {d.code: d for d in config.datacenters}
+    for r in records:
+        word = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}.get(r.outcome, r.outcome)
+        body = report_mod.verdict_html(r.outcome == "passed", r.message, r.warnings, r.remedy) \
+            if r.outcome != "skipped" else f"<p><b>SKIP</b>: {e(printable(r.message, 4000))}</p>"
+        if ev is not None and r.pod is not None and r.target in ev.pods:
+            body += report_mod.pod_html(ev.pods[r.target], ev, r.gate)
+        elif ev is not None and r.pod is None and r.dc in dcs:
+            body += report_mod.dc_html(dcs[r.dc], ev.store, ev.bundles.get(r.dc),
+                                       report_mod.bundle_anchor(config, r.dc))
+        parts.append(f"<section id='{e(r.nodeid)}' class='cutover cutover-{e(r.outcome)}'><h3>{e(r.gate)} "
+                     f"{e(r.target)}: {word}</h3>{body}</section>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+_XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str, limit: int) -> str:
+    """Text XML 1.0 can hold: control characters shown as escapes, as in the terminal."""
+    return _XML_BAD.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"),
+                        printable(text, limit, keep="\n"))
+
+
+def junit_xml(records: Sequence[Record], name: str) -> bytes:
+    """JUnit XML of these records, in the shape pytest writes it (classname from the module, name with the id)."""
+    failures = sum(r.outcome == "failed" for r in records)
+    skipped = sum(r.outcome == "skipped" for r in records)
+    total = sum((r.stop - r.start) for r in records if r.start and r.stop)
+    root = ET.Element("testsuites")
+    suite = ET.SubElement(root, "testsuite", name=name, errors="0", failures=str(failures), skipped=str(skipped),
+                          tests=str(len(records)), time=f"{total:.3f}")
+    for r in records:
+        path, _, test = r.nodeid.partition("::")
+        case = ET.SubElement(suite, "testcase", classname=path.removesuffix(".py").replace("/", "."), name=test,
+                             time=f"{(r.stop - r.start) if r.start and r.stop else 0:.3f}")
+        if r.outcome == "failed":
+            fix = ("\nTo fix it:\n  " + "\n  ".join(r.remedy)) if r.remedy else ""
+            failure = ET.SubElement(case, "failure", message=_xml_text(r.message, 1000))
+            failure.text = _xml_text(r.message + fix, 20_000)
+        elif r.outcome == "skipped":
+            ET.SubElement(case, "skipped", type="pytest.skip", message=_xml_text(r.message, 1000))
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def write(folder: Path, stem: str, config: Config, ev: Evidence | None, records: Sequence[Record],
+          env: dict[str, str], started: dt.datetime, finished: dt.datetime,
+          interrupted: bool = False) -> list[tuple[str, Path]]:
+    """Write ``<stem>-SR-<n>.html``, ``.json`` and ``.xml`` for every SR of the run; returns (SR, HTML path)."""
+    written = []
+    for sr, rs in split(config, records).items():
+        steps = fixplan.plan(rs)
+        name = file_stem(stem, sr)  # not with_suffix: an SR may hold a dot
+        doc = report_mod.evidence_document(config, ev, rs, {**env, "Service request": sr}, started, finished,
+                                           interrupted=interrupted, fix_plan=steps, sr=sr)
+        (folder / f"{name}.json").write_text(json.dumps(doc, indent=1))
+        (folder / f"{name}.xml").write_bytes(junit_xml(rs, f"cutover SR {sr}"))
+        (folder / f"{name}.html").write_text(html_document(config, ev, rs, env, sr, steps), encoding="utf-8")
+        written.append((sr, folder / f"{name}.html"))
+    return written
