@@ -210,9 +210,12 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datet
                 if v.when != "now" else dt.datetime.now(dt.UTC)
             parts.append(f"{judge} trusts the chain at staging {v.ip} today{judged}, but not on {label}: "
                          f"{v.reason}.{_out_of_validity(pod, v.ip, when)}")
+        # Staging still serving production's leaf is why it will not last: activating the new one fixes both.
+        live = {f.leaf.sha256 for f in pod.production_chains if f.leaf is not None}
+        not_staged = any(f.leaf is not None and f.leaf.sha256 in live for f in pod.staging_chains)
         return _failed(prefix + " ".join(parts) + " The provider must serve a chain that stays valid "
                        "past the cutover (min_days_after_renewal in datacenters.toml sets the margin).",
-                       Action(PROVIDER, SERVE_LASTING))
+                       Action(PROVIDER, SERVE_STAGED if not_staged else SERVE_LASTING))
     warnings: list[str] = [prefix.strip()] if prefix else []
     fetched_ok = {f.ip for f in pod.staging_chains if f.error is None}
     for v in pod.strict:
@@ -258,9 +261,12 @@ def new_cert_staged(pod: PodEvidence, bundle: Bundle | None, warn_days: int = 14
         if leaf.not_after - now <= dt.timedelta(days=warn_days):
             urgent = (f" URGENT: it expires within warn_days ({warn_days}) and staging still serves it: escalate on "
                       "the service request now.")
+        # Staging answered with a production IP: the resolver, not the provider, is what to fix first.
+        overridden = set(pod.staging.staging_ips) & set(pod.staging.production_ips)
         return _failed(f"the new certificate is not on staging yet for {t.hostname}: staging serves the same "
                        f"leaf as production ({leaf.short}).{calendar}{urgent} Ask the provider when the renewed "
-                       "certificate will be activated on Akamai staging.", Action(PROVIDER, SERVE_STAGED))
+                       "certificate will be activated on Akamai staging.",
+                       Action("local", CHECK_OVERRIDE) if overridden else Action(PROVIDER, SERVE_STAGED))
     if bundle is not None and bundle.servers:
         foreign = [c for c in staged if all(c.sha256 != s.sha256 for s in bundle.servers)]
         if foreign:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,37 @@ def test_shipped_datacenters_toml_loads_with_our_strict_reader(tmp_path: Path) -
     cfg = load(shipped)
     assert [dc.code for dc in cfg.datacenters] == list(KNOWN_DATACENTERS) and cfg.targets == ()
     assert cfg.truststore.password_env == "CUTOVER_TRUSTSTORE_PASSWORD"
+
+
+SRS = GOOD.replace('port = 443\n', 'port = 443\nsr = "3-1000"\n', 1).replace(
+    'pods = ["abcd-test", "abcd"]', 'pods = [{ name = "abcd", sr = "3-1111" }, "abcd-test"]\nsr = "3-2222"').replace(
+    'pods = ["efgh"]', 'pods = ["efgh", { name = "ijkl" }]')
+
+
+def test_service_requests_per_default_data_centre_and_pod(tmp_path: Path) -> None:
+    cfg = load(write(tmp_path, SRS))
+    assert {t.id: t.sr for t in cfg.targets} == {
+        "us2/abcd": "3-1111", "us2/abcd-test": "3-2222", "em3/efgh": "3-1000", "em3/ijkl": "3-1000"}
+    us2, em3 = cfg.datacenters
+    assert us2.srs == ("3-1111", "3-2222") and em3.srs == ("3-1000",)
+    assert cfg.srs == ("3-1111", "3-2222", "3-1000")
+    # --sr sets one SR for the whole run, whatever the file says.
+    one = load(write(tmp_path, SRS), sr="3-9999")
+    assert {t.sr for t in one.targets} == {"3-9999"} and one.srs == ("3-9999",)
+    assert {t.sr for t in load(write(tmp_path, GOOD)).targets} == {None}
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    (SRS.replace('sr = "3-1111"', 'sr = "3/1111"'), "datacenters.us2.pods (abcd).sr: service request '3/1111'"),
+    (SRS.replace('sr = "3-1000"', 'sr = "../x"'), "defaults.sr: service request '../x' is not an SR number"),
+    (SRS.replace('sr = "3-2222"', 'sr = 3'), "datacenters.us2.sr must be a string"),
+    (SRS.replace('{ name = "ijkl" }', '{ name = "ijkl", sr_number = "3-1" }'),
+     "unknown key 'sr_number' in a pod of datacenters.em3.pods. Known keys there: name, sr."),
+    (SRS.replace('{ name = "ijkl" }', '{ sr = "3-1" }'), "a pod table needs a name"),
+    (SRS.replace('{ name = "ijkl" }', '42'), "entries must be a pod name or"),
+])
+def test_sr_mistakes_name_the_key_and_the_fix(tmp_path: Path, text: str, fragment: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(fragment)):
+        load(write(tmp_path, text))
+    with pytest.raises(ConfigError, match="--sr: service request 'a b'"):
+        load(write(tmp_path, GOOD), sr="a b")

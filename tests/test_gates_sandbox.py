@@ -6,7 +6,9 @@ with its own message, and every other test of the run still passes.
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +44,70 @@ def expected_failures(scenario: str) -> set[tuple[str, str]]:
     return {(gate, i) for gate, scope in SCENARIOS[scenario].fails for i in scope_ids[scope]}
 
 
+POD, DC_PODS, ALL = (("chain_trusted", "pod"),), "dc-pods", "all"
+DNS3 = (("staging_resolves", "pod"), ("chain_trusted", "pod"), ("new_cert_staged", "pod"))
+TLS2 = (("chain_trusted", "pod"), ("new_cert_staged", "pod"))
+STAGED = (("new_cert_staged", "pod"),)
+#: The fix plan of each fault: (kind of action, the failures it fixes), one entry per step. A store-wide fault
+#: is one keytool step for every data centre; a pod's DNS or connection fault is one step for all its gates.
+PLANS: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {
+    "no-staging-record": [("provider", DNS3)],
+    "staging-servfail": [("network", DNS3)],
+    "no-edge-cname": [("provider", DNS3)],
+    "staging-is-production": [("local", (("staging_resolves", "pod"), ("new_cert_staged", "pod")))],
+    "missing-intermediate": [("import", (("aliases_present", ALL), ("chain_trusted", "pod")))],
+    "untrusted-ca": [("provider", POD), ("provider", STAGED)],
+    "hostname-mismatch": [("provider", POD)],
+    "expired-leaf": [("provider", POD)],
+    "short-lived-leaf": [("provider", POD)],
+    "not-staged-yet": [("provider", STAGED)],
+    "not-staged-urgent": [("provider", TLS2)],
+    "staging-no-answer": [("provider", DNS3)],
+    "dns-timeout": [("network", DNS3)],
+    "cname-loop": [("network", DNS3)],
+    "long-cname-chain": [("provider", DNS3)],
+    "refused": [("network", TLS2)],
+    "reset": [("network", TLS2)],
+    "speaks-http": [("provider", TLS2)],
+    "tls10-only": [("provider", POD)],
+    "ignores-sni": [("provider", POD), ("provider", STAGED)],
+    "chain-of-50": [("provider", POD)],
+    "huge-extension": [("provider", POD)],
+    "malformed-cert": [("provider", POD), ("provider", STAGED)],
+    "silent-dc": [("network", (("chain_trusted", DC_PODS), ("new_cert_staged", DC_PODS)))],
+    "staged-cert-not-in-bundle": [("provider", STAGED)],
+    "missing-intermediate-alias": [("import", (("aliases_present", ALL),))],
+    "stale-intermediate": [("delete", (("aliases_present", ALL),)), ("import", (("aliases_present", ALL),))],
+    "intermediate-other-alias": [("changealias", (("aliases_present", ALL),))],
+    "pinned-leaf": [("delete", (("no_lb_cert", "dc"),))],
+    "pinned-production-leaf": [("delete", (("no_lb_cert", "dc"),))],
+}
+
+
+def in_scope(pairs: tuple[tuple[str, str], ...]) -> frozenset[tuple[str, str]]:
+    scope_ids = {"pod": [f"{FAULT_DC}/{FAULT_POD}"], "dc": [FAULT_DC], "all": DCS,
+                 "dc-pods": [f"{FAULT_DC}/{pod}" for pod in PODS]}
+    return frozenset((gate, i) for gate, scope in pairs for i in scope_ids[scope])
+
+
+def check_fix_plan(scenario: str, doc: dict, failed: set[tuple[str, str]], output: str) -> None:
+    """Every failure is named by a step, each keytool command appears once, and the steps are the expected ones."""
+    plan = doc["fix_plan"]
+    named = {(f["gate"], f["target"]) for step in plan for f in step["fixes"]}
+    assert named == failed, f"{scenario}: the plan names {sorted(named)}"
+    commands = [step["command"] for step in plan if step["command"]]
+    assert len(commands) == len(set(commands))
+    for c in commands:  # once in the plan, and printed once in the terminal's plan
+        assert output.split("fix plan (", 1)[1].count(c) == 1, c
+    groups = [0 if s["kind"] in ("delete", "changealias", "import") else 2 if s["owner"] == "provider" else 1
+              for s in plan]
+    assert groups == sorted(groups), "the store's steps first, then yours, then the provider's"
+    if scenario in PLANS:
+        got = sorted((s["kind"], sorted((f["gate"], f["target"]) for f in s["fixes"])) for s in plan)
+        want = sorted((kind, sorted(in_scope(pairs))) for kind, pairs in PLANS[scenario])
+        assert got == want, f"{scenario}: {[(s['kind'], s['fixes_text']) for s in plan]}"
+
+
 def test_good_sandbox_passes_every_gate(pytester: pytest.Pytester) -> None:
     run = run_gates(pytester, "--sandbox", "good")
     assert run.result.ret == 0, run.output
@@ -55,14 +121,17 @@ def test_good_sandbox_passes_every_gate(pytester: pytest.Pytester) -> None:
 
 
 @pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s != "good"])
-def test_each_fault_fails_exactly_its_gates(pytester: pytest.Pytester, scenario: str) -> None:
+def test_each_fault_fails_exactly_its_gates(pytester: pytest.Pytester, scenario: str, tmp_path: Path) -> None:
     if scenario == "ipv6-only-staging" and not ipv6_loopback():
         pytest.skip("this machine has no IPv6 loopback (::1) to serve the IPv6-only staging name on")
-    run = run_gates(pytester, "--sandbox", scenario)
+    run = run_gates(pytester, "--sandbox", scenario, f"--reports-dir={tmp_path}")
     expected = expected_failures(scenario)
     assert set(run.outcomes) == every_test()
     assert run.failed == expected, f"{scenario}: failed {sorted(run.failed)}, expected {sorted(expected)}"
+    [evidence] = tmp_path.glob("cutover-*.json")
+    doc = json.loads(evidence.read_text())
     if not expected:  # a scenario that shows advice: everything passes, with a warning
+        assert doc["fix_plan"] == [] and "fix plan" not in run.output
         assert run.result.ret == 0, run.output
         assert SCENARIOS[scenario].says in run.output
         return
@@ -71,6 +140,7 @@ def test_each_fault_fails_exactly_its_gates(pytester: pytest.Pytester, scenario:
     key = (first_gate, f"{FAULT_DC}/{FAULT_POD}" if scope in ("pod", "dc-pods") else FAULT_DC)
     assert SCENARIOS[scenario].says in run.messages[key], run.messages[key]
     assert "NOT ready for cutover" in run.output
+    check_fix_plan(scenario, doc, expected, run.output)
 
 
 def test_chain_not_judged_is_a_failure_that_names_the_dns_cause(pytester: pytest.Pytester) -> None:

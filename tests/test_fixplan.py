@@ -1,0 +1,109 @@
+"""The fix plan as a library function: equal remedies merged, ordered, each naming what it fixes."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+
+from cutover.config import KNOWN_DATACENTERS
+from cutover.fixplan import PROVIDER, TRUST_PATH, Action, Step, plan, plan_json, plan_lines
+from cutover.report import Record
+
+STORE = "/stores/client truststore.jks"  # a space: the command must quote it
+INTER = "AB" * 32
+
+
+def on_store(kind: str, alias: str, *, sha: str | None = INTER, dest: str | None = None,
+             file: str | None = None) -> Action:
+    return Action(kind, store=STORE, store_type="PKCS12", alias=alias, dest_alias=dest, sha256=sha,
+                  subject="CN=Issuing CA", file=file)
+
+
+def failed(gate: str, target: str, *actions: Action, sr: str | None = None) -> Record:
+    return Record(f"checks/test_{gate}.py::test_{gate}[{target}]", gate, target, "failed", "message",
+                  actions=list(actions), sr=sr)
+
+
+def test_no_failure_no_plan() -> None:
+    passed = Record("checks/test_x.py::test_no_lb_cert[us2]", "no_lb_cert", "us2", "passed",
+                    actions=[on_store("delete", "x")])
+    skipped = Record("checks/test_x.py::test_aliases_present[us2]", "aliases_present", "us2", "skipped")
+    assert plan([passed, skipped]) == ()
+    assert plan([]) == ()
+
+
+def test_one_import_for_fourteen_data_centres_and_the_pod_it_also_fixes() -> None:
+    records = [failed("aliases_present", dc, on_store("import", "issuing-ca", file=f"/certs/{dc}.zip!inter.pem"))
+               for dc in KNOWN_DATACENTERS]
+    records.append(failed("chain_trusted", "us2/acme", Action(TRUST_PATH, "serve the right chain"), sr="3-1"))
+    [step] = plan(records)
+    assert step.action.kind == "import" and step.owner == "you"
+    assert step.fixes_text == "aliases_present for 14 data centres and chain_trusted for us2/acme"
+    assert len(step.fixes) == 15
+    # The first data centre's zip names the file; the command is the same whichever zip it came from.
+    assert step.action.command == ("keytool -importcert -trustcacerts -alias issuing-ca -file inter.pem -keystore "
+                                   "'/stores/client truststore.jks' -storetype PKCS12  # extract inter.pem from "
+                                   "/certs/ca2.zip first")
+    assert shlex.split(step.action.command.partition("  # ")[0])[-3] == STORE
+    assert step.sentence.startswith("run once: keytool -importcert") and step.sentence.endswith(
+        "(fixes aliases_present for 14 data centres and chain_trusted for us2/acme)")
+
+
+def test_store_steps_in_keytool_order_then_yours_then_the_providers_per_sr() -> None:
+    records = [
+        failed("new_cert_staged", "us2/acme", Action(PROVIDER, "activate it"), sr="3-2"),
+        failed("chain_trusted", "em3/acme", Action("network", "open the path"), sr="3-1"),
+        failed("aliases_present", "us2", on_store("import", "issuing-ca"), on_store("changealias", "old", dest="root")),
+        failed("aliases_present", "em3", on_store("delete", "issuing-ca", sha="CD" * 32),
+               on_store("import", "issuing-ca")),
+        failed("new_cert_staged", "em3/acme", Action(PROVIDER, "activate it"), sr="3-1"),
+        failed("new_cert_staged", "la1/acme", Action(PROVIDER, "activate it")),
+        failed("no_lb_cert", "us2", on_store("delete", "us2-lb", sha="EF" * 32)),
+    ]
+    steps = plan(records)
+    assert [(s.action.kind, s.action.alias or s.action.text, s.sr) for s in steps] == [
+        ("delete", "issuing-ca", None), ("delete", "us2-lb", None), ("changealias", "old", None),
+        ("import", "issuing-ca", None), ("network", "open the path", None),
+        ("provider", "activate it", "3-2"), ("provider", "activate it", "3-1"), ("provider", "activate it", None)]
+    assert steps[3].fixes == (("aliases_present", "us2"), ("aliases_present", "em3"))
+    assert steps[5].sentence == "ask the provider on SR 3-2: activate it (fixes new_cert_staged for us2/acme)"
+    assert steps[7].sentence.startswith("ask the provider (no SR set for these pods): activate it")
+    assert plan_lines(steps)[0].startswith("1. run once: keytool -delete -alias issuing-ca")
+    doc = plan_json(steps)
+    assert [d["step"] for d in doc] == list(range(1, 9))
+    assert doc[1] | {"fixes": None} == doc[1] | {
+        "kind": "delete", "owner": "you", "alias": "us2-lb", "sha256": "EF" * 32, "store": STORE,
+        "store_type": "PKCS12", "fixes": None}
+    assert doc[1]["fixes"] == [{"gate": "no_lb_cert", "target": "us2"}]
+
+
+def test_a_chain_with_no_path_is_the_providers_when_the_store_lacks_nothing() -> None:
+    records = [failed("chain_trusted", "us2/acme", Action(TRUST_PATH, "serve the chain of the bundle"), sr="3-9"),
+               failed("aliases_present", "em3", on_store("import", "issuing-ca"))]
+    steps = plan(records)
+    assert [(s.action.kind, s.fixes) for s in steps] == [
+        ("import", (("aliases_present", "em3"),)), ("provider", (("chain_trusted", "us2/acme"),))]
+    assert steps[1].sentence == "ask the provider on SR 3-9: serve the chain of the bundle (fixes chain_trusted " \
+                                "for us2/acme)"
+
+
+def test_every_failure_is_named_even_without_a_remedy() -> None:
+    [step] = plan([failed("staging_resolves", "us2/acme")])
+    assert step.action.kind == "investigate" and step.fixes == (("staging_resolves", "us2/acme"),)
+    assert step.sentence.startswith("look into: the test failed without a verdict")
+
+
+@pytest.mark.parametrize(("fixes", "text"), [
+    ((("chain_trusted", "us2/acme"),), "chain_trusted for us2/acme"),
+    ((("no_lb_cert", "us2"), ("no_lb_cert", "em3"), ("no_lb_cert", "la1")), "no_lb_cert for us2, em3, la1"),
+    (tuple(("new_cert_staged", f"us2/p{i}") for i in range(4)), "new_cert_staged for 4 pods"),
+])
+def test_fixes_are_counted_or_named(fixes: tuple[tuple[str, str], ...], text: str) -> None:
+    assert Step(Action(PROVIDER, "x"), fixes).fixes_text == text
+
+
+def test_actions_travel_as_plain_data() -> None:
+    for a in (on_store("import", "a", file="/z.zip!m.pem"), on_store("changealias", "a", dest="b"),
+              Action(PROVIDER, "ask")):
+        assert Action.from_json(a.to_json()) == a
