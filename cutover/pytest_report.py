@@ -183,7 +183,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         tr.line(f"SR {sr}: {path.resolve()} (and .json, .xml)")
     steps = fixplan.plan(run.records.values())
     if steps:
-        tr.line(f"fix plan ({len(steps)} step(s), in order; keytool asks for the store password):", bold=True)
+        keytool = "; keytool asks for the store password" if any(s.action.command for s in steps) else ""
+        tr.line(f"fix plan ({len(steps)} step(s), in order{keytool}):", bold=True)
         for line in fixplan.plan_lines(steps):
             tr.line("  " + printable(line, 2000))
     tr.line(f"verdict: {verdict}", green=ready, red=not ready, bold=True)
