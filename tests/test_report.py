@@ -95,19 +95,35 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def no_sideways_scroll(page: object) -> None:
+    """Every row opened, the page is no wider than the window: long commands and names wrap."""
+    if page.locator("#show_all_details").count():  # type: ignore[attr-defined]
+        page.locator("#show_all_details").click()  # type: ignore[attr-defined]
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # type: ignore[attr-defined]
+    page.wait_for_timeout(200)  # type: ignore[attr-defined]
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")  # type: ignore[attr-defined]
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+
+
 @pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (.ci/run installs it)")
 def test_report_in_a_real_browser(pytester: pytest.Pytester, tmp_path: Path) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
     folder = tmp_path / "reports"
-    run_gates(pytester, "--sandbox", "hostile-names", "--dc", "us2", "--dc", "em3", "--reports-dir", str(folder))
-    report = outputs(folder, (".html", ".json"))[".html"]
+    run_gates(pytester, "--sandbox", "hostile-names", "--dc", "us2", "--dc", "em3", "--reports-dir", str(folder),
+              "--sr=3-1234567890", "--report-per-sr")
+    [report] = [p for p in folder.glob("*.html") if "-SR-" not in p.name]
+    per_sr = report.with_name(f"{report.stem}-SR-3-1234567890.html")
+    failing = tmp_path / "failing"
+    run_gates(pytester, "--sandbox", "missing-intermediate", "--dc", "us2", "--dc", "em3", "--reports-dir",
+              str(failing))
+    [failing_report] = failing.glob("*.html")
     errors: list[str] = []
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium(), args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.goto(report.as_uri())
@@ -132,9 +148,30 @@ def test_report_in_a_real_browser(pytester: pytest.Pytester, tmp_path: Path) -> 
             row.locator(".collapsible").click()  # passed rows start collapsed
             # RFC 4514 escapes < and > in a DN (\\<script\\>); the browser shows that text, it runs nothing.
             assert "\\<script\\>window.__pwned=2\\</script\\>" in row.inner_text()
+            assert "US2 - Chicago" in page.locator("#cutover-matrix").inner_text()
+            assert page.locator("#fix-plan").count() == 0, "nothing failed: no plan"
+            assert page.locator(f"#cutover-sr-reports a[href='{per_sr.name}']").count() == 1
+            # The store and bundles are shown once, folded; a data centre's row links to them.
+            assert page.locator("#cutover-store").count() == 1
+            assert row.locator("a[href='#cutover-store']").count() == 1
+            no_sideways_scroll(page)
             shot = ROOT / "reports" / "browser-check.png"
             shot.parent.mkdir(exist_ok=True)
             page.screenshot(path=str(shot), full_page=False)
+            # The per-SR page: its own, self-contained, escaped, and as narrow.
+            page.goto(per_sr.as_uri())
+            assert "SR 3-1234567890" in page.title()
+            assert page.evaluate("window.__pwned") is None
+            assert "\\<script\\>window.__pwned=2\\</script\\>" in page.locator("body").inner_text()
+            no_sideways_scroll(page)
+            # A failing run: the fix plan on top, its keytool command once, fully visible at 1280 px.
+            page.goto(failing_report.as_uri())
+            plan = page.locator("#fix-plan")
+            assert plan.is_visible() and plan.bounding_box()["y"] < page.locator("#cutover-matrix").bounding_box()["y"]
+            assert plan.locator("li").count() == 1 and plan.inner_text().count("keytool -importcert") == 1
+            assert "fixes aliases_present for em3, us2 and chain_trusted for us2/acme" in plan.inner_text()
+            no_sideways_scroll(page)
+            page.screenshot(path=str(ROOT / "reports" / "browser-check-fix-plan.png"), full_page=False)
         finally:
             browser.close()
     assert errors == []
