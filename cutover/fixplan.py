@@ -146,14 +146,18 @@ class Step:
         by_gate: dict[str, list[str]] = {}
         for gate, target in self.fixes:
             by_gate.setdefault(gate, []).append(target)
-        parts = []
+        gates_of: dict[tuple[str, ...], list[str]] = {}  # gates failing on the same targets are said together
         for gate, targets in by_gate.items():
+            gates_of.setdefault(tuple(targets), []).append(gate)
+        parts = []
+        for targets, gates in gates_of.items():
+            names = gates[0] if len(gates) == 1 else f"{', '.join(gates[:-1])} and {gates[-1]}"
             if len(targets) <= 3:
-                parts.append(f"{gate} for {', '.join(targets)}")
+                parts.append(f"{names} for {', '.join(targets)}")
             else:
                 noun = "pods" if all("/" in t for t in targets) else "data centres"
-                parts.append(f"{gate} for {len(targets)} {noun}")
-        return " and ".join(parts)
+                parts.append(f"{names} for {len(targets)} {noun}")
+        return "; ".join(parts) if any(" and " in p for p in parts) and len(parts) > 1 else " and ".join(parts)
 
     @property
     def sentence(self) -> str:

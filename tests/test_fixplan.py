@@ -98,6 +98,12 @@ def test_every_failure_is_named_even_without_a_remedy() -> None:
     ((("chain_trusted", "us2/acme"),), "chain_trusted for us2/acme"),
     ((("no_lb_cert", "us2"), ("no_lb_cert", "em3"), ("no_lb_cert", "la1")), "no_lb_cert for us2, em3, la1"),
     (tuple(("new_cert_staged", f"us2/p{i}") for i in range(4)), "new_cert_staged for 4 pods"),
+    ((("staging_resolves", "us2/a"), ("chain_trusted", "us2/a"), ("new_cert_staged", "us2/a")),
+     "staging_resolves, chain_trusted and new_cert_staged for us2/a"),
+    ((("chain_trusted", "us2/a"), ("new_cert_staged", "us2/a"), ("chain_trusted", "us2/b")),
+     "chain_trusted for us2/a, us2/b and new_cert_staged for us2/a"),
+    ((("chain_trusted", "us2/a"), ("new_cert_staged", "us2/a"), ("aliases_present", "us2")),
+     "chain_trusted and new_cert_staged for us2/a; aliases_present for us2"),
 ])
 def test_fixes_are_counted_or_named(fixes: tuple[tuple[str, str], ...], text: str) -> None:
     assert Step(Action(PROVIDER, "x"), fixes).fixes_text == text

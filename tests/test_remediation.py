@@ -1,7 +1,8 @@
-"""The keytool commands a failure prints really fix the store: run them, run the gates again, green."""
+"""The keytool commands of the fix plan really fix the store: run each once, run the gates again, green."""
 
 from __future__ import annotations
 
+import json
 import shlex
 import subprocess
 import zipfile
@@ -41,13 +42,16 @@ def test_printed_keytool_commands_fix_the_store(pytester: pytest.Pytester, monke
                                                  tmp_path: Path, scenario: str, gate: str, verbs: list[str]) -> None:
     with Sandbox(scenario, workdir=tmp_path / "edge", pods_per_dc=1, datacenters=("us2", "em3")) as sb:
         monkeypatch.setenv(PASSWORD_ENV, sb.password)
-        before = run_gates(pytester, "--datacenters", str(sb.config_path))
+        before = run_gates(pytester, "--datacenters", str(sb.config_path), f"--reports-dir={tmp_path / 'reports'}")
         failed = {k for k in before.failed if k[0] == gate}
         assert failed, before.output
-        commands = [c for key in sorted(failed) for c in fix_commands(before.messages[key])]
-        # The store is shared by both data centres: each prints the same fix; a person runs it once.
-        commands = list({c.partition("  # ")[0]: c for c in commands}.values())
+        # The store is shared by both data centres: each failure prints the same fix, the plan holds it once.
+        plan = json.loads(next((tmp_path / "reports").glob("*.json")).read_text())["fix_plan"]
+        commands = [step["command"] for step in plan]
         assert [c.split()[1] for c in commands] == verbs
+        assert {(f["gate"], f["target"]) for step in plan for f in step["fixes"]} == failed
+        printed = {c.partition("  # ")[0] for key in failed for c in fix_commands(before.messages[key])}
+        assert printed == {c.partition("  # ")[0] for c in commands}, "the plan runs what each failure prints"
         for c in commands:
             assert f"-keystore {sb.truststore_path}" in c and "-storetype PKCS12" in c
             assert sb.password not in c
