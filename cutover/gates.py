@@ -79,7 +79,7 @@ SERVE_ACCEPTED = "serve a chain at staging that Java accepts: the JVM rejects wh
 SERVE_PATH = ("serve a chain at staging that leads to the bundle's root and intermediate, intermediate included: "
               "the JVM finds no path from it to a CA the store holds")
 REACH_REVOCATION = ("let the JVM reach the OCSP responder or CRL the certificates name (the client checks "
-                    "revocation), or run without -Dcom.sun.net.ssl.checkRevocation=true if the client does")
+                    "revocation); if the client does not, drop -Dcom.sun.net.ssl.checkRevocation=true from the run")
 READ_STORE = "make the truststore readable by the JVM (path, password, format): see the message"
 
 

@@ -106,6 +106,9 @@ def check_fix_plan(scenario: str, doc: dict, failed: set[tuple[str, str]], outpu
         got = sorted((s["kind"], sorted((f["gate"], f["target"]) for f in s["fixes"])) for s in plan)
         want = sorted((kind, sorted(in_scope(pairs))) for kind, pairs in PLANS[scenario])
         assert got == want, f"{scenario}: {[(s['kind'], s['fixes_text']) for s in plan]}"
+    for step in plan:  # counted, not listed, past three: a store-wide fault says "for 14 data centres"
+        dcs = sum("/" not in f["target"] for f in step["fixes"])
+        assert (f"for {dcs} data centres" in step["fixes_text"]) == (dcs > 3), step["fixes_text"]
 
 
 def test_good_sandbox_passes_every_gate(pytester: pytest.Pytester) -> None:
