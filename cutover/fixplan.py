@@ -116,6 +116,9 @@ class Failed(Protocol):
     actions: Sequence[Action]
 
     @property
+    def label(self) -> str: ...
+
+    @property
     def dc(self) -> str: ...
 
     @property
@@ -128,7 +131,7 @@ class Step:
 
     Attributes:
         action: what to do.
-        fixes: the (gate, target) failures it fixes, in the order the run met them.
+        fixes: the (gate, test id) failures it fixes, in the order the run met them.
         sr: for a provider step, the service request to ask on (None: its pods have no SR).
     """
 
@@ -200,7 +203,7 @@ def plan(records: Iterable[Failed]) -> tuple[Step, ...]:
     for r in records:
         if r.outcome != "failed":
             continue
-        fix = (r.gate, r.target)
+        fix = (r.gate, r.label)
         actions = list(r.actions) or [Action(INVESTIGATE, "the test failed without a verdict (an error in the "
                                                           "suite or its set-up); read its row in the report")]
         for a in actions:
@@ -215,10 +218,10 @@ def plan(records: Iterable[Failed]) -> tuple[Step, ...]:
         # them is the fix (as the JVM treats every store entry as an anchor); otherwise the chain is the provider's.
         keys = store_fixes_of.get((r.dc, a.client), [])
         for key in keys:
-            if (r.gate, r.target) not in steps[key][1]:
-                steps[key][1].append((r.gate, r.target))
+            if (r.gate, r.label) not in steps[key][1]:
+                steps[key][1].append((r.gate, r.label))
         if not keys:
-            add(Action(PROVIDER, a.text), (r.gate, r.target), r.sr)
+            add(Action(PROVIDER, a.text), (r.gate, r.label), r.sr)
     values = list(steps.values())
     first_of_sr: dict[str | None, int] = {}
     for i, (_, _, sr) in enumerate(values):

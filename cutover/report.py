@@ -69,6 +69,11 @@ class Record:
     sr: str | None = None
 
     @property
+    def label(self) -> str:
+        """The test's own id (``us2/abcd``, ``us2``, or ``client:us2/abcd`` with several clients)."""
+        return self.nodeid.rpartition("[")[2].rstrip("]") if self.nodeid.endswith("]") else self.target
+
+    @property
     def dc(self) -> str:
         return self.target.split("/")[0]
 
