@@ -45,6 +45,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="the provider's service request this evidence is for (shown in the report)")
     g.addoption("--reports-dir", metavar="DIR",
                 help="where the default report, JUnit XML and JSON go (default: reports/)")
+    g.addoption("--store-diff", metavar="JSON", help="(set by python -m cutover prepare) the entries it changed in "
+                "the copy of the store, shown in the report's summary and JSON")
     g.addoption("--no-reports", action="store_true",
                 help="write no report, JUnit XML or JSON evidence unless asked for with --html/--junit-xml")
 

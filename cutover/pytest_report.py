@@ -113,6 +113,22 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
     if ev is not None:
         judge = ev.jvm.label if ev.jvm else f"APPROXIMATE verdicts: {ev.engine_note}"
         prefix.append(f"<p>Trust judged by: {html.escape(judge)}</p>")
+    diff = _store_diff(run.pytest_config)
+    if diff is not None:
+        prefix.append(report_mod.store_diff_html(diff))
+
+
+def _store_diff(config: pytest.Config) -> dict[str, object] | None:
+    """The entries `python -m cutover prepare` changed in the copy this run judged, for the change ticket."""
+    path = config.getoption("store_diff", None)
+    if not path:
+        return None
+    import json
+
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        raise pytest.UsageError(f"--store-diff {path}: cannot be read as prepare's JSON ({e}).") from None
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -123,6 +139,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     doc = report_mod.evidence_document(run.config, run.evidence, list(run.records.values()), run.env, run.started,
                                        dt.datetime.now(dt.UTC), interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+    diff = _store_diff(session.config)
+    if diff is not None:
+        doc["store_diff"] = diff
     run.json_path.parent.mkdir(parents=True, exist_ok=True)
     run.json_path.write_text(json.dumps(doc, indent=2))
 
