@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# A build backend kept on disk, so that a test can walk the README's plain pip path offline.
+	$(BIN)/pip download --quiet --no-deps --dest $(VENV)/wheelhouse 'setuptools>=70.1'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -1,4 +1,4 @@
-"""``python -m cutover truststore PATH`` and ``python -m cutover bundle PATH``: look before you test.
+"""``python -m cutover truststore|bundle PATH``: look before you test; ``prepare``: a fixed copy of the store.
 
 For the integration admin who wants to see what is in a store or a provider's bundle the way cutover
 (and Java) sees it, without the gates. Exit 0 on success, 1 when the bundle does not link, 2 on bad
@@ -114,7 +114,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     bd = sub.add_parser("bundle", help="classify a provider bundle and check that its chain links")
     bd.add_argument("path", type=Path)
     bd.add_argument("--json", action="store_true", help="print JSON for scripts")
+    pr = sub.add_parser("prepare", help="a fixed copy of the client's truststore, proven against staging by the gates")
+    pr.add_argument("--datacenters", type=Path, required=True, help="the datacenters.toml of the run")
+    pr.add_argument("--out", type=Path, required=True, help="the new store to write (the original is only read)")
+    pr.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    pr.add_argument("--reports-dir", type=Path, help="where the prepare run's reports go (default: reports/)")
+    pr.add_argument("pytest_args", nargs="*", metavar="-- PYTEST-OPTION",
+                    help="more options for the gate runs after --, e.g. -- --nameserver=10.0.0.53")
     args = p.parse_args(argv)
+    if args.command == "prepare":
+        from cutover import prepare
+
+        try:
+            return prepare.main(args)
+        except prepare.PrepareError as e:
+            print(f"cutover prepare: {printable(str(e), 4000, keep=chr(10))}", file=sys.stderr)
+            return 2
     if args.command == "truststore":
         return cmd_truststore(args.path, args.password_env, args.json)
     return cmd_bundle(args.path, args.json)

@@ -47,6 +47,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="also write <report>-SR-<number>.html/.json/.xml per service request, each with only its pods")
     g.addoption("--reports-dir", metavar="DIR",
                 help="where the default report, JUnit XML and JSON go (default: reports/)")
+    g.addoption("--store-diff", metavar="JSON", help="(set by python -m cutover prepare) the entries it changed in "
+                "the copy of the store, shown in the report's summary and JSON")
     g.addoption("--no-reports", action="store_true",
                 help="write no report, JUnit XML or JSON evidence unless asked for with --html/--junit-xml")
 

@@ -129,6 +129,9 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
         # The store and each bundle once, folded, above the rows that link to them.
         postfix.append(report_mod.store_html(ev.store, ev.store_error)
                        + report_mod.bundles_html(run.config, ev.bundles))
+    diff = _store_diff(run.pytest_config)
+    if diff is not None:
+        prefix.append(report_mod.store_diff_html(diff))
 
 
 def _per_sr_stems(run: Run) -> list[tuple[str, str]]:
@@ -136,6 +139,19 @@ def _per_sr_stems(run: Run) -> list[tuple[str, str]]:
     if run.json_path is None or not run.pytest_config.getoption("report_per_sr"):
         return []
     return [(sr, run.json_path.stem) for sr in per_sr.split(run.config, list(run.records.values()))]
+
+
+def _store_diff(config: pytest.Config) -> dict[str, object] | None:
+    """The entries `python -m cutover prepare` changed in the copy this run judged, for the change ticket."""
+    path = config.getoption("store_diff", None)
+    if not path:
+        return None
+    import json
+
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        raise pytest.UsageError(f"--store-diff {path}: cannot be read as prepare's JSON ({e}).") from None
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -149,6 +165,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
     doc = report_mod.evidence_document(run.config, run.evidence, records, run.env, run.started, finished,
                                        interrupted=interrupted, fix_plan=fixplan.plan(records))
+    diff = _store_diff(session.config)
+    if diff is not None:
+        doc["store_diff"] = diff
     run.json_path.parent.mkdir(parents=True, exist_ok=True)
     run.json_path.write_text(json.dumps(doc, indent=1))
     if session.config.getoption("report_per_sr"):

@@ -502,3 +502,17 @@ def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Rec
 
 def _iso(ts: float | None) -> str | None:
     return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat() if ts else None
+
+
+def store_diff_html(diff: dict[str, object]) -> str:
+    """The summary's table of what `python -m cutover prepare` changed in the copy of the store."""
+    rows = "".join(
+        f"<tr><td>{e(str(c.get('change')))}</td><td>{e(str(c.get('alias')))}</td>"
+        f"<td>{e(str(c.get('sha256_before') or '-'))}</td>"
+        f"<td>{e(str(c.get('sha256_after') or '-'))}</td></tr>"
+        for c in diff.get("changes", []) if isinstance(c, dict)  # type: ignore[union-attr]
+    ) or "<tr><td colspan='4'>no entry changed</td></tr>"
+    return (f"<div id='store-diff'><h2>Prepared store</h2><p>Judged: the copy {e(str(diff.get('copy')))} of "
+            f"{e(str(diff.get('original')))} (original SHA-256 {e(str(diff.get('sha256_original')))}, only read). "
+            "Entries changed in the copy:</p><table class='cutover-table'><tr><th>change</th><th>alias</th>"
+            f"<th>SHA-256 before</th><th>SHA-256 after</th></tr>{rows}</table></div>")

@@ -1,0 +1,273 @@
+"""``python -m cutover prepare``: a fixed copy of the client's truststore, proven against staging.
+
+The gates say what is wrong with a store and print keytool commands; the person who owns the store
+then types them into a production file by hand. This takes the last step safely: it runs the gates,
+applies the store actions of their fix plan to a *copy* with the real keytool of the client's JDK,
+runs the gates again against the copy, and hands over the copy only when every gate passes. The
+original is only read: its SHA-256 is printed before and after.
+
+The actions are the gates' own remedies (the fix plan's store actions): import the bundle's root and
+intermediate under the configured aliases, replace a stale or wrong entry, rename an entry kept under
+another alias, delete a pinned provider leaf. Nothing else in the store is touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cutover import bundle as bundle_mod
+from cutover import truststore
+from cutover.config import Config, ConfigError, load
+from cutover.javajudge import JudgeUnavailable, exe, find_java
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKS = ROOT / "checks"
+#: Gates a change of the store can make pass; any other failure is the provider's or the network's.
+STORE_GATES = ("aliases_present", "no_lb_cert", "chain_trusted")
+
+
+class PrepareError(Exception):
+    """Something stops prepare before it changes anything; the message is the whole explanation."""
+
+
+@dataclass(frozen=True)
+class StoreAction:
+    """One keytool step on the copy.
+
+    Attributes:
+        kind: ``delete``, ``import`` or ``rename``.
+        alias: the alias acted on (for ``rename``, the alias the entry has now).
+        dest_alias: the new alias of a ``rename``.
+        cert_der: the certificate an ``import`` adds (from the provider's bundle).
+        fixes: the failing tests (gate and id) whose remedy asked for this step.
+    """
+
+    kind: str
+    alias: str
+    dest_alias: str | None = None
+    cert_der: bytes | None = None
+    fixes: tuple[str, ...] = field(default=())
+
+    def describe(self) -> str:
+        if self.kind == "rename":
+            return f"rename alias {self.alias!r} to {self.dest_alias!r}"
+        if self.kind == "import":
+            return f"import the bundle's certificate {_sha(self.cert_der or b'')[:16]}... under alias {self.alias!r}"
+        return f"delete alias {self.alias!r}"
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    """One line of the diff between the original store and the copy."""
+
+    change: str  # added, removed, replaced
+    alias: str
+    before: str | None  # SHA-256 of the entry's certificate in the original
+    after: str | None  # ... and in the copy
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"change": self.change, "alias": self.alias, "sha256_before": self.before, "sha256_after": self.after}
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest().upper()
+
+
+def file_sha256(path: Path) -> str:
+    return _sha(Path(path).read_bytes())
+
+
+def actions_from_evidence(doc: dict[str, object], config: Config) -> list[StoreAction]:
+    """The distinct store actions of a run's failing gates, in the order to do them: deletes, renames, imports.
+
+    Read from the remedies the gates wrote into the JSON evidence (the commands the report prints), so
+    that prepare applies exactly what a person would have typed. An import's certificate comes from the
+    data centre's bundle by the alias it is configured under, never from a file path in a command.
+    """
+    wanted: dict[str, bytes] = {}
+    for dc in config.datacenters:
+        if dc.bundle is None or dc.root_alias is None or dc.intermediate_alias is None:
+            continue
+        b = bundle_mod.read(dc.bundle)
+        wanted.setdefault(dc.root_alias.lower(), b.root.der)
+        wanted.setdefault(dc.intermediate_alias.lower(), b.intermediate.der)
+    found: dict[tuple[str, str, str | None], list[str]] = {}
+    records = doc.get("records", [])
+    assert isinstance(records, list)
+    for r in records:
+        if r.get("outcome") != "failed":
+            continue
+        for command in r.get("remedy") or []:
+            words = shlex.split(command.split("  #")[0], posix=os.name != "nt")
+            if not words or words[0] != "keytool":
+                continue
+            opts = {w: words[i + 1] for i, w in enumerate(words[:-1]) if w.startswith("-")}
+            alias = opts.get("-alias", "").lower()
+            if "-delete" in words:
+                key = ("delete", alias, None)
+            elif "-changealias" in words:
+                key = ("rename", alias, opts.get("-destalias", "").lower())
+            elif "-importcert" in words:
+                key = ("import", alias, None)
+            else:
+                continue
+            found.setdefault(key, []).append(f"{r['gate']} for {r['target']}")
+    order = {"delete": 0, "rename": 1, "import": 2}
+    actions = []
+    for (kind, alias, dest), fixes in sorted(found.items(), key=lambda kv: order[kv[0][0]]):
+        der = wanted.get(alias) if kind == "import" else None
+        if kind == "import" and der is None:
+            raise PrepareError(f"a gate asks to import alias {alias!r}, but no data centre's bundle is configured "
+                               "under that alias in datacenters.toml; add the bundle and its aliases.")
+        actions.append(StoreAction(kind, alias, dest, der, tuple(dict.fromkeys(fixes))))
+    return actions
+
+
+def apply(actions: Sequence[StoreAction], store: Path, store_type: str, password_env: str, keytool: Path) -> None:
+    """Run each action with the real keytool on `store` (the copy); the password travels in the environment."""
+    with tempfile.TemporaryDirectory(prefix="cutover-prepare-") as tmp:
+        for i, a in enumerate(actions):
+            common = ["-keystore", str(store), "-storetype", store_type, "-storepass:env", password_env, "-noprompt"]
+            if a.kind == "delete":
+                cmd = [str(keytool), "-delete", "-alias", a.alias, *common]
+            elif a.kind == "rename":
+                cmd = [str(keytool), "-changealias", "-alias", a.alias, "-destalias", str(a.dest_alias), *common]
+            else:
+                pem = Path(tmp) / f"import-{i}.der"
+                pem.write_bytes(a.cert_der or b"")
+                cmd = [str(keytool), "-importcert", "-trustcacerts", "-alias", a.alias, "-file", str(pem), *common]
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            if done.returncode != 0:
+                said = (done.stdout + done.stderr).strip().replace(os.environ.get(password_env) or "\0", "***")
+                raise PrepareError(f"keytool could not {a.describe()} in {store}: {said}")
+
+
+def diff(before: truststore.StoreContents, after: truststore.StoreContents) -> list[EntryChange]:
+    """What changed, entry by entry (as Java lists them), with each certificate's SHA-256."""
+    def sha(e: truststore.StoreEntry) -> str | None:
+        return e.cert.sha256 if e.cert is not None else None
+
+    old = {e.alias: e for e in before.java_entries}
+    new = {e.alias: e for e in after.java_entries}
+    changes = [EntryChange("removed", a, sha(old[a]), None) for a in sorted(old.keys() - new.keys())]
+    changes += [EntryChange("added", a, None, sha(new[a])) for a in sorted(new.keys() - old.keys())]
+    changes += [EntryChange("replaced", a, sha(old[a]), sha(new[a])) for a in sorted(old.keys() & new.keys())
+                if sha(old[a]) != sha(new[a]) or old[a].kind != new[a].kind]
+    return changes
+
+
+def run_gates(datacenters: Path, store: Path, html: Path, extra: Sequence[str]) -> tuple[int, dict[str, object]]:
+    """The gates in a child pytest, as a person runs them; returns its exit code and JSON evidence."""
+    cmd = [sys.executable, "-m", "pytest", str(CHECKS), "-q", "-p", "no:cacheprovider", f"--datacenters={datacenters}",
+           f"--truststore={store}", f"--html={html}", "--self-contained-html", *extra]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    evidence = html.with_suffix(".json")
+    if not evidence.is_file():
+        raise PrepareError(f"the gates did not run (pytest exit code {done.returncode}):\n"
+                           + "\n".join((done.stdout + done.stderr).strip().splitlines()[-12:]))
+    return done.returncode, json.loads(evidence.read_text())
+
+
+def summarize(fixes: Sequence[str]) -> str:
+    """``aliases_present for 14 data centres`` rather than fourteen lines that say the same."""
+    by_gate: dict[str, list[str]] = {}
+    for f in fixes:
+        gate, _, target = f.partition(" for ")
+        by_gate.setdefault(gate, []).append(target)
+    parts = []
+    for gate, targets in by_gate.items():
+        kind = "pod" if all("/" in t for t in targets) else "data centre"
+        shown = ", ".join(targets) if len(targets) <= 3 else f"{len(targets)} {kind}s"
+        parts.append(f"{gate} for {shown}")
+    return " and ".join(parts)
+
+
+def not_ready_name(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.NOT-READY{path.suffix}")
+
+
+def main(args: object) -> int:
+    """The prepare command; `args` is argparse's namespace (see cutover.__main__)."""
+    datacenters: Path = args.datacenters  # type: ignore[attr-defined]
+    out: Path = args.out  # type: ignore[attr-defined]
+    force: bool = args.force  # type: ignore[attr-defined]
+    reports: Path = args.reports_dir or ROOT / "reports"  # type: ignore[attr-defined]
+    extra: list[str] = list(args.pytest_args or [])  # type: ignore[attr-defined]
+    try:
+        config = load(datacenters)
+    except ConfigError as e:
+        raise PrepareError(str(e)) from None
+    original = config.truststore.path
+    env = config.truststore.password_env
+    if out.resolve() == original.resolve():
+        raise PrepareError(f"--out {out} is the client's truststore itself; prepare never writes to it. "
+                           "Give the path of a new file, e.g. --out=client-truststore.new.jks.")
+    for path in (out, not_ready_name(out)):
+        if path.exists() and not force:
+            raise PrepareError(f"--out: {path} already exists; move it away or add --force to overwrite it.")
+    password = os.environ.get(env)
+    if password is None:
+        raise PrepareError(f"the truststore password is not set: export {env} with the password of {original}; "
+                           "the copy gets the same password.")
+    try:
+        before = truststore.read(original, password)
+        java = find_java(config.java_home)
+    except (truststore.TruststoreError, JudgeUnavailable) as e:
+        raise PrepareError(str(e)) from None
+    if before.store_type == "PEM":
+        raise PrepareError(f"{original} is a PEM file, not a keystore keytool can change; import its certificates "
+                           "into a PKCS12 store first (keytool -importcert) and point [truststore] path at that.")
+    keytool = java.resolve().parent / exe("keytool")
+    if not keytool.is_file():
+        raise PrepareError(f"no keytool next to {java}: prepare changes the copy with the client's own JDK's keytool.")
+    sha_before = file_sha256(original)
+    reports.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    print(f"original {original}: SHA-256 {sha_before}")
+    _, first = run_gates(datacenters, original, reports / f"prepare-{stamp}-before.html", extra)
+    actions = actions_from_evidence(first, config)
+    for stale in (out, not_ready_name(out)):
+        stale.unlink(missing_ok=True)
+    shutil.copyfile(original, out)
+    print(f"copy     {out}: {len(actions)} store action(s) from the fix plan")
+    for a in actions:
+        print(f"  {a.describe()}  (fixes {summarize(a.fixes)})")
+    apply(actions, out, before.store_type, env, keytool)
+    changes = diff(before, truststore.read(out, password))
+    diff_file = reports / f"prepare-{stamp}-diff.json"
+    diff_file.write_text(json.dumps({"original": str(original), "copy": str(out), "sha256_original": sha_before,
+                                     "changes": [c.to_json() for c in changes]}, indent=2))
+    rc, second = run_gates(datacenters, out, reports / f"prepare-{stamp}.html", [*extra, f"--store-diff={diff_file}"])
+    sha_after = file_sha256(original)
+    print("diff (entries as Java lists them):")
+    for c in changes or [EntryChange("none", "-", None, None)]:
+        print(f"  {c.change:9} {c.alias:32} {c.before or '-':64} -> {c.after or '-'}")
+    print(f"original {original}: SHA-256 {sha_after} ({'unchanged' if sha_after == sha_before else 'CHANGED'})")
+    print(f"report: {reports / f'prepare-{stamp}.html'}")
+    if sha_after != sha_before:
+        raise PrepareError(f"{original} changed while prepare ran (SHA-256 {sha_before} -> {sha_after}); "
+                           "something else writes to it. Do not use the copy.")
+    records = second.get("records", [])
+    assert isinstance(records, list)
+    failed = [r for r in records if r.get("outcome") != "passed" and r.get("outcome") != "skipped"]
+    if rc == 0 and not failed:
+        print(f"READY: every gate passes with {out}; hand it over to replace the client's truststore.")
+        return 0
+    parked = not_ready_name(out)
+    out.replace(parked)
+    print(f"NOT READY: {len(failed)} gate test(s) still fail with the copy, which a change of the store cannot "
+          f"fix; the copy is kept for inspection as {parked}:")
+    for r in failed:
+        print(f"  {r['gate']} {r['target']}: {str(r.get('message') or '')[:300]}")
+    return 1
