@@ -276,6 +276,13 @@ def _the_run() -> Run | None:
     return _CONFIG[-1].stash.get(RUN, None) if _CONFIG else None
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Let go of a finished session: a process that runs the gates again (a scheduler calling pytest.main)
+    must not keep every earlier run's config and evidence (make soak measured 3,100 objects a run)."""
+    if config in _CONFIG:
+        _CONFIG.remove(config)
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist starts its workers
 def pytest_sessionstart(session: pytest.Session) -> None:
     _CONFIG.append(session.config)
