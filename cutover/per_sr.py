@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
-from cutover import fixplan
+from cutover import atomic, fixplan
 from cutover import report as report_mod
 from cutover.config import Config
 from cutover.evidence import Evidence
@@ -135,8 +135,9 @@ def write(folder: Path, stem: str, config: Config, ev: Evidence | None, records:
         name = file_stem(stem, sr)  # not with_suffix: an SR may hold a dot
         doc = report_mod.evidence_document(config, ev, rs, {**env, "Service request": sr}, started, finished,
                                            interrupted=interrupted, fix_plan=steps, sr=sr)
-        (folder / f"{name}.json").write_text(json.dumps(doc, indent=1))
-        (folder / f"{name}.xml").write_bytes(junit_xml(rs, f"cutover SR {sr}"))
-        (folder / f"{name}.html").write_text(html_document(config, ev, rs, env, sr, steps), encoding="utf-8")
+        # Whole or not at all, like the full report (cutover.atomic): a killed run leaves no half file.
+        atomic.write_text(folder / f"{name}.json", json.dumps(doc, indent=1))
+        atomic.write_text(folder / f"{name}.xml", junit_xml(rs, f"cutover SR {sr}").decode("utf-8"))
+        atomic.write_text(folder / f"{name}.html", html_document(config, ev, rs, env, sr, steps))
         written.append((sr, folder / f"{name}.html"))
     return written

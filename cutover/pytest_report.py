@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cutover import fixplan, gates, per_sr
+from cutover import atomic, fixplan, gates, per_sr, pytest_outputs
 from cutover import report as report_mod
 from cutover.config import DataCenter, Target
 from cutover.pytest_run import RUN, VERDICT, Run, _the_run
@@ -154,25 +154,35 @@ def _store_diff(config: pytest.Config) -> dict[str, object] | None:
         raise pytest.UsageError(f"--store-diff {path}: cannot be read as prepare's JSON ({e}).") from None
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+# A wrapper, trylast: its second half runs after pytest-html and junitxml wrote their reports (under
+# temporary names, see cutover.pytest_outputs) and before the terminal reporter's wrapper prints where they are.
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Iterator[None]:
     run = session.config.stash.get(RUN, None)
-    if run is None or run.json_path is None:
-        return
-    import json
+    if run is not None and run.json_path is not None:
+        import json
 
-    records = list(run.records.values())
-    finished = dt.datetime.now(dt.UTC)
-    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
-    doc = report_mod.evidence_document(run.config, run.evidence, records, run.env, run.started, finished,
-                                       interrupted=interrupted, fix_plan=fixplan.plan(records))
-    diff = _store_diff(session.config)
-    if diff is not None:
-        doc["store_diff"] = diff
-    run.json_path.parent.mkdir(parents=True, exist_ok=True)
-    run.json_path.write_text(json.dumps(doc, indent=1))
-    if session.config.getoption("report_per_sr"):
-        run.per_sr_reports = per_sr.write(run.json_path.parent, run.json_path.stem, run.config, run.evidence,
-                                          records, run.env, run.started, finished, interrupted)
+        records = list(run.records.values())
+        finished = dt.datetime.now(dt.UTC)
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+        doc = report_mod.evidence_document(run.config, run.evidence, records, run.env, run.started, finished,
+                                           interrupted=interrupted, fix_plan=fixplan.plan(records))
+        diff = _store_diff(session.config)
+        if diff is not None:
+            doc["store_diff"] = diff
+        atomic.write_text(run.json_path, json.dumps(doc, indent=1))
+        if session.config.getoption("report_per_sr"):
+            run.per_sr_reports = per_sr.write(run.json_path.parent, run.json_path.stem, run.config, run.evidence,
+                                              records, run.env, run.started, finished, interrupted)
+    try:
+        result = yield
+    except BaseException:  # a report may be half-written (SIGTERM while writing): never publish it
+        if run is not None:
+            pytest_outputs.discard(run.staged)
+        raise
+    if run is not None:
+        pytest_outputs.publish(session.config, run.staged)
+    return result
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
