@@ -141,7 +141,7 @@ def test_too_old_jdk_is_said_and_the_run_falls_back(pytester: pytest.Pytester, t
     java.chmod(0o755)
     run = run_gates(pytester, "--sandbox", "good", "--dc", FAULT_DC, "--java-home", str(fake))
     assert run.result.ret == 0, run.output
-    assert "is Java 1.8.0_392, too old: the single-file launcher that runs the probe needs JDK 11" in run.output
+    assert "(Java 1.8.0_392) could not run the probe compiled for Java 8" in run.output
     assert "APPROXIMATE engine" in run.output
 
 
