@@ -204,4 +204,6 @@ def test_one_pods_internal_error_fails_that_pod_only(monkeypatch: pytest.MonkeyP
         ev = evidence_mod.gather(cfg, cfg.targets, truststore.read(cfg.truststore.path, sb.password), {})
     bad = ev.pods["us2/acme-test"]
     assert "internal error while resolving" in bad.staging.problem and "simulated bug" in bad.staging.problem
-    assert all(p.staging.problem is None and p.verdicts[0].ok for k, p in ev.pods.items() if k != "us2/acme-test")
+    trust = ev.first.verdicts
+    assert all(p.staging.problem is None and trust[k].verdicts[0].ok
+               for k, p in ev.pods.items() if k != "us2/acme-test")
