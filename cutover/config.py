@@ -376,6 +376,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
+        twice = [n for n, count in _client_headers(path).items() if count > 1]
+        if twice:
+            raise ConfigError(f"{path}: client {twice[0]!r} is defined twice ([clients.{twice[0]}]); "
+                              "give each client its own name, since it labels that client's tests and reports.") \
+                from None
         raise ConfigError(f"{path}: not valid TOML: {e}. Fix the syntax at that line.") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a UTF-8 text file; is this really datacenters.toml?") from None
@@ -384,6 +389,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
         if not isinstance(raw.get(table, {}), dict):
             raise ConfigError(f"{path}: [{table}] must be a table, got {raw[table]!r}.")
     return raw
+
+
+def _client_headers(path: Path) -> dict[str, int]:
+    """How often each ``[clients.<name>]`` header occurs: TOML's own message for a repeat names no client."""
+    import collections
+
+    names = re.findall(r"^\s*\[\s*clients\.\"?([^\]\"]+)\"?\s*\]", path.read_text(encoding="utf-8"), re.M)
+    return dict(collections.Counter(n.strip() for n in names))
 
 
 def _all_codes(raw: Mapping[str, Any]) -> list[str]:
