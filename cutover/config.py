@@ -472,7 +472,8 @@ def _clients(path: Path, raw: Mapping[str, Any], run: Mapping[str, Any], trustst
                 f"{path}: no truststore given. Add [truststore] path = \"...\" or pass --truststore PATH."
             )
         env = _typed(path, "truststore", "password_env", ts_raw.get("password_env", DEFAULT_PASSWORD_ENV), str)
-        return (Client(DEFAULT_CLIENT, store, env, run["java_home"], run["java_options"], every_dc),)
+        return (Client(DEFAULT_CLIENT, store, env, run["java_home"], run["java_options"],
+                       tuple(d for d in every_dc if d in codes)),)
     if ts_raw:
         raise ConfigError(f"{path}: both [truststore] and [clients] are set. With [clients], each client names "
                           "its own store: move [truststore] path into a [clients.<name>] table as truststore = ...")

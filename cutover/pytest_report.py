@@ -84,6 +84,8 @@ def _add_extras(report: pytest.TestReport, item: pytest.Item, run: Run, verdict:
     target, datacenter, client = funcargs.get("target"), funcargs.get("datacenter"), funcargs.get("client")
     ev = run.evidence
     mine = ev.clients.get(client.name) if ev is not None and isinstance(client, Client) else None
+    if ev is not None and mine is None and not run.config.several_clients:
+        mine = ev.first  # one client: its verdicts beside every pod's evidence, as before there were clients
     if ev is not None and isinstance(target, Target):
         blocks.append(report_mod.pod_html(ev.pods[target.id], mine))
     elif ev is not None and isinstance(datacenter, DataCenter):

@@ -363,6 +363,8 @@ def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Rec
     for r in records:
         evidence: dict[str, object] = {}
         client = ev.clients.get(r.client) if ev is not None and r.client is not None else None
+        if ev is not None and client is None and not config.several_clients:
+            client = ev.first  # one client: every record as before there were clients
         if ev is not None:
             if r.pod is not None and r.target in ev.pods:
                 evidence = pod_json(ev.pods[r.target], client.verdicts.get(r.target) if client else None)

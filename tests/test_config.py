@@ -172,6 +172,8 @@ def test_a_file_without_clients_has_one_default_client(tmp_path: Path) -> None:
     cfg = load(write(tmp_path, GOOD))
     (only,) = cfg.clients
     assert only.name == "default" and only.truststore == tmp_path / "store.jks" and not cfg.several_clients
+    assert only.datacenters == ("us2", "em3")
+    assert load(write(tmp_path, GOOD), only_dcs=["em3"]).clients[0].datacenters == ("em3",)
 
 
 @pytest.mark.parametrize(("change", "expected"), [
