@@ -75,8 +75,7 @@ def html_document(config: Config, ev: Evidence | None, records: Sequence[Record]
     parts.append("<h2>Environment</h2>" + report_mod.env_table({**env, "Service request": sr}))
     if ev is not None:
         dc_codes = {r.dc for r in records if r.pod is None}
-        if dc_codes:
-            parts.append(report_mod.store_html(ev.store, ev.store_error))
+        parts.append(report_mod.stores_html(ev, {r.client for r in records if r.pod is None and r.client}))
         parts.append(report_mod.bundles_html(config, ev.bundles, dc_codes))
     parts.append("<h2>Gate tests</h2>")
     dcs = {d.code: d for d in config.datacenters}
@@ -84,13 +83,15 @@ def html_document(config: Config, ev: Evidence | None, records: Sequence[Record]
         word = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}.get(r.outcome, r.outcome)
         body = report_mod.verdict_html(r.outcome == "passed", r.message, r.warnings, r.remedy) \
             if r.outcome != "skipped" else f"<p><b>SKIP</b>: {e(printable(r.message, 4000))}</p>"
+        client = ev.clients.get(r.client) if ev is not None and r.client else None
         if ev is not None and r.pod is not None and r.target in ev.pods:
-            body += report_mod.pod_html(ev.pods[r.target], ev, r.gate)
+            body += report_mod.pod_html(ev.pods[r.target], client, r.gate)
         elif ev is not None and r.pod is None and r.dc in dcs:
-            body += report_mod.dc_html(dcs[r.dc], ev.store, ev.bundles.get(r.dc),
-                                       report_mod.bundle_anchor(config, r.dc))
+            body += report_mod.dc_html(dcs[r.dc], client.store if client else None, ev.bundles.get(r.dc),
+                                       report_mod.bundle_anchor(config, r.dc),
+                                       report_mod.store_anchors(ev).get(r.client or "", ""))
         parts.append(f"<section id='{e(r.nodeid)}' class='cutover cutover-{e(r.outcome)}'><h3>{e(r.gate)} "
-                     f"{e(r.target)}: {word}</h3>{body}</section>")
+                     f"{e(r.label)}: {word}</h3>{body}</section>")
     parts.append("</body></html>")
     return "".join(parts)
 

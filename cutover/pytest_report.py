@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from cutover import atomic, fixplan, gates, per_sr, pytest_outputs
 from cutover import report as report_mod
-from cutover.config import DataCenter, Target
+from cutover.config import Client, DataCenter, Target
 from cutover.pytest_run import RUN, VERDICT, Run, _the_run
 from cutover.text import printable
 
@@ -35,7 +36,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return report
     callspec = getattr(item, "callspec", None)
     verdict = item.stash.get(VERDICT, None)
-    info = {"gate": gate, "target": callspec.id if callspec is not None else item.name}
+    params = callspec.params if callspec is not None else {}
+    where = params.get("target") or params.get("datacenter")
+    target = where.id if isinstance(where, Target) else where.code if isinstance(where, DataCenter) else \
+        (callspec.id if callspec is not None else item.name)
+    client = params.get("client")
+    info = {"gate": gate, "target": target, "client": client.name if isinstance(client, Client) else None}
     if verdict is not None and report.when == "call":
         info |= {"message": verdict.message, "remedy": list(verdict.remedy), "warnings": list(verdict.warnings),
                  "actions": [a.to_json() for a in verdict.actions]}
@@ -54,6 +60,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if record is None:
         target = next((t for t in run.config.targets if t.id == info["target"]), None)
         record = run.records[report.nodeid] = report_mod.Record(report.nodeid, info["gate"], info["target"],
+                                                                client=info.get("client"),
                                                                 sr=target.sr if target else None)
     # An error in setup or teardown counts as a failure: never a green for a gate that did not run.
     worst = {"passed": 0, "skipped": 1, "failed": 2}
@@ -62,7 +69,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         record.start, record.stop = report.start, report.stop
     if "message" in info:
         record.message, record.remedy, record.warnings = info["message"], info["remedy"], info["warnings"]
-        record.actions = [fixplan.Action.from_json(a) for a in info.get("actions", [])]
+        # A store action is the client's: the plan groups per client's store and files a rejected chain
+        # under the imports of the same client.
+        record.actions = [replace(fixplan.Action.from_json(a), client=record.client) for a in info.get("actions", [])]
     elif not report.passed and not record.message:
         record.message = _reason(report)
 
@@ -82,13 +91,19 @@ def _add_extras(report: pytest.TestReport, item: pytest.Item, run: Run, verdict:
     if verdict is not None:
         blocks.append(report_mod.verdict_html(verdict.ok, verdict.message, verdict.warnings, verdict.remedy))
     funcargs = getattr(item, "funcargs", {})
-    target, datacenter = funcargs.get("target"), funcargs.get("datacenter")
+    target, datacenter, client = funcargs.get("target"), funcargs.get("datacenter"), funcargs.get("client")
+    ev = run.evidence
+    mine = ev.clients.get(client.name) if ev is not None and isinstance(client, Client) else None
+    if ev is not None and mine is None and not run.config.several_clients:
+        mine = ev.first  # one client: its verdicts beside every pod's evidence, as before there were clients
     gate = _gate_of(item)
-    if run.evidence is not None and isinstance(target, Target):
-        blocks.append(report_mod.pod_html(run.evidence.pods[target.id], run.evidence, gate))
-    elif run.evidence is not None and isinstance(datacenter, DataCenter):
-        blocks.append(report_mod.dc_html(datacenter, run.evidence.store, run.evidence.bundles.get(datacenter.code),
-                                         report_mod.bundle_anchor(run.config, datacenter.code)))
+    if ev is not None and isinstance(target, Target):
+        blocks.append(report_mod.pod_html(ev.pods[target.id], mine, gate))
+    elif ev is not None and isinstance(datacenter, DataCenter):
+        name = mine.client.name if mine is not None else ""
+        blocks.append(report_mod.dc_html(datacenter, mine.store if mine else None, ev.bundles.get(datacenter.code),
+                                         report_mod.bundle_anchor(run.config, datacenter.code),
+                                         report_mod.store_anchors(ev).get(name, "")))
     if blocks:
         block = extras.html("<div class='cutover'>" + "".join(blocks) + "</div>")
         report.extras = [*getattr(report, "extras", []), block]
@@ -124,11 +139,11 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
     prefix.append(report_mod.matrix_html(run.config, run.records.values()))
     ev = run.evidence
     if ev is not None:
-        judge = ev.jvm.label if ev.jvm else f"APPROXIMATE verdicts: {ev.engine_note}"
-        prefix.append(f"<p>Trust judged by: {html.escape(judge)}</p>")
-        # The store and each bundle once, folded, above the rows that link to them.
-        postfix.append(report_mod.store_html(ev.store, ev.store_error)
-                       + report_mod.bundles_html(run.config, ev.bundles))
+        for who, judge, approximate in _judges(run):
+            judge = f"APPROXIMATE verdicts: {judge}" if approximate else judge
+            prefix.append(f"<p>Trust judged{html.escape(who)} by: {html.escape(judge)}</p>")
+        # Each store and each bundle once, folded, above the rows that link to them.
+        postfix.append(report_mod.stores_html(ev) + report_mod.bundles_html(run.config, ev.bundles))
     diff = _store_diff(run.pytest_config)
     if diff is not None:
         prefix.append(report_mod.store_diff_html(diff))
@@ -152,6 +167,14 @@ def _store_diff(config: pytest.Config) -> dict[str, object] | None:
         return json.loads(Path(path).read_text())
     except (OSError, ValueError) as e:
         raise pytest.UsageError(f"--store-diff {path}: cannot be read as prepare's JSON ({e}).") from None
+
+
+def _judges(run: Run) -> list[tuple[str, str, bool]]:
+    """(' for client X' or '', judge, approximate) per client: the HTML and the terminal say the same."""
+    assert run.evidence is not None
+    return [(f" for client {name}" if run.config.several_clients else "",
+             c.jvm.label if c.jvm else str(c.engine_note), c.jvm is None)
+            for name, c in run.evidence.clients.items()]
 
 
 # A wrapper, trylast: its second half runs after pytest-html and junitxml wrote their reports (under
@@ -195,9 +218,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         tr.line(f"SIMULATED run against the sandbox (scenario '{run.config.sandbox_scenario}'): not evidence.",
                 yellow=True, bold=True)
     if run.evidence is not None:
-        tr.line("trust judged by " + (run.evidence.jvm.label if run.evidence.jvm
-                                      else f"APPROXIMATE engine: {run.evidence.engine_note}"))
-        tr.line(f"evidence gathered in {run.evidence.seconds:.1f}s for {len(run.evidence.pods)} pod(s)")
+        for who, judge, approximate in _judges(run):
+            tr.line(f"trust judged{who} by " + (f"APPROXIMATE engine: {judge}" if approximate else judge))
+        several = f", {len(run.evidence.clients)} clients, {run.evidence.jvms} JVM(s)" \
+            if run.config.several_clients else ""
+        tr.line(f"evidence gathered in {run.evidence.seconds:.1f}s for {len(run.evidence.pods)} pod(s){several}")
         import resource  # ru_maxrss is in KiB on Linux
 
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -22,9 +22,9 @@ from urllib.parse import quote
 from cutover.bundle import Bundle
 from cutover.certs import CertInfo
 from cutover.config import Config, DataCenter
-from cutover.evidence import Evidence, PodEvidence
+from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
 from cutover.fixplan import Action, Step, plan_json
-from cutover.gates import GATES, POD_GATES
+from cutover.gates import CLIENT_GATES, GATES, POD_GATES
 from cutover.handshake import ChainFetch
 from cutover.javajudge import JavaVerdict
 from cutover.text import printable
@@ -33,8 +33,7 @@ from cutover.truststore import StoreContents, StoreEntry
 #: /2: the store, each bundle and each pod's evidence are held once (``truststores``, ``bundles``, ``pods``) and
 #: records refer to them; ``fix_plan`` and ``sr`` were added. /1 carried them in every record.
 SCHEMA = "cutover-evidence/2"
-#: The key of the one store in ``truststores`` (with several clients: each client's name).
-STORE_KEY = "default"
+
 
 e = html.escape
 
@@ -47,6 +46,7 @@ class Record:
         nodeid: pytest's id, also the id of the report's row.
         gate: the gate's name.
         target: ``dc/pod`` for pod gates, ``dc`` for data centre gates.
+        client: the client a client gate judged for; None for the network gates (the same for all).
         outcome: ``passed``, ``failed`` or ``skipped`` (an error in setup counts as failed).
         message: the verdict's message, or the skip/failure reason.
         remedy: commands that fix the failure.
@@ -65,6 +65,7 @@ class Record:
     warnings: list[str] = field(default_factory=list)
     start: float | None = None
     stop: float | None = None
+    client: str | None = None
     actions: list[Action] = field(default_factory=list)
     sr: str | None = None
 
@@ -90,7 +91,13 @@ def verdict_sentence(records: Iterable[Record]) -> tuple[str, bool]:
     if not rs:
         return "not proven: no gate test ran", False
     if failed:
-        return f"NOT ready for cutover: {failed} of {len(rs)} gate test(s) failed", False
+        clients = {r.client for r in rs if r.client is not None}
+        blamed = list(dict.fromkeys(r.client for r in rs if r.outcome == "failed" and r.client is not None))
+        named = f"; clients not ready: {', '.join(blamed)}" if len(clients) > 1 and blamed else ""
+        network = sum(r.outcome == "failed" and r.client is None for r in rs)
+        if named and network:
+            named += f" (and {network} network gate test(s) failed, which every client depends on)"
+        return f"NOT ready for cutover: {failed} of {len(rs)} gate test(s) failed{named}", False
     if skipped:
         return f"not proven: no gate failed, but {skipped} gate test(s) were skipped (see their reasons)", False
     return f"ready for cutover: all {len(rs)} gate tests passed", True
@@ -122,13 +129,14 @@ def _verdict_text(v: JavaVerdict) -> str:
     return _text(f"{judge}{when}: {'trusted' if v.ok else 'rejected'}: {v.reason}", 2000)
 
 
-def pod_html(pod: PodEvidence, ev: Evidence, gate: str | None = None) -> str:
-    """What was observed for one pod that `gate` decided on (all of it when None).
+def pod_html(pod: PodEvidence, client: ClientEvidence | None = None, gate: str | None = None) -> str:
+    """What was observed for one pod that `gate` decided on (all of it when None), with `client`'s verdicts.
 
     Each pod gate's row shows its own part (DNS; the staging chains and the JVM's verdicts; the leaves
     compared), so a pod's evidence is in the report once, not three times over.
     """
     st = pod.staging
+    trust = client.verdicts.get(pod.target.id, TrustVerdicts(())) if client is not None else TrustVerdicts(())
     now = dt.datetime.now(dt.UTC)
     rows: list[tuple[str, str]] = [("production hostname", _text(pod.target.hostname))]
     if gate in (None, "staging_resolves"):
@@ -143,11 +151,11 @@ def pod_html(pod: PodEvidence, ev: Evidence, gate: str | None = None) -> str:
         rows += [(f"hosts-file line ({e(ip)})", f"<code>{e(ip)} {_text(pod.target.hostname)}</code>")
                  for ip in st.staging_ips]
     rows.append(("staging IPs", e(", ".join(st.staging_ips) or "-")))
-    if gate in (None, "chain_trusted"):
-        rows.append(("judge", _text(ev.jvm.label if ev.jvm else (ev.engine_note or "-"))))
-        rows += [(f"verdict at {e(v.ip)}", _verdict_text(v)) for v in pod.verdicts]
-        rows += [(f"{_text(label)} at {e(v.ip)}", _verdict_text(v)) for label, v in pod.later]
-        rows += [(f"web-PKI (strict) at {e(v.ip)}", _verdict_text(v)) for v in pod.strict]
+    if gate in (None, "chain_trusted") and client is not None:
+        rows.append(("judge", _text(client.jvm.label if client.jvm else (client.engine_note or "-"))))
+        rows += [(f"verdict at {e(v.ip)}", _verdict_text(v)) for v in trust.verdicts]
+        rows += [(f"{_text(label)} at {e(v.ip)}", _verdict_text(v)) for label, v in trust.later]
+        rows += [(f"web-PKI (strict) at {e(v.ip)}", _verdict_text(v)) for v in trust.strict]
     if gate in (None, "new_cert_staged"):
         for kind, fetches in (("staging", pod.staging_chains), ("production", pod.production_chains)):
             for f in fetches:
@@ -177,6 +185,19 @@ def _fetch_html(kind: str, f: ChainFetch) -> str:
 STORE_ANCHOR = "cutover-store"
 
 
+def store_anchors(ev: Evidence) -> dict[str, str]:
+    """Client name -> the anchor of its store's table: ``cutover-store`` for the first client's store,
+    ``cutover-store-<client>`` for another store; clients that share a store share its table."""
+    out: dict[str, str] = {}
+    anchor_of: dict[str, str] = {}
+    for name, c in ev.clients.items():
+        where = str(c.store.path) if c.store is not None else f"unreadable:{name}"
+        if where not in anchor_of:
+            anchor_of[where] = STORE_ANCHOR if not anchor_of else f"{STORE_ANCHOR}-{name}"
+        out[name] = anchor_of[where]
+    return out
+
+
 def bundle_anchor(config: Config, dc_code: str) -> str:
     """Data centres that share one bundle file share its table: the anchor of the first of them."""
     dcs = {d.code: d for d in config.datacenters}
@@ -185,7 +206,8 @@ def bundle_anchor(config: Config, dc_code: str) -> str:
     return f"cutover-bundle-{first}"
 
 
-def dc_html(dc: DataCenter, store: StoreContents | None, bundle: Bundle | None, bundle_ref: str = "") -> str:
+def dc_html(dc: DataCenter, store: StoreContents | None, bundle: Bundle | None, bundle_ref: str = "",
+            store_ref: str = STORE_ANCHOR) -> str:
     """What a data centre gate compared: the entries that matter here, and links to the whole store and bundle
     (shown once, at the top of the report)."""
     out = ""
@@ -201,7 +223,8 @@ def dc_html(dc: DataCenter, store: StoreContents | None, bundle: Bundle | None, 
         hosts = dc.hostnames
         relevant = [x for x in store.entries if x.alias.lower() in wanted or (x.cert is not None and (
             x.cert.sha256 in ours or (not x.cert.is_ca and any(x.cert.covers(h) for h in hosts))))]
-        out += (f"<p>truststore: <a href='#{STORE_ANCHOR}'>{_text(str(store.path))}</a> ({e(store.store_type)}, "
+        out += (f"<p>truststore: <a href='#{e(store_ref or STORE_ANCHOR)}'>{_text(str(store.path))}</a> "
+                f"({e(store.store_type)}, "
                 f"{len(store.entries)} entries, read by {_text(store.read_by)}); the entries that concern {e(dc.code)}:"
                 "</p>")
         out += _table(["alias", "kind", "subject", "CA", "not after", "SHA-256"], map(_entry_row, relevant)) \
@@ -209,14 +232,30 @@ def dc_html(dc: DataCenter, store: StoreContents | None, bundle: Bundle | None, 
     return out
 
 
-def store_html(store: StoreContents | None, store_error: str | None = None) -> str:
+def store_html(store: StoreContents | None, store_error: str | None = None, anchor: str = STORE_ANCHOR,
+               whose: str = "") -> str:
     """The whole store, once per report, folded: 148 entries are evidence, not something to scroll past."""
     if store is None:
-        return f"<p id='{STORE_ANCHOR}'>truststore: could not be read by the judge: {_text(store_error or '?')}</p>"
-    return (f"<details id='{STORE_ANCHOR}' class='cutover-fold'><summary>truststore {_text(str(store.path))} "
-            f"({e(store.store_type)}), {len(store.entries)} entries, read by {_text(store.read_by)}</summary>"
+        return (f"<p id='{e(anchor)}'>truststore{_text(whose)}: could not be read by the judge: "
+                f"{_text(store_error or '?')}</p>")
+    return (f"<details id='{e(anchor)}' class='cutover-fold'><summary>truststore{_text(whose)} "
+            f"{_text(str(store.path))} ({e(store.store_type)}), {len(store.entries)} entries, read by "
+            f"{_text(store.read_by)}</summary>"
             + _table(["alias", "kind", "subject", "CA", "not after", "SHA-256"], map(_entry_row, store.entries))
             + "</details>")
+
+
+def stores_html(ev: Evidence, only: Iterable[str] | None = None) -> str:
+    """Each distinct store of the run's clients once (`only`: those clients), naming its clients when several."""
+    anchors = store_anchors(ev)
+    wanted = set(only) if only is not None else set(ev.clients)
+    out = ""
+    for anchor in dict.fromkeys(anchors[n] for n in ev.clients if n in wanted):
+        names = [n for n in ev.clients if anchors[n] == anchor]
+        c = ev.clients[names[0]]
+        whose = f" of client {', '.join(names)}" if len(ev.clients) > 1 else ""
+        out += store_html(c.store, c.store_error, anchor, whose)
+    return out
 
 
 def bundles_html(config: Config, bundles: dict[str, Bundle], only: Iterable[str] | None = None) -> str:
@@ -313,11 +352,29 @@ def env_table(env: dict[str, str]) -> str:
 def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None = None) -> str:
     """Data centres and pods down, the gates across; each cell links to its row.
 
-    `only`: the pod ids (``dc/pod``) and data centre codes to show (a per-SR report); None shows all.
+    With several clients the network gates come first, then one column group per client (its three
+    gates): 3 clients x 56 pods stay one table a person can scan along a pod's row. `only`: the pod ids
+    (``dc/pod``) and data centre codes to show (a per-SR report); None shows all.
     """
-    by = {(r.gate, r.target): r for r in records}
-    head = "".join(f"<th>{g}</th>" for g in GATES)
+    rs = list(records)
+    by = {(r.gate, r.client if r.gate in CLIENT_GATES else None, r.target): r for r in rs}
+    several = config.several_clients
     with_sr = bool(config.srs)
+    sr_head = "<th rowspan='2'>SR</th>" if several else "<th>SR</th>"
+    if several:
+        columns = [(g, None) for g in GATES if g not in CLIENT_GATES] + \
+                  [(g, c.name) for c in config.clients for g in CLIENT_GATES]
+        top = "<tr><th rowspan='2'>data centre</th><th rowspan='2'>pod</th>" \
+              f"{sr_head if with_sr else ''}<th colspan='{len(GATES) - len(CLIENT_GATES)}'>network</th>" + \
+              "".join(f"<th colspan='{len(CLIENT_GATES)}'>client {e(c.name)}</th>" for c in config.clients) + "</tr>"
+        head = top + "<tr>" + "".join(f"<th>{g}</th>" for g, _ in columns) + "</tr>"
+    else:
+        first = config.clients[0].name if config.clients else None
+        columns = [(g, first if g in CLIENT_GATES else None) for g in GATES]
+        head = (f"<tr><th>data centre</th><th>pod</th>{sr_head if with_sr else ''}"
+                f"{''.join(f'<th>{g}</th>' for g in GATES)}</tr>")
+    if not several:  # records of a one-client run may carry the client's name or none
+        by |= {(r.gate, columns[GATES.index(r.gate)][1], r.target): r for r in rs if r.gate in GATES}
     rows = []
     today = dt.datetime.now(dt.UTC).date()
     for dc in config.datacenters:
@@ -337,14 +394,13 @@ def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None
                      f"<th>{e(pod) if pod else '(no pods)'}</th>")
             if with_sr:
                 cells += f"<td>{e(srs.get(pod) or '-') if pod else e(dc.sr or '-')}</td>"
-            for gate in GATES:
+            for gate, client in columns:
                 if gate in POD_GATES:
-                    cells += _cell(by.get((gate, f"{dc.code}/{pod}")) if pod else None)
+                    cells += _cell(by.get((gate, client, f"{dc.code}/{pod}")) if pod else None)
                 elif i == 0:
-                    cells += _cell(by.get((gate, dc.code)), rowspan=len(pods))
+                    cells += _cell(by.get((gate, client, dc.code)), rowspan=len(pods))
             rows.append(f"<tr>{cells}</tr>")
-    return (f"<table id='cutover-matrix' class='cutover-table'><tr><th>data centre</th><th>pod</th>"
-            f"{'<th>SR</th>' if with_sr else ''}{head}</tr>" + "".join(rows) + "</table>")
+    return f"<table id='cutover-matrix' class='cutover-table'>{head}" + "".join(rows) + "</table>"
 
 
 # Long commands, paths and certificate names wrap: at 1280 px nothing scrolls sideways (tests/test_report.py).
@@ -383,14 +439,21 @@ def versions() -> dict[str, str]:
     return out
 
 
-def environment(config: Config, store: StoreContents, sr: str | None, started: dt.datetime) -> dict[str, str]:
+def environment(config: Config, stores: dict[str, StoreContents] | StoreContents, sr: str | None,
+                started: dt.datetime) -> dict[str, str]:
     """The report's Environment rows: what a support engineer needs to trust (or question) the run."""
+    if isinstance(stores, StoreContents):
+        stores = {config.clients[0].name: stores}
     env = {
         "Service request": sr or ", ".join(config.srs) or "not given (--sr, or sr in datacenters.toml)",
         "Started (UTC)": f"{started:%Y-%m-%d %H:%M:%S}Z",
         "Machine": socket.gethostname(),
         "Datacenters file": f"{config.path} (SHA-256 {sha256_of(config.path)})",
-        "Truststore": f"{store.path} ({store.store_type}, SHA-256 {sha256_of(store.path)})",
+    }
+    for name, store in stores.items():
+        key = f"Truststore of client {name}" if config.several_clients else "Truststore"
+        env[key] = f"{store.path} ({store.store_type}, SHA-256 {sha256_of(store.path)})"
+    env |= {
         "Nameservers": ", ".join(f"{h}:{p}" for h, p in config.nameservers) or "system resolver",
         "Versions": ", ".join(f"{k} {v}" for k, v in versions().items()),
     }
@@ -400,12 +463,25 @@ def environment(config: Config, store: StoreContents, sr: str | None, started: d
     return env
 
 
+def judges_environment(config: Config, ev: Evidence) -> dict[str, str]:
+    """Which JDK judged each client, and with which options: the same chain may pass under one JDK and
+    fail under another."""
+    env: dict[str, str] = {}
+    for name, c in ev.clients.items():
+        suffix = f" for client {name}" if config.several_clients else ""
+        env[f"JDK that judged{suffix}"] = f"{c.jvm.label}; java {c.jvm.java}" if c.jvm else f"none: {c.engine_note}"
+        if c.client.java_options:
+            env[f"JVM options{suffix}"] = " ".join(c.client.java_options)
+    return env
+
+
 def _verdict_json(v: JavaVerdict) -> dict[str, object]:
     return {"ip": v.ip, "ok": v.ok, "reason": v.reason, "step": v.step, "engine": v.engine, "when": v.when,
             "protocol": v.protocol}
 
 
 def pod_json(pod: PodEvidence) -> dict[str, object]:
+    """A pod's network evidence, the same for every client (their verdicts: `trust_json`)."""
     st = pod.staging
     return {
         "hostname": pod.target.hostname, "port": pod.target.port,
@@ -418,9 +494,15 @@ def pod_json(pod: PodEvidence) -> dict[str, object]:
              "chain": [c.to_json() for c in f.chain]}
             for kind, fetches in (("staging", pod.staging_chains), ("production", pod.production_chains))
             for f in fetches],
-        "verdicts": [_verdict_json(v) for v in pod.verdicts],
-        "later_verdicts": [{"label": label, **_verdict_json(v)} for label, v in pod.later],
-        "strict_verdicts": [_verdict_json(v) for v in pod.strict],
+    }
+
+
+def trust_json(trust: TrustVerdicts) -> dict[str, object]:
+    """One client's verdicts on one pod's staging chain."""
+    return {
+        "verdicts": [_verdict_json(v) for v in trust.verdicts],
+        "later_verdicts": [{"label": label, **_verdict_json(v)} for label, v in trust.later],
+        "strict_verdicts": [_verdict_json(v) for v in trust.strict],
     }
 
 
@@ -450,23 +532,27 @@ def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Rec
     verdict, ready = verdict_sentence(records)
     dcs = {d.code: d for d in config.datacenters}
     targets = {t.id: t for t in config.targets}
+    first_client = config.clients[0].name if config.clients else None
     out_records = []
     pods: dict[str, object] = {}
     bundles: dict[str, object] = {}
     for r in records:
         ref: dict[str, object] = {}
         if r.pod is not None:
-            ref = {"pod": r.target}
+            ref = {"pod": r.target} | ({"client": r.client} if r.client is not None else {})
             if ev is not None and r.target in ev.pods and r.target not in pods:
                 t = targets.get(r.target)
-                pods[r.target] = {"sr": t.sr if t else None, **pod_json(ev.pods[r.target])}
+                pods[r.target] = {"sr": t.sr if t else None, **pod_json(ev.pods[r.target]), "trust": {
+                    name: trust_json(c.verdicts[r.target]) for name, c in ev.clients.items()
+                    if r.target in c.verdicts}}
         else:
             bundle = ev.bundles.get(r.dc) if ev is not None else None
-            ref = {"bundle": r.dc if bundle is not None else None, "truststore": STORE_KEY}
+            ref = {"bundle": r.dc if bundle is not None else None, "truststore": r.client or first_client}
             if bundle is not None:
                 bundles.setdefault(r.dc, bundle_json(bundle))
         out_records.append({
-            "gate": r.gate, "target": r.target, "dc": r.dc, "pod": r.pod, "sr": r.sr, "outcome": r.outcome,
+            "gate": r.gate, "client": r.client, "target": r.target, "dc": r.dc, "pod": r.pod, "sr": r.sr,
+            "outcome": r.outcome,
             "message": r.message, "remedy": r.remedy, "warnings": r.warnings,
             "start": _iso(r.start), "stop": _iso(r.stop),
             "duration_s": round(r.stop - r.start, 3) if r.start and r.stop else None,
@@ -483,20 +569,45 @@ def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Rec
         "interrupted": interrupted,
         "started": started.isoformat(),
         "finished": finished.isoformat(),
-        "judge": None if ev is None else {
-            "engine": "jvm" if ev.jvm else "python",
-            "jvm": None if ev.jvm is None else {"java": str(ev.jvm.java), "home": ev.jvm.home,
-                                                "version": ev.jvm.version, "vendor": ev.jvm.vendor},
-            "note": ev.engine_note,
-        },
+        "judge": None if ev is None else _judge_json(ev.first),
+        "clients": None if ev is None else {
+            name: {"truststore": None if c.store is None else str(c.store.path),
+                   "truststore_sha256": None if c.store is None else sha256_of(c.store.path),
+                   "datacenters": list(c.client.datacenters), "java_options": list(c.client.java_options),
+                   "store_error": c.store_error, "judge": _judge_json(c)}
+            for name, c in ev.clients.items()},
         "environment": env,
         "fix_plan": plan_json(fix_plan),
         "datacenters": {c: {"name": dcs[c].name, "sr": dcs[c].sr, "srs": list(dcs[c].srs)}
                         for c in dc_codes if c in dcs},
-        "truststores": {} if ev is None else {STORE_KEY: store_json(ev.store, ev.store_error)},
+        "truststores": {} if ev is None else _stores_json(ev),
         "bundles": bundles,
         "pods": pods,
         "records": out_records,
+    }
+
+
+def _stores_json(ev: Evidence) -> dict[str, object]:
+    """Each client's store as its judge read it; a store several clients share is written once and the
+    others say whose it is (``{"same_as": "soa"}``)."""
+    out: dict[str, object] = {}
+    seen: dict[str, str] = {}
+    for name, c in ev.clients.items():
+        where = str(c.store.path) if c.store is not None else f"unreadable:{name}"
+        if where in seen:
+            out[name] = {"same_as": seen[where]}
+        else:
+            seen[where] = name
+            out[name] = store_json(c.store, c.store_error)
+    return out
+
+
+def _judge_json(c: ClientEvidence) -> dict[str, object]:
+    return {
+        "engine": "jvm" if c.jvm else "python",
+        "jvm": None if c.jvm is None else {"java": str(c.jvm.java), "home": c.jvm.home,
+                                           "version": c.jvm.version, "vendor": c.jvm.vendor},
+        "note": c.engine_note,
     }
 
 
