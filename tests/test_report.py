@@ -59,11 +59,12 @@ def test_every_run_leaves_report_junit_and_json(pytester: pytest.Pytester, tmp_p
     assert step["command"] == failed["remedy"][0] and step["fixes"] == [{"gate": "no_lb_cert", "target": "us2"}]
     assert "fix plan (1 step(s)" in result.stdout.str() and "(fixes no_lb_cert for us2)" in result.stdout.str()
     pod = records[("chain_trusted", "us2/acme")]
-    assert pod["evidence"] == {"pod": "us2/acme"} and len(doc["pods"]) == 28
+    assert pod["evidence"] == {"pod": "us2/acme", "client": "default"} and len(doc["pods"]) == 28
     ev = doc["pods"]["us2/acme"]
     assert ev["cname_chain"][0] == "acme.fa.us2.oraclecloud.com" and ev["staging_ips"] == ["127.20.11.1"]
     assert ev["hosts_lines"] == ["127.20.11.1 acme.fa.us2.oraclecloud.com"]
-    assert ev["verdicts"][0]["ok"] is True and ev["verdicts"][0]["engine"] == "jvm"
+    trust = ev["trust"]["default"]["verdicts"]
+    assert trust[0]["ok"] is True and trust[0]["engine"] == "jvm"
     assert [c["network"] for c in ev["presented_chains"]] == ["staging", "production"]
     assert ev["presented_chains"][0]["chain"][0]["sans"] == ["acme.fa.us2.oraclecloud.com"]
     assert pod["start"] and pod["duration_s"] is not None
