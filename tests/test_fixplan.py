@@ -113,3 +113,27 @@ def test_actions_travel_as_plain_data() -> None:
     for a in (on_store("import", "a", file="/z.zip!m.pem"), on_store("changealias", "a", dest="b"),
               Action(PROVIDER, "ask")):
         assert Action.from_json(a.to_json()) == a
+
+
+def test_store_steps_are_grouped_per_client_store() -> None:
+    """Two clients with their own stores get a step each; a chain is filed under its own client's import."""
+    def client_import(client: str, store: str) -> Action:
+        return Action("import", store=store, store_type="JKS", alias="issuing-ca", sha256=INTER, client=client)
+
+    records = [
+        Record("checks/test_aliases_present.py::test_aliases_present[soa:us2]", "aliases_present", "us2", "failed",
+               actions=[client_import("soa", "/b/soa.jks")], client="soa"),
+        Record("checks/test_aliases_present.py::test_aliases_present[batch:us2]", "aliases_present", "us2",
+               "failed", actions=[client_import("batch", "/a/batch.jks")], client="batch"),
+        Record("checks/test_no_lb_cert.py::test_no_lb_cert[soa:us2]", "no_lb_cert", "us2", "failed",
+               actions=[Action("delete", store="/b/soa.jks", store_type="JKS", alias="lb", client="soa")],
+               client="soa"),
+        Record("checks/test_chain_trusted.py::test_chain_trusted[batch:us2/acme]", "chain_trusted", "us2/acme",
+               "failed", actions=[Action(TRUST_PATH, "serve the chain", client="batch")], client="batch"),
+    ]
+    steps = plan(records)
+    assert [(s.action.store, s.action.kind, s.fixes_text) for s in steps] == [
+        ("/a/batch.jks", "import", "aliases_present for batch:us2 and chain_trusted for batch:us2/acme"),
+        ("/b/soa.jks", "delete", "no_lb_cert for soa:us2"),
+        ("/b/soa.jks", "import", "aliases_present for soa:us2"),
+    ]
