@@ -122,6 +122,11 @@ def test_three_clients_fail_exactly_the_second_with_the_same_network_traffic(
     assert set(doc["clients"]) == set(clients)
     assert all(len(c["truststore_sha256"]) == 64 and c["judge"]["engine"] == "jvm" for c in doc["clients"].values())
     assert not doc["ready"] and "nointer" in doc["verdict"]
+    # The fix plan: one import into the one store that lacks the intermediate, named by its client's tests.
+    [step] = doc["fix_plan"]
+    assert (step["kind"], step["alias"], step["client"]) == ("import", INTERMEDIATE_ALIAS, "nointer")
+    assert step["store"].endswith("nointer.jks") and f"-keystore {step['store']}" in step["command"]
+    assert step["fixes_text"] == "aliases_present for nointer:us2, nointer:em3"
     html = next((pytester.path / "reports").glob("*.html")).read_text()
     for name in clients:
         assert f"client {name}</th>" in html
@@ -159,4 +164,13 @@ def test_java_cacerts_resolves_the_jdks_own_store(three, pytester: pytest.Pytest
     assert run.failed == {("chain_trusted", "batch:us2/acme"), ("chain_trusted", "batch:us2/acme-test"),
                           ("aliases_present", "batch:us2"), ("aliases_present", "nointer:us2")}
     assert "unable to find valid certification path" in run.messages[("chain_trusted", "batch:us2/acme")]
+    # One import per client's store; batch's rejected chains are filed under batch's own import.
+    section = run.output.split("fix plan (", 1)[1].split("\nverdict:", 1)[0]
+    plan = [line.strip() for line in section.splitlines()[1:]]
+    assert all(line.startswith(f"{i}. run once: keytool -importcert") for i, line in enumerate(plan, 1)), plan
+    by_store = Counter("nointer" if "nointer.jks" in line else "batch" for line in plan)
+    assert by_store == {"batch": 2, "nointer": 1}, plan  # batch's JDK store lacks the root and the intermediate
+    fixes = {line.rpartition("(fixes ")[2] for line in plan}
+    assert fixes == {"aliases_present for batch:us2 and chain_trusted for batch:us2/acme, batch:us2/acme-test)",
+                     "aliases_present for nointer:us2)"}, plan
     assert "JDK_COPY_PASSWORD" not in run.output and "changeit" not in run.output
