@@ -41,5 +41,7 @@ scenarios: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
 
+# e.g. make bench BENCH_ARGS="--runs 5 --skip b,c" (bench/bench.py --help lists the options)
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)

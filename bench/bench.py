@@ -74,6 +74,11 @@ class Edge:
             self.root_pem = self.dir / "root.pem"
             self.root_pem.write_bytes(z.read("SandboxRootCAG2.crt.pem"))
 
+    def cpu(self) -> float:
+        """CPU seconds the sandbox has used, all its threads: the server side of every handshake and answer."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def env(self) -> dict[str, str]:
         return {**os.environ, PASSWORD_ENV: self.password}
 
@@ -372,23 +377,32 @@ def main() -> None:
         suite(edge)  # warm-up: compiles and caches the probe, fills the OS caches
         targets = sslyze_targets(edge) if peer else []
         if peer:
-            sslyze(edge, peer, targets)  # warm-up too: its imports, compiled once
+            try:
+                sslyze(edge, peer, targets)  # warm-up too: its imports, compiled once
+            except (SystemExit, OSError, subprocess.TimeoutExpired, ValueError, KeyError) as e:
+                print(f"(e) sslyze skipped: it does not work here: {e}", flush=True)
+                peer = None
         output = io.StringIO()
-        a_runs: list[tuple[float, float]] = []
-        e_runs: list[tuple[float, float]] = []
+        a_runs: list[tuple[float, float, float]] = []
+        e_runs: list[tuple[float, float, float]] = []
+
+        def with_edge_cpu(fn: Callable[[], object]) -> tuple[float, float, float]:
+            before = edge.cpu()
+            return (*timed_cpu(fn), edge.cpu() - before)
+
         for _ in range(args.runs):  # alternated, so that a busy machine slows both alike
-            a_runs.append(timed_cpu(lambda: suite(edge, output)))
+            a_runs.append(with_edge_cpu(lambda: suite(edge, output)))
             if peer:
-                e_runs.append(timed_cpu(lambda: sslyze(edge, peer, targets)))
-        a, a_cpu = (statistics.median(r[i] for r in a_runs) for i in (0, 1))
+                e_runs.append(with_edge_cpu(lambda: sslyze(edge, peer, targets)))
+        a, a_cpu, a_edge = (statistics.median(r[i] for r in a_runs) for i in (0, 1, 2))
         memory = re.findall(r"peak memory: python (\d+) MB, largest child process \(the JVM\) (\d+) MB",
                             output.getvalue())
         print(f"(a) suite, {n} pods, report included:       {a:7.2f} s  CPU {a_cpu:5.2f} s  "
-              f"runs {_fmt([r[0] for r in a_runs])}", flush=True)
+              f"(sandbox {a_edge:.2f} s)  runs {_fmt([r[0] for r in a_runs])}", flush=True)
         if peer:
-            e, e_cpu = (statistics.median(r[i] for r in e_runs) for i in (0, 1))
+            e, e_cpu, e_edge = (statistics.median(r[i] for r in e_runs) for i in (0, 1, 2))
             print(f"(e) sslyze --certinfo, same {n} endpoints:  {e:7.2f} s  CPU {e_cpu:5.2f} s  "
-                  f"runs {_fmt([r[0] for r in e_runs])}", flush=True)
+                  f"(sandbox {e_edge:.2f} s)  runs {_fmt([r[0] for r in e_runs])}", flush=True)
             print(f"    suite/sslyze: wall {a / e:.2f}x, CPU {a_cpu / e_cpu:.2f}x (goal: wall <= 0.8x)", flush=True)
         if "b" not in skip:
             b, b_runs = median_of(args.runs, lambda: by_hand(edge))

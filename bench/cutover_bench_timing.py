@@ -59,7 +59,7 @@ def _instrument() -> None:
         return
 
     class TimedProbeRun(probe):  # type: ignore[misc, valid-type]
-        """The JVM's life: started, first line written (up, store read), last job handed over, exited."""
+        """The JVM's life: first started, first up (its first line), last job handed over, last exited."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             _mark("jvm_start")
@@ -83,8 +83,8 @@ def _instrument() -> None:
             try:
                 return super().finish(*args, **kwargs)
             finally:
-                _mark("jvm_exited")
-                used = resource.getrusage(resource.RUSAGE_CHILDREN)  # the JVM is this process's only child
+                MARKS["jvm_exited"] = time.monotonic()  # the last one, where a run starts several JVMs
+                used = resource.getrusage(resource.RUSAGE_CHILDREN)  # the JVMs are this process's only children
                 CPU["jvm"] = used.ru_utime + used.ru_stime
 
     ev.ProbeRun = TimedProbeRun
