@@ -56,6 +56,11 @@ _DC_ONLY = {"name", "pods", "bundle"}
 _TOP = {"defaults", "truststore", "datacenters", "run", "sandbox"}
 _TRUSTSTORE = {"path", "password_env", "type"}
 _RUN = {"nameservers", "java_home", "java_options", "concurrency", "allow_private_ips"}
+#: Look-ups, handshakes and probes at a time. 64 resolves a typical run (14 data centres x 4 pods) in
+#: one wave instead of two: `make bench` on 2 CPUs, median of alternated runs, 56 pods 1.76 -> 1.58 s,
+#: 504 pods 8.21 -> 7.11 s. 128 bought 0.07 s more at 504 pods (bound by CPU there) for 5 MB, and 64
+#: pods ask at most 128 DNS questions at once, under the 150 in flight a dnsmasq forwards by default.
+DEFAULT_CONCURRENCY = 64
 _SANDBOX = {"scenario", "description"}
 
 _DC_CODE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
@@ -154,7 +159,7 @@ class Config:
     java_home: Path | None = None
     java_options: tuple[str, ...] = ()
     at: dt.datetime | None = None
-    concurrency: int = 32
+    concurrency: int = DEFAULT_CONCURRENCY
     allow_private_ips: bool = False
     sandbox_scenario: str | None = None
     sandbox_description: str = ""
@@ -330,7 +335,7 @@ def load(
     _check_keys("[run]", run_raw, _RUN, path)
     ns_texts = list(nameservers) or list(_typed(path, "run", "nameservers", run_raw.get("nameservers", []), list))
     ns = tuple(parse_nameserver(_typed(path, "run", "nameservers", n, str)) for n in ns_texts)
-    workers = concurrency or _typed(path, "run", "concurrency", run_raw.get("concurrency", 32), int)
+    workers = concurrency or _typed(path, "run", "concurrency", run_raw.get("concurrency", DEFAULT_CONCURRENCY), int)
     if not 1 <= workers <= 1024:
         raise ConfigError(f"{path}: concurrency {workers} must be between 1 and 1024.")
     if java_home is None and "java_home" in run_raw:

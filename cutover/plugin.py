@@ -35,7 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for step in ("dns", "connect", "handshake"):
         g.addoption(f"--{step}-timeout", metavar="SECONDS", type=float, help=f"seconds the {step} step may take")
     g.addoption("--concurrency", metavar="N", type=int,
-                help="network look-ups, handshakes and probes at a time (default 32)")
+                help="network look-ups, handshakes and probes at a time (default 64)")
     g.addoption("--sandbox-latency-ms", metavar="MS", type=int, default=0,
                 help="delay the sandbox adds to every DNS answer and TLS accept")
     g.addoption("--sandbox", metavar="SCENARIO", nargs="?", const="good",
