@@ -255,8 +255,8 @@ def _check_sslyze(path: Path, expected: int) -> None:
 #: Consecutive segments of one run, from the marks of bench/cutover_bench_timing.py: (label, from, to).
 SEGMENTS = (
     ("interpreter start, import pytest", "launch", "plugin_imported"),
-    ("pytest plugins (entry points)", "plugin_imported", "conftest_start"),
-    ("conftest.py and cutover imports", "conftest_start", "conftest_end"),
+    # One segment: cutover's glue is imported by its entry point or by a conftest, depending on the layout.
+    ("plugins, conftest, cutover imports", "plugin_imported", "conftest_end"),
     ("configure: toml, truststore, bundles", "conftest_end", "sessionstart_start"),
     ("session start, collection", "sessionstart_start", "tests_start"),
     ("evidence gathering", "evidence_start", "evidence_end"),
