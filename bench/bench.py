@@ -12,6 +12,7 @@ and TLS accept), it times, median of N runs each:
       endpoints pre-resolved as `host:port{ip}`; it runs from its own virtual environment,
       bench/.peer-venv, made on first use, so its pinned dependencies never touch the suite's .venv.
       (a) and (e) alternate, run after run, so that a busy machine slows both alike;
+  (f) the suite judging three clients (three copies of the store) against the same pods, beside (a);
 
 and prints the ratios, wall and CPU seconds, the suite's peak memory, where the suite's wall time goes
 (profiled runs with bench/cutover_bench_timing.py and one run under `python -X importtime`), then the
@@ -119,6 +120,22 @@ def suite(edge: Edge, out: io.StringIO | None = None, *, python: Sequence[str] =
     if out is not None:
         out.write(done.stdout)
     return done.stderr
+
+
+def three_clients(edge: Edge) -> Edge:
+    """The same edge, judged for three clients (three copies of the store: three stores to the JVM)."""
+    text = edge.config.read_text()
+    head, _, rest = text.partition("[truststore]\n")
+    clients = ""
+    for name in ("soa", "gateway", "batch"):
+        copy = edge.store.with_name(f"{name}-truststore.p12")
+        shutil.copy(edge.store, copy)
+        clients += f'[clients.{name}]\ntruststore = "{copy}"\npassword_env = "{PASSWORD_ENV}"\n\n'
+    three = edge.config.with_name("three-clients.toml")
+    three.write_text(head + clients + rest.split("\n\n", 1)[1])
+    other = Edge.__new__(Edge)
+    other.__dict__.update(edge.__dict__, config=three)
+    return other
 
 
 def staging_ip(edge: Edge, host: str) -> str:
@@ -356,12 +373,16 @@ def main() -> None:
     ap.add_argument("--latency-ms", type=int, default=100)
     ap.add_argument("--large-pods", type=int, default=36, help="pods per data centre for the large run (36: 504)")
     ap.add_argument("--skip", default="", metavar="b,c,...",
-                    help="measurements to leave out: b, c, d, e (sslyze), profile, large")
+                    help="measurements to leave out: b, c, d, e (sslyze), f (3 clients), profile, large")
+    ap.add_argument("--clients-only", action="store_true", help="only the 3-clients vs 1-client line")
     ap.add_argument("--concurrency", type=int, help="pass --concurrency N to every run of the suite")
     args = ap.parse_args()
+    every = {"b", "c", "d", "e", "f", "profile", "large"}
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
-    if skip - {"b", "c", "d", "e", "profile", "large"}:
-        ap.error(f"--skip {args.skip}: leave out any of b, c, d, e, profile, large, separated by commas")
+    if skip - every:
+        ap.error(f"--skip {args.skip}: leave out any of {', '.join(sorted(every))}, separated by commas")
+    if args.clients_only:
+        skip = every - {"f"}
     if args.concurrency:
         SUITE_ARGS.append(f"--concurrency={args.concurrency}")
     dns.resolver.default_resolver = None
@@ -406,6 +427,11 @@ def main() -> None:
             print(f"(e) sslyze --certinfo, same {n} endpoints:  {e:7.2f} s  CPU {e_cpu:5.2f} s  "
                   f"(sandbox {e_edge:.2f} s)  runs {_fmt([r[0] for r in e_runs])}", flush=True)
             print(f"    suite/sslyze: wall {a / e:.2f}x, CPU {a_cpu / e_cpu:.2f}x (goal: wall <= 0.8x)", flush=True)
+        if "f" not in skip:
+            f, f_runs = median_of(args.runs, lambda: suite(three_clients(edge)))
+            print(f"(f) suite, 3 clients x {n} pods:             {f:7.2f} s  runs {_fmt(f_runs)}: "
+                  f"{f / a:.2f}x the 1-client run (goal 1.3x or less: {'met' if f / a <= 1.3 else 'NOT met'})",
+                  flush=True)
         if "b" not in skip:
             b, b_runs = median_of(args.runs, lambda: by_hand(edge))
             print(f"(b) by hand: DNS + openssl s_client per pod: {b:7.2f} s  runs {_fmt(b_runs)}", flush=True)
