@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cutover import proxy as proxy_mod
+
 #: The provider's data centres, in the order of its table.
 KNOWN_DATACENTERS: dict[str, str] = {
     "ca2": "CA2 - Toronto",
@@ -35,6 +37,7 @@ KNOWN_DATACENTERS: dict[str, str] = {
 }
 
 DEFAULT_PASSWORD_ENV = "CUTOVER_TRUSTSTORE_PASSWORD"
+DEFAULT_PROXY_PASSWORD_ENV = "CUTOVER_PROXY_PASSWORD"
 
 # Keys a data centre inherits from [defaults] and may override; value: (type, default).
 _DEFAULTABLE: dict[str, tuple[type | tuple[type, ...], Any]] = {
@@ -55,7 +58,8 @@ _DEFAULTABLE: dict[str, tuple[type | tuple[type, ...], Any]] = {
 _DC_ONLY = {"name", "pods", "bundle"}
 _TOP = {"defaults", "truststore", "datacenters", "run", "sandbox"}
 _TRUSTSTORE = {"path", "password_env", "type"}
-_RUN = {"nameservers", "java_home", "java_options", "concurrency", "allow_private_ips"}
+_RUN = {"nameservers", "java_home", "java_options", "concurrency", "allow_private_ips", "proxy",
+        "proxy_password_env"}
 _SANDBOX = {"scenario", "description"}
 
 _DC_CODE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
@@ -156,12 +160,18 @@ class Config:
     at: dt.datetime | None = None
     concurrency: int = 32
     allow_private_ips: bool = False
+    proxy: proxy_mod.Proxy | None = None
     sandbox_scenario: str | None = None
     sandbox_description: str = ""
 
     @property
     def targets(self) -> tuple[Target, ...]:
         return tuple(t for dc in self.datacenters for t in dc.targets)
+
+    @property
+    def jvm_proxy(self) -> proxy_mod.Proxy | None:
+        """The proxy the client's JVM goes through: its own -Dhttps.proxyHost, else the run's."""
+        return proxy_mod.client_proxy(self.java_options, self.proxy)
 
     @property
     def simulated(self) -> bool:
@@ -274,6 +284,25 @@ def _hostname(path: Path, code: str, pod: str, template: str, app: str, key: str
     return name
 
 
+def _proxy(path: Path, run_raw: Mapping[str, Any], cli: str | None, no_proxy: bool, environ: Mapping[str, str],
+           java_options: Sequence[str]) -> proxy_mod.Proxy | None:
+    """The run's proxy, checked now: a proxy user without its password would fail every pod with a 407."""
+    toml = _typed(path, "run", "proxy", run_raw["proxy"], str) if "proxy" in run_raw else None
+    pw_env = _typed(path, "run", "proxy_password_env",
+                    run_raw.get("proxy_password_env", DEFAULT_PROXY_PASSWORD_ENV), str)
+    try:
+        chosen = proxy_mod.choose(cli, no_proxy, toml, pw_env, environ)
+        proxy_mod.client_proxy(java_options, chosen)
+    except proxy_mod.ProxyConfigError as e:
+        raise ConfigError(f"{path}: {e}" if str(e).startswith("[run]") else str(e)) from None
+    if chosen is not None and chosen.user and chosen.password_env and chosen.password_env not in environ:
+        raise ConfigError(
+            f"proxy {chosen.label} names user {chosen.user!r} but its password is not set: export "
+            f"{chosen.password_env} with it (the variable's name is [run] proxy_password_env in {path}). It is "
+            "read from the environment only, never from the command line.")
+    return chosen
+
+
 def load(
     path: Path,
     *,
@@ -286,8 +315,15 @@ def load(
     at: str | None = None,
     timeouts: Mapping[str, float | None] | None = None,
     concurrency: int | None = None,
+    proxy: str | None = None,
+    no_proxy: bool = False,
+    environ: Mapping[str, str] | None = None,
 ) -> Config:
-    """Read datacenters.toml and apply the command-line options, which win over the file."""
+    """Read datacenters.toml and apply the command-line options, which win over the file.
+
+    `proxy`/`no_proxy` are --proxy and --no-proxy; `environ` (default: this process's) is where
+    HTTPS_PROXY, NO_PROXY and the proxy password are looked up.
+    """
     path = Path(path)
     _check_readable_file(path, "datacenters file", "--datacenters")
     try:
@@ -342,6 +378,8 @@ def load(
                 f"java option {o!r} is not a system property; write it as -Dname=value, e.g. "
                 "--java-option=-Dcom.sun.security.enableAIAcaIssuers=true."
             )
+
+    run_proxy = _proxy(path, run_raw, proxy, no_proxy, os.environ if environ is None else environ, options)
 
     sandbox_raw = raw.get("sandbox")
     if sandbox_raw is not None:
@@ -447,6 +485,7 @@ def load(
         at=parse_when(at) if at else None,
         concurrency=workers,
         allow_private_ips=_typed(path, "run", "allow_private_ips", run_raw.get("allow_private_ips", False), bool),
+        proxy=run_proxy,
         sandbox_scenario=(sandbox_raw or {}).get("scenario", "unnamed") if sandbox_raw is not None else None,
         sandbox_description=(sandbox_raw or {}).get("description", ""),
     )

@@ -18,6 +18,7 @@ from cutover.certs import CertInfo
 from cutover.config import Config, Target
 from cutover.handshake import ChainFetch, fetch_chain
 from cutover.javajudge import JavaVerdict, JudgeUnavailable, JvmInfo, ProbeRun, find_java
+from cutover.proxy import for_target
 from cutover.staging import StagingEvidence, make_resolver, resolve_staging
 from cutover.truststore import StoreContents
 
@@ -84,10 +85,11 @@ def gather(
     timeout = max((t.timeout for t in targets), default=10.0)
     probe: ProbeRun | None = None
     engine_note: str | None = None
+    jvm_proxy = config.jvm_proxy
     try:
         java = find_java(config.java_home)
         probe = ProbeRun(java, config.truststore.path, config.truststore.password_env, timeout,
-                         threads=concurrency, java_options=config.java_options)
+                         threads=concurrency, java_options=config.java_options, proxy=jvm_proxy)
     except JudgeUnavailable as e:
         engine_note = f"{pyjudge.APPROXIMATE}: {e}"
     primary = _instant(config.at) if config.at else "now"
@@ -112,11 +114,14 @@ def gather(
                 whens = (primary, *(_instant(d) for _, d in t.later_dates()))
                 for ip in st.staging_ips:
                     if probe is not None:
-                        probe.submit((t.id, ip, t.port, t.hostname, whens, t.connect_timeout, t.handshake_timeout))
+                        proxied = for_target(jvm_proxy, t.hostname, ip) is not None
+                        probe.submit((t.id, ip, t.port, t.hostname, whens, t.connect_timeout, t.handshake_timeout,
+                                      proxied))
                 for kind, ips in (("staging", st.staging_ips), ("production", st.production_ips)):
                     for ip in ips:
                         fetches[(t.id, kind, ip)] = tls_pool.submit(
-                            fetch_chain, ip, t.port, t.hostname, t.connect_timeout, t.handshake_timeout)
+                            fetch_chain, ip, t.port, t.hostname, t.connect_timeout, t.handshake_timeout,
+                            for_target(config.proxy, t.hostname, ip))
 
             for f in [dns_pool.submit(pipeline, t) for t in targets]:
                 f.result()
@@ -169,7 +174,9 @@ def _instant(when: dt.datetime) -> str:
 
 def _python_verdict(t: Target, fetch: ChainFetch, anchors: list[CertInfo], at: dt.datetime | None) -> JavaVerdict:
     if fetch.error is not None:
-        return JavaVerdict(t.id, fetch.ip, False, fetch.error, engine="python")
+        step = "proxy" if fetch.via and fetch.error.startswith("proxy ") else "TLS handshake"
+        return JavaVerdict(t.id, fetch.ip, False, fetch.error, step, engine="python", via=fetch.via)
     when = _instant(at) if at else "now"
     verdict = pyjudge.verify(t.id, fetch.ip, fetch.chain, t.hostname, anchors, at)
-    return JavaVerdict(verdict.target_id, verdict.ip, verdict.ok, verdict.reason, engine="python", when=when)
+    return JavaVerdict(verdict.target_id, verdict.ip, verdict.ok, verdict.reason, engine="python", when=when,
+                       via=fetch.via)

@@ -130,6 +130,12 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datet
             f"{prefix}not judged: {t.hostname} has no staging IP to connect to, so the new chain was not seen "
             f"(staging_resolves: {pod.staging.problem or 'no address'}).",
         )
+    unreached = [v for v in pod.verdicts if not v.ok and v.step == "proxy"]
+    if unreached:
+        # The proxy gave no tunnel: the chain was never seen, so this is not a judgement on it.
+        judge = "the JVM" if unreached[0].engine == "jvm" else "cryptography (approximate)"
+        return Verdict(False, prefix + " ".join(
+            f"not judged: {judge} could not reach staging {v.ip} for {t.hostname}: {v.reason}" for v in unreached))
     failed = [v for v in pod.verdicts if not v.ok]
     if failed:
         parts = []
@@ -140,6 +146,7 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datet
                 shown = (f" Served leaf: {fetch.leaf.short}, issued by {fetch.leaf.issuer_name}; "
                          f"{len(fetch.chain)} cert(s) sent.")
             judge = "the JVM" if v.engine == "jvm" else "cryptography (approximate)"
+            judge += f" (through proxy {v.via})" if v.via else ""
             parts.append(f"{judge} rejects the chain at staging {v.ip} for {t.hostname}{judged} ({v.step}): "
                          f"{v.reason}.{shown} {_hint(v.reason, t.hostname)}".rstrip())
         return Verdict(False, prefix + " ".join(parts))
@@ -161,6 +168,8 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datet
             warnings.append(f"the JVM accepts the chain at {v.ip}; a web-PKI client (browser, curl, Python) would "
                             f"reject it: {v.reason}")
     ips = ", ".join(v.ip for v in pod.verdicts)
+    vias = sorted({v.via for v in pod.verdicts if v.via})
+    ips += f" through proxy {' and '.join(vias)}" if vias else ""
     checked = f"; still valid on {' and on '.join(dict.fromkeys(label for label, _ in pod.later))}" \
         if pod.later else ""
     return Verdict(True, f"{prefix}{judge} trusts the chain served at staging {ips} for {t.hostname}{judged}{checked}",

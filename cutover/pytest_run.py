@@ -151,6 +151,8 @@ def pytest_configure(config: pytest.Config) -> None:
             timeouts={k: config.getoption(k) for k in ("timeout", "dns_timeout", "connect_timeout",
                                                         "handshake_timeout")},
             concurrency=config.getoption("concurrency"),
+            proxy=config.getoption("proxy"),
+            no_proxy=config.getoption("no_proxy"),
         )
         _password(config, cfg)
         store = truststore_mod.read(cfg.truststore.path, cfg.truststore.password())

@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO
 
+from cutover import proxy as proxy_mod
 from cutover.certs import CertInfo
 from cutover.truststore import StoreContents, StoreEntry
 
@@ -66,6 +67,8 @@ class JavaVerdict:
         protocol: negotiated protocol on success.
         engine: ``jvm``, or ``python`` for the approximate fallback.
         when: ``now``, or the ISO instant the chain was judged at (``2026-12-15T00:00:00Z``).
+        via: the proxy the probe went through (its label, which says where it was configured), or None
+            for a direct connection.
     """
 
     target_id: str
@@ -76,6 +79,7 @@ class JavaVerdict:
     protocol: str | None = None
     engine: str = "jvm"
     when: str = "now"
+    via: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,13 @@ class ProbeResult:
 
 
 #: A probe job: target id, IP, port, hostname, when to judge ("now" or ISO instants), and optionally
-#: the connect and handshake timeouts in seconds (default: the run's timeout).
-Job = tuple[str, str, int, str, tuple[str, ...]] | tuple[str, str, int, str, tuple[str, ...], float, float]
+#: the connect and handshake timeouts in seconds (default: the run's timeout) and whether to go through
+#: the run's proxy (default: yes, when the run has one).
+Job = (tuple[str, str, int, str, tuple[str, ...]] | tuple[str, str, int, str, tuple[str, ...], float, float]
+       | tuple[str, str, int, str, tuple[str, ...], float, float, bool])
+
+#: Where the probe JVM finds the Proxy-Authorization value: its environment, never its command line.
+PROXY_AUTH_ENV = "CUTOVER_PROBE_PROXY_AUTHORIZATION"
 
 
 def compiled_probe(java: Path) -> Path | None:
@@ -156,8 +165,12 @@ class ProbeRun:
         timeout: float,
         threads: int = 32,
         java_options: Sequence[str] = (),
+        proxy: proxy_mod.Proxy | None = None,
     ) -> None:
+        """`proxy`: the one the client's JVM would use (see `cutover.proxy.client_proxy`); a job may still
+        go direct where NO_PROXY or http.nonProxyHosts says so."""
         self.java = java
+        self.proxy = proxy
         self.store_path = store
         self.timeout = timeout
         self.threads = threads
@@ -165,10 +178,14 @@ class ProbeRun:
         launch = ["-cp", str(classes), "Probe"] if classes is not None else [str(PROBE)]
         cmd = [str(java), *JVM_SPEED_FLAGS, *java_options, *launch, str(store), password_env,
                str(int(timeout * 1000)), str(threads)]
+        env = {k: v for k, v in os.environ.items() if k != PROXY_AUTH_ENV}
+        auth = proxy.authorization() if proxy is not None else None
+        if auth:
+            env[PROXY_AUTH_ENV] = auth
         try:
             self.proc = subprocess.Popen(
                 cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                text=True, encoding="utf-8",
+                text=True, encoding="utf-8", env=env,
             )
         except OSError as e:
             raise JudgeUnavailable(f"cannot start {java}: {e.strerror}.") from None
@@ -192,8 +209,10 @@ class ProbeRun:
     def submit(self, job: Job) -> None:
         """Hand the JVM one target as soon as its staging IP is known; it starts probing at once."""
         connect, handshake = (job[5], job[6]) if len(job) > 5 else (self.timeout, self.timeout)  # type: ignore[misc]
+        proxied = self.proxy is not None and (job[7] if len(job) > 7 else True)  # type: ignore[misc]
+        via = proxy_mod.hostport(self.proxy.host, self.proxy.port) if proxied and self.proxy else ""
         line = f"{job[0]}\t{job[1]}\t{job[2]}\t{job[3]}\t{','.join(job[4])}\t" \
-               f"{int(connect * 1000)}\t{int(handshake * 1000)}\n"
+               f"{int(connect * 1000)}\t{int(handshake * 1000)}\t{via}\n"
         with self._lock:
             self._jobs.append(job)
             self._worst = max(self._worst, connect + handshake)
@@ -252,8 +271,18 @@ class ProbeRun:
                 store_error = msg["reason"]
             elif kind == "verdict":
                 when = msg.get("when", "now")
+                via = self.proxy.label if msg.get("via") and self.proxy is not None else None
+                reason = msg["reason"]
+                if msg.get("proxy_kind") and self.proxy is not None:
+                    job = next((j for j in targets if j[0] == msg["id"] and j[1] == msg["ip"]), None)
+                    port = job[2] if job else 0
+                    connect = job[5] if job is not None and len(job) > 5 else self.timeout  # type: ignore[misc]
+                    reason = proxy_mod.describe(self.proxy.label, proxy_mod.hostport(msg["ip"], port),
+                                                msg["proxy_kind"], msg.get("proxy_detail") or "", connect,
+                                                self.proxy.user)
                 verdicts[(msg["id"], msg["ip"], when)] = JavaVerdict(
-                    msg["id"], msg["ip"], bool(msg["ok"]), msg["reason"], msg["step"], msg.get("protocol"), when=when)
+                    msg["id"], msg["ip"], bool(msg["ok"]), reason, msg["step"], msg.get("protocol"), when=when,
+                    via=via)
         if jvm is None:
             raise JudgeUnavailable(self._why_not(err))
         for job in targets:
