@@ -91,7 +91,7 @@ def staging_resolves(pod: PodEvidence, allow_private_ips: bool = False) -> Verdi
     )
 
 
-def _hint(reason: str, host: str) -> str:
+def _hint(reason: str, host: str, via: str | None = None) -> str:
     r = reason.lower()
     if "unable to find valid certification path" in r or "path building failed" in r:
         return ("The truststore holds no certificate this chain leads to: import the provider's root and "
@@ -105,8 +105,15 @@ def _hint(reason: str, host: str) -> str:
     if "revocation status" in r:
         return ("The client checks revocation (com.sun.net.ssl.checkRevocation=true) and the JVM could not learn "
                 "this chain's status: it must reach the OCSP responder or CRL the certificates name.")
+    if via and ("terminated the handshake" in r or "eof" in r or "reset" in r or "closed" in r):
+        return (f"The tunnel through proxy {via} closed during the handshake: the proxy may cut tunnels it inspects "
+                "or does not allow, or the staging IP closed it; ask the proxy's administrators, or compare from a "
+                "network without the proxy.")
+    if ("timed out" in r or "refused" in r) and via:
+        return f"The staging IP did not complete a handshake through proxy {via}: check the path from the proxy."
     if "timed out" in r or "refused" in r:
-        return "The staging IP did not complete a handshake: check the firewall and proxy path to Akamai staging."
+        return ("The staging IP did not complete a handshake: check the firewall; if this network reaches the "
+                "internet only through an HTTP proxy, give it with --proxy or [run] proxy (README: Behind a proxy).")
     return ""
 
 
@@ -148,7 +155,7 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datet
             judge = "the JVM" if v.engine == "jvm" else "cryptography (approximate)"
             judge += f" (through proxy {v.via})" if v.via else ""
             parts.append(f"{judge} rejects the chain at staging {v.ip} for {t.hostname}{judged} ({v.step}): "
-                         f"{v.reason}.{shown} {_hint(v.reason, t.hostname)}".rstrip())
+                         f"{v.reason}.{shown} {_hint(v.reason, t.hostname, v.via)}".rstrip())
         return Verdict(False, prefix + " ".join(parts))
     judge = "the JVM" if all(v.engine == "jvm" for v in pod.verdicts) else "cryptography (approximate)"
     later_failed = [(label, v) for label, v in pod.later if not v.ok]

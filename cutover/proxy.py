@@ -16,6 +16,7 @@ import ipaddress
 import os
 import re
 import socket
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -293,10 +294,12 @@ def describe(proxy_label: str, target: str, kind: str, detail: str = "", seconds
 def open_tunnel(proxy: Proxy, ip: str, port: int, connect_timeout: float) -> socket.socket:
     """A socket to `proxy` with a CONNECT tunnel open to ip:port; raises TunnelError with the paragraph.
 
-    `connect_timeout` bounds the connect to the proxy and, again, its answer to CONNECT (the proxy
-    connects onwards in that time). The caller sets its own timeout for what follows.
+    `connect_timeout` bounds the connect to the proxy and its answer to CONNECT together (the proxy
+    connects onwards in that time), as it bounds a direct connect. The caller sets its own timeout for
+    what follows.
     """
     target = hostport(ip, port)
+    deadline = time.monotonic() + connect_timeout
     try:
         sock = socket.create_connection((proxy.host, proxy.port), timeout=connect_timeout)
     except ConnectionRefusedError:
@@ -313,7 +316,7 @@ def open_tunnel(proxy: Proxy, ip: str, port: int, connect_timeout: float) -> soc
         if auth:
             lines.append(f"Proxy-Authorization: {auth}")
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        reply = _read_reply(sock)
+        reply = _read_reply(sock, deadline)
         status = reply.split("\r\n")[0]
         if not re.match(r"^HTTP/1\.[01] \d{3}", status):
             raise TunnelError("garbled", describe(proxy.label, target, "garbled", f"it said {status[:80]!r}"))
@@ -334,10 +337,17 @@ def open_tunnel(proxy: Proxy, ip: str, port: int, connect_timeout: float) -> soc
         raise TunnelError("unreachable", describe(proxy.label, target, "unreachable", e.strerror or str(e))) from None
 
 
-def _read_reply(sock: socket.socket) -> str:
-    """The status line and headers, read a byte at a time: what follows belongs to the TLS handshake."""
+def _read_reply(sock: socket.socket, deadline: float) -> str:
+    """The status line and headers, read a byte at a time: what follows belongs to the TLS handshake.
+
+    Each read gets only the time left until `deadline`, so a proxy that trickles bytes is bounded too.
+    """
     data = bytearray()
     while not data.endswith(b"\r\n\r\n"):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        sock.settimeout(left)
         b = sock.recv(1)
         if not b:
             raise EOFError

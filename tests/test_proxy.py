@@ -172,6 +172,12 @@ def test_every_proxy_failure_names_the_proxy_its_answer_and_the_fix(monkeypatch:
         garbled = _fail(proxy_mod.parse(f"http://127.0.0.1:{port}", "--proxy"))
     assert garbled.kind == "garbled" and "is this an HTTP proxy" in str(garbled)
 
+    # A tunnel that opens and closes at once: the handshake fails, and the message names the proxy.
+    with one_shot_server(b"HTTP/1.1 200 Connection established\r\n\r\n") as port:
+        cut = fetch_chain("127.20.0.1", 443, "acme.fa.us2.oraclecloud.com", 5, 5,
+                          proxy_mod.parse(f"http://127.0.0.1:{port}", "--proxy"))
+    assert cut.error is not None and f"through proxy http://127.0.0.1:{port} (--proxy) failed" in cut.error
+
     for behaviour, kind, says in (("auth", "status", "407 Proxy Authentication Required' (Basic realm="),
                                   ("forbid", "status", "'HTTP/1.1 403 Forbidden' to CONNECT 127.20.0.1:443"),
                                   ("silent", "timeout", "did not answer CONNECT 127.20.0.1:443 within 1s")):

@@ -283,6 +283,8 @@ public class Probe {
         String proxyHost = proxy.substring(0, colon);
         if (proxyHost.startsWith("[")) proxyHost = proxyHost.substring(1, proxyHost.length() - 1);
         int proxyPort = Integer.parseInt(proxy.substring(colon + 1));
+        // connectMs bounds the connect and the proxy's answer together, as it bounds a direct connect.
+        long deadline = System.nanoTime() + connectMs * 1_000_000L;
         try {
             raw.connect(new InetSocketAddress(proxyHost, proxyPort), connectMs);
         } catch (java.net.ConnectException e) {
@@ -293,7 +295,6 @@ public class Probe {
         } catch (IOException e) {
             throw new TunnelException("unreachable", String.valueOf(e.getMessage()));
         }
-        raw.setSoTimeout(connectMs);
         String target = ip.indexOf(':') >= 0 ? "[" + ip + "]:" + port : ip + ":" + port;
         StringBuilder req = new StringBuilder();
         req.append("CONNECT ").append(target).append(" HTTP/1.1\r\n");
@@ -311,6 +312,9 @@ public class Probe {
             InputStream in = raw.getInputStream();
             int state = 0;
             while (state < 4) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) throw new java.net.SocketTimeoutException();
+                raw.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
                 int b = in.read();
                 if (b < 0) throw new TunnelException("closed", "");
                 reply.write(b);
