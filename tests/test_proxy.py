@@ -11,7 +11,6 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -93,7 +92,7 @@ def edge() -> Iterator[Sandbox]:
         yield sb
 
 
-def test_config_reads_the_proxy_and_refuses_a_user_without_password(edge: Sandbox, tmp_path: Path) -> None:
+def test_config_reads_the_proxy_and_refuses_a_user_without_password(edge: Sandbox) -> None:
     env = {PASSWORD_ENV: edge.password}
     cfg = load(edge.config_path, environ=env)
     assert cfg.proxy is not None and cfg.proxy.url == edge.proxy.url and cfg.proxy.source == "[run] proxy"
@@ -102,7 +101,7 @@ def test_config_reads_the_proxy_and_refuses_a_user_without_password(edge: Sandbo
                                           f"{PROXY_PASSWORD_ENV}"):
         load(edge.config_path, proxy=f"http://qa-runner@{edge.proxy.host}:{edge.proxy.port}", environ=env)
     text = edge.config_path.read_text().replace('proxy = "', 'proxy = "https://')
-    bad = tmp_path / "dc.toml"
+    bad = edge.workdir / "bad-proxy.toml"  # beside the sandbox's stores and bundles, which it names
     bad.write_text(text)
     with pytest.raises(ConfigError, match=rf"{bad}: \[run\] proxy .*https:// proxies are not supported"):
         load(bad, truststore=edge.truststore_path, environ=env)
