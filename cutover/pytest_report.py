@@ -158,10 +158,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     if run.evidence is not None:
         tr.line("trust judged by " + (run.evidence.jvm.label if run.evidence.jvm
                                       else f"APPROXIMATE engine: {run.evidence.engine_note}"))
-        if run.config.proxy is not None or run.config.jvm_proxy is not None:
-            tr.line(f"through proxy: {report_mod.proxy_line(run.config.proxy)}"
-                    + ("" if run.config.jvm_proxy == run.config.proxy
-                       else f"; the JVM's: {report_mod.proxy_line(run.config.jvm_proxy)}"))
+        for key, value in report_mod.proxy_rows(run.config).items():
+            if value != report_mod.NO_PROXY:
+                tr.line(f"{key}: {value}")
         tr.line(f"evidence gathered in {run.evidence.seconds:.1f}s for {len(run.evidence.pods)} pod(s)")
         import resource  # ru_maxrss is in KiB on Linux
 

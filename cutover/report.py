@@ -264,26 +264,35 @@ def environment(config: Config, store: StoreContents, sr: str | None, started: d
         "Datacenters file": f"{config.path} (SHA-256 {sha256_of(config.path)})",
         "Truststore": f"{store.path} ({store.store_type}, SHA-256 {sha256_of(store.path)})",
         "Nameservers": ", ".join(f"{h}:{p}" for h, p in config.nameservers) or "system resolver",
-        "Proxy": proxy_line(config.proxy),
+        **proxy_rows(config),
         "Versions": ", ".join(f"{k} {v}" for k, v in versions().items()),
     }
-    if config.jvm_proxy != config.proxy:  # the client's own -Dhttps.proxyHost
-        env["JVM's proxy"] = proxy_line(config.jvm_proxy)
     if config.simulated:
         env["SIMULATED"] = (f"sandbox scenario '{config.sandbox_scenario}': {config.sandbox_description}. "
                             "Nothing here is evidence about the real provider.")
     return env
 
 
+NO_PROXY = "none: direct connections"
+
+
 def proxy_line(proxy: Proxy | None) -> str:
     """How the report names a proxy: URL (never a password), where it was given, what it skips."""
     if proxy is None:
-        return "none: direct connections"
+        return NO_PROXY
     skip = f"; not for {', '.join(proxy.no_proxy)}" if proxy.no_proxy else ""
     secret = ""
     if proxy.user:
         secret = f"; password from ${proxy.password_in_url_env or proxy.password_env}"
     return f"{proxy.label}{secret}{skip}"
+
+
+def proxy_rows(config: Config) -> dict[str, str]:
+    """The run's proxy, and the JVM's where the client's own -Dhttps.proxyHost makes it differ."""
+    rows = {"Proxy": proxy_line(config.proxy)}
+    if config.jvm_proxy != config.proxy:
+        rows["JVM's proxy"] = proxy_line(config.jvm_proxy)
+    return rows
 
 
 def _verdict_json(v: JavaVerdict) -> dict[str, object]:

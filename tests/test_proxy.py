@@ -223,7 +223,7 @@ def test_every_staging_handshake_went_through_the_proxy(pytester: pytest.Pyteste
     assert all(v["via"] == f"{proxy_url} ([run] proxy)" for v in record["evidence"]["verdicts"])
     assert all(c["via"] for c in record["evidence"]["presented_chains"])
     assert doc["environment"]["Proxy"] == f"{proxy_url} ([run] proxy)"
-    assert f"through proxy: {proxy_url} ([run] proxy)" in run.output
+    assert f"Proxy: {proxy_url} ([run] proxy)" in run.output  # the terminal says it too
 
 
 def test_a_proxy_that_wants_a_password_gets_it_from_the_environment_only(
