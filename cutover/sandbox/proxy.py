@@ -77,7 +77,7 @@ class ConnectProxy:
             except (TimeoutError, OSError):
                 continue
             t = threading.Thread(target=self._handle, args=(conn,), daemon=True)
-            self._threads.append(t)
+            self._threads = [*(x for x in self._threads if x.is_alive()), t]  # a long-lived sandbox keeps few
             t.start()
 
     def _record(self, entry: ConnectEntry) -> None:
