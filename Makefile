@@ -6,7 +6,7 @@ SCENARIO ?= good
 STAMP := $(VENV)/.installed
 REPORT = reports/demo-$(SCENARIO)-$(shell date -u +%Y%m%dT%H%M%SZ).html
 
-.PHONY: demo test lint sandbox scenarios bench clean
+.PHONY: demo test soak lint sandbox scenarios bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("cutover needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -23,7 +23,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest tests -n auto --durations=10
+	$(BIN)/pytest tests -n auto --durations=10 -m "not soak"
+
+# 30 gate runs in one process with random faults: nothing may be left behind (minutes, so not in test).
+soak: $(STAMP)
+	$(BIN)/pytest tests -m soak
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cutover import gates
+from cutover import atomic, gates, pytest_outputs
 from cutover import report as report_mod
 from cutover.config import DataCenter, Target
 from cutover.pytest_run import RUN, VERDICT, Run, _the_run
@@ -131,19 +131,30 @@ def _store_diff(config: pytest.Config) -> dict[str, object] | None:
         raise pytest.UsageError(f"--store-diff {path}: cannot be read as prepare's JSON ({e}).") from None
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+# A wrapper, trylast: its second half runs after pytest-html and junitxml wrote their reports (under
+# temporary names, see cutover.pytest_outputs) and before the terminal reporter's wrapper prints where they are.
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Iterator[None]:
     run = session.config.stash.get(RUN, None)
-    if run is None or run.json_path is None:
-        return
-    import json
+    if run is not None and run.json_path is not None:
+        import json
 
-    doc = report_mod.evidence_document(run.config, run.evidence, list(run.records.values()), run.env, run.started,
-                                       dt.datetime.now(dt.UTC), interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
-    diff = _store_diff(session.config)
-    if diff is not None:
-        doc["store_diff"] = diff
-    run.json_path.parent.mkdir(parents=True, exist_ok=True)
-    run.json_path.write_text(json.dumps(doc, indent=2))
+        doc = report_mod.evidence_document(run.config, run.evidence, list(run.records.values()), run.env,
+                                           run.started, dt.datetime.now(dt.UTC),
+                                           interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+        diff = _store_diff(session.config)
+        if diff is not None:
+            doc["store_diff"] = diff
+        atomic.write_text(run.json_path, json.dumps(doc, indent=2))
+    try:
+        result = yield
+    except BaseException:  # a report may be half-written (SIGTERM while writing): never publish it
+        if run is not None:
+            pytest_outputs.discard(run.staged)
+        raise
+    if run is not None:
+        pytest_outputs.publish(session.config, run.staged)
+    return result
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:

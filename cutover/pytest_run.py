@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from cutover import bundle as bundle_mod
-from cutover import gates
+from cutover import gates, pytest_outputs
 from cutover import report as report_mod
 from cutover import truststore as truststore_mod
 from cutover.bundle import Bundle
@@ -55,6 +55,7 @@ class Run:
     json_path: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
     evidence_file: Path | None = None
+    staged: dict[str, tuple[Path, Path]] = field(default_factory=dict)  # report option -> (temporary, final)
 
 
 def _runs_gates(config: pytest.Config) -> bool:
@@ -161,6 +162,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(e)) from None
     json_path = _default_outputs(config, simulated=cfg.simulated) if workerinput is None else None
     run = config.stash[RUN] = Run(cfg, store, bundles, config, json_path=json_path)
+    run.staged = pytest_outputs.stage(config) if workerinput is None else {}
     run.env = report_mod.environment(cfg, store, config.getoption("sr"), run.started)
 
 
@@ -274,6 +276,13 @@ _CONFIG: list[pytest.Config] = []
 
 def _the_run() -> Run | None:
     return _CONFIG[-1].stash.get(RUN, None) if _CONFIG else None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Let go of a finished session: a process that runs the gates again (a scheduler calling pytest.main)
+    must not keep every earlier run's config and evidence (make soak measured 3,100 objects a run)."""
+    if config in _CONFIG:
+        _CONFIG.remove(config)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist starts its workers

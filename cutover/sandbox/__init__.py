@@ -230,6 +230,17 @@ class Sandbox:
     def password_file(self) -> Path:
         return self.workdir / "truststore.password"
 
+    @property
+    def dns_address(self) -> tuple[str, int]:
+        """Where the sandbox's DNS server answers, for a real resolver put in front of it."""
+        assert self._dns is not None, "the sandbox is not started"
+        return self._dns.host, self._dns.port
+
+    def zones(self) -> list[str]:
+        """The zones the sandbox's names live in (the last two labels), each one a resolver's stub zone."""
+        assert self._dns is not None, "the sandbox is not started"
+        return sorted({".".join(name.split(".")[-2:]) for name in self._dns.zone})
+
     def env(self) -> dict[str, str]:
         """Environment for a process that runs the gates against this sandbox."""
         return {**os.environ, PASSWORD_ENV: self.password}
