@@ -6,9 +6,9 @@ from cutover import gates
 
 
 @pytest.mark.aliases_present
-def test_aliases_present(datacenter, evidence, expect_pass):
+def test_aliases_present(datacenter, client_evidence, evidence, expect_pass):
     bundle = evidence.bundles.get(datacenter.code)
     if bundle is None:
         pytest.skip(f"{datacenter.code}: no bundle configured, so there is nothing to compare the aliases with; "
                     "set bundle = \"...\" for it in datacenters.toml")
-    expect_pass(gates.aliases_present(datacenter, evidence.store, bundle, evidence.store_error))
+    expect_pass(gates.aliases_present(datacenter, client_evidence.store, bundle, client_evidence.store_error))

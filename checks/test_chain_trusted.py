@@ -1,4 +1,5 @@
-"""Gate 2, per pod: the chain served at staging, for SNI = the production hostname, is trusted by the JVM."""
+"""Gate 2, per client and pod: the chain served at staging, for SNI = the production hostname, is trusted by
+the client's JVM with its store."""
 
 import pytest
 
@@ -6,5 +7,6 @@ from cutover import gates
 
 
 @pytest.mark.chain_trusted
-def test_chain_trusted(pod_evidence, evidence, cutover_run, expect_pass):
-    expect_pass(gates.chain_trusted(pod_evidence, evidence.engine_note, cutover_run.config.at))
+def test_chain_trusted(pod_evidence, client_evidence, cutover_run, expect_pass):
+    trust = client_evidence.verdicts[pod_evidence.target.id]
+    expect_pass(gates.chain_trusted(pod_evidence, trust, client_evidence.engine_note, cutover_run.config.at))

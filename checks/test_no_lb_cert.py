@@ -6,6 +6,7 @@ from cutover import gates
 
 
 @pytest.mark.no_lb_cert
-def test_no_lb_cert(datacenter, cutover_run, evidence, expect_pass):
-    first = datacenter is cutover_run.config.datacenters[0]  # store-wide warnings once, not per data centre
-    expect_pass(gates.no_lb_cert(datacenter, cutover_run.config, evidence, warn_unrelated=first))
+def test_no_lb_cert(datacenter, client_evidence, cutover_run, evidence, expect_pass):
+    client = client_evidence.client  # store-wide warnings once per store, not once per data centre
+    first = datacenter.code == next(iter(client.datacenters), None)
+    expect_pass(gates.no_lb_cert(datacenter, cutover_run.config, evidence, client_evidence, warn_unrelated=first))

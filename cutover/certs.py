@@ -27,6 +27,9 @@ class CertInfo:
         sans: DNS names of the subjectAltName extension.
         is_ca: basicConstraints CA=true. A certificate without that flag is an end-entity (leaf).
         common_name: the subject CN, which Java still matches when a leaf has no DNS SAN.
+        parsed_by: ``cryptography``, or ``der`` for a certificate cryptography refuses or only half
+            accepts (a negative serial number, as in a root of the JDK's own cacerts): Java accepts it,
+            so it is listed and judged from its DER, and never handed to cryptography again.
     """
 
     der: bytes
@@ -39,15 +42,20 @@ class CertInfo:
     sans: tuple[str, ...]
     is_ca: bool
     common_name: str | None
+    parsed_by: str = "cryptography"
 
     @classmethod
     def from_der(cls, der: bytes) -> CertInfo:
-        import warnings
-
-        with warnings.catch_warnings():  # a negative serial parses with a deprecation warning: it is evidence,
-            warnings.simplefilter("ignore")  # shown as such, not noise in the test output
+        """cryptography warns, lazily, at each use of a certificate whose serial is not positive, and a
+        future release refuses it; warnings.catch_warnings is not thread-safe. So such a certificate
+        (and any cryptography refuses) is read from its DER instead: no warning is ever raised."""
+        if not _positive_serial(der):
+            return _from_asn1(der)
+        try:
             cert = x509.load_der_x509_certificate(der)
-        return cls.from_cert(cert)
+            return cls.from_cert(cert)
+        except ValueError:
+            return _from_asn1(der)
 
     @classmethod
     def from_cert(cls, cert: x509.Certificate) -> CertInfo:
@@ -124,3 +132,89 @@ def name_matches(pattern: str, hostname: str) -> bool:
         head, _, rest = h.partition(".")
         return bool(head) and rest == p[2:]
     return p == h
+
+
+def _positive_serial(der: bytes) -> bool:
+    """Whether the serial number (Certificate > TBSCertificate > [0] version? > INTEGER) is positive."""
+    def header(at: int) -> tuple[int, int, int]:  # tag, start of content, length
+        tag, first = der[at], der[at + 1]
+        if first < 0x80:
+            return tag, at + 2, first
+        n = first & 0x7F
+        return tag, at + 2 + n, int.from_bytes(der[at + 2:at + 2 + n], "big")
+
+    try:
+        _, tbs, _ = header(0)
+        _, at, _ = header(tbs)
+        tag, content, length = header(at)
+        if tag == 0xA0:  # explicit version
+            tag, content, length = header(content + length)
+        if tag != 0x02 or length == 0:
+            return False
+        value = der[content:content + length]
+        return not value[0] & 0x80 and any(value)
+    except IndexError:
+        return False
+
+
+def _from_asn1(der: bytes) -> CertInfo:
+    """The facts of a certificate read with pyasn1 (pyjks's own dependency), never with cryptography."""
+    from pyasn1.codec.der import decoder
+    from pyasn1_modules import rfc5280
+
+    cert, _ = decoder.decode(der, asn1Spec=rfc5280.Certificate())
+    tbs = cert["tbsCertificate"]
+
+    def name(n: object) -> x509.Name:
+        rdns = []
+        for rdn in n[0]:  # type: ignore[index]
+            attrs = []
+            for atv in rdn:
+                oid = x509.ObjectIdentifier(str(atv["type"]))
+                raw = atv["value"]
+                try:
+                    inner, _ = decoder.decode(raw)
+                    value = str(inner)
+                except Exception:
+                    value = bytes(raw).hex()
+                try:
+                    attrs.append(x509.NameAttribute(oid, value))
+                except ValueError:  # a value cryptography's rules refuse (a country code of 3 letters, say)
+                    attrs.append(x509.NameAttribute(x509.ObjectIdentifier("2.5.4.3"), value))
+            rdns.append(x509.RelativeDistinguishedName(attrs))
+        return x509.Name(rdns)
+
+    def when(t: object) -> dt.datetime:
+        chosen = t.getComponent()  # type: ignore[attr-defined]
+        return chosen.asDateTime.astimezone(dt.UTC)
+
+    sans: list[str] = []
+    is_ca = False
+    for ext in tbs["extensions"] if tbs["extensions"].isValue else ():
+        oid = str(ext["extnID"])
+        try:
+            if oid == "2.5.29.17":
+                value, _ = decoder.decode(ext["extnValue"], asn1Spec=rfc5280.SubjectAltName())
+                sans += [str(g["dNSName"]) for g in value if g.getName() == "dNSName"]
+            elif oid == "2.5.29.19":
+                value, _ = decoder.decode(ext["extnValue"], asn1Spec=rfc5280.BasicConstraints())
+                is_ca = bool(value["cA"])
+        except Exception:
+            continue
+    subject, issuer = name(tbs["subject"]), name(tbs["issuer"])
+    cns = subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    cn = cns[0].value if cns else None
+    serial = int(tbs["serialNumber"])
+    return CertInfo(
+        der=der,
+        sha256=hashlib.sha256(der).hexdigest().upper(),
+        subject=printable(subject.rfc4514_string(), 100_000),
+        issuer=printable(issuer.rfc4514_string(), 100_000),
+        serial=("-" if serial < 0 else "") + format(abs(serial), "X"),
+        not_before=when(tbs["validity"]["notBefore"]),
+        not_after=when(tbs["validity"]["notAfter"]),
+        sans=tuple(printable(n, 100_000) for n in sans),
+        is_ca=is_ca,
+        common_name=printable(cn, 100_000) if isinstance(cn, str) else None,
+        parsed_by="der",
+    )

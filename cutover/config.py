@@ -56,14 +56,20 @@ _DEFAULTABLE: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "warn_days": (int, 14),
 }
 _DC_ONLY = {"name", "pods", "bundle"}
-_TOP = {"defaults", "truststore", "datacenters", "run", "sandbox"}
+_TOP = {"defaults", "truststore", "datacenters", "run", "sandbox", "clients"}
 _TRUSTSTORE = {"path", "password_env", "type"}
+_CLIENT = {"truststore", "password_env", "java_home", "java_options", "datacenters"}
+#: A client whose store is the judging JDK's own default store (lib/security/cacerts).
+JAVA_CACERTS = "java:cacerts"
+#: The name of the one client of a file with no [clients] table; its ids carry no client prefix.
+DEFAULT_CLIENT = "default"
 _RUN = {"nameservers", "java_home", "java_options", "concurrency", "allow_private_ips", "proxy",
         "proxy_password_env"}
 _SANDBOX = {"scenario", "description"}
 
 _DC_CODE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
 _POD = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
@@ -148,12 +154,44 @@ class TruststoreConfig:
 
 
 @dataclass(frozen=True)
+class Client:
+    """One Java integration: its store, its JDK and system properties, the data centres it talks to.
+
+    A file with no [clients] table has exactly one, named ``default``, made of [truststore] and [run].
+
+    Attributes:
+        name: as in ``[clients.<name>]``; the prefix of its gate ids when the run has several clients.
+        truststore: the store's file; None for ``java:cacerts``, the store of the client's JDK, found
+            once its JDK is (see `cutover.clients`).
+        password_env: the environment variable holding the store's password; empty: no password.
+        java_home: the client's JDK (or JRE); None: the run's (--java-home, JAVA_HOME, java on PATH).
+        java_options: the run's system properties, then the client's own.
+        datacenters: the codes of the data centres it talks to.
+    """
+
+    name: str
+    truststore: Path | None
+    password_env: str
+    java_home: Path | None
+    java_options: tuple[str, ...]
+    datacenters: tuple[str, ...]
+
+    @property
+    def cacerts(self) -> bool:
+        return self.truststore is None
+
+    def password(self) -> str | None:
+        """Read at the last moment, so it never sits in a config object or a repr."""
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything one run needs to know, after command-line options were applied."""
 
     path: Path
     datacenters: tuple[DataCenter, ...]
-    truststore: TruststoreConfig
+    clients: tuple[Client, ...]
     nameservers: tuple[tuple[str, int], ...] = ()
     java_home: Path | None = None
     java_options: tuple[str, ...] = ()
@@ -169,9 +207,23 @@ class Config:
         return tuple(t for dc in self.datacenters for t in dc.targets)
 
     @property
-    def jvm_proxy(self) -> proxy_mod.Proxy | None:
-        """The proxy the client's JVM goes through: its own -Dhttps.proxyHost, else the run's."""
-        return proxy_mod.client_proxy(self.java_options, self.proxy)
+    def truststore(self) -> TruststoreConfig:
+        """The first client's store: the one store of a file with no [clients] table."""
+        first = self.clients[0]
+        return TruststoreConfig(first.truststore or Path(JAVA_CACERTS), first.password_env)
+
+    @property
+    def several_clients(self) -> bool:
+        """Whether gate ids carry the client's name (``soa:us2/pod``), as they do with more than one."""
+        return len(self.clients) > 1
+
+    def client_datacenters(self, client: Client) -> tuple[DataCenter, ...]:
+        return tuple(dc for dc in self.datacenters if dc.code in client.datacenters)
+
+    def jvm_proxy(self, client: Client | None = None) -> proxy_mod.Proxy | None:
+        """The proxy a client's JVM goes through (default: the first client's): its own -Dhttps.proxyHost,
+        else the run's."""
+        return proxy_mod.client_proxy((client or self.clients[0]).java_options, self.proxy)
 
     @property
     def simulated(self) -> bool:
@@ -284,25 +336,6 @@ def _hostname(path: Path, code: str, pod: str, template: str, app: str, key: str
     return name
 
 
-def _proxy(path: Path, run_raw: Mapping[str, Any], cli: str | None, no_proxy: bool, environ: Mapping[str, str],
-           java_options: Sequence[str]) -> proxy_mod.Proxy | None:
-    """The run's proxy, checked now: a proxy user without its password would fail every pod with a 407."""
-    toml = _typed(path, "run", "proxy", run_raw["proxy"], str) if "proxy" in run_raw else None
-    pw_env = _typed(path, "run", "proxy_password_env",
-                    run_raw.get("proxy_password_env", DEFAULT_PROXY_PASSWORD_ENV), str)
-    try:
-        chosen = proxy_mod.choose(cli, no_proxy, toml, pw_env, environ)
-        proxy_mod.client_proxy(java_options, chosen)
-    except proxy_mod.ProxyConfigError as e:
-        raise ConfigError(f"{path}: {e}" if str(e).startswith("[run]") else str(e)) from None
-    if chosen is not None and chosen.user and chosen.password_env and chosen.password_env not in environ:
-        raise ConfigError(
-            f"proxy {chosen.label} names user {chosen.user!r} but its password is not set: export "
-            f"{chosen.password_env} with it (the variable's name is [run] proxy_password_env in {path}). It is "
-            "read from the environment only, never from the command line.")
-    return chosen
-
-
 def load(
     path: Path,
     *,
@@ -315,77 +348,231 @@ def load(
     at: str | None = None,
     timeouts: Mapping[str, float | None] | None = None,
     concurrency: int | None = None,
+    only_clients: Sequence[str] = (),
     proxy: str | None = None,
     no_proxy: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> Config:
     """Read datacenters.toml and apply the command-line options, which win over the file.
 
-    `proxy`/`no_proxy` are --proxy and --no-proxy; `environ` (default: this process's) is where
-    HTTPS_PROXY, NO_PROXY and the proxy password are looked up.
+    One function per table below, each checking its own keys, so that a mistake's message and the
+    code that finds it sit together. `proxy`/`no_proxy` are --proxy and --no-proxy; `environ` (default:
+    this process's) is where HTTPS_PROXY, NO_PROXY and the proxy password are looked up.
     """
     path = Path(path)
+    raw = _read_toml(path)
+    run = _run_table(path, raw.get("run", {}), nameservers, java_home, java_options, concurrency)
+    defaults = _defaults_table(path, raw.get("defaults", {}))
+    sandbox_raw = raw.get("sandbox")
+    if sandbox_raw is not None:
+        _check_keys("[sandbox]", sandbox_raw, _SANDBOX, path)
+    datacenters = _datacenters_table(path, raw.get("datacenters", {}), defaults, only_dcs, only_pods,
+                                     {k: v for k, v in (timeouts or {}).items() if v is not None})
+    clients = _clients(path, raw, run, truststore, {dc.code for dc in datacenters},
+                       _all_codes(raw), only_clients)
+    run_proxy = _proxy(path, raw.get("run", {}), proxy, no_proxy, os.environ if environ is None else environ,
+                       clients)
+    return Config(
+        path=path,
+        datacenters=datacenters,
+        clients=clients,
+        nameservers=run["nameservers"],
+        java_home=run["java_home"],
+        java_options=run["java_options"],
+        at=parse_when(at) if at else None,
+        concurrency=run["concurrency"],
+        allow_private_ips=run["allow_private_ips"],
+        proxy=run_proxy,
+        sandbox_scenario=(sandbox_raw or {}).get("scenario", "unnamed") if sandbox_raw is not None else None,
+        sandbox_description=(sandbox_raw or {}).get("description", ""),
+    )
+
+
+def _proxy(path: Path, run_raw: Mapping[str, Any], cli: str | None, no_proxy: bool, environ: Mapping[str, str],
+           clients: Sequence[Client]) -> proxy_mod.Proxy | None:
+    """The run's proxy, checked now: a proxy user without its password would fail every pod with a 407."""
+    toml = _typed(path, "run", "proxy", run_raw["proxy"], str) if "proxy" in run_raw else None
+    pw_env = _typed(path, "run", "proxy_password_env",
+                    run_raw.get("proxy_password_env", DEFAULT_PROXY_PASSWORD_ENV), str)
+    try:
+        chosen = proxy_mod.choose(cli, no_proxy, toml, pw_env, environ)
+        for client in clients:
+            proxy_mod.client_proxy(client.java_options, chosen)
+    except proxy_mod.ProxyConfigError as e:
+        raise ConfigError(f"{path}: {e}" if str(e).startswith("[run]") else str(e)) from None
+    if chosen is not None and chosen.user and chosen.password_env and chosen.password_env not in environ:
+        raise ConfigError(
+            f"proxy {chosen.label} names user {chosen.user!r} but its password is not set: export "
+            f"{chosen.password_env} with it (the variable's name is [run] proxy_password_env in {path}). It is "
+            "read from the environment only, never from the command line.")
+    return chosen
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     _check_readable_file(path, "datacenters file", "--datacenters")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
+        twice = [n for n, count in _client_headers(path).items() if count > 1]
+        if twice:
+            raise ConfigError(f"{path}: client {twice[0]!r} is defined twice ([clients.{twice[0]}]); "
+                              "give each client its own name, since it labels that client's tests and reports.") \
+                from None
         raise ConfigError(f"{path}: not valid TOML: {e}. Fix the syntax at that line.") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a UTF-8 text file; is this really datacenters.toml?") from None
-    base = path.parent
     _check_keys("the top level", raw, _TOP, path)
-    for table in ("defaults", "truststore", "run", "sandbox", "datacenters"):
+    for table in ("defaults", "truststore", "run", "sandbox", "datacenters", "clients"):
         if not isinstance(raw.get(table, {}), dict):
             raise ConfigError(f"{path}: [{table}] must be a table, got {raw[table]!r}.")
+    return raw
 
-    defaults_raw = raw.get("defaults", {})
+
+def _client_headers(path: Path) -> dict[str, int]:
+    """How often each ``[clients.<name>]`` header occurs: TOML's own message for a repeat names no client."""
+    import collections
+
+    names = re.findall(r"^\s*\[\s*clients\.\"?([^\]\"]+)\"?\s*\]", path.read_text(encoding="utf-8"), re.M)
+    return dict(collections.Counter(n.strip() for n in names))
+
+
+def _all_codes(raw: Mapping[str, Any]) -> list[str]:
+    return list(raw.get("datacenters", {}))
+
+
+def _defaults_table(path: Path, defaults_raw: Mapping[str, Any]) -> dict[str, Any]:
     _check_keys("[defaults]", defaults_raw, set(_DEFAULTABLE), path)
     defaults = {k: d for k, (_, d) in _DEFAULTABLE.items()}
     for k, v in defaults_raw.items():
         defaults[k] = _typed(path, "defaults", k, v, _DEFAULTABLE[k][0])
-    # Command-line timeouts win over the file, for every data centre.
-    cli_timeouts = {k: v for k, v in (timeouts or {}).items() if v is not None}
+    return defaults
 
-    ts_raw = raw.get("truststore", {})
-    _check_keys("[truststore]", ts_raw, _TRUSTSTORE, path)
-    if truststore is not None:
-        ts_path = Path(truststore)
-        ts_where = "--truststore"
-    elif "path" in ts_raw:
-        ts_path = _resolve_path(base, _typed(path, "truststore", "path", ts_raw["path"], str))
-        ts_where = f"{path}: [truststore] path"
-    else:
-        raise ConfigError(
-            f"{path}: no truststore given. Add [truststore] path = \"...\" or pass --truststore PATH."
-        )
-    _check_readable_file(ts_path, "truststore", ts_where)
-    password_env = _typed(path, "truststore", "password_env",
-                          ts_raw.get("password_env", DEFAULT_PASSWORD_ENV), str)
 
-    run_raw = raw.get("run", {})
+def _java_options(path: Path, where: str, values: Sequence[Any]) -> tuple[str, ...]:
+    for o in values:
+        if not isinstance(o, str) or not o.startswith("-D") or "=" not in o:
+            raise ConfigError(
+                f"{path}: {where}: java option {o!r} is not a system property; write it as -Dname=value, e.g. "
+                "--java-option=-Dcom.sun.security.enableAIAcaIssuers=true."
+            )
+    return tuple(values)
+
+
+def _run_table(path: Path, run_raw: Mapping[str, Any], nameservers: Sequence[str], java_home: Path | None,
+               java_options: Sequence[str], concurrency: int | None) -> dict[str, Any]:
+    """[run], with the command line winning: the resolver, the run's JDK and options, concurrency."""
     _check_keys("[run]", run_raw, _RUN, path)
     ns_texts = list(nameservers) or list(_typed(path, "run", "nameservers", run_raw.get("nameservers", []), list))
-    ns = tuple(parse_nameserver(_typed(path, "run", "nameservers", n, str)) for n in ns_texts)
     workers = concurrency or _typed(path, "run", "concurrency", run_raw.get("concurrency", 32), int)
     if not 1 <= workers <= 1024:
         raise ConfigError(f"{path}: concurrency {workers} must be between 1 and 1024.")
     if java_home is None and "java_home" in run_raw:
-        java_home = _resolve_path(base, _typed(path, "run", "java_home", run_raw["java_home"], str))
+        java_home = _resolve_path(path.parent, _typed(path, "run", "java_home", run_raw["java_home"], str))
     options = list(_typed(path, "run", "java_options", run_raw.get("java_options", []), list)) + list(java_options)
-    for o in options:
-        if not isinstance(o, str) or not o.startswith("-D") or "=" not in o:
+    return {
+        "nameservers": tuple(parse_nameserver(_typed(path, "run", "nameservers", n, str)) for n in ns_texts),
+        "concurrency": workers,
+        "java_home": java_home,
+        "java_options": _java_options(path, "[run] java_options or --java-option", options),
+        "allow_private_ips": _typed(path, "run", "allow_private_ips", run_raw.get("allow_private_ips", False), bool),
+    }
+
+
+def _store_path(path: Path, value: str, where: str) -> Path | None:
+    """A store's file, checked now; None for ``java:cacerts`` (checked once the client's JDK is known)."""
+    if value == JAVA_CACERTS:
+        return None
+    store = _resolve_path(path.parent, value)
+    _check_readable_file(store, "truststore", where)
+    return store
+
+
+def _clients(path: Path, raw: Mapping[str, Any], run: Mapping[str, Any], truststore: Path | None,
+             codes: set[str], all_codes: list[str], only: Sequence[str]) -> tuple[Client, ...]:
+    """[clients.<name>] tables, or the one client ``default`` made of [truststore] and [run]."""
+    ts_raw = raw.get("truststore", {})
+    _check_keys("[truststore]", ts_raw, _TRUSTSTORE, path)
+    clients_raw = raw.get("clients", {})
+    every_dc = tuple(all_codes)
+    if not clients_raw:
+        if only and list(only) != [DEFAULT_CLIENT]:
+            raise ConfigError(f"--client {only[0]}: {path} has no [clients] table, so its one client is "
+                              f"{DEFAULT_CLIENT!r}. Add [clients.<name>] tables to judge several clients.")
+        if truststore is not None:
+            store: Path | None = Path(truststore)
+            _check_readable_file(store, "truststore", "--truststore")
+        elif "path" in ts_raw:
+            store = _store_path(path, _typed(path, "truststore", "path", ts_raw["path"], str),
+                                f"{path}: [truststore] path")
+        else:
             raise ConfigError(
-                f"java option {o!r} is not a system property; write it as -Dname=value, e.g. "
-                "--java-option=-Dcom.sun.security.enableAIAcaIssuers=true."
+                f"{path}: no truststore given. Add [truststore] path = \"...\" or pass --truststore PATH."
             )
+        env = _typed(path, "truststore", "password_env", ts_raw.get("password_env", DEFAULT_PASSWORD_ENV), str)
+        return (Client(DEFAULT_CLIENT, store, env, run["java_home"], run["java_options"],
+                       tuple(d for d in every_dc if d in codes)),)
+    if ts_raw:
+        raise ConfigError(f"{path}: both [truststore] and [clients] are set. With [clients], each client names "
+                          "its own store: move [truststore] path into a [clients.<name>] table as truststore = ...")
+    for name in only:
+        if name not in clients_raw:
+            raise ConfigError(f"--client {name}: no client {name!r} in {path}.{_closest(name, list(clients_raw))} "
+                              f"Configured: {', '.join(clients_raw)}.")
+    if truststore is not None and len(only) != 1:
+        raise ConfigError(f"--truststore replaces one client's store: with [clients] in {path}, select that client "
+                          "with --client NAME as well.")
+    clients: list[Client] = []
+    seen: dict[str, str] = {}
+    for name, table in clients_raw.items():
+        clients.append(_client(path, name, table, run, all_codes))
+        if name.lower() in seen:  # TOML refuses exact duplicates; ids and reports would confuse these
+            raise ConfigError(f"{path}: clients {seen[name.lower()]!r} and {name!r} differ only in case; "
+                              "rename one, since the names label its tests and reports.")
+        seen[name.lower()] = name
+    if only:
+        clients = [c for c in clients if c.name in only]
+    if truststore is not None:
+        _check_readable_file(Path(truststore), "truststore", "--truststore")
+        c = clients[0]
+        clients = [Client(c.name, Path(truststore), c.password_env, c.java_home, c.java_options, c.datacenters)]
+    return tuple(Client(c.name, c.truststore, c.password_env, c.java_home, c.java_options,
+                        tuple(d for d in c.datacenters if d in codes)) for c in clients)
 
-    run_proxy = _proxy(path, run_raw, proxy, no_proxy, os.environ if environ is None else environ, options)
 
-    sandbox_raw = raw.get("sandbox")
-    if sandbox_raw is not None:
-        _check_keys("[sandbox]", sandbox_raw, _SANDBOX, path)
+def _client(path: Path, name: str, table: Any, run: Mapping[str, Any], all_codes: list[str]) -> Client:
+    where = f"[clients.{name}]"
+    if not _CLIENT_NAME.match(name):
+        raise ConfigError(f"{path}: {where}: a client's name is letters, digits, '-' and '_' (it labels test ids "
+                          "such as soa:us2/pod); rename it.")
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: {where} must be a table with truststore = \"...\".")
+    _check_keys(where, table, _CLIENT, path)
+    key = f"clients.{name}"
+    if "truststore" not in table:
+        raise ConfigError(f"{path}: client {name!r} has no truststore. Add truststore = \"path/to/store.jks\" to "
+                          f"{where}, or truststore = \"{JAVA_CACERTS}\" for its JDK's own default store.")
+    value = _typed(path, key, "truststore", table["truststore"], str)
+    store = _store_path(path, value, f"{path}: client {name!r} truststore")
+    default_env = "" if store is None else DEFAULT_PASSWORD_ENV
+    env = _typed(path, key, "password_env", table.get("password_env", default_env), str)
+    java_home = run["java_home"]
+    if "java_home" in table:
+        java_home = _resolve_path(path.parent, _typed(path, key, "java_home", table["java_home"], str))
+    own = _typed(path, key, "java_options", table.get("java_options", []), list)
+    options = run["java_options"] + _java_options(path, f"client {name!r} java_options", own)
+    dcs = tuple(_typed(path, key, "datacenters", table.get("datacenters", all_codes), list))
+    for code in dcs:
+        _typed(path, key, "datacenters", code, str)
+        if code not in all_codes:
+            raise ConfigError(f"{path}: client {name!r} datacenters names {code!r}, which is not a data centre of "
+                              f"this file.{_closest(code, all_codes)} Configured: {', '.join(all_codes)}.")
+    return Client(name, store, env, java_home, options, dcs)
 
-    dcs_raw = raw.get("datacenters", {})
+
+def _datacenters_table(path: Path, dcs_raw: Mapping[str, Any], defaults: Mapping[str, Any],
+                       only_dcs: Sequence[str], only_pods: Sequence[str],
+                       cli_timeouts: Mapping[str, float]) -> tuple[DataCenter, ...]:
+    """[datacenters.<code>]: each inherits [defaults], the command line's timeouts win; --dc/--pod select."""
     if not dcs_raw:
         raise ConfigError(f"{path}: no [datacenters.<code>] tables; add at least one, e.g. [datacenters.us2].")
     for code in only_dcs:
@@ -398,71 +585,10 @@ def load(
     datacenters: list[DataCenter] = []
     seen_pods: set[str] = set()
     for code, dc_raw in dcs_raw.items():
-        where = f"[datacenters.{code}]"
-        if not _DC_CODE.match(code):
-            raise ConfigError(f"{path}: {where}: data centre codes are lower case letters and digits, like us2.")
-        if not isinstance(dc_raw, dict):
-            raise ConfigError(f"{path}: {where} must be a table.")
-        _check_keys(where, dc_raw, _DC_ONLY | set(_DEFAULTABLE), path)
-        v = dict(defaults)
-        for k, value in dc_raw.items():
-            if k in _DEFAULTABLE:
-                v[k] = _typed(path, f"datacenters.{code}", k, value, _DEFAULTABLE[k][0])
-        if "timeout" in cli_timeouts:
-            v.update(timeout=cli_timeouts["timeout"], dns_timeout=None, connect_timeout=None, handshake_timeout=None)
-        v.update({k: t for k, t in cli_timeouts.items() if k != "timeout"})
-        for k in ("dns_timeout", "connect_timeout", "handshake_timeout"):
-            v[k] = v["timeout"] if v[k] is None else v[k]
-        name = _typed(path, f"datacenters.{code}", "name", dc_raw.get("name", KNOWN_DATACENTERS.get(code, code)), str)
-        if "pods" not in dc_raw:
-            raise ConfigError(
-                f"{path}: [datacenters.{code}] has no pods key. List the pods you use there, "
-                f'pods = ["abcd-test", "abcd"], or write pods = [] to check only its truststore gates.'
-            )
-        pods = _typed(path, f"datacenters.{code}", "pods", dc_raw["pods"], list)
-        if not 0 < v["port"] < 65536:
-            raise ConfigError(f"{path}: datacenters.{code}.port {v['port']} is not a TCP port (1-65535).")
-        for key in ("min_days_after_renewal", "warn_days"):
-            if v[key] < 0:
-                raise ConfigError(f"{path}: datacenters.{code}.{key} must be 0 or more days.")
-        for k in ("timeout", "dns_timeout", "connect_timeout", "handshake_timeout"):
-            if v[k] <= 0:
-                raise ConfigError(f"{path}: datacenters.{code}.{k} must be a positive number of seconds.")
-        targets: list[Target] = []
-        for pod in pods:
-            _typed(path, f"datacenters.{code}", "pods", pod, str)
-            if not _POD.match(pod):
-                raise ConfigError(
-                    f"{path}: datacenters.{code}.pods: {pod!r} is not a pod name "
-                    "(lower case letters, digits and hyphens)."
-                )
-            if pod in {t.pod for t in targets}:
-                raise ConfigError(f"{path}: datacenters.{code}.pods lists {pod!r} twice; remove one.")
-            if only_pods and pod not in only_pods:
-                continue
-            seen_pods.add(pod)
-            hostname = _hostname(path, code, pod, v["hostname"], v["app"], "hostname")
-            staging = (_hostname(path, code, pod, v["staging_hostname"], v["app"], "staging_hostname")
-                       if v["staging_hostname"] else None)
-            renewal = _date(path, f"datacenters.{code}", v["renewal_date"]) if v["renewal_date"] else None
-            targets.append(Target(code, pod, hostname, v["port"], staging, float(v["timeout"]), renewal,
-                                  v["min_days_after_renewal"], v["warn_days"], float(v["dns_timeout"]),
-                                  float(v["connect_timeout"]), float(v["handshake_timeout"])))
-        bundle = None
-        if "bundle" in dc_raw:
-            bundle = _resolve_path(base, _typed(path, f"datacenters.{code}", "bundle", dc_raw["bundle"], str))
-            _check_readable_file(bundle, "bundle", f"{path}: datacenters.{code}.bundle")
-            for key in ("root_alias", "intermediate_alias"):
-                if not v[key]:
-                    raise ConfigError(
-                        f"{path}: datacenters.{code} has a bundle but no {key}; add the alias you "
-                        f"imported the bundle's {key.split('_')[0]} CA under (see keytool -list)."
-                    )
-        if wanted_dcs and code not in wanted_dcs:
-            continue
-        renewal = _date(path, f"datacenters.{code}", v["renewal_date"]) if v["renewal_date"] else None
-        datacenters.append(DataCenter(code, name, tuple(targets), bundle, v["root_alias"], v["intermediate_alias"],
-                                      renewal))
+        dc = _datacenter(path, code, dc_raw, defaults, only_pods, cli_timeouts)
+        seen_pods.update(t.pod for t in dc.targets)
+        if not wanted_dcs or code in wanted_dcs:
+            datacenters.append(dc)
     owners: dict[str, str] = {}
     for dc in datacenters:
         for t in dc.targets:
@@ -475,17 +601,70 @@ def load(
     for pod in only_pods:
         if pod not in seen_pods:
             raise ConfigError(f"--pod {pod}: no such pod in the selected data centres of {path}.")
-    return Config(
-        path=path,
-        datacenters=tuple(datacenters),
-        truststore=TruststoreConfig(ts_path, password_env),
-        nameservers=ns,
-        java_home=java_home,
-        java_options=tuple(options),
-        at=parse_when(at) if at else None,
-        concurrency=workers,
-        allow_private_ips=_typed(path, "run", "allow_private_ips", run_raw.get("allow_private_ips", False), bool),
-        proxy=run_proxy,
-        sandbox_scenario=(sandbox_raw or {}).get("scenario", "unnamed") if sandbox_raw is not None else None,
-        sandbox_description=(sandbox_raw or {}).get("description", ""),
-    )
+    return tuple(datacenters)
+
+
+def _datacenter(path: Path, code: str, dc_raw: Any, defaults: Mapping[str, Any], only_pods: Sequence[str],
+                cli_timeouts: Mapping[str, float]) -> DataCenter:
+    where = f"[datacenters.{code}]"
+    if not _DC_CODE.match(code):
+        raise ConfigError(f"{path}: {where}: data centre codes are lower case letters and digits, like us2.")
+    if not isinstance(dc_raw, dict):
+        raise ConfigError(f"{path}: {where} must be a table.")
+    _check_keys(where, dc_raw, _DC_ONLY | set(_DEFAULTABLE), path)
+    v = dict(defaults)
+    for k, value in dc_raw.items():
+        if k in _DEFAULTABLE:
+            v[k] = _typed(path, f"datacenters.{code}", k, value, _DEFAULTABLE[k][0])
+    if "timeout" in cli_timeouts:
+        v.update(timeout=cli_timeouts["timeout"], dns_timeout=None, connect_timeout=None, handshake_timeout=None)
+    v.update({k: t for k, t in cli_timeouts.items() if k != "timeout"})
+    for k in ("dns_timeout", "connect_timeout", "handshake_timeout"):
+        v[k] = v["timeout"] if v[k] is None else v[k]
+    name = _typed(path, f"datacenters.{code}", "name", dc_raw.get("name", KNOWN_DATACENTERS.get(code, code)), str)
+    if "pods" not in dc_raw:
+        raise ConfigError(
+            f"{path}: [datacenters.{code}] has no pods key. List the pods you use there, "
+            f'pods = ["abcd-test", "abcd"], or write pods = [] to check only its truststore gates.'
+        )
+    pods = _typed(path, f"datacenters.{code}", "pods", dc_raw["pods"], list)
+    if not 0 < v["port"] < 65536:
+        raise ConfigError(f"{path}: datacenters.{code}.port {v['port']} is not a TCP port (1-65535).")
+    for key in ("min_days_after_renewal", "warn_days"):
+        if v[key] < 0:
+            raise ConfigError(f"{path}: datacenters.{code}.{key} must be 0 or more days.")
+    for k in ("timeout", "dns_timeout", "connect_timeout", "handshake_timeout"):
+        if v[k] <= 0:
+            raise ConfigError(f"{path}: datacenters.{code}.{k} must be a positive number of seconds.")
+    renewal = _date(path, f"datacenters.{code}", v["renewal_date"]) if v["renewal_date"] else None
+    targets: list[Target] = []
+    listed: set[str] = set()
+    for pod in pods:
+        _typed(path, f"datacenters.{code}", "pods", pod, str)
+        if not _POD.match(pod):
+            raise ConfigError(
+                f"{path}: datacenters.{code}.pods: {pod!r} is not a pod name "
+                "(lower case letters, digits and hyphens)."
+            )
+        if pod in listed:
+            raise ConfigError(f"{path}: datacenters.{code}.pods lists {pod!r} twice; remove one.")
+        listed.add(pod)
+        if only_pods and pod not in only_pods:
+            continue
+        hostname = _hostname(path, code, pod, v["hostname"], v["app"], "hostname")
+        staging = (_hostname(path, code, pod, v["staging_hostname"], v["app"], "staging_hostname")
+                   if v["staging_hostname"] else None)
+        targets.append(Target(code, pod, hostname, v["port"], staging, float(v["timeout"]), renewal,
+                              v["min_days_after_renewal"], v["warn_days"], float(v["dns_timeout"]),
+                              float(v["connect_timeout"]), float(v["handshake_timeout"])))
+    bundle = None
+    if "bundle" in dc_raw:
+        bundle = _resolve_path(path.parent, _typed(path, f"datacenters.{code}", "bundle", dc_raw["bundle"], str))
+        _check_readable_file(bundle, "bundle", f"{path}: datacenters.{code}.bundle")
+        for key in ("root_alias", "intermediate_alias"):
+            if not v[key]:
+                raise ConfigError(
+                    f"{path}: datacenters.{code} has a bundle but no {key}; add the alias you "
+                    f"imported the bundle's {key.split('_')[0]} CA under (see keytool -list)."
+                )
+    return DataCenter(code, name, tuple(targets), bundle, v["root_alias"], v["intermediate_alias"], renewal)

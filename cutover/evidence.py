@@ -1,4 +1,9 @@
-"""Gather every network observation of a run once, concurrently, into frozen records.
+"""Gather every observation of a run once, concurrently, into frozen records.
+
+Two kinds of evidence. What the network shows (DNS, the chains presented at each address) is observed
+once per pod however many clients there are. What a client decides (its store as its JVM lists it,
+its verdicts) is kept per client, and per pod. One JVM runs per distinct (JDK, options): it judges
+the stores of every client that shares them on one handshake per address.
 
 The gates only assert on these records, so tests stay fast and simple, the report can show all that
 was observed, and a slow data centre costs its own time, not everyone's.
@@ -8,44 +13,76 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from cutover import pyjudge
 from cutover.bundle import Bundle
 from cutover.certs import CertInfo
-from cutover.config import Config, Target
+from cutover.clients import CACERTS_ENV, CACERTS_PASSWORD, StoreSpec, store_of
+from cutover.config import Client, Config, Target
 from cutover.handshake import ChainFetch, fetch_chain
-from cutover.javajudge import JavaVerdict, JudgeUnavailable, JvmInfo, ProbeRun, find_java
-from cutover.proxy import for_target
+from cutover.javajudge import JavaVerdict, JudgeUnavailable, JvmInfo, ProbeResult, ProbeRun, find_java
+from cutover.proxy import client_proxy, for_target
 from cutover.staging import StagingEvidence, make_resolver, resolve_staging
 from cutover.truststore import StoreContents
 
 
 @dataclass(frozen=True)
 class PodEvidence:
-    """All that was observed for one pod.
+    """What the network showed for one pod: the same for every client.
 
     Attributes:
         target: the pod.
         staging: the DNS evidence.
         staging_chains: the chain presented at each staging IP (SNI = the production hostname).
         production_chains: the chain presented at each production IP.
-        verdicts: the trust verdict for each staging IP, now (or at --at), from the JVM or, without one,
-            approximate.
-        later: (label, verdict) for each staging IP at the renewal date and N days after, when configured.
-        strict: cryptography's web-PKI verdict for each staging IP, computed beside the JVM's as advice;
-            empty when there is no JVM (then it is the verdict itself).
     """
 
     target: Target
     staging: StagingEvidence
     staging_chains: tuple[ChainFetch, ...]
     production_chains: tuple[ChainFetch, ...]
+
+
+@dataclass(frozen=True)
+class TrustVerdicts:
+    """One client's trust verdicts on one pod's staging chains.
+
+    Attributes:
+        verdicts: the verdict for each staging IP, now (or at --at), from the JVM or, without one,
+            approximate.
+        later: (label, verdict) for each staging IP at the renewal date and N days after, when configured.
+        strict: cryptography's web-PKI verdict for each staging IP, computed beside the JVM's as advice;
+            empty when there is no JVM (then it is the verdict itself).
+    """
+
     verdicts: tuple[JavaVerdict, ...]
     later: tuple[tuple[str, JavaVerdict], ...] = ()
     strict: tuple[JavaVerdict, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClientEvidence:
+    """What one client decides.
+
+    Attributes:
+        client: the client.
+        store: its store as the judge saw it (the JVM's listing when a JVM ran); None if unreadable.
+        store_error: why the judge could not read the store.
+        jvm: which JVM judged; None when the approximate Python engine did.
+        engine_note: why there is no JVM verdict, to be said loudly; None when a JVM judged.
+        verdicts: per target id (``dc/pod``) of the client's data centres.
+    """
+
+    client: Client
+    store: StoreContents | None
+    store_error: str | None
+    jvm: JvmInfo | None
+    engine_note: str | None
+    verdicts: dict[str, TrustVerdicts] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -53,53 +90,74 @@ class Evidence:
     """Everything a run observed.
 
     Attributes:
-        pods: per target id (``dc/pod``).
-        store: the truststore as the judge saw it (the JVM's listing when a JVM ran); None if unreadable.
-        store_error: why the judge could not read the store.
+        pods: network evidence per target id (``dc/pod``).
+        clients: per client name, in the configuration's order.
         bundles: per data centre code.
-        jvm: which JVM judged; None when the approximate Python engine did.
-        engine_note: why there is no JVM verdict, to be said loudly; None when a JVM judged.
         seconds: wall time of the gathering.
+        jvms: how many JVMs judged (one per distinct JDK and options).
     """
 
     pods: dict[str, PodEvidence]
-    store: StoreContents | None
-    store_error: str | None
+    clients: dict[str, ClientEvidence]
     bundles: dict[str, Bundle]
-    jvm: JvmInfo | None
-    engine_note: str | None
     seconds: float
+    jvms: int = 0
+
+    @property
+    def first(self) -> ClientEvidence:
+        """The one client of a run with no [clients] table."""
+        return next(iter(self.clients.values()))
+
+
+@dataclass
+class _Group:
+    """The clients one JVM judges: same java and options; each distinct store once."""
+
+    java: Path
+    options: tuple[str, ...]
+    stores: list[StoreSpec] = field(default_factory=list)
+    codes: set[str] = field(default_factory=set)
+    probe: ProbeRun | None = None
+    result: ProbeResult | None = None
+    note: str | None = None
 
 
 def gather(
     config: Config,
     targets: Sequence[Target],
-    python_store: StoreContents,
+    python_stores: Mapping[str, StoreContents] | StoreContents,
     bundles: dict[str, Bundle],
     *,
     concurrency: int | None = None,
 ) -> Evidence:
-    """Resolve, fetch and judge every target; never raises for a network fault of one target."""
+    """Resolve, fetch and judge every target; never raises for a network fault of one target.
+
+    `python_stores`: each client's store as Python read it (the listing when no JVM judges); a single
+    store stands for the first client's.
+    """
     start = time.monotonic()
+    if isinstance(python_stores, StoreContents):
+        python_stores = {config.clients[0].name: python_stores}
     concurrency = concurrency or config.concurrency
     timeout = max((t.timeout for t in targets), default=10.0)
-    probe: ProbeRun | None = None
-    engine_note: str | None = None
-    jvm_proxy = config.jvm_proxy
-    try:
-        java = find_java(config.java_home)
-        probe = ProbeRun(java, config.truststore.path, config.truststore.password_env, timeout,
-                         threads=concurrency, java_options=config.java_options, proxy=jvm_proxy)
-    except JudgeUnavailable as e:
-        engine_note = f"{pyjudge.APPROXIMATE}: {e}"
+    groups, of_client, notes = _groups(config)
+    for g in groups:
+        try:
+            env = {CACERTS_ENV: CACERTS_PASSWORD} if any(s.cacerts for s in g.stores) else None
+            first, *more = g.stores
+            g.probe = ProbeRun(g.java, first.path, first.password_env, timeout, threads=concurrency,
+                               java_options=g.options, more_stores=[(s.path, s.password_env) for s in more], env=env,
+                               compiler_hint=find_java(config.java_home) if config.java_home else None,
+                               proxy=client_proxy(g.options, config.proxy))
+        except JudgeUnavailable as e:
+            g.note = f"{pyjudge.APPROXIMATE}: {e}"
     primary = _instant(config.at) if config.at else "now"
     t_by_id = {t.id: t for t in targets}
     staging: dict[str, StagingEvidence] = {}
     fetches: dict[tuple[str, str, str], Future[ChainFetch]] = {}
-    result = None
     try:
         # One pipeline per pod, no barrier between pods: as soon as a pod's staging IPs are known, the
-        # JVM starts probing them and its chains are fetched, while other pods are still resolving.
+        # JVMs start probing them and its chains are fetched, while other pods are still resolving.
         with ThreadPoolExecutor(max_workers=concurrency) as dns_pool, \
                 ThreadPoolExecutor(max_workers=concurrency) as tls_pool:
 
@@ -113,10 +171,11 @@ def gather(
                 staging[t.id] = st
                 whens = (primary, *(_instant(d) for _, d in t.later_dates()))
                 for ip in st.staging_ips:
-                    if probe is not None:
-                        proxied = for_target(jvm_proxy, t.hostname, ip) is not None
-                        probe.submit((t.id, ip, t.port, t.hostname, whens, t.connect_timeout, t.handshake_timeout,
-                                      proxied))
+                    for g in groups:
+                        if g.probe is not None and t.dc in g.codes:
+                            proxied = for_target(g.probe.proxy, t.hostname, ip) is not None
+                            g.probe.submit((t.id, ip, t.port, t.hostname, whens, t.connect_timeout,
+                                            t.handshake_timeout, proxied))
                 for kind, ips in (("staging", st.staging_ips), ("production", st.production_ips)):
                     for ip in ips:
                         fetches[(t.id, kind, ip)] = tls_pool.submit(
@@ -125,39 +184,82 @@ def gather(
 
             for f in [dns_pool.submit(pipeline, t) for t in targets]:
                 f.result()
-            if probe is not None:
-                try:
-                    result = probe.finish()
-                except JudgeUnavailable as e:
-                    engine_note = f"{pyjudge.APPROXIMATE}: {e}"
+            for g in groups:  # the JVMs ran side by side; collect each in turn
+                if g.probe is not None:
+                    try:
+                        g.result = g.probe.finish()
+                    except JudgeUnavailable as e:
+                        g.note = f"{pyjudge.APPROXIMATE}: {e}"
             fetched = {k: _outcome(f, k[2], t_by_id[k[0]]) for k, f in fetches.items()}
     finally:
-        if probe is not None:
-            probe.stop()
+        for g in groups:
+            if g.probe is not None:
+                g.probe.stop()
 
-    store: StoreContents | None = python_store
-    store_error = None
-    jvm = None
-    if result is not None:
-        jvm, store, store_error = result.jvm, result.store, result.store_error
-    pods: dict[str, PodEvidence] = {}
-    anchors = [e.cert for e in (store or python_store).trusted if e.cert is not None]
+    pods = {t.id: PodEvidence(t, staging[t.id],
+                              tuple(fetched[(t.id, "staging", ip)] for ip in staging[t.id].staging_ips),
+                              tuple(fetched[(t.id, "production", ip)] for ip in staging[t.id].production_ips))
+            for t in targets}
+    clients: dict[str, ClientEvidence] = {}
+    for client in config.clients:
+        mine = [t for t in targets if t.dc in client.datacenters]
+        if client.name in notes:  # no JDK for this client: the approximate engine on Python's reading
+            clients[client.name] = _python_client(client, python_stores.get(client.name), notes[client.name],
+                                                  mine, pods, config.at)
+            continue
+        g, n = of_client[client.name]
+        if g.result is None:
+            clients[client.name] = _python_client(client, python_stores.get(client.name), g.note, mine, pods,
+                                                  config.at)
+            continue
+        sr = g.result.stores[n]
+        anchors = [e.cert for e in (sr.store or python_stores[client.name]).trusted
+                   if e.cert is not None and e.cert.parsed_by == "cryptography"]
+        verdicts = {}
+        for t in mine:
+            st, chains = pods[t.id].staging, pods[t.id].staging_chains
+            verdicts[t.id] = TrustVerdicts(
+                tuple(sr.verdicts[(t.id, ip, primary)] for ip in st.staging_ips),
+                tuple((label, sr.verdicts[(t.id, ip, _instant(d))]) for label, d in t.later_dates()
+                      for ip in st.staging_ips),
+                tuple(_python_verdict(t, f, anchors, config.at) for f in chains))
+        clients[client.name] = ClientEvidence(client, sr.store, sr.store_error, g.result.jvm, None, verdicts)
+    return Evidence(pods, clients, bundles, time.monotonic() - start,
+                    jvms=sum(g.result is not None for g in groups))
+
+
+def _groups(config: Config) -> tuple[list[_Group], dict[str, tuple[_Group, int]], dict[str, str]]:
+    """Clients grouped by (java, options); per client its group and the index of its store there.
+    A client whose JDK cannot be found gets a note instead (it is judged approximately)."""
+    groups: dict[tuple[Path, tuple[str, ...]], _Group] = {}
+    of_client: dict[str, tuple[_Group, int]] = {}
+    notes: dict[str, str] = {}
+    for client in config.clients:
+        try:
+            java = find_java(client.java_home)
+        except JudgeUnavailable as e:
+            notes[client.name] = f"{pyjudge.APPROXIMATE}: {e}"
+            continue
+        spec = store_of(client)
+        g = groups.setdefault((java.resolve(), client.java_options), _Group(java, client.java_options))
+        if spec not in g.stores:
+            g.stores.append(spec)
+        g.codes.update(client.datacenters)
+        of_client[client.name] = (g, g.stores.index(spec))
+    return list(groups.values()), of_client, notes
+
+
+def _python_client(client: Client, store: StoreContents | None, note: str | None, targets: Sequence[Target],
+                   pods: Mapping[str, PodEvidence], at: dt.datetime | None) -> ClientEvidence:
+    anchors = [e.cert for e in (store.trusted if store else ()) if e.cert is not None
+               and e.cert.parsed_by == "cryptography"]
+    verdicts = {}
     for t in targets:
-        st = staging[t.id]
-        s_chains = tuple(fetched[(t.id, "staging", ip)] for ip in st.staging_ips)
-        p_chains = tuple(fetched[(t.id, "production", ip)] for ip in st.production_ips)
-        later: list[tuple[str, JavaVerdict]] = []
-        strict: tuple[JavaVerdict, ...] = ()
-        if result is not None:
-            verdicts = tuple(result.verdicts[(t.id, ip, primary)] for ip in st.staging_ips)
-            later = [(label, result.verdicts[(t.id, ip, _instant(d))]) for label, d in t.later_dates()
-                     for ip in st.staging_ips]
-            strict = tuple(_python_verdict(t, f, anchors, config.at) for f in s_chains)
-        else:
-            verdicts = tuple(_python_verdict(t, f, anchors, config.at) for f in s_chains)
-            later = [(label, _python_verdict(t, f, anchors, d)) for label, d in t.later_dates() for f in s_chains]
-        pods[t.id] = PodEvidence(t, st, s_chains, p_chains, verdicts, tuple(later), strict)
-    return Evidence(pods, store, store_error, bundles, jvm, engine_note, time.monotonic() - start)
+        chains = pods[t.id].staging_chains
+        verdicts[t.id] = TrustVerdicts(
+            tuple(_python_verdict(t, f, anchors, at) for f in chains),
+            tuple((label, _python_verdict(t, f, anchors, d)) for label, d in t.later_dates() for f in chains))
+    return ClientEvidence(client, store, None if store else "not read", None, note, verdicts)
 
 
 def _outcome(future: Future[ChainFetch], ip: str, t: Target) -> ChainFetch:

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from cutover.bundle import Bundle
 from cutover.certs import CertInfo
 from cutover.config import Config, DataCenter
-from cutover.evidence import Evidence, PodEvidence
+from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
 from cutover.truststore import StoreContents
 
 GATES = ("staging_resolves", "chain_trusted", "new_cert_staged", "aliases_present", "no_lb_cert")
 POD_GATES = ("staging_resolves", "chain_trusted", "new_cert_staged")  # the others are per data centre
+CLIENT_GATES = ("chain_trusted", "aliases_present", "no_lb_cert")  # judged per client; the others per network
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,9 @@ def _out_of_validity(pod: PodEvidence, ip: str, when: dt.datetime) -> str:
                    for c in bad)
 
 
-def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datetime | None = None) -> Verdict:
+def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | None = None,
+                  at: dt.datetime | None = None) -> Verdict:
+    """One client's verdict on one pod's staging chain (`trust`), with the network evidence it was made on."""
     t = pod.target
     prefix = f"[{engine_note}] " if engine_note else ""
     judged = f" (judged at {at:%Y-%m-%d %H:%M}Z)" if at else ""
@@ -137,13 +140,13 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datet
             f"{prefix}not judged: {t.hostname} has no staging IP to connect to, so the new chain was not seen "
             f"(staging_resolves: {pod.staging.problem or 'no address'}).",
         )
-    unreached = [v for v in pod.verdicts if not v.ok and v.step == "proxy"]
+    unreached = [v for v in trust.verdicts if not v.ok and v.step == "proxy"]
     if unreached:
         # The proxy gave no tunnel: the chain was never seen, so this is not a judgement on it.
         judge = "the JVM" if unreached[0].engine == "jvm" else "cryptography (approximate)"
         return Verdict(False, prefix + " ".join(
             f"not judged: {judge} could not reach staging {v.ip} for {t.hostname}: {v.reason}" for v in unreached))
-    failed = [v for v in pod.verdicts if not v.ok]
+    failed = [v for v in trust.verdicts if not v.ok]
     if failed:
         parts = []
         for v in failed:
@@ -157,8 +160,8 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datet
             parts.append(f"{judge} rejects the chain at staging {v.ip} for {t.hostname}{judged} ({v.step}): "
                          f"{v.reason}.{shown} {_hint(v.reason, t.hostname, v.via)}".rstrip())
         return Verdict(False, prefix + " ".join(parts))
-    judge = "the JVM" if all(v.engine == "jvm" for v in pod.verdicts) else "cryptography (approximate)"
-    later_failed = [(label, v) for label, v in pod.later if not v.ok]
+    judge = "the JVM" if all(v.engine == "jvm" for v in trust.verdicts) else "cryptography (approximate)"
+    later_failed = [(label, v) for label, v in trust.later if not v.ok]
     if later_failed:
         parts = []
         for label, v in later_failed:
@@ -170,15 +173,15 @@ def chain_trusted(pod: PodEvidence, engine_note: str | None = None, at: dt.datet
                        "past the cutover (min_days_after_renewal in datacenters.toml sets the margin).")
     warnings: list[str] = [prefix.strip()] if prefix else []
     fetched_ok = {f.ip for f in pod.staging_chains if f.error is None}
-    for v in pod.strict:
+    for v in trust.strict:
         if not v.ok and v.ip in fetched_ok:
             warnings.append(f"the JVM accepts the chain at {v.ip}; a web-PKI client (browser, curl, Python) would "
                             f"reject it: {v.reason}")
-    ips = ", ".join(v.ip for v in pod.verdicts)
-    vias = sorted({v.via for v in pod.verdicts if v.via})
+    ips = ", ".join(v.ip for v in trust.verdicts)
+    vias = sorted({v.via for v in trust.verdicts if v.via})
     ips += f" through proxy {' and '.join(vias)}" if vias else ""
-    checked = f"; still valid on {' and on '.join(dict.fromkeys(label for label, _ in pod.later))}" \
-        if pod.later else ""
+    checked = f"; still valid on {' and on '.join(dict.fromkeys(label for label, _ in trust.later))}" \
+        if trust.later else ""
     return Verdict(True, f"{prefix}{judge} trusts the chain served at staging {ips} for {t.hostname}{judged}{checked}",
                    warnings=tuple(warnings))
 
@@ -296,12 +299,15 @@ def _provider_reasons(cert: CertInfo, dc: DataCenter, bundle: Bundle | None,
     return reasons
 
 
-def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence, warn_unrelated: bool = True) -> Verdict:
-    """`warn_unrelated`: list end-entity entries unrelated to the provider; they are the store's, not this
-    data centre's, so the checks ask it of one data centre only rather than repeat it for all fourteen."""
-    store = evidence.store
+def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence, client: ClientEvidence | None = None,
+               warn_unrelated: bool = True) -> Verdict:
+    """`client`: whose store (default: the run's first client); `warn_unrelated`: list end-entity entries
+    unrelated to the provider; they are the store's, not this data centre's, so the checks ask it of one
+    data centre only rather than repeat it for all fourteen."""
+    client = client or evidence.first
+    store = client.store
     if store is None:
-        return Verdict(False, f"the truststore could not be read by the judge: {evidence.store_error}")
+        return Verdict(False, f"the truststore could not be read by the judge: {client.store_error}")
     all_pods = list(evidence.pods.values())
     mine = [p for p in all_pods if p.target.dc == dc.code]
     pinned: list[str] = []

@@ -26,6 +26,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="DNS resolver to ask (repeatable; default: the system resolver)")
     g.addoption("--dc", metavar="CODE", action="append", default=[], help="only this data centre (repeatable)")
     g.addoption("--pod", metavar="NAME", action="append", default=[], help="only this pod (repeatable)")
+    g.addoption("--client", metavar="NAME", action="append", default=[],
+                help="only this client of [clients] in datacenters.toml (repeatable)")
     g.addoption("--java-home", metavar="PATH", help="the client's JDK (default: JAVA_HOME, then java on PATH)")
     g.addoption("--java-option", metavar="-Dname=value", action="append", default=[],
                 help="a system property the client's JVM runs with, passed to the judging JVM (repeatable)")
@@ -60,11 +62,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 #: found no pyproject.toml) still knows them, under --strict-markers too.
 MARKERS = {
     "staging_resolves": "gate 1, the staging twin of a pod's hostname resolves (per pod)",
-    "chain_trusted": "gate 2, the chain served at staging is trusted by the client's JVM (per pod)",
+    "chain_trusted": "gate 2, the chain served at staging is trusted by the client's JVM (per client and pod)",
     "new_cert_staged": "the certificate served at staging is the new one: not production's, and the bundle's (per pod)",
     "aliases_present": "gate 3, the bundle's root and intermediate are in the truststore under their aliases "
-                       "(per data centre)",
-    "no_lb_cert": "gate 4, no server certificate of the provider is pinned in the truststore (per data centre)",
+                       "(per client and data centre)",
+    "no_lb_cert": "gate 4, no server certificate of the provider is pinned in the truststore (per client and data "
+                  "centre)",
 }
 
 

@@ -208,6 +208,10 @@ def main(args: object) -> int:
         config = load(datacenters)
     except ConfigError as e:
         raise PrepareError(str(e)) from None
+    if config.several_clients or config.clients[0].cacerts:
+        # One store per run: the gates it re-runs and the copy it writes are one client's.
+        raise PrepareError(f"{datacenters} has several [clients] (or a java:cacerts store): prepare fixes one "
+                           "client's own store file; write a datacenters file with only that client's [truststore].")
     original = config.truststore.path
     env = config.truststore.password_env
     if out.resolve() == original.resolve():

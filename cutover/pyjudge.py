@@ -28,6 +28,12 @@ def verify(
     """Judge `chain` for `hostname` against `anchors` as a strict web-PKI client would."""
     if not chain:
         return JavaVerdict(target_id, ip, False, "no chain was presented", engine="python")
+    refused = [c for c in chain if c.parsed_by != "cryptography"]
+    if refused:  # handing it to cryptography would warn, and a future release refuses it outright
+        return JavaVerdict(target_id, ip, False, f"cryptography cannot judge this chain: {refused[0].name} is "
+                           f"malformed (serial {refused[0].serial}); only a JVM can say whether Java accepts it",
+                           engine="python")
+    anchors = [a for a in anchors if a.parsed_by == "cryptography"]
     if not anchors:
         return JavaVerdict(target_id, ip, False, "the truststore holds no trusted certificate", engine="python")
     try:

@@ -15,7 +15,7 @@ import pytest
 
 from cutover import atomic, gates, pytest_outputs
 from cutover import report as report_mod
-from cutover.config import DataCenter, Target
+from cutover.config import Client, DataCenter, Target
 from cutover.pytest_run import RUN, VERDICT, Run, _the_run
 
 # -- reporting ------------------------------------------------------------------------------------------
@@ -34,7 +34,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return report
     callspec = getattr(item, "callspec", None)
     verdict = item.stash.get(VERDICT, None)
-    info = {"gate": gate, "target": callspec.id if callspec is not None else item.name}
+    params = callspec.params if callspec is not None else {}
+    where = params.get("target") or params.get("datacenter")
+    target = where.id if isinstance(where, Target) else where.code if isinstance(where, DataCenter) else \
+        (callspec.id if callspec is not None else item.name)
+    client = params.get("client")
+    info = {"gate": gate, "target": target, "client": client.name if isinstance(client, Client) else None}
     if verdict is not None and report.when == "call":
         info |= {"message": verdict.message, "remedy": list(verdict.remedy), "warnings": list(verdict.warnings)}
     report.user_properties.append(("cutover", info))
@@ -48,7 +53,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     info = next((v for k, v in report.user_properties if k == "cutover"), None) if run is not None else None
     if run is None or info is None:
         return
-    record = run.records.setdefault(report.nodeid, report_mod.Record(report.nodeid, info["gate"], info["target"]))
+    record = run.records.setdefault(report.nodeid, report_mod.Record(report.nodeid, info["gate"], info["target"],
+                                                                     client=info.get("client")))
     # An error in setup or teardown counts as a failure: never a green for a gate that did not run.
     worst = {"passed": 0, "skipped": 1, "failed": 2}
     record.outcome = max(record.outcome, report.outcome, key=worst.__getitem__)
@@ -75,11 +81,15 @@ def _add_extras(report: pytest.TestReport, item: pytest.Item, run: Run, verdict:
     if verdict is not None:
         blocks.append(report_mod.verdict_html(verdict.ok, verdict.message, verdict.warnings, verdict.remedy))
     funcargs = getattr(item, "funcargs", {})
-    target, datacenter = funcargs.get("target"), funcargs.get("datacenter")
-    if run.evidence is not None and isinstance(target, Target):
-        blocks.append(report_mod.pod_html(run.evidence.pods[target.id], run.evidence))
-    elif run.evidence is not None and isinstance(datacenter, DataCenter):
-        blocks.append(report_mod.dc_html(datacenter, run.evidence.store, run.evidence.bundles.get(datacenter.code)))
+    target, datacenter, client = funcargs.get("target"), funcargs.get("datacenter"), funcargs.get("client")
+    ev = run.evidence
+    mine = ev.clients.get(client.name) if ev is not None and isinstance(client, Client) else None
+    if ev is not None and mine is None and not run.config.several_clients:
+        mine = ev.first  # one client: its verdicts beside every pod's evidence, as before there were clients
+    if ev is not None and isinstance(target, Target):
+        blocks.append(report_mod.pod_html(ev.pods[target.id], mine))
+    elif ev is not None and isinstance(datacenter, DataCenter):
+        blocks.append(report_mod.dc_html(datacenter, mine.store if mine else None, ev.bundles.get(datacenter.code)))
     if blocks:
         block = extras.html("<div class='cutover'>" + "".join(blocks) + "</div>")
         report.extras = [*getattr(report, "extras", []), block]
@@ -111,8 +121,9 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
     prefix.append(report_mod.matrix_html(run.config, run.records.values(), verdict, ready))
     ev = run.evidence
     if ev is not None:
-        judge = ev.jvm.label if ev.jvm else f"APPROXIMATE verdicts: {ev.engine_note}"
-        prefix.append(f"<p>Trust judged by: {html.escape(judge)}</p>")
+        for who, judge, approximate in _judges(run):
+            judge = f"APPROXIMATE verdicts: {judge}" if approximate else judge
+            prefix.append(f"<p>Trust judged{html.escape(who)} by: {html.escape(judge)}</p>")
     diff = _store_diff(run.pytest_config)
     if diff is not None:
         prefix.append(report_mod.store_diff_html(diff))
@@ -129,6 +140,14 @@ def _store_diff(config: pytest.Config) -> dict[str, object] | None:
         return json.loads(Path(path).read_text())
     except (OSError, ValueError) as e:
         raise pytest.UsageError(f"--store-diff {path}: cannot be read as prepare's JSON ({e}).") from None
+
+
+def _judges(run: Run) -> list[tuple[str, str, bool]]:
+    """(' for client X' or '', judge, approximate) per client: the HTML and the terminal say the same."""
+    assert run.evidence is not None
+    return [(f" for client {name}" if run.config.several_clients else "",
+             c.jvm.label if c.jvm else str(c.engine_note), c.jvm is None)
+            for name, c in run.evidence.clients.items()]
 
 
 # A wrapper, trylast: its second half runs after pytest-html and junitxml wrote their reports (under
@@ -167,12 +186,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         tr.line(f"SIMULATED run against the sandbox (scenario '{run.config.sandbox_scenario}'): not evidence.",
                 yellow=True, bold=True)
     if run.evidence is not None:
-        tr.line("trust judged by " + (run.evidence.jvm.label if run.evidence.jvm
-                                      else f"APPROXIMATE engine: {run.evidence.engine_note}"))
+        for who, judge, approximate in _judges(run):
+            tr.line(f"trust judged{who} by " + (f"APPROXIMATE engine: {judge}" if approximate else judge))
         for key, value in report_mod.proxy_rows(run.config).items():
             if value != report_mod.NO_PROXY:
                 tr.line(f"{key}: {value}")
-        tr.line(f"evidence gathered in {run.evidence.seconds:.1f}s for {len(run.evidence.pods)} pod(s)")
+        several = f", {len(run.evidence.clients)} clients, {run.evidence.jvms} JVM(s)" \
+            if run.config.several_clients else ""
+        tr.line(f"evidence gathered in {run.evidence.seconds:.1f}s for {len(run.evidence.pods)} pod(s){several}")
         import resource  # ru_maxrss is in KiB on Linux
 
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

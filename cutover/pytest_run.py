@@ -26,8 +26,9 @@ from cutover import gates, pytest_outputs
 from cutover import report as report_mod
 from cutover import truststore as truststore_mod
 from cutover.bundle import Bundle
-from cutover.config import Config, ConfigError, Target, load
-from cutover.evidence import Evidence, PodEvidence, gather
+from cutover.clients import StoreSpec, store_of
+from cutover.config import DEFAULT_CLIENT, Client, Config, ConfigError, DataCenter, Target, load
+from cutover.evidence import ClientEvidence, Evidence, PodEvidence, gather
 from cutover.text import printable
 from cutover.truststore import StoreContents
 
@@ -46,7 +47,7 @@ class Run:
     """What one pytest session of the gates works with; the evidence is gathered on first use."""
 
     config: Config
-    python_store: StoreContents
+    python_stores: dict[str, StoreContents]
     bundles: dict[str, Bundle]
     pytest_config: pytest.Config
     evidence: Evidence | None = None
@@ -56,6 +57,11 @@ class Run:
     env: dict[str, str] = field(default_factory=dict)
     evidence_file: Path | None = None
     staged: dict[str, tuple[Path, Path]] = field(default_factory=dict)  # report option -> (temporary, final)
+
+    @property
+    def python_store(self) -> StoreContents:
+        """The first client's store as Python read it: the one store of a file with no [clients]."""
+        return self.python_stores[self.config.clients[0].name]
 
 
 def _runs_gates(config: pytest.Config) -> bool:
@@ -83,21 +89,42 @@ def _runs_gates(config: pytest.Config) -> bool:
     return False
 
 
-def _password(config: pytest.Config, cfg: Config) -> None:
+def _password(config: pytest.Config, client: Client, spec: StoreSpec) -> None:
     """Make sure the password variable is set, asking on the terminal when it is not and one is there."""
-    env = cfg.truststore.password_env
-    if not env or env in os.environ:
+    env = spec.password_env
+    if spec.cacerts or not env or env in os.environ:
         return
+    named = "" if client.name == DEFAULT_CLIENT else f"client {client.name!r}: "
     if sys.__stdin__ is not None and sys.__stdin__.isatty():
         capman = config.pluginmanager.getplugin("capturemanager")
         with capman.global_and_fixture_disabled():
-            os.environ[env] = getpass.getpass(f"Password of truststore {cfg.truststore.path} ({env} is not set): ")
+            os.environ[env] = getpass.getpass(f"{named}Password of truststore {spec.path} ({env} is not set): ")
         return
+    where = "[truststore] password_env" if client.name == DEFAULT_CLIENT else f"[clients.{client.name}] password_env"
     raise pytest.UsageError(
-        f"the truststore password is not set: export {env} with the password of {cfg.truststore.path}. "
-        "It is read from the environment only, never from the command line (the variable's name is "
-        "[truststore] password_env in datacenters.toml)."
+        f"{named}the truststore password is not set: export {env} with the password of {spec.path}. "
+        f"It is read from the environment only, never from the command line (the variable's name is "
+        f"{where} in datacenters.toml)."
     )
+
+
+def _read_stores(config: pytest.Config, cfg: Config) -> dict[str, StoreContents]:
+    """Every client's store as Python reads it, each distinct store once: a wrong path or password ends
+    the run before any test, with the client named."""
+    out: dict[str, StoreContents] = {}
+    read: dict[StoreSpec, StoreContents] = {}
+    for client in cfg.clients:
+        spec = store_of(client)
+        _password(config, client, spec)
+        if spec not in read:
+            try:
+                read[spec] = truststore_mod.read(spec.path, spec.password())
+            except truststore_mod.TruststoreError as e:
+                if client.name == DEFAULT_CLIENT:
+                    raise
+                raise truststore_mod.TruststoreError(f"client {client.name!r}: {e}") from None
+        out[client.name] = read[spec]
+    return out
 
 
 def _default_outputs(config: pytest.Config, simulated: bool) -> Path | None:
@@ -152,18 +179,18 @@ def pytest_configure(config: pytest.Config) -> None:
             timeouts={k: config.getoption(k) for k in ("timeout", "dns_timeout", "connect_timeout",
                                                         "handshake_timeout")},
             concurrency=config.getoption("concurrency"),
+            only_clients=config.getoption("client"),
             proxy=config.getoption("proxy"),
             no_proxy=config.getoption("no_proxy"),
         )
-        _password(config, cfg)
-        store = truststore_mod.read(cfg.truststore.path, cfg.truststore.password())
+        stores = _read_stores(config, cfg)
         bundles = {dc.code: bundle_mod.read(dc.bundle) for dc in cfg.datacenters if dc.bundle is not None}
     except (ConfigError, truststore_mod.TruststoreError, bundle_mod.BundleError) as e:
         raise pytest.UsageError(str(e)) from None
     json_path = _default_outputs(config, simulated=cfg.simulated) if workerinput is None else None
-    run = config.stash[RUN] = Run(cfg, store, bundles, config, json_path=json_path)
+    run = config.stash[RUN] = Run(cfg, stores, bundles, config, json_path=json_path)
     run.staged = pytest_outputs.stage(config) if workerinput is None else {}
-    run.env = report_mod.environment(cfg, store, config.getoption("sr"), run.started)
+    run.env = report_mod.environment(cfg, stores, config.getoption("sr"), run.started)
 
 
 def _set_metadata(config: pytest.Config, key: str, value: str) -> None:
@@ -178,15 +205,29 @@ def _set_metadata(config: pytest.Config, key: str, value: str) -> None:
 # -- parametrization and fixtures ---------------------------------------------------------------------
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Pod gates per pod, data centre gates per data centre; a gate that asks for the client (through
+    `client_evidence`) once per client too, over the data centres that client talks to. Ids are
+    ``dc/pod`` and ``dc``, prefixed ``client:`` when the run has several clients."""
     run = metafunc.config.stash.get(RUN, None)
     if run is None:
         return
-    if "target" in metafunc.fixturenames:
-        targets = run.config.targets
-        metafunc.parametrize("target", targets, ids=[t.id for t in targets], scope="function")
-    if "datacenter" in metafunc.fixturenames:
-        dcs = run.config.datacenters
-        metafunc.parametrize("datacenter", dcs, ids=[d.code for d in dcs], scope="function")
+    cfg = run.config
+    names = metafunc.fixturenames
+    for kind, items in (("target", lambda dcs: [t for dc in dcs for t in dc.targets]),
+                        ("datacenter", lambda dcs: list(dcs))):
+        if kind not in names:
+            continue
+        if "client" in names:
+            pairs = [(c, x) for c in cfg.clients for x in items(cfg.client_datacenters(c))]
+            metafunc.parametrize("client," + kind, pairs, ids=[_id(cfg, c, x) for c, x in pairs], scope="function")
+        else:
+            values = items(cfg.datacenters)
+            metafunc.parametrize(kind, values, ids=[_id(cfg, None, x) for x in values], scope="function")
+
+
+def _id(cfg: Config, client: Client | None, item: Target | DataCenter) -> str:
+    own = item.id if isinstance(item, Target) else item.code
+    return f"{client.name}:{own}" if client is not None and cfg.several_clients else own
 
 
 @pytest.fixture(scope="session")
@@ -199,16 +240,14 @@ def cutover_run(pytestconfig: pytest.Config) -> Run:
 
 def _gather(run: Run) -> Evidence:
     cfg = run.config
-    run.evidence = ev = gather(cfg, cfg.targets, run.python_store, run.bundles)
+    run.evidence = ev = gather(cfg, cfg.targets, run.python_stores, run.bundles)
     env = run.env
-    env["JDK that judged"] = f"{ev.jvm.label}; java {ev.jvm.java}" if ev.jvm else f"none: {ev.engine_note}"
-    if cfg.java_options:
-        env["JVM options"] = " ".join(cfg.java_options)
+    added = report_mod.judges_environment(cfg, ev)
     if cfg.at:
-        env["Judged at"] = f"{cfg.at:%Y-%m-%d %H:%M:%S}Z (--at)"
-    for key in ("JDK that judged", "JVM options", "Judged at"):
-        if key in env:
-            _set_metadata(run.pytest_config, key, env[key])
+        added["Judged at"] = f"{cfg.at:%Y-%m-%d %H:%M:%S}Z (--at)"
+    env.update(added)
+    for key, value in added.items():
+        _set_metadata(run.pytest_config, key, value)
     return ev
 
 
@@ -250,6 +289,12 @@ def pytest_configure_node(node: object) -> None:
 @pytest.fixture
 def pod_evidence(target: Target, evidence: Evidence) -> PodEvidence:
     return evidence.pods[target.id]
+
+
+@pytest.fixture
+def client_evidence(client: Client, evidence: Evidence) -> ClientEvidence:
+    """What `client` decided: its store as its JVM read it and its verdicts (`client` is parametrized)."""
+    return evidence.clients[client.name]
 
 
 @pytest.fixture

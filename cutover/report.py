@@ -22,8 +22,8 @@ from urllib.parse import quote
 from cutover.bundle import Bundle
 from cutover.certs import CertInfo
 from cutover.config import Config, DataCenter
-from cutover.evidence import Evidence, PodEvidence
-from cutover.gates import GATES, POD_GATES
+from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
+from cutover.gates import CLIENT_GATES, GATES, POD_GATES
 from cutover.handshake import ChainFetch
 from cutover.javajudge import JavaVerdict
 from cutover.proxy import Proxy
@@ -43,6 +43,7 @@ class Record:
         nodeid: pytest's id, also the id of the report's row.
         gate: the gate's name.
         target: ``dc/pod`` for pod gates, ``dc`` for data centre gates.
+        client: the client a client gate judged for; None for the network gates (the same for all).
         outcome: ``passed``, ``failed`` or ``skipped`` (an error in setup counts as failed).
         message: the verdict's message, or the skip/failure reason.
         remedy: commands that fix the failure.
@@ -59,6 +60,7 @@ class Record:
     warnings: list[str] = field(default_factory=list)
     start: float | None = None
     stop: float | None = None
+    client: str | None = None
 
     @property
     def dc(self) -> str:
@@ -77,7 +79,13 @@ def verdict_sentence(records: Iterable[Record]) -> tuple[str, bool]:
     if not rs:
         return "not proven: no gate test ran", False
     if failed:
-        return f"NOT ready for cutover: {failed} of {len(rs)} gate test(s) failed", False
+        clients = {r.client for r in rs if r.client is not None}
+        blamed = list(dict.fromkeys(r.client for r in rs if r.outcome == "failed" and r.client is not None))
+        named = f"; clients not ready: {', '.join(blamed)}" if len(clients) > 1 and blamed else ""
+        network = sum(r.outcome == "failed" and r.client is None for r in rs)
+        if named and network:
+            named += f" (and {network} network gate test(s) failed, which every client depends on)"
+        return f"NOT ready for cutover: {failed} of {len(rs)} gate test(s) failed{named}", False
     if skipped:
         return f"not proven: no gate failed, but {skipped} gate test(s) were skipped (see their reasons)", False
     return f"ready for cutover: all {len(rs)} gate tests passed", True
@@ -110,9 +118,11 @@ def _verdict_text(v: JavaVerdict) -> str:
     return _text(f"{judge}{when}{via}: {'trusted' if v.ok else 'rejected'}: {v.reason}", 2000)
 
 
-def pod_html(pod: PodEvidence, ev: Evidence) -> str:
-    """Everything observed for one pod, as a support engineer would want to read it."""
+def pod_html(pod: PodEvidence, client: ClientEvidence | None = None) -> str:
+    """Everything observed for one pod (and, for a client's gate, that client's verdicts), as a support
+    engineer would want to read it."""
     st = pod.staging
+    trust = client.verdicts.get(pod.target.id, TrustVerdicts(())) if client is not None else TrustVerdicts(())
     rows = [
         ("production hostname", _text(pod.target.hostname)),
         ("CNAME chain", " &rarr; ".join(_text(n) for n in st.cname_chain) or "-"),
@@ -122,11 +132,12 @@ def pod_html(pod: PodEvidence, ev: Evidence) -> str:
         ("staging IPs", e(", ".join(st.staging_ips) or "-")),
         ("production IPs", e(", ".join(st.production_ips) or "-")),
         ("DNS problem", _text(st.problem or "none")),
-        ("judge", _text(ev.jvm.label if ev.jvm else (ev.engine_note or "-"))),
     ]
-    rows += [(f"verdict at {e(v.ip)}", _verdict_text(v)) for v in pod.verdicts]
-    rows += [(f"{_text(label)} at {e(v.ip)}", _verdict_text(v)) for label, v in pod.later]
-    rows += [(f"web-PKI (strict) at {e(v.ip)}", _verdict_text(v)) for v in pod.strict]
+    if client is not None:
+        rows.append(("judge", _text(client.jvm.label if client.jvm else (client.engine_note or "-"))))
+    rows += [(f"verdict at {e(v.ip)}", _verdict_text(v)) for v in trust.verdicts]
+    rows += [(f"{_text(label)} at {e(v.ip)}", _verdict_text(v)) for label, v in trust.later]
+    rows += [(f"web-PKI (strict) at {e(v.ip)}", _verdict_text(v)) for v in trust.strict]
     rows += [(f"hosts-file line ({e(ip)})", f"<code>{e(ip)} {_text(pod.target.hostname)}</code>")
              for ip in st.staging_ips]
     now = dt.datetime.now(dt.UTC)
@@ -202,9 +213,27 @@ def _cell(record: Record | None, rowspan: int = 1) -> str:
 
 
 def matrix_html(config: Config, records: Iterable[Record], verdict: str, ready: bool) -> str:
-    """Data centres and pods down, the four gates across; each cell links to its row."""
-    by = {(r.gate, r.target): r for r in records}
-    head = "".join(f"<th>{g}</th>" for g in GATES)
+    """Data centres and pods down, the gates across; each cell links to its row.
+
+    With several clients the network gates come first, then one column group per client (its three
+    gates): 3 clients x 56 pods stay one table a person can scan along a pod's row.
+    """
+    rs = list(records)
+    by = {(r.gate, r.client if r.gate in CLIENT_GATES else None, r.target): r for r in rs}
+    several = config.several_clients
+    if several:
+        columns = [(g, None) for g in GATES if g not in CLIENT_GATES] + \
+                  [(g, c.name) for c in config.clients for g in CLIENT_GATES]
+        top = "<tr><th rowspan='2'>data centre</th><th rowspan='2'>pod</th>" \
+              f"<th colspan='{len(GATES) - len(CLIENT_GATES)}'>network</th>" + \
+              "".join(f"<th colspan='{len(CLIENT_GATES)}'>client {e(c.name)}</th>" for c in config.clients) + "</tr>"
+        head = top + "<tr>" + "".join(f"<th>{g}</th>" for g, _ in columns) + "</tr>"
+    else:
+        only = config.clients[0].name if config.clients else None
+        columns = [(g, only if g in CLIENT_GATES else None) for g in GATES]
+        head = f"<tr><th>data centre</th><th>pod</th>{''.join(f'<th>{g}</th>' for g in GATES)}</tr>"
+    if not several:  # records of a one-client run may carry the client's name or none
+        by |= {(r.gate, columns[GATES.index(r.gate)][1], r.target): r for r in rs if r.gate in GATES}
     rows = []
     today = dt.datetime.now(dt.UTC).date()
     for dc in config.datacenters:
@@ -216,15 +245,15 @@ def matrix_html(config: Config, records: Iterable[Record], verdict: str, ready: 
                 else f"<br><small>renewed {dc.renewal_date:%Y-%m-%d}</small>"
         for i, pod in enumerate(pods):
             cells = f"<th>{e(dc.code)}{renewal if i == 0 else ''}</th><th>{e(pod) if pod else '(no pods)'}</th>"
-            for gate in GATES:
+            for gate, client in columns:
                 if gate in POD_GATES:
-                    cells += _cell(by.get((gate, f"{dc.code}/{pod}")) if pod else None)
+                    cells += _cell(by.get((gate, client, f"{dc.code}/{pod}")) if pod else None)
                 elif i == 0:
-                    cells += _cell(by.get((gate, dc.code)), rowspan=len(pods))
+                    cells += _cell(by.get((gate, client, dc.code)), rowspan=len(pods))
             rows.append(f"<tr>{cells}</tr>")
     color = _COLORS["passed"] if ready else _COLORS["failed"]
     return (f"<p id='cutover-verdict' style='font-size:1.3em;font-weight:bold;color:{color}'>Verdict: {e(verdict)}</p>"
-            f"<table id='cutover-matrix' class='cutover-table'><tr><th>data centre</th><th>pod</th>{head}</tr>"
+            f"<table id='cutover-matrix' class='cutover-table'>{head}"
             + "".join(rows) + "</table>")
 
 
@@ -255,14 +284,21 @@ def versions() -> dict[str, str]:
     return out
 
 
-def environment(config: Config, store: StoreContents, sr: str | None, started: dt.datetime) -> dict[str, str]:
+def environment(config: Config, stores: dict[str, StoreContents] | StoreContents, sr: str | None,
+                started: dt.datetime) -> dict[str, str]:
     """The report's Environment rows: what a support engineer needs to trust (or question) the run."""
+    if isinstance(stores, StoreContents):
+        stores = {config.clients[0].name: stores}
     env = {
         "Service request": sr or "not given (--sr)",
         "Started (UTC)": f"{started:%Y-%m-%d %H:%M:%S}Z",
         "Machine": socket.gethostname(),
         "Datacenters file": f"{config.path} (SHA-256 {sha256_of(config.path)})",
-        "Truststore": f"{store.path} ({store.store_type}, SHA-256 {sha256_of(store.path)})",
+    }
+    for name, store in stores.items():
+        key = f"Truststore of client {name}" if config.several_clients else "Truststore"
+        env[key] = f"{store.path} ({store.store_type}, SHA-256 {sha256_of(store.path)})"
+    env |= {
         "Nameservers": ", ".join(f"{h}:{p}" for h, p in config.nameservers) or "system resolver",
         **proxy_rows(config),
         "Versions": ", ".join(f"{k} {v}" for k, v in versions().items()),
@@ -288,11 +324,26 @@ def proxy_line(proxy: Proxy | None) -> str:
 
 
 def proxy_rows(config: Config) -> dict[str, str]:
-    """The run's proxy, and the JVM's where the client's own -Dhttps.proxyHost makes it differ."""
+    """The run's proxy, and each client's JVM proxy where its own -Dhttps.proxyHost makes it differ."""
     rows = {"Proxy": proxy_line(config.proxy)}
-    if config.jvm_proxy != config.proxy:
-        rows["JVM's proxy"] = proxy_line(config.jvm_proxy)
+    for client in config.clients:
+        own = config.jvm_proxy(client)
+        if own != config.proxy:
+            rows[f"JVM's proxy for client {client.name}" if config.several_clients else "JVM's proxy"] = \
+                proxy_line(own)
     return rows
+
+
+def judges_environment(config: Config, ev: Evidence) -> dict[str, str]:
+    """Which JDK judged each client, and with which options: the same chain may pass under one JDK and
+    fail under another."""
+    env: dict[str, str] = {}
+    for name, c in ev.clients.items():
+        suffix = f" for client {name}" if config.several_clients else ""
+        env[f"JDK that judged{suffix}"] = f"{c.jvm.label}; java {c.jvm.java}" if c.jvm else f"none: {c.engine_note}"
+        if c.client.java_options:
+            env[f"JVM options{suffix}"] = " ".join(c.client.java_options)
+    return env
 
 
 def _verdict_json(v: JavaVerdict) -> dict[str, object]:
@@ -300,8 +351,10 @@ def _verdict_json(v: JavaVerdict) -> dict[str, object]:
             "protocol": v.protocol, "via": v.via}
 
 
-def pod_json(pod: PodEvidence) -> dict[str, object]:
+def pod_json(pod: PodEvidence, trust: TrustVerdicts | None = None) -> dict[str, object]:
+    """A pod's network evidence and, for a client's gate, that client's verdicts on it."""
     st = pod.staging
+    trust = trust or TrustVerdicts(())
     return {
         "hostname": pod.target.hostname, "port": pod.target.port,
         "cname_chain": list(st.cname_chain), "edge_hostname": st.edge_hostname, "staging_name": st.staging_name,
@@ -313,9 +366,9 @@ def pod_json(pod: PodEvidence) -> dict[str, object]:
              "chain": [c.to_json() for c in f.chain]}
             for kind, fetches in (("staging", pod.staging_chains), ("production", pod.production_chains))
             for f in fetches],
-        "verdicts": [_verdict_json(v) for v in pod.verdicts],
-        "later_verdicts": [{"label": label, **_verdict_json(v)} for label, v in pod.later],
-        "strict_verdicts": [_verdict_json(v) for v in pod.strict],
+        "verdicts": [_verdict_json(v) for v in trust.verdicts],
+        "later_verdicts": [{"label": label, **_verdict_json(v)} for label, v in trust.later],
+        "strict_verdicts": [_verdict_json(v) for v in trust.strict],
     }
 
 
@@ -338,13 +391,18 @@ def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Rec
     out_records = []
     for r in records:
         evidence: dict[str, object] = {}
+        client = ev.clients.get(r.client) if ev is not None and r.client is not None else None
+        if ev is not None and client is None and not config.several_clients:
+            client = ev.first  # one client: every record as before there were clients
         if ev is not None:
             if r.pod is not None and r.target in ev.pods:
-                evidence = pod_json(ev.pods[r.target])
+                evidence = pod_json(ev.pods[r.target], client.verdicts.get(r.target) if client else None)
+            elif r.pod is None and client is not None:
+                evidence = dc_json(client.store, ev.bundles.get(r.dc))
             elif r.pod is None:
-                evidence = dc_json(ev.store, ev.bundles.get(r.dc))
+                evidence = dc_json(None, ev.bundles.get(r.dc))
         out_records.append({
-            "gate": r.gate, "target": r.target, "dc": r.dc, "pod": r.pod, "outcome": r.outcome,
+            "gate": r.gate, "client": r.client, "target": r.target, "dc": r.dc, "pod": r.pod, "outcome": r.outcome,
             "message": r.message, "remedy": r.remedy, "warnings": r.warnings,
             "start": _iso(r.start), "stop": _iso(r.stop),
             "duration_s": round(r.stop - r.start, 3) if r.start and r.stop else None,
@@ -359,14 +417,24 @@ def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Rec
         "interrupted": interrupted,
         "started": started.isoformat(),
         "finished": finished.isoformat(),
-        "judge": None if ev is None else {
-            "engine": "jvm" if ev.jvm else "python",
-            "jvm": None if ev.jvm is None else {"java": str(ev.jvm.java), "home": ev.jvm.home,
-                                                "version": ev.jvm.version, "vendor": ev.jvm.vendor},
-            "note": ev.engine_note,
-        },
+        "judge": None if ev is None else _judge_json(ev.first),
+        "clients": None if ev is None else {
+            name: {"truststore": None if c.store is None else str(c.store.path),
+                   "truststore_sha256": None if c.store is None else sha256_of(c.store.path),
+                   "datacenters": list(c.client.datacenters), "java_options": list(c.client.java_options),
+                   "store_error": c.store_error, "judge": _judge_json(c)}
+            for name, c in ev.clients.items()},
         "environment": env,
         "records": out_records,
+    }
+
+
+def _judge_json(c: ClientEvidence) -> dict[str, object]:
+    return {
+        "engine": "jvm" if c.jvm else "python",
+        "jvm": None if c.jvm is None else {"java": str(c.jvm.java), "home": c.jvm.home,
+                                           "version": c.jvm.version, "vendor": c.jvm.vendor},
+        "note": c.engine_note,
     }
 
 

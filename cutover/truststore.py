@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from cutover import pkcs12
 from cutover.certs import CertInfo
@@ -103,7 +104,7 @@ def read(path: Path, password: str | None) -> StoreContents:
             entries = _read_pkcs12(data, password, path)
         else:
             entries = tuple(
-                StoreEntry(f"pem-{i}", "trustedCertEntry", CertInfo.from_cert(c))
+                StoreEntry(f"pem-{i}", "trustedCertEntry", CertInfo.from_der(c.public_bytes(Encoding.DER)))
                 for i, c in enumerate(x509.load_pem_x509_certificates(data))
             )
     except TruststoreError:

@@ -137,3 +137,67 @@ def test_shipped_datacenters_toml_loads_with_our_strict_reader(tmp_path: Path) -
     cfg = load(shipped)
     assert [dc.code for dc in cfg.datacenters] == list(KNOWN_DATACENTERS) and cfg.targets == ()
     assert cfg.truststore.password_env == "CUTOVER_TRUSTSTORE_PASSWORD"
+
+
+CLIENTS = GOOD.replace('''[truststore]
+path = "store.jks"
+password_env = "CUTOVER_TRUSTSTORE_PASSWORD"
+''', '''[run]
+java_options = ["-Dcom.sun.net.ssl.checkRevocation=false"]
+
+[clients.soa]
+truststore = "store.jks"
+password_env = "SOA_TRUSTSTORE_PASSWORD"
+java_home = "/opt/jdk8"
+java_options = ["-Djdk.tls.client.protocols=TLSv1.2"]
+datacenters = ["us2"]
+
+[clients.batch]
+truststore = "java:cacerts"
+''')
+
+
+def test_clients_load_with_their_own_store_jdk_options_and_datacentres(tmp_path: Path) -> None:
+    cfg = load(write(tmp_path, CLIENTS))
+    soa, batch = cfg.clients
+    assert (soa.name, soa.truststore, soa.password_env, soa.java_home, soa.datacenters) == \
+        ("soa", tmp_path / "store.jks", "SOA_TRUSTSTORE_PASSWORD", Path("/opt/jdk8"), ("us2",))
+    assert soa.java_options == ("-Dcom.sun.net.ssl.checkRevocation=false", "-Djdk.tls.client.protocols=TLSv1.2")
+    assert batch.cacerts and batch.password_env == "" and batch.datacenters == ("us2", "em3")
+    assert cfg.several_clients
+    assert [c.name for c in load(write(tmp_path, CLIENTS), only_clients=["batch"]).clients] == ["batch"]
+
+
+def test_a_file_without_clients_has_one_default_client(tmp_path: Path) -> None:
+    cfg = load(write(tmp_path, GOOD))
+    (only,) = cfg.clients
+    assert only.name == "default" and only.truststore == tmp_path / "store.jks" and not cfg.several_clients
+    assert only.datacenters == ("us2", "em3")
+    assert load(write(tmp_path, GOOD), only_dcs=["em3"]).clients[0].datacenters == ("em3",)
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (('datacenters = ["us2"]', 'datacenter = ["us2"]'),
+     "unknown key 'datacenter' in [clients.soa]. Did you mean 'datacenters'?"),
+    (('truststore = "java:cacerts"', 'password_env = "X"'),
+     "client 'batch' has no truststore. Add truststore ="),
+    (('datacenters = ["us2"]', 'datacenters = ["us9"]'),
+     "client 'soa' datacenters names 'us9', which is not a data centre of this file"),
+    (('[clients.batch]', '[clients.soa]'), "client 'soa' is defined twice ([clients.soa])"),
+    (('[clients.batch]', '[clients.SOA]'), "clients 'soa' and 'SOA' differ only in case"),
+    (('truststore = "store.jks"', 'truststore = "nowhere.jks"'), "client 'soa' truststore: truststore"),
+    (('java_options = ["-Djdk', 'java_options = ["-Xmx1g", "-Djdk'), "client 'soa' java_options: java option '-Xmx1g'"),
+])
+def test_each_client_mistake_names_the_client(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        load(write(tmp_path, CLIENTS.replace(*change)))
+    assert expected in str(e.value)
+
+
+def test_client_selection_mistakes(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"--client sao: no client 'sao'.* Did you mean 'soa'"):
+        load(write(tmp_path, CLIENTS), only_clients=["sao"])
+    with pytest.raises(ConfigError, match="has no \\[clients\\] table, so its one client is 'default'"):
+        load(write(tmp_path, GOOD), only_clients=["soa"])
+    with pytest.raises(ConfigError, match="both \\[truststore\\] and \\[clients\\]"):
+        load(write(tmp_path, CLIENTS + '\n[truststore]\npath = "store.jks"\n'))

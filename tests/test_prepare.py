@@ -85,3 +85,13 @@ def test_prepare_refuses_to_overwrite_or_to_write_the_original(tmp_path: Path, k
         done = prepare(sb, sb.truststore_path, tmp_path / "reports")
         assert done.returncode == 2 and "is the client's truststore itself" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_prepare_refuses_a_file_of_several_clients(tmp_path: Path) -> None:
+    """prepare fixes one store file; with several clients it says so instead of taking the first."""
+    from tests.test_config import CLIENTS, write
+
+    done = subprocess.run([sys.executable, "-m", "cutover", "prepare", f"--datacenters={write(tmp_path, CLIENTS)}",
+                           f"--out={tmp_path / 'new.jks'}"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode != 0
+    assert "has several [clients]" in done.stderr and "Traceback" not in done.stderr

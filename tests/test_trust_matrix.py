@@ -17,7 +17,7 @@ import pytest
 
 from cutover import gates, pyjudge, truststore
 from cutover.config import Target
-from cutover.evidence import PodEvidence
+from cutover.evidence import PodEvidence, TrustVerdicts
 from cutover.handshake import ChainFetch, fetch_chain
 from cutover.javajudge import JavaVerdict, ProbeRun, java_version
 from cutover.sandbox import pki
@@ -118,10 +118,10 @@ def major(jdk: Path) -> int:
     return int(version.split(".")[0]) if not version.startswith("1.") else int(version.split(".")[1])
 
 
-def pod(case: Case, matrix: Matrix, verdict: JavaVerdict) -> PodEvidence:
+def pod(case: Case, matrix: Matrix) -> PodEvidence:
     target = Target("us2", "pod", case.host, matrix.port, None, 5.0)
     staging = StagingEvidence(case.host, staging_ips=(matrix.ips[case.name],))
-    return PodEvidence(target, staging, (matrix.fetches[case.name],), (), (verdict,))
+    return PodEvidence(target, staging, (matrix.fetches[case.name],), ())
 
 
 @pytest.mark.skipif(not JDKS, reason="no JDK under /usr/lib/jvm")
@@ -131,7 +131,7 @@ def test_gate_under_each_jdk(matrix: Matrix, jdk: Path, case: Case) -> None:
     verdict = jvm_verdicts(matrix, jdk)[case.name]
     expected = case.jvm_for(major(jdk))
     assert verdict.ok is expected, f"{case.name} under {jdk.name}: {verdict.reason}"
-    gate = gates.chain_trusted(pod(case, matrix, verdict))
+    gate = gates.chain_trusted(pod(case, matrix), TrustVerdicts((verdict,)))
     assert gate.ok is expected
     if expected:
         assert gate.message.startswith(f"the JVM trusts the chain served at staging {matrix.ips[case.name]}")
@@ -151,7 +151,7 @@ def python_verdict(case: Case, matrix: Matrix) -> JavaVerdict:
 def test_python_engine_verdict(matrix: Matrix, case: Case) -> None:
     verdict = python_verdict(case, matrix)
     assert verdict.ok is case.python, verdict.reason
-    gate = gates.chain_trusted(pod(case, matrix, verdict), engine_note=f"{pyjudge.APPROXIMATE}: test")
+    gate = gates.chain_trusted(pod(case, matrix), TrustVerdicts((verdict,)), engine_note=f"{pyjudge.APPROXIMATE}: test")
     assert gate.ok is case.python
     assert gate.message.startswith("[approximate: no JVM: test]")
 
@@ -160,10 +160,7 @@ def test_strict_advice_beside_the_jvm(matrix: Matrix) -> None:
     """Where the JVM accepts and cryptography would not, the gate passes and says so as advice."""
     case = next(c for c in CASES if c.name == "leaf-without-san")
     ok = JavaVerdict(case.name, matrix.ips[case.name], True, "trusted")
-    evidence = pod(case, matrix, ok)
-    evidence = PodEvidence(evidence.target, evidence.staging, evidence.staging_chains, (), (ok,), (),
-                           (python_verdict(case, matrix),))
-    gate = gates.chain_trusted(evidence)
+    gate = gates.chain_trusted(pod(case, matrix), TrustVerdicts((ok,), (), (python_verdict(case, matrix),)))
     assert gate.ok
     assert any("the JVM accepts the chain" in w and "a web-PKI client" in w for w in gate.warnings), gate.warnings
 

@@ -1,7 +1,8 @@
 // The JVM's verdict on a served chain, decided the way the client's Java runtime decides it.
 //
-// Run as a single-file program (java Probe.java, JDK 11+), so nothing needs building. One JVM per run:
-//   java Probe.java STORE PASSWORD_ENV TIMEOUT_MS THREADS
+// Java 8 source: compiled with javac --release 8 by any JDK 9+ and run by the client's own java (a JRE
+// 8 will do), or run as a single-file program (java Probe.java, JDK 11+). One JVM per JDK and options:
+//   java Probe STORE PASSWORD_ENV TIMEOUT_MS THREADS [STORE PASSWORD_ENV]...
 // The password is read from the environment variable named PASSWORD_ENV, never from the command line.
 // It prints one JSON object per line: {"type":"jvm"}, then {"type":"entry"} per store entry (or
 // {"type":"store_error"}), then reads targets from stdin, one per line
@@ -102,42 +103,51 @@ public class Probe {
 
     public static void main(String[] args) throws Exception {
         out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, "UTF-8");
-        String storePath = args[0];
-        String passwordEnv = args[1];
         int timeoutMs = Integer.parseInt(args[2]);
         int threads = Integer.parseInt(args[3]);
         emit("{\"type\":\"jvm\",\"version\":" + q(System.getProperty("java.version"))
                 + ",\"vendor\":" + q(System.getProperty("java.vendor"))
                 + ",\"home\":" + q(System.getProperty("java.home")) + "}");
 
-        String pw = passwordEnv.isEmpty() ? null : System.getenv(passwordEnv);
-        KeyStore ks = null;
-        String storeError = null;
-        try {
-            ks = KeyStore.getInstance(new File(storePath), pw == null ? null : pw.toCharArray());
-            emit("{\"type\":\"store\",\"store_type\":" + q(ks.getType()) + ",\"size\":" + ks.size() + "}");
-            for (String alias : Collections.list(ks.aliases())) {
-                String kind = ks.isCertificateEntry(alias) ? "trustedCertEntry"
-                        : ks.entryInstanceOf(alias, KeyStore.PrivateKeyEntry.class) ? "PrivateKeyEntry"
-                        : ks.entryInstanceOf(alias, KeyStore.SecretKeyEntry.class) ? "SecretKeyEntry" : "unknown";
-                Certificate c = ks.getCertificate(alias);
-                String der = c == null ? null : Base64.getEncoder().encodeToString(c.getEncoded());
-                emit("{\"type\":\"entry\",\"alias\":" + q(alias) + ",\"kind\":" + q(kind) + ",\"der\":" + q(der) + "}");
+        // Stores: args 0-1, then any further STORE PASSWORD_ENV pairs after THREADS. Each is judged on
+        // the same handshake, so several clients on one JDK cost one handshake per address, not one each.
+        List<String[]> specs = new ArrayList<>();
+        specs.add(new String[] {args[0], args[1]});
+        for (int i = 4; i + 1 < args.length; i += 2) specs.add(new String[] {args[i], args[i + 1]});
+        stores = new KeyStore[specs.size()];
+        storeErrors = new String[specs.size()];
+        for (int n = 0; n < specs.size(); n++) {
+            String passwordEnv = specs.get(n)[1];
+            String pw = passwordEnv.isEmpty() ? null : System.getenv(passwordEnv);
+            try {
+                KeyStore ks = loadStore(new File(specs.get(n)[0]), pw == null ? null : pw.toCharArray());
+                emit("{\"type\":\"store\",\"store\":" + n + ",\"store_type\":" + q(ks.getType())
+                        + ",\"size\":" + ks.size() + "}");
+                for (String alias : Collections.list(ks.aliases())) {
+                    String kind = ks.isCertificateEntry(alias) ? "trustedCertEntry"
+                            : ks.entryInstanceOf(alias, KeyStore.PrivateKeyEntry.class) ? "PrivateKeyEntry"
+                            : ks.entryInstanceOf(alias, KeyStore.SecretKeyEntry.class) ? "SecretKeyEntry" : "unknown";
+                    Certificate c = ks.getCertificate(alias);
+                    String der = c == null ? null : Base64.getEncoder().encodeToString(c.getEncoded());
+                    emit("{\"type\":\"entry\",\"store\":" + n + ",\"alias\":" + q(alias) + ",\"kind\":"
+                            + q(kind) + ",\"der\":" + q(der) + "}");
+                }
+                stores[n] = ks;
+            } catch (Exception e) {
+                storeErrors[n] = reason(e);
+                emit("{\"type\":\"store_error\",\"store\":" + n + ",\"reason\":" + q(storeErrors[n]) + "}");
             }
-        } catch (Exception e) {
-            storeError = reason(e);
-            emit("{\"type\":\"store_error\",\"reason\":" + q(storeError) + "}");
         }
 
-        store = ks;
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
-        if (storeError == null) {
-            // While the caller is still resolving DNS: build the default trust manager and write one
-            // ClientHello into memory, so class loading and crypto set-up are done before the first probe.
-            pool.submit(Probe::warmUp);
-        }
+        // While the caller is still resolving DNS: build the default trust managers and write one
+        // ClientHello into memory, so class loading and crypto set-up are done before the first probe.
+        pool.submit(new Runnable() {
+            public void run() {
+                warmUp();
+            }
+        });
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        final String failure = storeError;
         String line;
         while ((line = in.readLine()) != null) {
             final String[] f = line.split("\t");
@@ -146,26 +156,68 @@ public class Probe {
             final int connectMs = f.length > 5 ? Integer.parseInt(f[5]) : timeoutMs;
             final int handshakeMs = f.length > 6 ? Integer.parseInt(f[6]) : timeoutMs;
             final String proxy = f.length > 7 ? f[7] : "";
-            pool.submit(() -> probe(failure, f[0], f[1], Integer.parseInt(f[2]), f[3], connectMs, handshakeMs, whens,
-                    proxy));
+            pool.submit(new Runnable() {
+                public void run() {
+                    probe(f[0], f[1], Integer.parseInt(f[2]), f[3], connectMs, handshakeMs, whens, proxy);
+                }
+            });
         }
         pool.shutdown();
         pool.awaitTermination(1, TimeUnit.HOURS);
         out.flush();
     }
 
-    static KeyStore store;
+    // KeyStore.getInstance(File, char[]) (Java 9+) detects the type by content, as keytool does; a Java 8
+    // runtime has no such method, so there the type comes from the file's first bytes.
+    static KeyStore loadStore(File file, char[] password) throws Exception {
+        try {
+            java.lang.reflect.Method m = KeyStore.class.getMethod("getInstance", File.class, char[].class);
+            try {
+                return (KeyStore) m.invoke(null, file, password);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                if (e.getCause() instanceof Exception) throw (Exception) e.getCause();
+                throw e;
+            }
+        } catch (NoSuchMethodException e) {
+            byte[] head = new byte[4];
+            java.io.DataInputStream data = new java.io.DataInputStream(new java.io.FileInputStream(file));
+            try {
+                data.readFully(head);
+            } finally {
+                data.close();
+            }
+            int magic = ((head[0] & 0xff) << 24) | ((head[1] & 0xff) << 16) | ((head[2] & 0xff) << 8) | (head[3] & 0xff);
+            String type = magic == 0xfeedfeed ? "JKS" : magic == 0xcececece ? "JCEKS" : "PKCS12";
+            KeyStore ks = KeyStore.getInstance(type);
+            java.io.FileInputStream stream = new java.io.FileInputStream(file);
+            try {
+                ks.load(stream, password);
+            } finally {
+                stream.close();
+            }
+            return ks;
+        }
+    }
+
+    static KeyStore[] stores;
+    static String[] storeErrors;
     static final ConcurrentHashMap<String, Judge> judges = new ConcurrentHashMap<>();
+
+    static Judge judge(String[] whens) throws Exception {
+        String key = String.join(",", whens);
+        synchronized (judges) {
+            Judge j = judges.get(key);
+            if (j == null) {
+                j = new Judge(whens);
+                judges.put(key, j);
+            }
+            return j;
+        }
+    }
 
     static void warmUp() {
         try {
-            Judge judge = judges.computeIfAbsent("now", k -> {
-                try {
-                    return new Judge(new String[] {"now"});
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            Judge judge = judge(new String[] {"now"});
             javax.net.ssl.SSLEngine engine = judge.context.createSSLEngine("warm-up.invalid", 443);
             engine.setUseClientMode(true);
             engine.beginHandshake();
@@ -177,77 +229,104 @@ public class Probe {
         }
     }
 
-    // The trust managers of one list of "whens": the first decides the handshake, the others are asked
-    // the same question, in the same handshake, about the same chain, each with its own validation date.
+    // The trust managers of one list of "whens", for every store: each is asked the same question, in the
+    // same handshake, about the same chain, with its own store and validation date. The handshake goes on
+    // when any store trusts the chain now, so that each store's verdict is its own trust decision and the
+    // rest of the handshake (which no trust manager influences); it fails, with the first store's
+    // reason, only when none does.
     static final class Judge extends X509ExtendedTrustManager {
         final String[] whens;
-        final X509ExtendedTrustManager[] tms;
+        final X509ExtendedTrustManager[][] tms;  // [store][when]; null for a store that did not load
+        final String[] buildErrors;
         final SSLContext context;
-        final ConcurrentHashMap<Socket, String[]> outcomes = new ConcurrentHashMap<>();
+        final ConcurrentHashMap<Socket, String[][]> outcomes = new ConcurrentHashMap<>();
 
         Judge(String[] whens) throws Exception {
             this.whens = whens;
-            tms = new X509ExtendedTrustManager[whens.length];
-            for (int i = 0; i < whens.length; i++) {
-                tms[i] = trustManager(whens[i].equals("now") ? null : Date.from(Instant.parse(whens[i])));
+            tms = new X509ExtendedTrustManager[stores.length][];
+            buildErrors = new String[stores.length];
+            for (int s = 0; s < stores.length; s++) {
+                if (stores[s] == null) continue;
+                try {
+                    X509ExtendedTrustManager[] row = new X509ExtendedTrustManager[whens.length];
+                    for (int i = 0; i < whens.length; i++) {
+                        row[i] = trustManager(stores[s], whens[i].equals("now") ? null : Date.from(Instant.parse(whens[i])));
+                    }
+                    tms[s] = row;
+                } catch (Exception e) {
+                    buildErrors[s] = "cannot build a PKIX trust manager from the store: " + reason(e);
+                }
             }
             context = SSLContext.getInstance("TLS");
             context.init(null, new javax.net.ssl.TrustManager[] {this}, null);
         }
 
+        int first() {
+            for (int s = 0; s < tms.length; s++) if (tms[s] != null) return s;
+            return -1;
+        }
+
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
                 throws CertificateException {
-            String[] results = new String[whens.length];
-            for (int i = 1; i < tms.length; i++) {
-                try {
-                    tms[i].checkServerTrusted(chain, authType, socket);
-                } catch (CertificateException e) {
-                    results[i] = reason(e);
+            String[][] results = new String[tms.length][whens.length];
+            CertificateException firstFailure = null;
+            boolean anyTrusted = false;
+            for (int s = 0; s < tms.length; s++) {
+                if (tms[s] == null) continue;
+                for (int i = 0; i < whens.length; i++) {
+                    try {
+                        tms[s][i].checkServerTrusted(chain, authType, socket);
+                        if (i == 0) anyTrusted = true;
+                    } catch (CertificateException e) {
+                        results[s][i] = reason(e);
+                        if (i == 0 && firstFailure == null) firstFailure = e;
+                    }
                 }
             }
             outcomes.put(socket, results);
-            tms[0].checkServerTrusted(chain, authType, socket);
+            if (!anyTrusted && firstFailure != null) throw firstFailure;
+            if (!anyTrusted) throw new CertificateException("no truststore could be loaded");
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
                 throws CertificateException {
-            tms[0].checkServerTrusted(chain, authType, engine);
+            tms[first()][0].checkServerTrusted(chain, authType, engine);
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            tms[0].checkServerTrusted(chain, authType);
+            tms[first()][0].checkServerTrusted(chain, authType);
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
                 throws CertificateException {
-            tms[0].checkClientTrusted(chain, authType, socket);
+            tms[first()][0].checkClientTrusted(chain, authType, socket);
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
                 throws CertificateException {
-            tms[0].checkClientTrusted(chain, authType, engine);
+            tms[first()][0].checkClientTrusted(chain, authType, engine);
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            tms[0].checkClientTrusted(chain, authType);
+            tms[first()][0].checkClientTrusted(chain, authType);
         }
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {
-            return tms[0].getAcceptedIssuers();
+            return first() < 0 ? new X509Certificate[0] : tms[first()][0].getAcceptedIssuers();
         }
     }
 
     // With no date: exactly the default PKIX trust manager over the store, as the client builds it.
     // With a date: the same PKIX parameters the default builds (revocation as com.sun.net.ssl.checkRevocation
     // says), plus that validation date.
-    static X509ExtendedTrustManager trustManager(Date date) throws Exception {
+    static X509ExtendedTrustManager trustManager(KeyStore store, Date date) throws Exception {
         TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
         if (date == null) {
             tmf.init(store);
@@ -337,33 +416,22 @@ public class Probe {
         if (status.charAt(9) != '2') throw new TunnelException("status", text);
     }
 
-    static void probe(String storeError, String id, String ip, int port, String host, int connectMs,
-                      int handshakeMs, String[] whens, String proxy) {
+    static void probe(String id, String ip, int port, String host, int connectMs, int handshakeMs,
+                      String[] whens, String proxy) {
         long start = System.nanoTime();
         String step = "connect";
         String proxyKind = null;
         String proxyDetail = null;
         String why = null;
         String tls = null;
-        String[] later = new String[whens.length];
+        String[][] seen = null;
         Judge judge = null;
-        if (storeError != null) {
-            // Never fall back to the JDK's default cacerts: that would judge another store than the client's.
-            why = "the truststore could not be loaded by Java: " + storeError;
-        } else {
-            try {
-                judge = judges.computeIfAbsent(String.join(",", whens), k -> {
-                    try {
-                        return new Judge(whens);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(reason(e), e);
-                    }
-                });
-            } catch (IllegalStateException e) {
-                why = "cannot build a PKIX trust manager from the store: " + e.getMessage();
-            }
+        try {
+            judge = judge(whens);
+        } catch (Exception e) {
+            why = "cannot build a PKIX trust manager: " + reason(e);
         }
-        if (judge != null) {
+        if (judge != null && judge.first() >= 0) {
             try (Socket raw = new Socket()) {
                 if (proxy.isEmpty()) {
                     raw.connect(new InetSocketAddress(InetAddress.getByName(ip), port), connectMs);
@@ -376,14 +444,13 @@ public class Probe {
                 try (SSLSocket s = (SSLSocket) judge.context.getSocketFactory().createSocket(raw, host, port, false)) {
                     SSLParameters p = s.getSSLParameters();
                     p.setEndpointIdentificationAlgorithm("HTTPS");
-                    p.setServerNames(List.of(new SNIHostName(host)));
+                    p.setServerNames(Collections.<javax.net.ssl.SNIServerName>singletonList(new SNIHostName(host)));
                     s.setSSLParameters(p);
                     try {
                         s.startHandshake();
                         tls = s.getSession().getProtocol();
                     } finally {
-                        String[] seen = judge.outcomes.remove(s);
-                        if (seen != null) later = seen;
+                        seen = judge.outcomes.remove(s);
                     }
                 }
             } catch (TunnelException e) {
@@ -398,16 +465,26 @@ public class Probe {
             }
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
-        for (int i = 0; i < whens.length; i++) {
-            // A later date is judged on the chain of the same handshake; where the handshake never got
-            // that far, its verdict is the handshake's.
-            boolean ok = i == 0 ? why == null : why == null && later[i] == null;
-            String text = ok ? "trusted: PKIX path to an anchor in the truststore, hostname " + host + " verified"
-                    : i == 0 || later[i] == null ? why : later[i];
-            emit("{\"type\":\"verdict\",\"id\":" + q(id) + ",\"ip\":" + q(ip) + ",\"when\":" + q(whens[i])
-                    + ",\"ok\":" + ok + ",\"step\":" + q(step) + ",\"reason\":" + q(text) + ",\"protocol\":"
-                    + q(tls) + ",\"ms\":" + ms + ",\"via\":" + q(proxy) + ",\"proxy_kind\":" + q(proxyKind)
-                    + ",\"proxy_detail\":" + q(proxyDetail) + "}");
+        for (int n = 0; n < stores.length; n++) {
+            String own = null;  // this store's own reason, when it cannot judge at all
+            if (storeErrors[n] != null) {
+                // Never fall back to the JDK's default cacerts: that would judge another store than the client's.
+                own = "the truststore could not be loaded by Java: " + storeErrors[n];
+            } else if (judge != null && judge.buildErrors[n] != null) {
+                own = judge.buildErrors[n];
+            }
+            for (int i = 0; i < whens.length; i++) {
+                // The store's own trust decision first; else the handshake's outcome, which is everyone's.
+                String mine = seen == null ? null : seen[n][i];
+                String text = own != null ? own : mine != null ? mine : why;
+                boolean ok = text == null;
+                if (ok) text = "trusted: PKIX path to an anchor in the truststore, hostname " + host + " verified";
+                emit("{\"type\":\"verdict\",\"store\":" + n + ",\"id\":" + q(id) + ",\"ip\":" + q(ip)
+                        + ",\"when\":" + q(whens[i]) + ",\"ok\":" + ok + ",\"step\":" + q(step) + ",\"reason\":"
+                        + q(text) + ",\"protocol\":" + q(ok ? tls : null) + ",\"ms\":" + ms + ",\"via\":" + q(proxy)
+                        + ",\"proxy_kind\":" + q(own == null && mine == null ? proxyKind : null)
+                        + ",\"proxy_detail\":" + q(proxyDetail) + "}");
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 """Run Probe.java in the client's JVM: the store as Java sees it, and Java's verdict per staging IP.
 
-One JVM per run. It is started before DNS is resolved, so its start-up and the in-memory compile of
+One JVM per distinct (JDK, options); it judges every store of the clients that share them on one
+handshake per address. It is started before DNS is resolved, so its start-up and the in-memory compile of
 Probe.java overlap with the look-ups; the targets are written to its stdin once their staging IPs
 are known, and it probes them concurrently.
 """
@@ -83,11 +84,38 @@ class JavaVerdict:
 
 
 @dataclass(frozen=True)
-class ProbeResult:
-    jvm: JvmInfo
+class StoreResult:
+    """One store of a probe run: as the JVM listed it (or why it could not), and its verdicts.
+
+    Attributes:
+        store: the entries as the JVM lists them; None when Java could not load the store.
+        store_error: Java's reason when it could not.
+        verdicts: per (target id, IP, when).
+    """
+
     store: StoreContents | None
     store_error: str | None
     verdicts: dict[tuple[str, str, str], JavaVerdict]
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What one JVM decided: which JVM, and per store (in the order given to `ProbeRun`) its result."""
+
+    jvm: JvmInfo
+    stores: tuple[StoreResult, ...]
+
+    @property
+    def store(self) -> StoreContents | None:
+        return self.stores[0].store
+
+    @property
+    def store_error(self) -> str | None:
+        return self.stores[0].store_error
+
+    @property
+    def verdicts(self) -> dict[tuple[str, str, str], JavaVerdict]:
+        return self.stores[0].verdicts
 
 
 #: A probe job: target id, IP, port, hostname, when to judge ("now" or ISO instants), and optionally
@@ -100,27 +128,49 @@ Job = (tuple[str, str, int, str, tuple[str, ...]] | tuple[str, str, int, str, tu
 PROXY_AUTH_ENV = "CUTOVER_PROBE_PROXY_AUTHORIZATION"
 
 
-def compiled_probe(java: Path) -> Path | None:
-    """Probe.class compiled once per JDK and probe source, or None to use the single-file launcher.
+def find_javac(*javas: Path | None) -> Path | None:
+    """A compiler of JDK 9+ (for ``--release 8``): beside the given javas, then JAVA_HOME, then PATH.
+
+    The client's own java may be a JRE, or a Java 8 whose javac knows no ``--release``: any JDK 9+
+    on the machine compiles a class that every Java 8+ runtime loads.
+    """
+    candidates = [j.resolve().parent / exe("javac") for j in javas if j is not None]
+    if os.environ.get("JAVA_HOME"):
+        candidates.append(Path(os.environ["JAVA_HOME"]) / "bin" / exe("javac"))
+    on_path = shutil.which("javac")
+    if on_path:
+        candidates.append(Path(on_path))
+    for javac in dict.fromkeys(candidates):
+        if javac.is_file():
+            version = java_version(javac.parent / exe("java"))
+            if version is not None and _major(version) >= 9:
+                return javac
+    return None
+
+
+def compiled_probe(java: Path, *also: Path | None) -> Path | None:
+    """Probe.class compiled once per probe source and compiler (``--release 8``), or None to use the
+    single-file launcher (which needs a JDK 11+ with its compiler).
 
     The launcher compiles Probe.java in memory on every start: about 0.85 s of a 1.1 s run. A cached
-    class saves that on every later run. The cache is keyed by the source and the JDK, written
-    to a fresh folder and renamed into place, so concurrent runs never see half a compile.
+    class saves that on every later run, and lets a Java 8 runtime or a JRE run the probe. The cache is
+    keyed by the source and the compiler, written to a fresh folder and renamed into place, so
+    concurrent runs never see half a compile.
     """
-    javac = java.resolve().parent / exe("javac")
-    if not javac.is_file():
+    javac = find_javac(java, *also)
+    if javac is None:
         return None
     source = PROBE.read_bytes()
     key = hashlib.sha256(source + str(javac.resolve()).encode()).hexdigest()[:20]
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cutover"
-    target = root / f"probe-{key}"
+    target = root / f"probe8-{key}"
     if (target / "Probe.class").is_file():
         return target
     try:
         root.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix="probe-", dir=root))
-        done = subprocess.run([str(javac), "--release", "11", "-nowarn", "-d", str(work), str(PROBE)],
-                              capture_output=True, timeout=120)
+        done = subprocess.run([str(javac), "--release", "8", "-nowarn", "-Xlint:-options", "-d", str(work),
+                               str(PROBE)], capture_output=True, timeout=120)
         if done.returncode != 0:
             shutil.rmtree(work, ignore_errors=True)
             return None
@@ -165,27 +215,35 @@ class ProbeRun:
         timeout: float,
         threads: int = 32,
         java_options: Sequence[str] = (),
+        more_stores: Sequence[tuple[Path, str]] = (),
+        env: dict[str, str] | None = None,
+        compiler_hint: Path | None = None,
         proxy: proxy_mod.Proxy | None = None,
     ) -> None:
-        """`proxy`: the one the client's JVM would use (see `cutover.proxy.client_proxy`); a job may still
-        go direct where NO_PROXY or http.nonProxyHosts says so."""
+        """`more_stores`: further (store, password variable) pairs judged on the same handshakes;
+        `env`: extra environment for the JVM (the well-known password of a JDK's cacerts); `proxy`: the
+        one the client's JVM would use (see `cutover.proxy.client_proxy`), though a job may still go
+        direct where NO_PROXY or http.nonProxyHosts says so."""
         self.java = java
         self.proxy = proxy
-        self.store_path = store
+        self.store_paths = (Path(store), *(Path(p) for p, _ in more_stores))
+        self.store_path = self.store_paths[0]
         self.timeout = timeout
         self.threads = threads
-        classes = compiled_probe(java)
+        classes = self.classes = compiled_probe(java, compiler_hint)
         launch = ["-cp", str(classes), "Probe"] if classes is not None else [str(PROBE)]
+        extra = [a for p, e in more_stores for a in (str(p), e)]
         cmd = [str(java), *JVM_SPEED_FLAGS, *java_options, *launch, str(store), password_env,
-               str(int(timeout * 1000)), str(threads)]
-        env = {k: v for k, v in os.environ.items() if k != PROXY_AUTH_ENV}
+               str(int(timeout * 1000)), str(threads), *extra]
+        child_env = {k: v for k, v in os.environ.items() if k != PROXY_AUTH_ENV}
+        child_env.update(env or {})
         auth = proxy.authorization() if proxy is not None else None
         if auth:
-            env[PROXY_AUTH_ENV] = auth
+            child_env[PROXY_AUTH_ENV] = auth
         try:
             self.proc = subprocess.Popen(
                 cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                text=True, encoding="utf-8", env=env,
+                text=True, encoding="utf-8", env=child_env,
             )
         except OSError as e:
             raise JudgeUnavailable(f"cannot start {java}: {e.strerror}.") from None
@@ -249,26 +307,30 @@ class ProbeRun:
 
     def _parse(self, out: str, err: str, targets: Sequence[Job]) -> ProbeResult:
         jvm: JvmInfo | None = None
-        entries: list[StoreEntry] = []
-        store_type = None
-        store_error = None
-        verdicts: dict[tuple[str, str, str], JavaVerdict] = {}
+        count = len(self.store_paths)
+        entries: list[list[StoreEntry]] = [[] for _ in range(count)]
+        store_types: list[str | None] = [None] * count
+        store_errors: list[str | None] = [None] * count
+        verdicts: list[dict[tuple[str, str, str], JavaVerdict]] = [{} for _ in range(count)]
         for line in out.splitlines():
             try:
                 msg = json.loads(line)
-            except json.JSONDecodeError:
+                kind = msg.get("type")
+                n = int(msg.get("store", 0))
+                if not 0 <= n < count:
+                    continue
+            except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
                 continue
-            kind = msg.get("type")
             if kind == "jvm":
                 jvm = JvmInfo(self.java, msg["home"], msg["version"], msg["vendor"])
             elif kind == "store":
-                store_type = msg["store_type"]
+                store_types[n] = msg["store_type"]
             elif kind == "entry":
                 der = msg.get("der")
                 cert = CertInfo.from_der(base64.b64decode(der)) if der else None
-                entries.append(StoreEntry(msg["alias"].lower(), msg["kind"], cert))
+                entries[n].append(StoreEntry(msg["alias"].lower(), msg["kind"], cert))
             elif kind == "store_error":
-                store_error = msg["reason"]
+                store_errors[n] = msg["reason"]
             elif kind == "verdict":
                 when = msg.get("when", "now")
                 via = self.proxy.label if msg.get("via") and self.proxy is not None else None
@@ -280,33 +342,40 @@ class ProbeRun:
                     reason = proxy_mod.describe(self.proxy.label, proxy_mod.hostport(msg["ip"], port),
                                                 msg["proxy_kind"], msg.get("proxy_detail") or "", connect,
                                                 self.proxy.user)
-                verdicts[(msg["id"], msg["ip"], when)] = JavaVerdict(
+                verdicts[n][(msg["id"], msg["ip"], when)] = JavaVerdict(
                     msg["id"], msg["ip"], bool(msg["ok"]), reason, msg["step"], msg.get("protocol"), when=when,
                     via=via)
         if jvm is None:
             raise JudgeUnavailable(self._why_not(err))
-        for job in targets:
-            tid, ip, whens = job[0], job[1], job[4]
-            for when in whens:
-                if (tid, ip, when) not in verdicts:
-                    why = err.strip().splitlines()[-1] if err.strip() else "no verdict was printed"
-                    verdicts[(tid, ip, when)] = JavaVerdict(tid, ip, False, f"the JVM gave no verdict: {why}",
-                                                            when=when)
-        store = None
-        if store_type is not None:
-            store = StoreContents(self.store_path, store_type, tuple(sorted(entries, key=lambda e: e.alias)),
-                                  f"the JVM ({jvm.label})")
-        return ProbeResult(jvm, store, store_error, verdicts)
+        why = err.strip().splitlines()[-1] if err.strip() else "no verdict was printed"
+        results = []
+        for n in range(count):
+            for job in targets:
+                tid, ip, whens = job[0], job[1], job[4]
+                for when in whens:
+                    if (tid, ip, when) not in verdicts[n]:
+                        verdicts[n][(tid, ip, when)] = JavaVerdict(tid, ip, False, f"the JVM gave no verdict: {why}",
+                                                                   when=when)
+            store = None
+            if store_types[n] is not None:
+                store = StoreContents(self.store_paths[n], str(store_types[n]),
+                                      tuple(sorted(entries[n], key=lambda e: e.alias)), f"the JVM ({jvm.label})")
+            results.append(StoreResult(store, store_errors[n], verdicts[n]))
+        return ProbeResult(jvm, tuple(results))
 
     def _why_not(self, err: str) -> str:
         """Say why the JVM could not run the probe: too old, a JRE, or the JVM's own words."""
         detail = " ".join(err.strip().splitlines()[:3]) or f"exit code {self.proc.returncode}"
         version = java_version(self.java)
+        if self.classes is not None:
+            return (f"{self.java} (Java {version or 'of unknown version'}) could not run the probe compiled for "
+                    f"Java 8 ({detail}). Check that it is a working Java 8 or newer (the client's own, ideally).")
         if version is not None and _major(version) < 11:
-            return (f"{self.java} is Java {version}, too old: the single-file launcher that runs the probe needs "
-                    "JDK 11 or newer. Give a newer JDK with --java-home (the client's own, ideally).")
+            return (f"{self.java} is Java {version} and no JDK 9+ compiler was found to build the probe for it "
+                    f"(javac --release 8), so it could not run ({detail}). Install any JDK 9+ beside it (javac on "
+                    "PATH or JAVA_HOME): the client's own Java then runs the compiled probe.")
         return (f"{self.java} (Java {version or 'of unknown version'}) could not run the probe ({detail}). It needs "
-                "a JDK 11 or newer with its compiler (a JRE is not enough); give one with --java-home.")
+                "a JDK 9+ compiler somewhere (javac on PATH or JAVA_HOME), or to be a JDK 11 or newer itself.")
 
 
 def java_version(java: Path) -> str | None:

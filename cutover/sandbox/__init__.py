@@ -241,6 +241,16 @@ class Sandbox:
         assert self._dns is not None, "the sandbox is not started"
         return sorted({".".join(name.split(".")[-2:]) for name in self._dns.zone})
 
+    def counters(self) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+        """DNS queries per (name, type) and TLS connections per address since start (or `reset_counters`)."""
+        assert self._dns is not None and self._tls is not None
+        return dict(self._dns.queries), dict(self._tls.connections)
+
+    def reset_counters(self) -> None:
+        assert self._dns is not None and self._tls is not None
+        self._dns.queries.clear()
+        self._tls.connections.clear()
+
     def env(self) -> dict[str, str]:
         """Environment for a process that runs the gates against this sandbox."""
         return {**os.environ, PASSWORD_ENV: self.password}

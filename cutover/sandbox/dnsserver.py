@@ -11,6 +11,7 @@ import contextlib
 import socket
 import struct
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 
 import dns.flags
@@ -91,6 +92,9 @@ class DNSServer:
     def __init__(self, zone: Zone, host: str = "127.53.0.1", port: int = 0, latency: float = 0.0) -> None:
         self.zone = zone
         self.latency = latency  # seconds added to every answer, as a far-away resolver would
+        #: queries received per (lower-case name, type): the tests' proof that a run asks each name once
+        self.queries: Counter[tuple[str, str]] = Counter()
+        self._count_lock = threading.Lock()
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.udp.bind((host, port))
         self.host, self.port = self.udp.getsockname()
@@ -111,12 +115,21 @@ class DNSServer:
                 wire, peer = self.udp.recvfrom(4096)
             except (TimeoutError, OSError):
                 continue
+            self._count(wire)
             reply = answer(self.zone, wire, over_udp=True)
             if reply is not None:
                 if self.latency:  # answer later without holding up the next query
                     threading.Timer(self.latency, self._send, (reply, peer)).start()
                 else:
                     self._send(reply, peer)
+
+    def _count(self, wire: bytes) -> None:
+        try:
+            q = dns.message.from_wire(wire).question[0]
+        except Exception:
+            return
+        with self._count_lock:
+            self.queries[(q.name.to_text(omit_final_dot=True).lower(), dns.rdatatype.to_text(q.rdtype))] += 1
 
     def _send(self, reply: bytes, peer: tuple[str, int]) -> None:
         with contextlib.suppress(OSError):
@@ -145,6 +158,7 @@ class DNSServer:
                     if not chunk:
                         return
                     wire += chunk
+                self._count(wire)
                 reply = answer(self.zone, wire)
                 if reply is None:
                     return

@@ -12,6 +12,7 @@ import socket
 import ssl
 import struct
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,9 @@ class TLSServer:
     def __init__(self, endpoints: list[Endpoint], default_chain: Path, default_key: Path, port: int = 0,
                  latency: float = 0.0) -> None:
         self._default = _context(default_chain, default_key)
+        #: connections accepted per local address: the tests' proof of how many handshakes a run makes
+        self.connections: Counter[str] = Counter()
+        self._count_lock = threading.Lock()
         self._latency = latency
         self._behaviour = {ep.ip: ep.behaviour for ep in endpoints if ep.behaviour}
         self._by_ip: dict[str, ssl.SSLContext] = {}
@@ -105,6 +109,8 @@ class TLSServer:
         conn.setblocking(True)
         conn.settimeout(10)
         ip = conn.getsockname()[0]
+        with self._count_lock:
+            self.connections[ip] += 1
         behaviour = self._behaviour.get(ip)
         if behaviour in ("silent", "reset", "http"):
             with contextlib.suppress(OSError):
