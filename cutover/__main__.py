@@ -117,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pr = sub.add_parser("prepare", help="a fixed copy of the client's truststore, proven against staging by the gates")
     pr.add_argument("--datacenters", type=Path, required=True, help="the datacenters.toml of the run")
     pr.add_argument("--out", type=Path, required=True, help="the new store to write (the original is only read)")
+    pr.add_argument("--client", metavar="NAME", help="the client whose store to prepare (when there are several)")
     pr.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     pr.add_argument("--reports-dir", type=Path, help="where the prepare run's reports go (default: reports/)")
     pr.add_argument("pytest_args", nargs="*", metavar="-- PYTEST-OPTION",

@@ -204,29 +204,35 @@ def main(args: object) -> int:
     force: bool = args.force  # type: ignore[attr-defined]
     reports: Path = args.reports_dir or ROOT / "reports"  # type: ignore[attr-defined]
     extra: list[str] = list(args.pytest_args or [])  # type: ignore[attr-defined]
+    chosen: str | None = args.client  # type: ignore[attr-defined]
     try:
-        config = load(datacenters)
+        config = load(datacenters, only_clients=[chosen] if chosen else ())
     except ConfigError as e:
         raise PrepareError(str(e)) from None
-    if config.several_clients or config.clients[0].cacerts:
-        # One store per run: the gates it re-runs and the copy it writes are one client's.
-        raise PrepareError(f"{datacenters} has several [clients] (or a java:cacerts store): prepare fixes one "
-                           "client's own store file; write a datacenters file with only that client's [truststore].")
-    original = config.truststore.path
-    env = config.truststore.password_env
+    if config.several_clients:
+        raise PrepareError(f"{datacenters} has several clients ({', '.join(c.name for c in config.clients)}): "
+                           "prepare fixes one client's store; name it with --client NAME.")
+    client = config.clients[0]
+    if client.cacerts or client.truststore is None:
+        raise PrepareError(f"client {client.name!r} uses its JDK's own cacerts (java:cacerts): that file belongs "
+                           "to the JDK, not to the integration; give the client a store of its own to prepare.")
+    if chosen:  # the gate runs judge that client only, its store replaced by --truststore
+        extra = [f"--client={chosen}", *extra]
+    original = client.truststore
+    env = client.password_env
     if out.resolve() == original.resolve():
         raise PrepareError(f"--out {out} is the client's truststore itself; prepare never writes to it. "
                            "Give the path of a new file, e.g. --out=client-truststore.new.jks.")
     for path in (out, not_ready_name(out)):
         if path.exists() and not force:
             raise PrepareError(f"--out: {path} already exists; move it away or add --force to overwrite it.")
-    password = os.environ.get(env)
+    password = os.environ.get(env) if env else None
     if password is None:
         raise PrepareError(f"the truststore password is not set: export {env} with the password of {original}; "
                            "the copy gets the same password.")
     try:
         before = truststore.read(original, password)
-        java = find_java(config.java_home)
+        java = find_java(client.java_home or config.java_home)
     except (truststore.TruststoreError, JudgeUnavailable) as e:
         raise PrepareError(str(e)) from None
     if before.store_type == "PEM":

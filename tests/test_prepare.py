@@ -87,11 +87,37 @@ def test_prepare_refuses_to_overwrite_or_to_write_the_original(tmp_path: Path, k
         assert "Traceback" not in done.stderr
 
 
-def test_prepare_refuses_a_file_of_several_clients(tmp_path: Path) -> None:
-    """prepare fixes one store file; with several clients it says so instead of taking the first."""
-    from tests.test_config import CLIENTS, write
+def test_with_several_clients_prepare_fixes_the_one_named(tmp_path: Path, keytool: Path) -> None:
+    """--client picks the store; without it, prepare names the clients instead of taking the first."""
+    from tests.test_clients import clients_toml
 
-    done = subprocess.run([sys.executable, "-m", "cutover", "prepare", f"--datacenters={write(tmp_path, CLIENTS)}",
-                           f"--out={tmp_path / 'new.jks'}"], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert done.returncode != 0
-    assert "has several [clients]" in done.stderr and "Traceback" not in done.stderr
+    with Sandbox("missing-intermediate-alias", workdir=tmp_path / "edge", pods_per_dc=1,
+                 datacenters=("us2", "em3")) as sb:
+        good = tmp_path / "good.jks"  # a second integration whose store already holds the intermediate
+        with Sandbox("good", workdir=tmp_path / "other", pods_per_dc=1, datacenters=("us2",)) as other:
+            good.write_bytes(other.truststore_path.read_bytes())
+            good_password = other.password
+        toml = sb.workdir / "clients.toml"
+        toml.write_text(clients_toml(sb, f"""[clients.soa]
+truststore = "{sb.truststore_path}"
+password_env = "{PASSWORD_ENV}"
+
+[clients.gateway]
+truststore = "{good}"
+password_env = "GATEWAY_PW"
+"""))
+        env = {**os.environ, PASSWORD_ENV: sb.password, "GATEWAY_PW": good_password}
+
+        def run(*more: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([sys.executable, "-m", "cutover", "prepare", f"--datacenters={toml}",
+                                   f"--reports-dir={tmp_path / 'reports'}", *more],
+                                  capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+
+        done = run(f"--out={tmp_path / 'new.jks'}")
+        assert done.returncode == 2 and "several clients (soa, gateway)" in done.stderr
+        assert "--client NAME" in done.stderr and "Traceback" not in done.stderr
+        original = sb.truststore_path.read_bytes()
+        done = run(f"--out={tmp_path / 'soa-renewed.jks'}", "--client", "soa")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "READY: every gate passes" in done.stdout and "added" in done.stdout
+        assert sb.truststore_path.read_bytes() == original
