@@ -92,7 +92,7 @@ def staging_resolves(pod: PodEvidence, allow_private_ips: bool = False) -> Verdi
     )
 
 
-def _hint(reason: str, host: str) -> str:
+def _hint(reason: str, host: str, via: str | None = None) -> str:
     r = reason.lower()
     if "unable to find valid certification path" in r or "path building failed" in r:
         return ("The truststore holds no certificate this chain leads to: import the provider's root and "
@@ -106,8 +106,15 @@ def _hint(reason: str, host: str) -> str:
     if "revocation status" in r:
         return ("The client checks revocation (com.sun.net.ssl.checkRevocation=true) and the JVM could not learn "
                 "this chain's status: it must reach the OCSP responder or CRL the certificates name.")
+    if via and ("terminated the handshake" in r or "eof" in r or "reset" in r or "closed" in r):
+        return (f"The tunnel through proxy {via} closed during the handshake: the proxy may cut tunnels it inspects "
+                "or does not allow, or the staging IP closed it; ask the proxy's administrators, or compare from a "
+                "network without the proxy.")
+    if ("timed out" in r or "refused" in r) and via:
+        return f"The staging IP did not complete a handshake through proxy {via}: check the path from the proxy."
     if "timed out" in r or "refused" in r:
-        return "The staging IP did not complete a handshake: check the firewall and proxy path to Akamai staging."
+        return ("The staging IP did not complete a handshake: check the firewall; if this network reaches the "
+                "internet only through an HTTP proxy, give it with --proxy or [run] proxy (README: Behind a proxy).")
     return ""
 
 
@@ -133,6 +140,12 @@ def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | Non
             f"{prefix}not judged: {t.hostname} has no staging IP to connect to, so the new chain was not seen "
             f"(staging_resolves: {pod.staging.problem or 'no address'}).",
         )
+    unreached = [v for v in trust.verdicts if not v.ok and v.step == "proxy"]
+    if unreached:
+        # The proxy gave no tunnel: the chain was never seen, so this is not a judgement on it.
+        judge = "the JVM" if unreached[0].engine == "jvm" else "cryptography (approximate)"
+        return Verdict(False, prefix + " ".join(
+            f"not judged: {judge} could not reach staging {v.ip} for {t.hostname}: {v.reason}" for v in unreached))
     failed = [v for v in trust.verdicts if not v.ok]
     if failed:
         parts = []
@@ -143,8 +156,9 @@ def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | Non
                 shown = (f" Served leaf: {fetch.leaf.short}, issued by {fetch.leaf.issuer_name}; "
                          f"{len(fetch.chain)} cert(s) sent.")
             judge = "the JVM" if v.engine == "jvm" else "cryptography (approximate)"
+            judge += f" (through proxy {v.via})" if v.via else ""
             parts.append(f"{judge} rejects the chain at staging {v.ip} for {t.hostname}{judged} ({v.step}): "
-                         f"{v.reason}.{shown} {_hint(v.reason, t.hostname)}".rstrip())
+                         f"{v.reason}.{shown} {_hint(v.reason, t.hostname, v.via)}".rstrip())
         return Verdict(False, prefix + " ".join(parts))
     judge = "the JVM" if all(v.engine == "jvm" for v in trust.verdicts) else "cryptography (approximate)"
     later_failed = [(label, v) for label, v in trust.later if not v.ok]
@@ -164,6 +178,8 @@ def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | Non
             warnings.append(f"the JVM accepts the chain at {v.ip}; a web-PKI client (browser, curl, Python) would "
                             f"reject it: {v.reason}")
     ips = ", ".join(v.ip for v in trust.verdicts)
+    vias = sorted({v.via for v in trust.verdicts if v.via})
+    ips += f" through proxy {' and '.join(vias)}" if vias else ""
     checked = f"; still valid on {' and on '.join(dict.fromkeys(label for label, _ in trust.later))}" \
         if trust.later else ""
     return Verdict(True, f"{prefix}{judge} trusts the chain served at staging {ips} for {t.hostname}{judged}{checked}",

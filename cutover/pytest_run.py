@@ -188,6 +188,8 @@ def pytest_configure(config: pytest.Config) -> None:
                                                         "handshake_timeout")},
             concurrency=config.getoption("concurrency"),
             only_clients=config.getoption("client"),
+            proxy=config.getoption("proxy"),
+            no_proxy=config.getoption("no_proxy"),
         )
         stores = _read_stores(config, cfg)
         bundles = {dc.code: bundle_mod.read(dc.bundle) for dc in cfg.datacenters if dc.bundle is not None}
