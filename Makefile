@@ -39,7 +39,9 @@ scenarios: $(STAMP)
 	@$(BIN)/python -m cutover.sandbox --list
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) bench/.peer-venv .pytest_cache .ruff_cache *.egg-info
 
+# e.g. make bench BENCH_ARGS="--runs 5 --skip b,c" (bench/bench.py --help lists the options)
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)

@@ -25,6 +25,7 @@ from cutover.clients import CACERTS_ENV, CACERTS_PASSWORD, StoreSpec, store_of
 from cutover.config import Client, Config, Target
 from cutover.handshake import ChainFetch, fetch_chain
 from cutover.javajudge import JavaVerdict, JudgeUnavailable, JvmInfo, ProbeResult, ProbeRun, find_java
+from cutover.proxy import client_proxy, for_target
 from cutover.staging import StagingEvidence, make_resolver, resolve_staging
 from cutover.truststore import StoreContents
 
@@ -146,7 +147,8 @@ def gather(
             first, *more = g.stores
             g.probe = ProbeRun(g.java, first.path, first.password_env, timeout, threads=concurrency,
                                java_options=g.options, more_stores=[(s.path, s.password_env) for s in more], env=env,
-                               compiler_hint=find_java(config.java_home) if config.java_home else None)
+                               compiler_hint=find_java(config.java_home) if config.java_home else None,
+                               proxy=client_proxy(g.options, config.proxy))
         except JudgeUnavailable as e:
             g.note = f"{pyjudge.APPROXIMATE}: {e}"
     primary = _instant(config.at) if config.at else "now"
@@ -171,12 +173,14 @@ def gather(
                 for ip in st.staging_ips:
                     for g in groups:
                         if g.probe is not None and t.dc in g.codes:
+                            proxied = for_target(g.probe.proxy, t.hostname, ip) is not None
                             g.probe.submit((t.id, ip, t.port, t.hostname, whens, t.connect_timeout,
-                                            t.handshake_timeout))
+                                            t.handshake_timeout, proxied))
                 for kind, ips in (("staging", st.staging_ips), ("production", st.production_ips)):
                     for ip in ips:
                         fetches[(t.id, kind, ip)] = tls_pool.submit(
-                            fetch_chain, ip, t.port, t.hostname, t.connect_timeout, t.handshake_timeout)
+                            fetch_chain, ip, t.port, t.hostname, t.connect_timeout, t.handshake_timeout,
+                            for_target(config.proxy, t.hostname, ip))
 
             for f in [dns_pool.submit(pipeline, t) for t in targets]:
                 f.result()
@@ -272,7 +276,9 @@ def _instant(when: dt.datetime) -> str:
 
 def _python_verdict(t: Target, fetch: ChainFetch, anchors: list[CertInfo], at: dt.datetime | None) -> JavaVerdict:
     if fetch.error is not None:
-        return JavaVerdict(t.id, fetch.ip, False, fetch.error, engine="python")
+        step = "proxy" if fetch.via and fetch.error.startswith("proxy ") else "TLS handshake"
+        return JavaVerdict(t.id, fetch.ip, False, fetch.error, step, engine="python", via=fetch.via)
     when = _instant(at) if at else "now"
     verdict = pyjudge.verify(t.id, fetch.ip, fetch.chain, t.hostname, anchors, at)
-    return JavaVerdict(verdict.target_id, verdict.ip, verdict.ok, verdict.reason, engine="python", when=when)
+    return JavaVerdict(verdict.target_id, verdict.ip, verdict.ok, verdict.reason, engine="python", when=when,
+                       via=fetch.via)

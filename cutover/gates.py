@@ -81,6 +81,8 @@ SERVE_PATH = ("serve a chain at staging that leads to the bundle's root and inte
               "the JVM finds no path from it to a CA the store holds")
 REACH_REVOCATION = ("let the JVM reach the OCSP responder or CRL the certificates name (the client checks "
                     "revocation); if the client does not, drop -Dcom.sun.net.ssl.checkRevocation=true from the run")
+FIX_PROXY = ("let the proxy open tunnels to Akamai staging (CONNECT to the staging IPs' port), or check the proxy "
+             "given with --proxy or [run] proxy, then run again")
 READ_STORE = "make the truststore readable by the JVM (path, password, format): see the message"
 
 
@@ -109,6 +111,8 @@ def _connection_action(reason: str) -> Action:
         return Action(PROVIDER, SERVE_VALID)
     if "revocation status" in r:
         return Action("local", REACH_REVOCATION)
+    if "proxy" in r:
+        return Action("network", FIX_PROXY)
     if any(w in r for w in ("timed out", "refused", "no route", "unreachable", "reset")):
         return Action("network", OPEN_PATH)
     return Action(PROVIDER, SERVE_ACCEPTED)
@@ -150,7 +154,7 @@ def staging_resolves(pod: PodEvidence, allow_private_ips: bool = False) -> Verdi
     )
 
 
-def _hint(reason: str, host: str) -> str:
+def _hint(reason: str, host: str, via: str | None = None) -> str:
     r = reason.lower()
     if "unable to find valid certification path" in r or "path building failed" in r:
         return ("The truststore holds no certificate this chain leads to: import the provider's root and "
@@ -164,8 +168,15 @@ def _hint(reason: str, host: str) -> str:
     if "revocation status" in r:
         return ("The client checks revocation (com.sun.net.ssl.checkRevocation=true) and the JVM could not learn "
                 "this chain's status: it must reach the OCSP responder or CRL the certificates name.")
+    if via and ("terminated the handshake" in r or "eof" in r or "reset" in r or "closed" in r):
+        return (f"The tunnel through proxy {via} closed during the handshake: the proxy may cut tunnels it inspects "
+                "or does not allow, or the staging IP closed it; ask the proxy's administrators, or compare from a "
+                "network without the proxy.")
+    if ("timed out" in r or "refused" in r) and via:
+        return f"The staging IP did not complete a handshake through proxy {via}: check the path from the proxy."
     if "timed out" in r or "refused" in r:
-        return "The staging IP did not complete a handshake: check the firewall and proxy path to Akamai staging."
+        return ("The staging IP did not complete a handshake: check the firewall; if this network reaches the "
+                "internet only through an HTTP proxy, give it with --proxy or [run] proxy (README: Behind a proxy).")
     return ""
 
 
@@ -191,6 +202,13 @@ def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | Non
             f"(staging_resolves: {pod.staging.problem or 'no address'}).",
             _dns_action(pod.staging.problem or "noanswer"),
         )
+    unreached = [v for v in trust.verdicts if not v.ok and v.step == "proxy"]
+    if unreached:
+        # The proxy gave no tunnel: the chain was never seen, so this is not a judgement on it.
+        judge = "the JVM" if unreached[0].engine == "jvm" else "cryptography (approximate)"
+        return _failed(prefix + " ".join(
+            f"not judged: {judge} could not reach staging {v.ip} for {t.hostname}: {v.reason}" for v in unreached),
+            Action("network", FIX_PROXY))
     failed = [v for v in trust.verdicts if not v.ok]
     if failed:
         parts = []
@@ -201,8 +219,9 @@ def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | Non
                 shown = (f" Served leaf: {fetch.leaf.short}, issued by {fetch.leaf.issuer_name}; "
                          f"{len(fetch.chain)} cert(s) sent.")
             judge = "the JVM" if v.engine == "jvm" else "cryptography (approximate)"
+            judge += f" (through proxy {v.via})" if v.via else ""
             parts.append(f"{judge} rejects the chain at staging {v.ip} for {t.hostname}{judged} ({v.step}): "
-                         f"{v.reason}.{shown} {_hint(v.reason, t.hostname)}".rstrip())
+                         f"{v.reason}.{shown} {_hint(v.reason, t.hostname, v.via)}".rstrip())
         return _failed(prefix + " ".join(parts), *dict.fromkeys(_connection_action(v.reason) for v in failed))
     judge = "the JVM" if all(v.engine == "jvm" for v in trust.verdicts) else "cryptography (approximate)"
     later_failed = [(label, v) for label, v in trust.later if not v.ok]
@@ -226,6 +245,8 @@ def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | Non
             warnings.append(f"the JVM accepts the chain at {v.ip}; a web-PKI client (browser, curl, Python) would "
                             f"reject it: {v.reason}")
     ips = ", ".join(v.ip for v in trust.verdicts)
+    vias = sorted({v.via for v in trust.verdicts if v.via})
+    ips += f" through proxy {' and '.join(vias)}" if vias else ""
     checked = f"; still valid on {' and on '.join(dict.fromkeys(label for label, _ in trust.later))}" \
         if trust.later else ""
     return Verdict(True, f"{prefix}{judge} trusts the chain served at staging {ips} for {t.hostname}{judged}{checked}",

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from cutover.certs import CertInfo
+from cutover.proxy import Proxy, TunnelError, open_tunnel
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class ChainFetch:
         protocol: negotiated TLS version.
         error: why nothing was fetched; None on success.
         seconds: connect plus handshake time.
+        via: the proxy the connection went through (its label), or None for a direct connection.
     """
 
     ip: str
@@ -35,6 +37,7 @@ class ChainFetch:
     protocol: str | None = None
     error: str | None = None
     seconds: float = 0.0
+    via: str | None = None
 
     @property
     def leaf(self) -> CertInfo | None:
@@ -57,34 +60,46 @@ def _observer_context() -> ssl.SSLContext:
 _CTX = _observer_context()
 
 
-def fetch_chain(ip: str, port: int, sni: str, timeout: float, handshake_timeout: float | None = None) -> ChainFetch:
+def fetch_chain(ip: str, port: int, sni: str, timeout: float, handshake_timeout: float | None = None,
+                proxy: Proxy | None = None) -> ChainFetch:
     """Connect to ip:port, send `sni`, and return what was presented; never raises for network faults.
 
-    `timeout` bounds the TCP connect, `handshake_timeout` (default: the same) the TLS handshake.
+    `timeout` bounds the TCP connect, `handshake_timeout` (default: the same) the TLS handshake. With a
+    `proxy`, the connection is a CONNECT tunnel to the IP (never the name: the proxy would resolve it
+    to production), and the handshake runs inside it with the same SNI.
     """
     start = time.monotonic()
     step = "connect"
     limit = timeout
+    via = proxy.label if proxy is not None else None
+    through = f" through proxy {via}" if via else ""
     try:
-        with socket.create_connection((ip, port), timeout=timeout) as raw:
+        if proxy is not None:
+            try:
+                tunnel = open_tunnel(proxy, ip, port, timeout)
+            except TunnelError as e:
+                return ChainFetch(ip, port, sni, error=str(e), seconds=time.monotonic() - start, via=via)
+        else:
+            tunnel = socket.create_connection((ip, port), timeout=timeout)
+        with tunnel as raw:
             step = "TLS handshake"
             limit = handshake_timeout or timeout
             raw.settimeout(limit)  # the socket timeout also bounds the handshake
             with _CTX.wrap_socket(raw, server_hostname=sni) as tls:
                 chain = _presented_chain(tls)
                 return ChainFetch(ip, port, sni, tuple(CertInfo.from_der(d) for d in chain), tls.version(),
-                                  None, time.monotonic() - start)
+                                  None, time.monotonic() - start, via)
     except TimeoutError:
-        err = f"{step} with {ip}:{port} timed out after {limit:g}s"
+        err = f"{step} with {ip}:{port}{through} timed out after {limit:g}s"
     except ConnectionRefusedError:
         err = f"connection to {ip}:{port} refused: nothing listens there"
     except ssl.SSLError as e:
-        err = f"TLS handshake with {ip}:{port} (SNI {sni}) failed: {e.reason or e}"
+        err = f"TLS handshake with {ip}:{port} (SNI {sni}){through} failed: {e.reason or e}"
     except OSError as e:
-        err = f"{step} to {ip}:{port} failed: {e.strerror or e}"
+        err = f"{step} to {ip}:{port}{through} failed: {e.strerror or e}"
     except ValueError as e:  # a certificate cryptography cannot parse
         err = f"{ip}:{port} presented a certificate that cannot be parsed: {e}"
-    return ChainFetch(ip, port, sni, error=err, seconds=time.monotonic() - start)
+    return ChainFetch(ip, port, sni, error=err, seconds=time.monotonic() - start, via=via)
 
 
 def _presented_chain(tls: ssl.SSLSocket) -> list[bytes]:

@@ -36,8 +36,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="seconds every network step may take (DNS, connect, TLS handshake, the JVM's probes)")
     for step in ("dns", "connect", "handshake"):
         g.addoption(f"--{step}-timeout", metavar="SECONDS", type=float, help=f"seconds the {step} step may take")
+    g.addoption("--proxy", metavar="http://[user@]host:port",
+                help="reach staging and production through this HTTP CONNECT proxy (the password comes from the "
+                     "environment variable named by [run] proxy_password_env, never from here)")
+    g.addoption("--no-proxy", action="store_true",
+                help="connect directly: ignore [run] proxy and HTTPS_PROXY/https_proxy")
     g.addoption("--concurrency", metavar="N", type=int,
-                help="network look-ups, handshakes and probes at a time (default 32)")
+                help="network look-ups, handshakes and probes at a time (default 64)")
     g.addoption("--sandbox-latency-ms", metavar="MS", type=int, default=0,
                 help="delay the sandbox adds to every DNS answer and TLS accept")
     g.addoption("--sandbox", metavar="SCENARIO", nargs="?", const="good",

@@ -220,6 +220,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     if run.evidence is not None:
         for who, judge, approximate in _judges(run):
             tr.line(f"trust judged{who} by " + (f"APPROXIMATE engine: {judge}" if approximate else judge))
+        for key, value in report_mod.proxy_rows(run.config).items():
+            if value != report_mod.NO_PROXY:
+                tr.line(f"{key}: {value}")
         several = f", {len(run.evidence.clients)} clients, {run.evidence.jvms} JVM(s)" \
             if run.config.several_clients else ""
         tr.line(f"evidence gathered in {run.evidence.seconds:.1f}s for {len(run.evidence.pods)} pod(s){several}")

@@ -9,7 +9,9 @@ Reporting lives in cutover.pytest_report.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import gc
 import getpass
 import html
 import os
@@ -36,6 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent  # the repository (cutover is inst
 CHECKS = ROOT / "checks"
 VERDICT = pytest.StashKey["gates.Verdict"]()
 RUN = pytest.StashKey["Run"]()
+
+# At exit Python's last garbage collection walks every object the run made, though nothing is left to
+# collect then. Freezing them first saves CPU per run of the gates (`make bench`, 56 pods, alternated
+# runs): 2.02 -> 2.00 s on a quiet machine, 2.41 -> 2.23 s on a busy one, where that walk is slow.
+# Registered once, at import, so in-process runs (pytester, the soak) freeze nothing before the end.
+atexit.register(gc.freeze)
 
 
 class CutoverWarning(UserWarning):
@@ -181,6 +189,8 @@ def pytest_configure(config: pytest.Config) -> None:
                                                         "handshake_timeout")},
             concurrency=config.getoption("concurrency"),
             only_clients=config.getoption("client"),
+            proxy=config.getoption("proxy"),
+            no_proxy=config.getoption("no_proxy"),
             sr=config.getoption("sr"),
         )
         stores = _read_stores(config, cfg)

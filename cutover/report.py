@@ -27,6 +27,7 @@ from cutover.fixplan import Action, Step, plan_json
 from cutover.gates import CLIENT_GATES, GATES, POD_GATES
 from cutover.handshake import ChainFetch
 from cutover.javajudge import JavaVerdict
+from cutover.proxy import Proxy
 from cutover.text import printable
 from cutover.truststore import StoreContents, StoreEntry
 
@@ -126,7 +127,8 @@ def chain_table(chain: Sequence[CertInfo]) -> str:
 def _verdict_text(v: JavaVerdict) -> str:
     judge = "JVM" if v.engine == "jvm" else "cryptography (approximate)"
     when = "" if v.when == "now" else f" at {v.when}"
-    return _text(f"{judge}{when}: {'trusted' if v.ok else 'rejected'}: {v.reason}", 2000)
+    via = f" (through proxy {v.via})" if v.via else (" (direct)" if v.engine == "jvm" else "")
+    return _text(f"{judge}{when}{via}: {'trusted' if v.ok else 'rejected'}: {v.reason}", 2000)
 
 
 def pod_html(pod: PodEvidence, client: ClientEvidence | None = None, gate: str | None = None) -> str:
@@ -176,7 +178,8 @@ def pod_html(pod: PodEvidence, client: ClientEvidence | None = None, gate: str |
 
 
 def _fetch_html(kind: str, f: ChainFetch) -> str:
-    head = f"chain presented at {kind} {e(f.ip)}:{f.port} (SNI {_text(f.sni)})"
+    via = f", through proxy {_text(f.via)}" if f.via else ""
+    head = f"chain presented at {kind} {e(f.ip)}:{f.port} (SNI {_text(f.sni)}{via})"
     if f.error:
         return f"<p>{head}: {_text(f.error)}</p>"
     return f"<p>{head}, {e(f.protocol or '?')}, {len(f.chain)} certificate(s):</p>" + chain_table(f.chain)
@@ -455,12 +458,38 @@ def environment(config: Config, stores: dict[str, StoreContents] | StoreContents
         env[key] = f"{store.path} ({store.store_type}, SHA-256 {sha256_of(store.path)})"
     env |= {
         "Nameservers": ", ".join(f"{h}:{p}" for h, p in config.nameservers) or "system resolver",
+        **proxy_rows(config),
         "Versions": ", ".join(f"{k} {v}" for k, v in versions().items()),
     }
     if config.simulated:
         env["SIMULATED"] = (f"sandbox scenario '{config.sandbox_scenario}': {config.sandbox_description}. "
                             "Nothing here is evidence about the real provider.")
     return env
+
+
+NO_PROXY = "none: direct connections"
+
+
+def proxy_line(proxy: Proxy | None) -> str:
+    """How the report names a proxy: URL (never a password), where it was given, what it skips."""
+    if proxy is None:
+        return NO_PROXY
+    skip = f"; not for {', '.join(proxy.no_proxy)}" if proxy.no_proxy else ""
+    secret = ""
+    if proxy.user:
+        secret = f"; password from ${proxy.password_in_url_env or proxy.password_env}"
+    return f"{proxy.label}{secret}{skip}"
+
+
+def proxy_rows(config: Config) -> dict[str, str]:
+    """The run's proxy, and each client's JVM proxy where its own -Dhttps.proxyHost makes it differ."""
+    rows = {"Proxy": proxy_line(config.proxy)}
+    for client in config.clients:
+        own = config.jvm_proxy(client)
+        if own != config.proxy:
+            rows[f"JVM's proxy for client {client.name}" if config.several_clients else "JVM's proxy"] = \
+                proxy_line(own)
+    return rows
 
 
 def judges_environment(config: Config, ev: Evidence) -> dict[str, str]:
@@ -477,7 +506,7 @@ def judges_environment(config: Config, ev: Evidence) -> dict[str, str]:
 
 def _verdict_json(v: JavaVerdict) -> dict[str, object]:
     return {"ip": v.ip, "ok": v.ok, "reason": v.reason, "step": v.step, "engine": v.engine, "when": v.when,
-            "protocol": v.protocol}
+            "protocol": v.protocol, "via": v.via}
 
 
 def pod_json(pod: PodEvidence) -> dict[str, object]:
@@ -490,7 +519,7 @@ def pod_json(pod: PodEvidence) -> dict[str, object]:
         "production_ips": list(st.production_ips), "dns_problem": st.problem,
         "hosts_lines": [f"{ip} {pod.target.hostname}" for ip in st.staging_ips],
         "presented_chains": [
-            {"network": kind, "ip": f.ip, "sni": f.sni, "protocol": f.protocol, "error": f.error,
+            {"network": kind, "ip": f.ip, "sni": f.sni, "protocol": f.protocol, "error": f.error, "via": f.via,
              "chain": [c.to_json() for c in f.chain]}
             for kind, fetches in (("staging", pod.staging_chains), ("production", pod.production_chains))
             for f in fetches],

@@ -76,6 +76,17 @@ def probe_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_proxy_from_this_machine() -> None:
+    """The suite talks to 127.0.0.0/8 only: a CI machine's own HTTPS_PROXY must not carry our tests'
+    connections (child pytest runs inherit this), nor change what a test's datacenters file means.
+    Tests of the proxy set these variables themselves."""
+    import os
+
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "CUTOVER_PROXY_PASSWORD"):
+        os.environ.pop(name, None)
+
+
 @pytest.fixture(scope="session")
 def keytool() -> Path:
     path = shutil.which("keytool")

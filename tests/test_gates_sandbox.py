@@ -40,7 +40,8 @@ def every_test() -> set[tuple[str, str]]:
 
 def expected_failures(scenario: str) -> set[tuple[str, str]]:
     scope_ids = {"pod": [f"{FAULT_DC}/{FAULT_POD}"], "dc": [FAULT_DC], "all": DCS,
-                 "dc-pods": [f"{FAULT_DC}/{pod}" for pod in PODS]}
+                 "dc-pods": [f"{FAULT_DC}/{pod}" for pod in PODS],
+                 "pods": [f"{dc}/{pod}" for dc in DCS for pod in PODS]}
     return {(gate, i) for gate, scope in SCENARIOS[scenario].fails for i in scope_ids[scope]}
 
 
@@ -140,7 +141,7 @@ def test_each_fault_fails_exactly_its_gates(pytester: pytest.Pytester, scenario:
         return
     assert run.result.ret == 1, run.output
     first_gate, scope = SCENARIOS[scenario].fails[0]
-    key = (first_gate, f"{FAULT_DC}/{FAULT_POD}" if scope in ("pod", "dc-pods") else FAULT_DC)
+    key = (first_gate, f"{FAULT_DC}/{FAULT_POD}" if scope in ("pod", "dc-pods", "pods") else FAULT_DC)
     assert SCENARIOS[scenario].says in run.messages[key], run.messages[key]
     assert "NOT ready for cutover" in run.output
     check_fix_plan(scenario, doc, expected, run.output)

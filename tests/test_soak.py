@@ -52,7 +52,8 @@ BLOCKS_NOISE = 5_000
 
 
 def expected_failures(scenario: str, dcs: tuple[str, ...], pods: tuple[str, ...]) -> set[tuple[str, str]]:
-    ids = {"pod": [f"us2/{pods[0]}"], "dc": ["us2"], "all": list(dcs), "dc-pods": [f"us2/{p}" for p in pods]}
+    ids = {"pod": [f"us2/{pods[0]}"], "dc": ["us2"], "all": list(dcs), "dc-pods": [f"us2/{p}" for p in pods],
+           "pods": [f"{dc}/{p}" for dc in dcs for p in pods]}
     return {(gate, i) for gate, scope in SCENARIOS[scenario].fails for i in ids[scope]}
 
 

@@ -12,12 +12,21 @@
 // on the same presented chain, by PKIX trust managers whose validation date is that instant: as the
 // JVM would judge the chain on that day, at the cost of one handshake per IP, not one per date.
 //
+// A target line may end in "<TAB>PROXY" (host:port, [v6]:port, or empty for a direct connection): the
+// plain socket then goes to that HTTP proxy, which is asked to CONNECT IP:PORT (the IP, never the name,
+// or the proxy would resolve it to production); the Proxy-Authorization value, if any, comes from the
+// environment variable CUTOVER_PROBE_PROXY_AUTHORIZATION, never from the command line.
+//
 // Each probe connects a plain socket to the IP and layers an SSLSocket over it with the production
 // hostname as peer host: what a client sees whose hosts file points the hostname at staging. The
 // trust manager is a PKIX TrustManagerFactory over the client's store, with endpoint identification
 // HTTPS, so the JDK's own java.security policy applies.
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -146,9 +155,10 @@ public class Probe {
             final String[] whens = f.length > 4 && !f[4].isEmpty() ? f[4].split(",") : new String[] {"now"};
             final int connectMs = f.length > 5 ? Integer.parseInt(f[5]) : timeoutMs;
             final int handshakeMs = f.length > 6 ? Integer.parseInt(f[6]) : timeoutMs;
+            final String proxy = f.length > 7 ? f[7] : "";
             pool.submit(new Runnable() {
                 public void run() {
-                    probe(f[0], f[1], Integer.parseInt(f[2]), f[3], connectMs, handshakeMs, whens);
+                    probe(f[0], f[1], Integer.parseInt(f[2]), f[3], connectMs, handshakeMs, whens, proxy);
                 }
             });
         }
@@ -332,10 +342,86 @@ public class Probe {
         throw new IllegalStateException("the PKIX TrustManagerFactory made no X509ExtendedTrustManager");
     }
 
+    // The proxy gave no tunnel: kind is refused, unreachable, timeout, closed, status or garbled (as
+    // cutover/proxy.py names them, which turns them into the paragraph a person reads).
+    static final class TunnelException extends IOException {
+        private static final long serialVersionUID = 1L;
+        final String kind;
+        final String detail;
+
+        TunnelException(String kind, String detail) {
+            super("proxy " + kind + ": " + detail);
+            this.kind = kind;
+            this.detail = detail;
+        }
+    }
+
+    // Connect raw to the proxy and open a CONNECT tunnel to ip:port through it; the handshake follows on raw.
+    static void tunnel(Socket raw, String proxy, String ip, int port, int connectMs) throws IOException {
+        int colon = proxy.lastIndexOf(':');
+        String proxyHost = proxy.substring(0, colon);
+        if (proxyHost.startsWith("[")) proxyHost = proxyHost.substring(1, proxyHost.length() - 1);
+        int proxyPort = Integer.parseInt(proxy.substring(colon + 1));
+        // connectMs bounds the connect and the proxy's answer together, as it bounds a direct connect.
+        long deadline = System.nanoTime() + connectMs * 1_000_000L;
+        try {
+            raw.connect(new InetSocketAddress(proxyHost, proxyPort), connectMs);
+        } catch (java.net.ConnectException e) {
+            String m = String.valueOf(e.getMessage());
+            throw new TunnelException(m.toLowerCase().contains("refused") ? "refused" : "unreachable", m);
+        } catch (java.net.SocketTimeoutException e) {
+            throw new TunnelException("unreachable", "connect timed out after " + connectMs + " ms");
+        } catch (IOException e) {
+            throw new TunnelException("unreachable", String.valueOf(e.getMessage()));
+        }
+        String target = ip.indexOf(':') >= 0 ? "[" + ip + "]:" + port : ip + ":" + port;
+        StringBuilder req = new StringBuilder();
+        req.append("CONNECT ").append(target).append(" HTTP/1.1\r\n");
+        req.append("Host: ").append(target).append("\r\n");
+        req.append("User-Agent: cutover-probe (Java ").append(System.getProperty("java.version")).append(")\r\n");
+        String auth = System.getenv("CUTOVER_PROBE_PROXY_AUTHORIZATION");
+        if (auth != null && !auth.isEmpty()) req.append("Proxy-Authorization: ").append(auth).append("\r\n");
+        req.append("\r\n");
+        ByteArrayOutputStream reply = new ByteArrayOutputStream();
+        try {
+            OutputStream o = raw.getOutputStream();
+            o.write(req.toString().getBytes(StandardCharsets.ISO_8859_1));
+            o.flush();
+            // A byte at a time: what follows the headers belongs to the TLS handshake.
+            InputStream in = raw.getInputStream();
+            int state = 0;
+            while (state < 4) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) throw new java.net.SocketTimeoutException();
+                raw.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+                int b = in.read();
+                if (b < 0) throw new TunnelException("closed", "");
+                reply.write(b);
+                state = (b == (state % 2 == 0 ? '\r' : '\n')) ? state + 1 : (b == '\r' ? 1 : 0);
+                if (reply.size() > 65536) break;
+                if (reply.size() == 8 && !reply.toString("ISO-8859-1").startsWith("HTTP/")) break;
+            }
+        } catch (java.net.SocketTimeoutException e) {
+            throw new TunnelException("timeout", "");
+        } catch (TunnelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new TunnelException("closed", String.valueOf(e.getMessage()));
+        }
+        String text = reply.toString("ISO-8859-1");
+        String status = text.split("\r\n", 2)[0];
+        if (!status.matches("HTTP/1\\.[01] \\d{3}.*")) {
+            throw new TunnelException("garbled", "it said " + q(status.length() > 80 ? status.substring(0, 80) : status));
+        }
+        if (status.charAt(9) != '2') throw new TunnelException("status", text);
+    }
+
     static void probe(String id, String ip, int port, String host, int connectMs, int handshakeMs,
-                      String[] whens) {
+                      String[] whens, String proxy) {
         long start = System.nanoTime();
         String step = "connect";
+        String proxyKind = null;
+        String proxyDetail = null;
         String why = null;
         String tls = null;
         String[][] seen = null;
@@ -347,7 +433,12 @@ public class Probe {
         }
         if (judge != null && judge.first() >= 0) {
             try (Socket raw = new Socket()) {
-                raw.connect(new InetSocketAddress(InetAddress.getByName(ip), port), connectMs);
+                if (proxy.isEmpty()) {
+                    raw.connect(new InetSocketAddress(InetAddress.getByName(ip), port), connectMs);
+                } else {
+                    step = "proxy";
+                    tunnel(raw, proxy, ip, port, connectMs);
+                }
                 raw.setSoTimeout(handshakeMs);
                 step = "TLS handshake";
                 try (SSLSocket s = (SSLSocket) judge.context.getSocketFactory().createSocket(raw, host, port, false)) {
@@ -362,6 +453,10 @@ public class Probe {
                         seen = judge.outcomes.remove(s);
                     }
                 }
+            } catch (TunnelException e) {
+                proxyKind = e.kind;
+                proxyDetail = e.detail;
+                why = e.getMessage();
             } catch (java.net.SocketTimeoutException e) {
                 int limit = step.equals("connect") ? connectMs : handshakeMs;
                 why = step + " timed out after " + limit + " ms: " + reason(e);
@@ -386,7 +481,9 @@ public class Probe {
                 if (ok) text = "trusted: PKIX path to an anchor in the truststore, hostname " + host + " verified";
                 emit("{\"type\":\"verdict\",\"store\":" + n + ",\"id\":" + q(id) + ",\"ip\":" + q(ip)
                         + ",\"when\":" + q(whens[i]) + ",\"ok\":" + ok + ",\"step\":" + q(step) + ",\"reason\":"
-                        + q(text) + ",\"protocol\":" + q(ok ? tls : null) + ",\"ms\":" + ms + "}");
+                        + q(text) + ",\"protocol\":" + q(ok ? tls : null) + ",\"ms\":" + ms + ",\"via\":" + q(proxy)
+                        + ",\"proxy_kind\":" + q(own == null && mine == null ? proxyKind : null)
+                        + ",\"proxy_detail\":" + q(proxyDetail) + "}");
             }
         }
     }

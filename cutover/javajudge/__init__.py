@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO
 
+from cutover import proxy as proxy_mod
 from cutover.certs import CertInfo
 from cutover.truststore import StoreContents, StoreEntry
 
@@ -67,6 +68,8 @@ class JavaVerdict:
         protocol: negotiated protocol on success.
         engine: ``jvm``, or ``python`` for the approximate fallback.
         when: ``now``, or the ISO instant the chain was judged at (``2026-12-15T00:00:00Z``).
+        via: the proxy the probe went through (its label, which says where it was configured), or None
+            for a direct connection.
     """
 
     target_id: str
@@ -77,6 +80,7 @@ class JavaVerdict:
     protocol: str | None = None
     engine: str = "jvm"
     when: str = "now"
+    via: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,8 +119,13 @@ class ProbeResult:
 
 
 #: A probe job: target id, IP, port, hostname, when to judge ("now" or ISO instants), and optionally
-#: the connect and handshake timeouts in seconds (default: the run's timeout).
-Job = tuple[str, str, int, str, tuple[str, ...]] | tuple[str, str, int, str, tuple[str, ...], float, float]
+#: the connect and handshake timeouts in seconds (default: the run's timeout) and whether to go through
+#: the run's proxy (default: yes, when the run has one).
+Job = (tuple[str, str, int, str, tuple[str, ...]] | tuple[str, str, int, str, tuple[str, ...], float, float]
+       | tuple[str, str, int, str, tuple[str, ...], float, float, bool])
+
+#: Where the probe JVM finds the Proxy-Authorization value: its environment, never its command line.
+PROXY_AUTH_ENV = "CUTOVER_PROBE_PROXY_AUTHORIZATION"
 
 
 def find_javac(*javas: Path | None) -> Path | None:
@@ -209,10 +218,14 @@ class ProbeRun:
         more_stores: Sequence[tuple[Path, str]] = (),
         env: dict[str, str] | None = None,
         compiler_hint: Path | None = None,
+        proxy: proxy_mod.Proxy | None = None,
     ) -> None:
         """`more_stores`: further (store, password variable) pairs judged on the same handshakes;
-        `env`: extra environment for the JVM (the well-known password of a JDK's cacerts)."""
+        `env`: extra environment for the JVM (the well-known password of a JDK's cacerts); `proxy`: the
+        one the client's JVM would use (see `cutover.proxy.client_proxy`), though a job may still go
+        direct where NO_PROXY or http.nonProxyHosts says so."""
         self.java = java
+        self.proxy = proxy
         self.store_paths = (Path(store), *(Path(p) for p, _ in more_stores))
         self.store_path = self.store_paths[0]
         self.timeout = timeout
@@ -222,10 +235,15 @@ class ProbeRun:
         extra = [a for p, e in more_stores for a in (str(p), e)]
         cmd = [str(java), *JVM_SPEED_FLAGS, *java_options, *launch, str(store), password_env,
                str(int(timeout * 1000)), str(threads), *extra]
+        child_env = {k: v for k, v in os.environ.items() if k != PROXY_AUTH_ENV}
+        child_env.update(env or {})
+        auth = proxy.authorization() if proxy is not None else None
+        if auth:
+            child_env[PROXY_AUTH_ENV] = auth
         try:
             self.proc = subprocess.Popen(
                 cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                text=True, encoding="utf-8", env={**os.environ, **env} if env else None,
+                text=True, encoding="utf-8", env=child_env,
             )
         except OSError as e:
             raise JudgeUnavailable(f"cannot start {java}: {e.strerror}.") from None
@@ -249,8 +267,10 @@ class ProbeRun:
     def submit(self, job: Job) -> None:
         """Hand the JVM one target as soon as its staging IP is known; it starts probing at once."""
         connect, handshake = (job[5], job[6]) if len(job) > 5 else (self.timeout, self.timeout)  # type: ignore[misc]
+        proxied = self.proxy is not None and (job[7] if len(job) > 7 else True)  # type: ignore[misc]
+        via = proxy_mod.hostport(self.proxy.host, self.proxy.port) if proxied and self.proxy else ""
         line = f"{job[0]}\t{job[1]}\t{job[2]}\t{job[3]}\t{','.join(job[4])}\t" \
-               f"{int(connect * 1000)}\t{int(handshake * 1000)}\n"
+               f"{int(connect * 1000)}\t{int(handshake * 1000)}\t{via}\n"
         with self._lock:
             self._jobs.append(job)
             self._worst = max(self._worst, connect + handshake)
@@ -313,8 +333,18 @@ class ProbeRun:
                 store_errors[n] = msg["reason"]
             elif kind == "verdict":
                 when = msg.get("when", "now")
+                via = self.proxy.label if msg.get("via") and self.proxy is not None else None
+                reason = msg["reason"]
+                if msg.get("proxy_kind") and self.proxy is not None:
+                    job = next((j for j in targets if j[0] == msg["id"] and j[1] == msg["ip"]), None)
+                    port = job[2] if job else 0
+                    connect = job[5] if job is not None and len(job) > 5 else self.timeout  # type: ignore[misc]
+                    reason = proxy_mod.describe(self.proxy.label, proxy_mod.hostport(msg["ip"], port),
+                                                msg["proxy_kind"], msg.get("proxy_detail") or "", connect,
+                                                self.proxy.user)
                 verdicts[n][(msg["id"], msg["ip"], when)] = JavaVerdict(
-                    msg["id"], msg["ip"], bool(msg["ok"]), msg["reason"], msg["step"], msg.get("protocol"), when=when)
+                    msg["id"], msg["ip"], bool(msg["ok"]), reason, msg["step"], msg.get("protocol"), when=when,
+                    via=via)
         if jvm is None:
             raise JudgeUnavailable(self._why_not(err))
         why = err.strip().splitlines()[-1] if err.strip() else "no verdict was printed"

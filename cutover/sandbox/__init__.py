@@ -25,6 +25,7 @@ from cryptography import x509
 from cutover.config import KNOWN_DATACENTERS
 from cutover.sandbox import pki
 from cutover.sandbox.dnsserver import DNSServer, Record, Zone
+from cutover.sandbox.proxy import ConnectEntry, ConnectProxy
 from cutover.sandbox.tlsserver import Endpoint, TLSServer
 
 PASSWORD_ENV = "CUTOVER_SANDBOX_PASSWORD"
@@ -51,20 +52,29 @@ class Scenario:
         description: what is wrong, in a sentence.
         fails: (gate, scope) pairs that must fail: scope ``pod`` is the faulted pod, ``dc`` its data
             centre, ``dc-pods`` every pod of that data centre, ``all`` every data centre (a store-wide
-            fault). Every other test must pass.
+            fault), ``pods`` every pod of every data centre. Every other test must pass.
         says: a fragment the failure message must contain, so each fault has its own message; for a
             scenario that fails nothing, a fragment of the warning it must raise.
+        proxy: None, or what the sandbox's CONNECT proxy does (see `cutover.sandbox.proxy.BEHAVIOURS`);
+            with a proxy, the run's datacenters.toml sends every connection through it.
     """
 
     name: str
     description: str
     fails: tuple[tuple[str, str], ...] = ()
     says: str = ""
+    proxy: str | None = None
 
 
 #: What a pod-level fault fails: in DNS, every pod gate; in TLS, the two that need the served chain.
 DNS_FAULT = (("staging_resolves", "pod"), ("chain_trusted", "pod"), ("new_cert_staged", "pod"))
 TLS_FAULT = (("chain_trusted", "pod"), ("new_cert_staged", "pod"))
+#: A proxy that gives no tunnel hides every pod's staging chain.
+PROXY_FAULT = (("chain_trusted", "pods"), ("new_cert_staged", "pods"))
+#: The sandbox's proxy: an address of its own, so its log tells proxied connections from direct ones.
+PROXY_HOST = "127.30.0.1"
+PROXY_USER = "qa-runner"
+PROXY_PASSWORD_ENV = "CUTOVER_SANDBOX_PROXY_PASSWORD"
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("good", "everything ready for cutover: every gate passes"),
@@ -141,6 +151,14 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              (("no_lb_cert", "dc"),), "server certificate of the us2 bundle"),
     Scenario("pinned-production-leaf", "the leaf served at production for one pod was imported into the store",
              (("no_lb_cert", "dc"),), "leaf served at production"),
+    Scenario("via-proxy", "every connection goes through an HTTP CONNECT proxy on 127.30.0.1, as behind a "
+             "corporate proxy (everything passes)", (), "", proxy="open"),
+    Scenario("proxy-auth-required", "the CONNECT proxy wants a user and password (407) and the run gives none",
+             PROXY_FAULT, "407 Proxy Authentication Required", proxy="auth"),
+    Scenario("proxy-forbids-staging", "the CONNECT proxy answers 403 for every staging IP and tunnels to "
+             "production", PROXY_FAULT, "403 Forbidden", proxy="forbid"),
+    Scenario("proxy-silent", "the CONNECT proxy accepts connections and never answers", PROXY_FAULT,
+             "did not answer CONNECT", proxy="silent"),
 )}
 
 
@@ -184,6 +202,9 @@ class Sandbox:
         self.latency_ms = latency_ms  # added to every DNS answer and every TLS accept, to measure speed
         self._dns: DNSServer | None = None
         self._tls: TLSServer | None = None
+        self.proxy: ConnectProxy | None = None
+        self.proxy_password = secrets.token_urlsafe(12)
+        self.staging_ips: list[str] = []
 
     # -- naming -------------------------------------------------------------------------------------
     def pods(self) -> list[str]:
@@ -234,6 +255,11 @@ class Sandbox:
         """Environment for a process that runs the gates against this sandbox."""
         return {**os.environ, PASSWORD_ENV: self.password}
 
+    @property
+    def proxy_log(self) -> list[ConnectEntry]:
+        """Every CONNECT the sandbox's proxy received, in order; empty without a proxy."""
+        return list(self.proxy.log) if self.proxy is not None else []
+
     # -- life cycle ---------------------------------------------------------------------------------
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -251,10 +277,10 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop both servers and remove a temporary folder; safe to call twice."""
-        for server in (self._tls, self._dns):
+        for server in (self.proxy, self._tls, self._dns):
             if server is not None:
                 server.stop()
-        self._tls = self._dns = None
+        self._tls = self._dns = self.proxy = None
         if self._own_dir and self.workdir.exists():
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -364,6 +390,7 @@ class Sandbox:
                     behaviour = "silent"
                 if faulty and fault == "ignores-sni":
                     served = [edge_default, edge_ca]
+                self.staging_ips.append(staging_ip)
                 if not (faulty and fault == "refused"):
                     endpoints.append(self._endpoint(staging_ip, host, served, f"{dc}-{pod}-staging", behaviour))
                 endpoints.append(self._endpoint(prod_ip, host, [old_leaf, old_inter], f"{dc}-{pod}-production"))
@@ -395,6 +422,9 @@ class Sandbox:
         _raise_open_files_limit(len(endpoints) + 64)
         self._dns = DNSServer(zone, latency=self.latency_ms / 1000)
         self._tls = TLSServer(endpoints, *default_chain, latency=self.latency_ms / 1000)
+        if self.scenario.proxy is not None:
+            self.proxy = ConnectProxy(PROXY_HOST, self.scenario.proxy, user=PROXY_USER, password=self.proxy_password,
+                                      forbidden=self.staging_ips, log_file=w / "proxy.log")
         self._write_config()
 
     def _write_chain(self, name: str, chain: list[pki.Issued]) -> tuple[Path, Path]:
@@ -443,6 +473,7 @@ class Sandbox:
             f'intermediate_alias = "{INTERMEDIATE_ALIAS}"',
             "timeout = 5",
             *(["dns_timeout = 1.5"] if s.name == "dns-timeout" else []),
+            *(["connect_timeout = 1.5"] if s.name == "proxy-silent" else []),
             f"renewal_date = {(pki.NOW + RENEWAL_IN).date().isoformat()}",
             "min_days_after_renewal = 30",
             "",
@@ -454,6 +485,9 @@ class Sandbox:
             dns_line,
             # Everything here is on loopback; only the split-horizon scenario shows the warning.
             f"allow_private_ips = {'false' if s.name == 'split-horizon' else 'true'}",
+            # Direct unless the scenario has a proxy: this machine's HTTPS_PROXY has no business here.
+            f'proxy = "{self.proxy.url if self.proxy is not None else "direct"}"',
+            f'proxy_password_env = "{PROXY_PASSWORD_ENV}"',
         ]
         for dc in self.datacenters:
             pods = ", ".join(f'"{p}"' for p in self.pods())

@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cutover sandbox running: scenario '{sandbox.scenario.name}' ({sandbox.scenario.description}),\n"
               f"  {len(sandbox.datacenters)} data centres x {sandbox.pods_per_dc} pods, all on 127.0.0.0/8.\n"
               f"  files: {sandbox.workdir}\n"
+              + (f"  CONNECT proxy ({sandbox.proxy.behaviour}): {sandbox.proxy.url}, its log in "
+                 f"{sandbox.workdir / 'proxy.log'}\n" if sandbox.proxy is not None else "")
+              +
               "Point pytest at it from another shell, in any folder (cutover's plugin finds its checks):\n"
               f"  {export}\n"
               f"  pytest --datacenters {cfg}\n"
