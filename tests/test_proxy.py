@@ -220,8 +220,9 @@ def test_every_staging_handshake_went_through_the_proxy(pytester: pytest.Pyteste
     doc = json.loads(next((pytester.path / "r").glob("*.json")).read_text())
     record = next(r for r in doc["records"] if r["gate"] == "chain_trusted")
     assert f"through proxy {proxy_url} ([run] proxy)" in record["message"]
-    assert all(v["via"] == f"{proxy_url} ([run] proxy)" for v in record["evidence"]["verdicts"])
-    assert all(c["via"] for c in record["evidence"]["presented_chains"])
+    pod = doc["pods"][record["evidence"]["pod"]]  # cutover-evidence/2: each pod's evidence once, records refer
+    assert all(v["via"] == f"{proxy_url} ([run] proxy)" for v in pod["trust"][record["client"]]["verdicts"])
+    assert all(c["via"] for c in pod["presented_chains"])
     assert doc["environment"]["Proxy"] == f"{proxy_url} ([run] proxy)"
     assert f"Proxy: {proxy_url} ([run] proxy)" in run.output  # the terminal says it too
 
@@ -267,7 +268,8 @@ def test_the_jvm_uses_the_clients_own_proxy_and_the_report_says_so(pytester: pyt
     client_proxy = f"{proxy_url} (-Dhttps.proxyHost in the client's java_options)"
     record = next(r for r in doc["records"] if r["gate"] == "chain_trusted")
     assert f"through proxy {client_proxy}" in record["message"]
-    assert [c["via"] for c in record["evidence"]["presented_chains"]] == [None, None]  # ours: direct
+    pod = doc["pods"][record["evidence"]["pod"]]
+    assert [c["via"] for c in pod["presented_chains"]] == [None, None]  # ours: direct
     assert doc["environment"]["Proxy"] == "none: direct connections"
     assert doc["environment"]["JVM's proxy"] == client_proxy
 
