@@ -13,7 +13,7 @@ import hashlib
 import html
 import platform
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -26,6 +26,7 @@ from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdict
 from cutover.gates import CLIENT_GATES, GATES, POD_GATES
 from cutover.handshake import ChainFetch
 from cutover.javajudge import JavaVerdict
+from cutover.lifecycle import Phase
 from cutover.proxy import Proxy
 from cutover.text import printable
 from cutover.truststore import StoreContents, StoreEntry
@@ -118,12 +119,14 @@ def _verdict_text(v: JavaVerdict) -> str:
     return _text(f"{judge}{when}{via}: {'trusted' if v.ok else 'rejected'}: {v.reason}", 2000)
 
 
-def pod_html(pod: PodEvidence, client: ClientEvidence | None = None) -> str:
-    """Everything observed for one pod (and, for a client's gate, that client's verdicts), as a support
-    engineer would want to read it."""
+def pod_html(pod: PodEvidence, client: ClientEvidence | None = None, phase: Phase | None = None) -> str:
+    """Everything observed for one pod (its phase, and for a client's gate that client's verdicts), as a
+    support engineer would want to read it."""
     st = pod.staging
     trust = client.verdicts.get(pod.target.id, TrustVerdicts(())) if client is not None else TrustVerdicts(())
     rows = [
+        ("phase", _text(f"{phase.name}: {phase.why}" + (f"; {phase.since_text}" if phase.since else ""), 1000)
+         if phase is not None else "-"),
         ("production hostname", _text(pod.target.hostname)),
         ("CNAME chain", " &rarr; ".join(_text(n) for n in st.cname_chain) or "-"),
         ("edge hostname", _text(st.edge_hostname or "none found")),
@@ -138,6 +141,7 @@ def pod_html(pod: PodEvidence, client: ClientEvidence | None = None) -> str:
     rows += [(f"verdict at {e(v.ip)}", _verdict_text(v)) for v in trust.verdicts]
     rows += [(f"{_text(label)} at {e(v.ip)}", _verdict_text(v)) for label, v in trust.later]
     rows += [(f"web-PKI (strict) at {e(v.ip)}", _verdict_text(v)) for v in trust.strict]
+    rows += [(f"verdict at production {e(v.ip)}", _verdict_text(v)) for v in trust.production]
     rows += [(f"hosts-file line ({e(ip)})", f"<code>{e(ip)} {_text(pod.target.hostname)}</code>")
              for ip in st.staging_ips]
     now = dt.datetime.now(dt.UTC)
@@ -212,26 +216,28 @@ def _cell(record: Record | None, rowspan: int = 1) -> str:
             f"title='{_text(record.message, 300)}'>{_WORDS.get(record.outcome, record.outcome)}</a></td>")
 
 
-def matrix_html(config: Config, records: Iterable[Record], verdict: str, ready: bool) -> str:
-    """Data centres and pods down, the gates across; each cell links to its row.
+def matrix_html(config: Config, records: Iterable[Record], verdict: str, ready: bool,
+                phases: Mapping[str, Phase] | None = None) -> str:
+    """Data centres and pods down, each pod's phase, then the gates across; each cell links to its row.
 
     With several clients the network gates come first, then one column group per client (its three
     gates): 3 clients x 56 pods stay one table a person can scan along a pod's row.
     """
     rs = list(records)
+    phases = phases or {}
     by = {(r.gate, r.client if r.gate in CLIENT_GATES else None, r.target): r for r in rs}
     several = config.several_clients
     if several:
         columns = [(g, None) for g in GATES if g not in CLIENT_GATES] + \
                   [(g, c.name) for c in config.clients for g in CLIENT_GATES]
-        top = "<tr><th rowspan='2'>data centre</th><th rowspan='2'>pod</th>" \
+        top = "<tr><th rowspan='2'>data centre</th><th rowspan='2'>pod</th><th rowspan='2'>phase</th>" \
               f"<th colspan='{len(GATES) - len(CLIENT_GATES)}'>network</th>" + \
               "".join(f"<th colspan='{len(CLIENT_GATES)}'>client {e(c.name)}</th>" for c in config.clients) + "</tr>"
         head = top + "<tr>" + "".join(f"<th>{g}</th>" for g, _ in columns) + "</tr>"
     else:
         only = config.clients[0].name if config.clients else None
         columns = [(g, only if g in CLIENT_GATES else None) for g in GATES]
-        head = f"<tr><th>data centre</th><th>pod</th>{''.join(f'<th>{g}</th>' for g in GATES)}</tr>"
+        head = f"<tr><th>data centre</th><th>pod</th><th>phase</th>{''.join(f'<th>{g}</th>' for g in GATES)}</tr>"
     if not several:  # records of a one-client run may carry the client's name or none
         by |= {(r.gate, columns[GATES.index(r.gate)][1], r.target): r for r in rs if r.gate in GATES}
     rows = []
@@ -245,6 +251,10 @@ def matrix_html(config: Config, records: Iterable[Record], verdict: str, ready: 
                 else f"<br><small>renewed {dc.renewal_date:%Y-%m-%d}</small>"
         for i, pod in enumerate(pods):
             cells = f"<th>{e(dc.code)}{renewal if i == 0 else ''}</th><th>{e(pod) if pod else '(no pods)'}</th>"
+            phase = phases.get(f"{dc.code}/{pod}") if pod else None
+            cells += (f"<td class='cutover-phase' title='{_text(phase.why, 300)}'>{e(phase.name)}"
+                      f"{'<br><small>' + e(phase.since_short) + '</small>' if phase.since else ''}</td>"
+                      if phase is not None else "<td class='cutover-phase'>-</td>")
             for gate, client in columns:
                 if gate in POD_GATES:
                     cells += _cell(by.get((gate, client, f"{dc.code}/{pod}")) if pod else None)
@@ -255,6 +265,15 @@ def matrix_html(config: Config, records: Iterable[Record], verdict: str, ready: 
     return (f"<p id='cutover-verdict' style='font-size:1.3em;font-weight:bold;color:{color}'>Verdict: {e(verdict)}</p>"
             f"<table id='cutover-matrix' class='cutover-table'>{head}"
             + "".join(rows) + "</table>")
+
+
+def since_html(heading: str, lines: Sequence[str], ignored: Sequence[str] = ()) -> str:
+    """The "since the last run" section: what changed between the previous run and this one."""
+    items = "".join(f"<li>{_text(line, 1000)}</li>" for line in lines)
+    out = f"<div id='cutover-since'><p><b>{_text(heading, 1000)}</b></p>" + (f"<ul>{items}</ul>" if items else "")
+    if ignored:
+        out += "<p>history files ignored:</p><ul>" + "".join(f"<li>{_text(x, 1000)}</li>" for x in ignored) + "</ul>"
+    return out + "</div>"
 
 
 STYLE = """<style>
@@ -351,12 +370,13 @@ def _verdict_json(v: JavaVerdict) -> dict[str, object]:
             "protocol": v.protocol, "via": v.via}
 
 
-def pod_json(pod: PodEvidence, trust: TrustVerdicts | None = None) -> dict[str, object]:
-    """A pod's network evidence and, for a client's gate, that client's verdicts on it."""
+def pod_json(pod: PodEvidence, trust: TrustVerdicts | None = None, phase: Phase | None = None) -> dict[str, object]:
+    """A pod's network evidence (with its phase) and, for a client's gate, that client's verdicts on it."""
     st = pod.staging
     trust = trust or TrustVerdicts(())
     return {
         "hostname": pod.target.hostname, "port": pod.target.port,
+        "phase": phase.name if phase is not None else None,
         "cname_chain": list(st.cname_chain), "edge_hostname": st.edge_hostname, "staging_name": st.staging_name,
         "staging_chain": list(st.staging_chain), "staging_ips": list(st.staging_ips),
         "production_ips": list(st.production_ips), "dns_problem": st.problem,
@@ -369,6 +389,7 @@ def pod_json(pod: PodEvidence, trust: TrustVerdicts | None = None) -> dict[str, 
         "verdicts": [_verdict_json(v) for v in trust.verdicts],
         "later_verdicts": [{"label": label, **_verdict_json(v)} for label, v in trust.later],
         "strict_verdicts": [_verdict_json(v) for v in trust.strict],
+        "production_verdicts": [_verdict_json(v) for v in trust.production],
     }
 
 
@@ -385,8 +406,14 @@ def dc_json(store: StoreContents | None, bundle: Bundle | None) -> dict[str, obj
 
 
 def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Record], env: dict[str, str],
-                      started: dt.datetime, finished: dt.datetime, interrupted: bool = False) -> dict[str, object]:
-    """The JSON evidence: one record per target and gate, with the evidence it was decided on."""
+                      started: dt.datetime, finished: dt.datetime, interrupted: bool = False,
+                      lifecycle: Mapping[str, object] | None = None,
+                      since: Mapping[str, object] | None = None) -> dict[str, object]:
+    """The JSON evidence: one record per target and gate, with the evidence it was decided on.
+
+    `lifecycle` (cutover.history.lifecycle_json) is each pod's phase and what the next run compares with;
+    `since` is what changed since the last run. Both are made by cutover.history, which reads them back.
+    """
     verdict, ready = verdict_sentence(records)
     out_records = []
     for r in records:
@@ -396,7 +423,8 @@ def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Rec
             client = ev.first  # one client: every record as before there were clients
         if ev is not None:
             if r.pod is not None and r.target in ev.pods:
-                evidence = pod_json(ev.pods[r.target], client.verdicts.get(r.target) if client else None)
+                evidence = pod_json(ev.pods[r.target], client.verdicts.get(r.target) if client else None,
+                                    ev.phases.get(r.target))
             elif r.pod is None and client is not None:
                 evidence = dc_json(client.store, ev.bundles.get(r.dc))
             elif r.pod is None:
@@ -425,6 +453,9 @@ def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Rec
                    "store_error": c.store_error, "judge": _judge_json(c)}
             for name, c in ev.clients.items()},
         "environment": env,
+        "datacenters_file": str(config.path.resolve()),
+        "lifecycle": dict(lifecycle or {}),
+        "since_last_run": None if since is None else dict(since),
         "records": out_records,
     }
 
