@@ -175,20 +175,30 @@ def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | Non
         judge = "the JVM" if unreached[0].engine == "jvm" else "cryptography (approximate)"
         return Verdict(False, prefix + " ".join(
             f"not judged: {judge} could not reach staging {v.ip} for {t.hostname}: {v.reason}" for v in unreached))
+    # Production is judged where it serves the new chain (a cut-over pod, or the switched addresses of a
+    # rolling one): that is the chain this gate is about. Production's old chain failing is said, not failed on.
+    new_at = {f.ip for f in pod.production_chains if f.leaf is not None and phase is not None
+              and f.leaf.sha256 in phase.new_leaves}
+    judged_production = [v for v in trust.production if phase is None or phase.name == lifecycle.CUT_OVER
+                         or (phase.name == lifecycle.ROLLING and v.ip in new_at)]
     parts = []
     for kind, verdicts, fetches, today in (("staging", staging, pod.staging_chains, ""),
-                                           ("production", trust.production, pod.production_chains,
+                                           ("production", judged_production, pod.production_chains,
                                             ", what clients get today")):
         for v in verdicts:
             if not v.ok:
                 judge = "the JVM" if v.engine == "jvm" else "cryptography (approximate)"
+                if v.step == "proxy":  # no tunnel: production's chain was not seen, not judged on
+                    parts.append(f"not judged: {judge} could not reach {kind} {v.ip} for {t.hostname}{in_phase}: "
+                                 f"{v.reason}")
+                    continue
                 judge += f" (through proxy {v.via})" if v.via else ""
                 parts.append(f"{judge} rejects the chain at {kind} {v.ip} for {t.hostname}{judged}{today}{in_phase} "
                              f"({v.step}): {v.reason}.{_served(fetches, v.ip)} "
                              f"{_hint(v.reason, t.hostname, v.via)}".rstrip())
     if parts:
         return Verdict(False, prefix + " ".join(parts))
-    judge = _judge((*staging, *trust.production))
+    judge = _judge((*staging, *judged_production))
     later_failed = [(label, v) for label, v in trust.later if not v.ok and v.ip not in shared]
     if later_failed:
         parts = []
@@ -203,6 +213,11 @@ def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | Non
     if shared:
         warnings.append(f"staging name {st.staging_name} also resolves to production IP(s) {', '.join(shared)}; they "
                         "were not counted as staging.")
+    for v in trust.production:
+        if not v.ok and v not in judged_production:
+            warnings.append(f"this JVM rejects production's current (old) chain at {v.ip} ({v.reason}): a client "
+                            "with this store cannot connect today. This gate judges the new chain; production counts "
+                            "once it serves it.")
     fetched_ok = {f.ip for f in pod.staging_chains if f.error is None}
     for v in trust.strict:
         if not v.ok and v.ip in fetched_ok and v.ip not in shared:
@@ -211,7 +226,7 @@ def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | Non
     ips = ", ".join(v.ip for v in staging)
     vias = sorted({v.via for v in staging if v.via})
     ips += f" through proxy {' and '.join(vias)}" if vias else ""
-    production = f" and at production {', '.join(v.ip for v in trust.production)}" if trust.production else ""
+    production = f" and at production {', '.join(v.ip for v in judged_production)}" if judged_production else ""
     checked = f"; still valid on {' and on '.join(dict.fromkeys(label for label, _ in trust.later))}" \
         if trust.later else ""
     return Verdict(True, f"{prefix}{judge} trusts the chain served at staging {ips}{production} for {t.hostname}"
