@@ -172,9 +172,6 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              (("chain_trusted", "pod"), ("aliases_present", "all")), "rejects the chain at production"),
 )}
 
-#: Scenarios in which production serves the new chain for some pods (see Sandbox.cut_over for a live switch).
-CUTOVER_SCENARIOS = ("after-cutover", "partial-cutover", "cutover-broke-trust")
-
 
 def _raise_open_files_limit(needed: int) -> None:
     """Hundreds of pods mean hundreds of listening sockets: lift the soft limit toward the hard one."""
