@@ -1,5 +1,5 @@
-"""Gate 2, per client and pod: the chain served at staging, for SNI = the production hostname, is trusted by
-the client's JVM with its store."""
+"""Gate 2, per client and pod: the chains served at staging and production, for SNI = the production hostname, are
+trusted by the client's JVM with its store."""
 
 import pytest
 
@@ -7,6 +7,7 @@ from cutover import gates
 
 
 @pytest.mark.chain_trusted
-def test_chain_trusted(pod_evidence, client_evidence, cutover_run, expect_pass):
+def test_chain_trusted(pod_evidence, client_evidence, evidence, cutover_run, expect_pass):
     trust = client_evidence.verdicts[pod_evidence.target.id]
-    expect_pass(gates.chain_trusted(pod_evidence, trust, client_evidence.engine_note, cutover_run.config.at))
+    phase = evidence.phases.get(pod_evidence.target.id)
+    expect_pass(gates.chain_trusted(pod_evidence, trust, client_evidence.engine_note, cutover_run.config.at, phase))

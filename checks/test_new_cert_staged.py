@@ -1,4 +1,5 @@
-"""Gate 5, per pod: the certificate served at staging is the new one, not production's (and the bundle's)."""
+"""Gate 5, per pod: the certificate served at staging is the new one, not production's (and the bundle's); or the
+pod is cut over: production serves it."""
 
 import pytest
 
@@ -8,4 +9,5 @@ from cutover import gates
 @pytest.mark.new_cert_staged
 def test_new_cert_staged(pod_evidence, evidence, expect_pass):
     bundle = evidence.bundles.get(pod_evidence.target.dc)
-    expect_pass(gates.new_cert_staged(pod_evidence, bundle, pod_evidence.target.warn_days))
+    phase = evidence.phases.get(pod_evidence.target.id)
+    expect_pass(gates.new_cert_staged(pod_evidence, bundle, pod_evidence.target.warn_days, phase=phase))

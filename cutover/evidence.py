@@ -25,6 +25,7 @@ from cutover.clients import CACERTS_ENV, CACERTS_PASSWORD, StoreSpec, store_of
 from cutover.config import Client, Config, Target
 from cutover.handshake import ChainFetch, fetch_chain
 from cutover.javajudge import JavaVerdict, JudgeUnavailable, JvmInfo, ProbeResult, ProbeRun, find_java
+from cutover.lifecycle import Phase
 from cutover.proxy import client_proxy, for_target
 from cutover.staging import StagingEvidence, make_resolver, resolve_staging
 from cutover.truststore import StoreContents
@@ -57,11 +58,14 @@ class TrustVerdicts:
         later: (label, verdict) for each staging IP at the renewal date and N days after, when configured.
         strict: cryptography's web-PKI verdict for each staging IP, computed beside the JVM's as advice;
             empty when there is no JVM (then it is the verdict itself).
+        production: the verdict for each production IP, now (or at --at): what the client gets today,
+            which after the cutover is the new chain.
     """
 
     verdicts: tuple[JavaVerdict, ...]
     later: tuple[tuple[str, JavaVerdict], ...] = ()
     strict: tuple[JavaVerdict, ...] = ()
+    production: tuple[JavaVerdict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,8 @@ class Evidence:
         bundles: per data centre code.
         seconds: wall time of the gathering.
         jvms: how many JVMs judged (one per distinct JDK and options).
+        phases: per target id, where the pod stands in its renewal (cutover.lifecycle): network evidence,
+            the same for every client; filled in after the gathering, since it also reads the previous run.
     """
 
     pods: dict[str, PodEvidence]
@@ -102,6 +108,7 @@ class Evidence:
     bundles: dict[str, Bundle]
     seconds: float
     jvms: int = 0
+    phases: dict[str, Phase] = field(default_factory=dict)
 
     @property
     def first(self) -> ClientEvidence:
@@ -170,11 +177,14 @@ def gather(
                                                              f"{type(e).__name__}: {e}")
                 staging[t.id] = st
                 whens = (primary, *(_instant(d) for _, d in t.later_dates()))
-                for ip in st.staging_ips:
+                # Production too: what clients get today (after the cutover, the new chain). An address
+                # both names resolve to is probed once, at every date.
+                for ip in dict.fromkeys((*st.staging_ips, *st.production_ips)):
                     for g in groups:
                         if g.probe is not None and t.dc in g.codes:
                             proxied = for_target(g.probe.proxy, t.hostname, ip) is not None
-                            g.probe.submit((t.id, ip, t.port, t.hostname, whens, t.connect_timeout,
+                            g.probe.submit((t.id, ip, t.port, t.hostname,
+                                            whens if ip in st.staging_ips else (primary,), t.connect_timeout,
                                             t.handshake_timeout, proxied))
                 for kind, ips in (("staging", st.staging_ips), ("production", st.production_ips)):
                     for ip in ips:
@@ -222,7 +232,8 @@ def gather(
                 tuple(sr.verdicts[(t.id, ip, primary)] for ip in st.staging_ips),
                 tuple((label, sr.verdicts[(t.id, ip, _instant(d))]) for label, d in t.later_dates()
                       for ip in st.staging_ips),
-                tuple(_python_verdict(t, f, anchors, config.at) for f in chains))
+                tuple(_python_verdict(t, f, anchors, config.at) for f in chains),
+                tuple(sr.verdicts[(t.id, ip, primary)] for ip in st.production_ips))
         clients[client.name] = ClientEvidence(client, sr.store, sr.store_error, g.result.jvm, None, verdicts)
     return Evidence(pods, clients, bundles, time.monotonic() - start,
                     jvms=sum(g.result is not None for g in groups))
@@ -258,7 +269,8 @@ def _python_client(client: Client, store: StoreContents | None, note: str | None
         chains = pods[t.id].staging_chains
         verdicts[t.id] = TrustVerdicts(
             tuple(_python_verdict(t, f, anchors, at) for f in chains),
-            tuple((label, _python_verdict(t, f, anchors, d)) for label, d in t.later_dates() for f in chains))
+            tuple((label, _python_verdict(t, f, anchors, d)) for label, d in t.later_dates() for f in chains),
+            production=tuple(_python_verdict(t, f, anchors, at) for f in pods[t.id].production_chains))
     return ClientEvidence(client, store, None if store else "not read", None, note, verdicts)
 
 

@@ -10,11 +10,15 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from cutover import lifecycle
 from cutover.bundle import Bundle
 from cutover.certs import CertInfo
 from cutover.config import Config, DataCenter
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
 from cutover.fixplan import PROVIDER, TRUST_PATH, Action
+from cutover.handshake import ChainFetch
+from cutover.javajudge import JavaVerdict
+from cutover.lifecycle import Phase
 from cutover.truststore import StoreContents
 
 GATES = ("staging_resolves", "chain_trusted", "new_cert_staged", "aliases_present", "no_lb_cert")
@@ -71,6 +75,10 @@ CHECK_HOSTNAME = ("check the pod's name and the hostname template in datacenters
 OPEN_PATH = ("open the network path from this machine to Akamai staging (firewall, proxy) and run again; if it is "
              "open, ask the provider whether staging serves the pod")
 SERVE_STAGED = "activate the renewed certificate on Akamai staging: staging still serves production's certificate"
+FINISH_STAGING = ("finish activating the renewed certificate on Akamai staging: some staging addresses still serve "
+                  "the old one")
+TELL_NEW = ("tell the suite which certificate is the new one: give the data centre's bundle with its server "
+            "certificate, or set renewal_date in datacenters.toml")
 CONFIRM_CERT = ("confirm which certificate staging serves: it is not the server certificate of the bundle you "
                 "sent (or send the current bundle)")
 SERVE_NAME = "serve a certificate at staging that names the pod's production hostname"
@@ -98,6 +106,17 @@ def _dns_action(problem: str) -> Action:
     if "cname chain" in p and "longer than" in p:
         return Action(PROVIDER, FIX_CNAMES)
     return Action("network", CHECK_RESOLVER)
+
+
+def _staging_dns_action(pod: PodEvidence) -> Action:
+    """The action staging_resolves gives the pod: a gate that could not see the new chain for that reason
+    is fixed by the same step, so the plan names it once."""
+    st = pod.staging
+    if st.problem:
+        return _dns_action(st.problem)
+    if set(st.staging_ips) & set(st.production_ips):
+        return Action("local", CHECK_OVERRIDE)
+    return _dns_action("noanswer")
 
 
 def _connection_action(reason: str) -> Action:
@@ -190,41 +209,80 @@ def _out_of_validity(pod: PodEvidence, ip: str, when: dt.datetime) -> str:
                    for c in bad)
 
 
+def _served(fetches: Iterable[ChainFetch], ip: str) -> str:
+    fetch = next((f for f in fetches if f.ip == ip), None)
+    if fetch is None or fetch.leaf is None:
+        return ""
+    return f" Served leaf: {fetch.leaf.short}, issued by {fetch.leaf.issuer_name}; {len(fetch.chain)} cert(s) sent."
+
+
+def _judge(verdicts: Iterable[JavaVerdict]) -> str:
+    return "the JVM" if all(v.engine == "jvm" for v in verdicts) else "cryptography (approximate)"
+
+
 def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | None = None,
-                  at: dt.datetime | None = None) -> Verdict:
-    """One client's verdict on one pod's staging chain (`trust`), with the network evidence it was made on."""
+                  at: dt.datetime | None = None, phase: Phase | None = None) -> Verdict:
+    """One client's verdicts (`trust`) on one pod: its JVM trusts the chain at every true staging address (the
+    new chain) and at production (what it gets today, which after the cutover is the new chain), judged on the
+    network evidence `pod`. Never a pass on a chain that was not seen."""
     t = pod.target
+    st = pod.staging
     prefix = f"[{engine_note}] " if engine_note else ""
     judged = f" (judged at {at:%Y-%m-%d %H:%M}Z)" if at else ""
-    if not pod.staging.staging_ips:
+    in_phase = f" (phase: {phase.name})" if phase is not None else ""
+    if not st.staging_ips:
         return _failed(
             f"{prefix}not judged: {t.hostname} has no staging IP to connect to, so the new chain was not seen "
-            f"(staging_resolves: {pod.staging.problem or 'no address'}).",
-            _dns_action(pod.staging.problem or "noanswer"),
+            f"(staging_resolves: {st.problem or 'no address'}){in_phase}.",
+            _staging_dns_action(pod),
         )
-    unreached = [v for v in trust.verdicts if not v.ok and v.step == "proxy"]
+    shared = [ip for ip in st.staging_ips if ip in st.production_ips]
+    if len(shared) == len(st.staging_ips):
+        return _failed(
+            f"{prefix}not judged: the new chain was not seen: staging name {st.staging_name} resolves only to "
+            f"{', '.join(shared)}, production IP(s) of {t.hostname}, so what answers there is production's chain, not "
+            f"staging's{in_phase}. A pass here would be a verdict on the old chain. Fix the resolution of the staging "
+            "name (see staging_resolves) and run again.",
+            _staging_dns_action(pod),
+        )
+    staging = [v for v in trust.verdicts if v.ip not in shared]
+    unreached = [v for v in staging if not v.ok and v.step == "proxy"]
     if unreached:
         # The proxy gave no tunnel: the chain was never seen, so this is not a judgement on it.
         judge = "the JVM" if unreached[0].engine == "jvm" else "cryptography (approximate)"
         return _failed(prefix + " ".join(
             f"not judged: {judge} could not reach staging {v.ip} for {t.hostname}: {v.reason}" for v in unreached),
             Action("network", FIX_PROXY))
-    failed = [v for v in trust.verdicts if not v.ok]
-    if failed:
-        parts = []
-        for v in failed:
-            fetch = next((f for f in pod.staging_chains if f.ip == v.ip), None)
-            shown = ""
-            if fetch is not None and fetch.leaf is not None:
-                shown = (f" Served leaf: {fetch.leaf.short}, issued by {fetch.leaf.issuer_name}; "
-                         f"{len(fetch.chain)} cert(s) sent.")
-            judge = "the JVM" if v.engine == "jvm" else "cryptography (approximate)"
-            judge += f" (through proxy {v.via})" if v.via else ""
-            parts.append(f"{judge} rejects the chain at staging {v.ip} for {t.hostname}{judged} ({v.step}): "
-                         f"{v.reason}.{shown} {_hint(v.reason, t.hostname, v.via)}".rstrip())
-        return _failed(prefix + " ".join(parts), *dict.fromkeys(_connection_action(v.reason) for v in failed))
-    judge = "the JVM" if all(v.engine == "jvm" for v in trust.verdicts) else "cryptography (approximate)"
-    later_failed = [(label, v) for label, v in trust.later if not v.ok]
+    # Production is judged where it serves the new chain (a cut-over pod, or the switched addresses of a
+    # rolling one): that is the chain this gate is about. Production's old chain failing is said, not failed on.
+    new_at = {f.ip for f in pod.production_chains if f.leaf is not None and phase is not None
+              and f.leaf.sha256 in phase.new_leaves}
+    judged_production = [v for v in trust.production if phase is None or phase.name == lifecycle.CUT_OVER
+                         or (phase.name == lifecycle.ROLLING and v.ip in new_at)]
+    parts = []
+    actions: list[Action] = []
+    for kind, verdicts, fetches, today in (("staging", staging, pod.staging_chains, ""),
+                                           ("production", judged_production, pod.production_chains,
+                                            ", what clients get today")):
+        for v in verdicts:
+            if not v.ok:
+                judge = "the JVM" if v.engine == "jvm" else "cryptography (approximate)"
+                if v.step == "proxy":  # no tunnel: production's chain was not seen, not judged on
+                    parts.append(f"not judged: {judge} could not reach {kind} {v.ip} for {t.hostname}{in_phase}: "
+                                 f"{v.reason}")
+                    actions.append(Action("network", FIX_PROXY))
+                    continue
+                judge += f" (through proxy {v.via})" if v.via else ""
+                parts.append(f"{judge} rejects the chain at {kind} {v.ip} for {t.hostname}{judged}{today}{in_phase} "
+                             f"({v.step}): {v.reason}.{_served(fetches, v.ip)} "
+                             f"{_hint(v.reason, t.hostname, v.via)}".rstrip())
+                # Production's chain rejected after the cutover is fixed as staging's would be: the client's
+                # store import (a missing CA), or the provider's chain.
+                actions.append(_connection_action(v.reason))
+    if parts:
+        return _failed(prefix + " ".join(parts), *dict.fromkeys(actions))
+    judge = _judge((*staging, *judged_production))
+    later_failed = [(label, v) for label, v in trust.later if not v.ok and v.ip not in shared]
     if later_failed:
         parts = []
         for label, v in later_failed:
@@ -234,23 +292,33 @@ def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | Non
                          f"{v.reason}.{_out_of_validity(pod, v.ip, when)}")
         # Staging still serving production's leaf is why it will not last: activating the new one fixes both.
         live = {f.leaf.sha256 for f in pod.production_chains if f.leaf is not None}
-        not_staged = any(f.leaf is not None and f.leaf.sha256 in live for f in pod.staging_chains)
+        not_staged = any(f.leaf is not None and f.leaf.sha256 in live for f in pod.staging_chains
+                         if f.ip not in shared)
         return _failed(prefix + " ".join(parts) + " The provider must serve a chain that stays valid "
                        "past the cutover (min_days_after_renewal in datacenters.toml sets the margin).",
                        Action(PROVIDER, SERVE_STAGED if not_staged else SERVE_LASTING))
     warnings: list[str] = [prefix.strip()] if prefix else []
+    if shared:
+        warnings.append(f"staging name {st.staging_name} also resolves to production IP(s) {', '.join(shared)}; they "
+                        "were not counted as staging.")
+    for v in trust.production:
+        if not v.ok and v not in judged_production:
+            warnings.append(f"this JVM rejects production's current (old) chain at {v.ip} ({v.reason}): a client "
+                            "with this store cannot connect today. This gate judges the new chain; production counts "
+                            "once it serves it.")
     fetched_ok = {f.ip for f in pod.staging_chains if f.error is None}
     for v in trust.strict:
-        if not v.ok and v.ip in fetched_ok:
+        if not v.ok and v.ip in fetched_ok and v.ip not in shared:
             warnings.append(f"the JVM accepts the chain at {v.ip}; a web-PKI client (browser, curl, Python) would "
                             f"reject it: {v.reason}")
-    ips = ", ".join(v.ip for v in trust.verdicts)
-    vias = sorted({v.via for v in trust.verdicts if v.via})
+    ips = ", ".join(v.ip for v in staging)
+    vias = sorted({v.via for v in staging if v.via})
     ips += f" through proxy {' and '.join(vias)}" if vias else ""
+    production = f" and at production {', '.join(v.ip for v in judged_production)}" if judged_production else ""
     checked = f"; still valid on {' and on '.join(dict.fromkeys(label for label, _ in trust.later))}" \
         if trust.later else ""
-    return Verdict(True, f"{prefix}{judge} trusts the chain served at staging {ips} for {t.hostname}{judged}{checked}",
-                   warnings=tuple(warnings))
+    return Verdict(True, f"{prefix}{judge} trusts the chain served at staging {ips}{production} for {t.hostname}"
+                         f"{judged}{in_phase}{checked}", warnings=tuple(warnings))
 
 
 def _days(when: dt.datetime, now: dt.datetime) -> str:
@@ -259,17 +327,34 @@ def _days(when: dt.datetime, now: dt.datetime) -> str:
 
 
 def new_cert_staged(pod: PodEvidence, bundle: Bundle | None, warn_days: int = 14,
-                    now: dt.datetime | None = None) -> Verdict:
-    """The certificate at staging is the new one: not production's, and the bundle's when there is one."""
+                    now: dt.datetime | None = None, phase: Phase | None = None) -> Verdict:
+    """The new certificate is on staging: not production's (and the bundle's when there is one), or, once the
+    pod is cut over, on production too."""
     now = now or dt.datetime.now(dt.UTC)
     t = pod.target
-    staged = [f.leaf for f in pod.staging_chains if f.leaf is not None]
-    if not staged:
-        why = pod.staging.problem or "; ".join(f.error for f in pod.staging_chains if f.error) or "no staging IP"
-        action = _dns_action(pod.staging.problem or "noanswer") if pod.staging.problem or not pod.staging_chains \
-            else _connection_action(why)
-        return _failed(f"not judged: no certificate was fetched from staging for {t.hostname} ({why}).", action)
     live = [f.leaf for f in pod.production_chains if f.leaf is not None]
+    if phase is not None and phase.name == lifecycle.CUT_OVER and live:
+        leaf = live[0]
+        return Verdict(True, f"cut over: production serves the new certificate {phase.since_text}: {leaf.short} at "
+                             f"{', '.join(f.ip for f in pod.production_chains)} for {t.hostname} (new known from "
+                             f"{phase.known_by}).")
+    prod_ips = set(pod.staging.production_ips)
+    true_staging = [f for f in pod.staging_chains if f.ip not in prod_ips]
+    if pod.staging_chains and not true_staging:
+        return _failed(f"not judged: staging name {pod.staging.staging_name} resolves only to production IP(s) "
+                       f"of {t.hostname} ({', '.join(f.ip for f in pod.staging_chains)}), so the certificate "
+                       "on staging was not seen (see staging_resolves).", _staging_dns_action(pod))
+    staged = [f.leaf for f in true_staging if f.leaf is not None]
+    if not staged:
+        why = pod.staging.problem or "; ".join(f.error for f in true_staging if f.error) or "no staging IP"
+        action = _staging_dns_action(pod) if pod.staging.problem or not true_staging else _connection_action(why)
+        return _failed(f"not judged: no certificate was fetched from staging for {t.hostname} ({why}).", action)
+    rolling = phase is not None and phase.name == lifecycle.ROLLING
+    if rolling and len({c.sha256 for c in staged}) > 1:
+        return _failed(f"rolling: the staging addresses of {t.hostname} serve different leaves: {phase.why}. "
+                              "Staging has not finished switching to the new certificate; until every address serves "
+                              "it, some clients would get the old one. Ask the provider to finish the activation on "
+                              "Akamai staging, then run again.", Action(PROVIDER, FINISH_STAGING))
     same = [c for c in staged if any(c.sha256 == p.sha256 for p in live)]
     calendar = ""
     if live:
@@ -279,18 +364,26 @@ def new_cert_staged(pod: PodEvidence, bundle: Bundle | None, warn_days: int = 14
             renewal = dt.datetime.combine(t.renewal_date, dt.time(), dt.UTC)
             calendar += f"; the renewal date is {t.renewal_date:%Y-%m-%d} ({_days(renewal, now)})"
         calendar += "."
+    if same and rolling and phase is not None and phase.new_leaves \
+            and all(c.sha256 in phase.new_leaves for c in staged):
+        # Production is switching, and staging serves what some production addresses already serve: the new one.
+        return Verdict(True, f"rolling: production is switching to the new certificate ({phase.why}); staging "
+                             f"serves it for {t.hostname}: {staged[0].short}.")
     if same:
         leaf = same[0]
+        if phase is not None and phase.name == lifecycle.UNKNOWN:
+            return _failed(f"staging serves the same leaf as production for {t.hostname} ({leaf.short}), "
+                           f"and whether that is the old or the new certificate is not known: {phase.why}."
+                           f"{calendar}", Action("local", TELL_NEW))
         urgent = ""
         if leaf.not_after - now <= dt.timedelta(days=warn_days):
             urgent = (f" URGENT: it expires within warn_days ({warn_days}) and staging still serves it: escalate on "
                       "the service request now.")
-        # Staging answered with a production IP: the resolver, not the provider, is what to fix first.
-        overridden = set(pod.staging.staging_ips) & set(pod.staging.production_ips)
+        # Only true staging addresses were compared (a staging name answered with production IPs alone is
+        # "not judged" above), so production's leaf there is the provider's to replace.
         return _failed(f"the new certificate is not on staging yet for {t.hostname}: staging serves the same "
                        f"leaf as production ({leaf.short}).{calendar}{urgent} Ask the provider when the renewed "
-                       "certificate will be activated on Akamai staging.",
-                       Action("local", CHECK_OVERRIDE) if overridden else Action(PROVIDER, SERVE_STAGED))
+                       "certificate will be activated on Akamai staging.", Action(PROVIDER, SERVE_STAGED))
     if bundle is not None and bundle.servers:
         foreign = [c for c in staged if all(c.sha256 != s.sha256 for s in bundle.servers)]
         if foreign:

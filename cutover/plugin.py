@@ -58,6 +58,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 "the copy of the store, shown in the report's summary and JSON")
     g.addoption("--no-reports", action="store_true",
                 help="write no report, JUnit XML or JSON evidence unless asked for with --html/--junit-xml")
+    g.addoption("--history-dir", metavar="DIR",
+                help="where earlier runs' JSON evidence is looked for, to say what changed since the last run "
+                     "(default: the reports folder)")
+    g.addoption("--no-history", action="store_true", help="do not compare with earlier runs")
 
 
 #: The gates' markers, registered by the plugin itself: a run whose rootdir pytest settled elsewhere (and so
@@ -79,7 +83,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {doc}")
 
 
-_GATE_OPTIONS = ("--datacenters", "--truststore", "--sandbox", "--java-home", "--reports-dir")
+_GATE_OPTIONS = ("--datacenters", "--truststore", "--sandbox", "--java-home", "--reports-dir", "--history-dir")
 
 
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:

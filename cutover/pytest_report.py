@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from cutover import atomic, fixplan, gates, per_sr, pytest_outputs
+from cutover import history as history_mod
 from cutover import report as report_mod
 from cutover.config import Client, DataCenter, Target
+from cutover.lifecycle import Phase
 from cutover.pytest_run import RUN, VERDICT, Run, _the_run
 from cutover.text import printable
 
@@ -98,7 +100,7 @@ def _add_extras(report: pytest.TestReport, item: pytest.Item, run: Run, verdict:
         mine = ev.first  # one client: its verdicts beside every pod's evidence, as before there were clients
     gate = _gate_of(item)
     if ev is not None and isinstance(target, Target):
-        blocks.append(report_mod.pod_html(ev.pods[target.id], mine, gate))
+        blocks.append(report_mod.pod_html(ev.pods[target.id], mine, gate, ev.phases.get(target.id)))
     elif ev is not None and isinstance(datacenter, DataCenter):
         name = mine.client.name if mine is not None else ""
         blocks.append(report_mod.dc_html(datacenter, mine.store if mine else None, ev.bundles.get(datacenter.code),
@@ -136,8 +138,12 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
     prefix.append(report_mod.fix_plan_html(fixplan.plan(run.records.values())))
     prefix.append(report_mod.sr_links_html([(sr, f"{per_sr.file_stem(stem, sr)}.html")
                                             for sr, stem in _per_sr_stems(run)]))
-    prefix.append(report_mod.matrix_html(run.config, run.records.values()))
     ev = run.evidence
+    prefix.append(report_mod.matrix_html(run.config, run.records.values(),
+                                         phases=ev.phases if ev is not None else None))
+    since = _since(run)
+    if since is not None:
+        prefix.append(report_mod.since_html(since.heading, since.lines, since.ignored))
     if ev is not None:
         for who, judge, approximate in _judges(run):
             judge = f"APPROXIMATE verdicts: {judge}" if approximate else judge
@@ -177,6 +183,12 @@ def _judges(run: Run) -> list[tuple[str, str, bool]]:
             for name, c in run.evidence.clients.items()]
 
 
+def _since(run: Run) -> history_mod.Since | None:
+    """What changed since the last run; computed once the records are complete (at the session's end)."""
+    outcomes = {(r.gate, r.client, r.target): r.outcome for r in run.records.values()}
+    return history_mod.since_last_run(run.history, run.evidence, outcomes)
+
+
 # A wrapper, trylast: its second half runs after pytest-html and junitxml wrote their reports (under
 # temporary names, see cutover.pytest_outputs) and before the terminal reporter's wrapper prints where they are.
 @pytest.hookimpl(wrapper=True, trylast=True)
@@ -188,15 +200,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Iterator[N
         records = list(run.records.values())
         finished = dt.datetime.now(dt.UTC)
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
-        doc = report_mod.evidence_document(run.config, run.evidence, records, run.env, run.started, finished,
-                                           interrupted=interrupted, fix_plan=fixplan.plan(records))
+        since = _since(run)
+        lifecycle = history_mod.lifecycle_json(run.evidence) if run.evidence is not None else None
+        doc = report_mod.evidence_document(
+            run.config, run.evidence, records, run.env, run.started, finished, interrupted=interrupted,
+            fix_plan=fixplan.plan(records), lifecycle=lifecycle,
+            since=None if since is None else {"heading": since.heading, "changes": list(since.lines),
+                                              "ignored": list(since.ignored)})
         diff = _store_diff(session.config)
         if diff is not None:
             doc["store_diff"] = diff
         atomic.write_text(run.json_path, json.dumps(doc, indent=1))
         if session.config.getoption("report_per_sr"):
             run.per_sr_reports = per_sr.write(run.json_path.parent, run.json_path.stem, run.config, run.evidence,
-                                              records, run.env, run.started, finished, interrupted)
+                                              records, run.env, run.started, finished, interrupted, lifecycle)
     try:
         result = yield
     except BaseException:  # a report may be half-written (SIGTERM while writing): never publish it
@@ -231,6 +248,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         tr.line(f"peak memory: python {own:.0f} MB, largest child process (the JVM) {child:.0f} MB")
+        if run.evidence.phases:
+            tr.line("phases: " + _phase_summary(run.evidence.phases))
+    since = _since(run)
+    if since is not None:
+        tr.line(printable(since.heading, 1000))
+        for line in since.lines:
+            tr.line("  " + printable(line, 1000))
+        for line in since.ignored:
+            tr.line("  history file ignored: " + printable(line, 1000), yellow=True)
     verdict, ready = report_mod.verdict_sentence(run.records.values())
     for label, path in (("report", config.getoption("htmlpath", None)),
                         ("junit xml", getattr(config.option, "xmlpath", None)), ("json evidence", run.json_path)):
@@ -245,3 +271,18 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         for line in fixplan.plan_lines(steps):
             tr.line("  " + printable(line, 2000))
     tr.line(f"verdict: {verdict}", green=ready, red=not ready, bold=True)
+
+
+def _phase_summary(phases: Mapping[str, Phase]) -> str:
+    """``staged 26, cut over 2 (us2/acme, us2/acme-test)``: the pods are named for every phase but the commonest."""
+    by: dict[str, list[str]] = {}
+    for tid, phase in phases.items():
+        by.setdefault(phase.name, []).append(tid)
+    order = sorted(by, key=lambda name: -len(by[name]))
+    parts = []
+    for i, name in enumerate(order):
+        pods = by[name]
+        named = "" if i == 0 else " (" + ", ".join(pods[:12]) + (f", and {len(pods) - 12} more" if len(pods) > 12
+                                                                  else "") + ")"
+        parts.append(f"{name} {len(pods)}{named}")
+    return ", ".join(parts)

@@ -18,13 +18,14 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
 
 from cutover import bundle as bundle_mod
-from cutover import gates, pytest_outputs
+from cutover import gates, lifecycle, pytest_outputs
+from cutover import history as history_mod
 from cutover import report as report_mod
 from cutover import truststore as truststore_mod
 from cutover.bundle import Bundle
@@ -66,6 +67,7 @@ class Run:
     evidence_file: Path | None = None
     staged: dict[str, tuple[Path, Path]] = field(default_factory=dict)  # report option -> (temporary, final)
     per_sr_reports: list[tuple[str, Path]] = field(default_factory=list)
+    history: history_mod.Lookup | None = None  # None: history is off (--no-history, or a fresh sandbox)
 
     @property
     def python_store(self) -> StoreContents:
@@ -251,9 +253,28 @@ def cutover_run(pytestconfig: pytest.Config) -> Run:
     return run
 
 
+def _history(run: Run) -> history_mod.Lookup | None:
+    """The last earlier run of the same datacenters file, unless history is off.
+
+    A run started with --sandbox is skipped: its datacenters file is new every time, so no earlier run
+    can be of it (a sandbox served from a fixed folder, run with --datacenters, does have history).
+    """
+    opt = run.pytest_config.getoption
+    if opt("no_history") or opt("sandbox"):
+        return None
+    # Where this run's own evidence goes (beside --html when given) is where the earlier runs' went.
+    folder = Path(opt("history_dir") or (run.json_path.parent if run.json_path is not None else None)
+                  or opt("reports_dir") or ROOT / "reports")
+    exclude = [run.json_path] if run.json_path is not None else []
+    return history_mod.find_previous(folder, run.config.path, run.started, exclude)
+
+
 def _gather(run: Run) -> Evidence:
     cfg = run.config
-    run.evidence = ev = gather(cfg, cfg.targets, run.python_stores, run.bundles)
+    ev = gather(cfg, cfg.targets, run.python_stores, run.bundles)
+    run.history = _history(run)
+    previous = run.history.snapshot.previous() if run.history and run.history.snapshot else None
+    run.evidence = ev = replace(ev, phases=lifecycle.phases(ev, previous))
     env = run.env
     added = report_mod.judges_environment(cfg, ev)
     if cfg.at:

@@ -13,7 +13,7 @@ import hashlib
 import html
 import platform
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +27,7 @@ from cutover.fixplan import Action, Step, plan_json
 from cutover.gates import CLIENT_GATES, GATES, POD_GATES
 from cutover.handshake import ChainFetch
 from cutover.javajudge import JavaVerdict
+from cutover.lifecycle import CUT_OVER, ROLLING, Phase
 from cutover.proxy import Proxy
 from cutover.text import printable
 from cutover.truststore import StoreContents, StoreEntry
@@ -131,16 +132,23 @@ def _verdict_text(v: JavaVerdict) -> str:
     return _text(f"{judge}{when}{via}: {'trusted' if v.ok else 'rejected'}: {v.reason}", 2000)
 
 
-def pod_html(pod: PodEvidence, client: ClientEvidence | None = None, gate: str | None = None) -> str:
-    """What was observed for one pod that `gate` decided on (all of it when None), with `client`'s verdicts.
+def pod_html(pod: PodEvidence, client: ClientEvidence | None = None, gate: str | None = None,
+             phase: Phase | None = None) -> str:
+    """What was observed for one pod that `gate` decided on (all of it when None), with `client`'s verdicts
+    and the pod's phase.
 
     Each pod gate's row shows its own part (DNS; the staging chains and the JVM's verdicts; the leaves
-    compared), so a pod's evidence is in the report once, not three times over.
+    compared), so a pod's evidence is in the report once, not three times over. The phase is on every row:
+    each gate's decision depends on it.
     """
     st = pod.staging
     trust = client.verdicts.get(pod.target.id, TrustVerdicts(())) if client is not None else TrustVerdicts(())
     now = dt.datetime.now(dt.UTC)
-    rows: list[tuple[str, str]] = [("production hostname", _text(pod.target.hostname))]
+    rows: list[tuple[str, str]] = [
+        ("phase", _text(f"{phase.name}: {phase.why}" + (f"; {phase.since_text}" if phase.since else ""), 1000)
+         if phase is not None else "-"),
+        ("production hostname", _text(pod.target.hostname)),
+    ]
     if gate in (None, "staging_resolves"):
         rows += [
             ("CNAME chain", " &rarr; ".join(_text(n) for n in st.cname_chain) or "-"),
@@ -158,6 +166,7 @@ def pod_html(pod: PodEvidence, client: ClientEvidence | None = None, gate: str |
         rows += [(f"verdict at {e(v.ip)}", _verdict_text(v)) for v in trust.verdicts]
         rows += [(f"{_text(label)} at {e(v.ip)}", _verdict_text(v)) for label, v in trust.later]
         rows += [(f"web-PKI (strict) at {e(v.ip)}", _verdict_text(v)) for v in trust.strict]
+        rows += [(f"verdict at production {e(v.ip)}", _verdict_text(v)) for v in trust.production]
     if gate in (None, "new_cert_staged"):
         for kind, fetches in (("staging", pod.staging_chains), ("production", pod.production_chains)):
             for f in fetches:
@@ -168,7 +177,11 @@ def pod_html(pod: PodEvidence, client: ClientEvidence | None = None, gate: str |
             rows.append(("renewal date", f"{pod.target.renewal_date:%Y-%m-%d} "
                          f"({(pod.target.renewal_date - now.date()).days} day(s) left)"))
     out = _table(["", ""], rows)
-    shown = (("staging", pod.staging_chains),) if gate == "chain_trusted" else \
+    # chain_trusted judges production too once it serves the new chain (or where its JVM rejects it): show it.
+    production_judged = (phase is not None and phase.name in (CUT_OVER, ROLLING)) or \
+        any(not v.ok for v in trust.production)
+    shown = (("staging", pod.staging_chains), *((("production", pod.production_chains),) if production_judged
+                                                 else ())) if gate == "chain_trusted" else \
         (("production", pod.production_chains),) if gate == "new_cert_staged" else \
         () if gate == "staging_resolves" else (("staging", pod.staging_chains), ("production", pod.production_chains))
     for kind, fetches in shown:
@@ -352,14 +365,16 @@ def env_table(env: dict[str, str]) -> str:
         f"<tr><td>{e(k)}</td><td>{_text(v, 2000)}</td></tr>" for k, v in env.items()) + "</table>"
 
 
-def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None = None) -> str:
-    """Data centres and pods down, the gates across; each cell links to its row.
+def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None = None,
+                phases: Mapping[str, Phase] | None = None) -> str:
+    """Data centres and pods down, each pod's phase, then the gates across; each cell links to its row.
 
     With several clients the network gates come first, then one column group per client (its three
     gates): 3 clients x 56 pods stay one table a person can scan along a pod's row. `only`: the pod ids
     (``dc/pod``) and data centre codes to show (a per-SR report); None shows all.
     """
     rs = list(records)
+    phases = phases or {}
     by = {(r.gate, r.client if r.gate in CLIENT_GATES else None, r.target): r for r in rs}
     several = config.several_clients
     with_sr = bool(config.srs)
@@ -368,13 +383,14 @@ def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None
         columns = [(g, None) for g in GATES if g not in CLIENT_GATES] + \
                   [(g, c.name) for c in config.clients for g in CLIENT_GATES]
         top = "<tr><th rowspan='2'>data centre</th><th rowspan='2'>pod</th>" \
-              f"{sr_head if with_sr else ''}<th colspan='{len(GATES) - len(CLIENT_GATES)}'>network</th>" + \
+              f"{sr_head if with_sr else ''}<th rowspan='2'>phase</th>" \
+              f"<th colspan='{len(GATES) - len(CLIENT_GATES)}'>network</th>" + \
               "".join(f"<th colspan='{len(CLIENT_GATES)}'>client {e(c.name)}</th>" for c in config.clients) + "</tr>"
         head = top + "<tr>" + "".join(f"<th>{g}</th>" for g, _ in columns) + "</tr>"
     else:
         first = config.clients[0].name if config.clients else None
         columns = [(g, first if g in CLIENT_GATES else None) for g in GATES]
-        head = (f"<tr><th>data centre</th><th>pod</th>{sr_head if with_sr else ''}"
+        head = (f"<tr><th>data centre</th><th>pod</th>{sr_head if with_sr else ''}<th>phase</th>"
                 f"{''.join(f'<th>{g}</th>' for g in GATES)}</tr>")
     if not several:  # records of a one-client run may carry the client's name or none
         by |= {(r.gate, columns[GATES.index(r.gate)][1], r.target): r for r in rs if r.gate in GATES}
@@ -397,6 +413,10 @@ def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None
                      f"<th>{e(pod) if pod else '(no pods)'}</th>")
             if with_sr:
                 cells += f"<td>{e(srs.get(pod) or '-') if pod else e(dc.sr or '-')}</td>"
+            phase = phases.get(f"{dc.code}/{pod}") if pod else None
+            cells += (f"<td class='cutover-phase' title='{_text(phase.why, 300)}'>{e(phase.name)}"
+                      f"{'<br><small>' + e(phase.since_short) + '</small>' if phase.since else ''}</td>"
+                      if phase is not None else "<td class='cutover-phase'>-</td>")
             for gate, client in columns:
                 if gate in POD_GATES:
                     cells += _cell(by.get((gate, client, f"{dc.code}/{pod}")) if pod else None)
@@ -404,6 +424,15 @@ def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None
                     cells += _cell(by.get((gate, client, dc.code)), rowspan=len(pods))
             rows.append(f"<tr>{cells}</tr>")
     return f"<table id='cutover-matrix' class='cutover-table'>{head}" + "".join(rows) + "</table>"
+
+
+def since_html(heading: str, lines: Sequence[str], ignored: Sequence[str] = ()) -> str:
+    """The "since the last run" section: what changed between the previous run and this one."""
+    items = "".join(f"<li>{_text(line, 1000)}</li>" for line in lines)
+    out = f"<div id='cutover-since'><p><b>{_text(heading, 1000)}</b></p>" + (f"<ul>{items}</ul>" if items else "")
+    if ignored:
+        out += "<p>history files ignored:</p><ul>" + "".join(f"<li>{_text(x, 1000)}</li>" for x in ignored) + "</ul>"
+    return out + "</div>"
 
 
 # Long commands, paths and certificate names wrap: at 1280 px nothing scrolls sideways (tests/test_report.py).
@@ -509,11 +538,12 @@ def _verdict_json(v: JavaVerdict) -> dict[str, object]:
             "protocol": v.protocol, "via": v.via}
 
 
-def pod_json(pod: PodEvidence) -> dict[str, object]:
-    """A pod's network evidence, the same for every client (their verdicts: `trust_json`)."""
+def pod_json(pod: PodEvidence, phase: Phase | None = None) -> dict[str, object]:
+    """A pod's network evidence and its phase, the same for every client (their verdicts: `trust_json`)."""
     st = pod.staging
     return {
         "hostname": pod.target.hostname, "port": pod.target.port,
+        "phase": phase.name if phase is not None else None,
         "cname_chain": list(st.cname_chain), "edge_hostname": st.edge_hostname, "staging_name": st.staging_name,
         "staging_chain": list(st.staging_chain), "staging_ips": list(st.staging_ips),
         "production_ips": list(st.production_ips), "dns_problem": st.problem,
@@ -527,11 +557,12 @@ def pod_json(pod: PodEvidence) -> dict[str, object]:
 
 
 def trust_json(trust: TrustVerdicts) -> dict[str, object]:
-    """One client's verdicts on one pod's staging chain."""
+    """One client's verdicts on one pod: at staging (now and later dates), strict advice, and at production."""
     return {
         "verdicts": [_verdict_json(v) for v in trust.verdicts],
         "later_verdicts": [{"label": label, **_verdict_json(v)} for label, v in trust.later],
         "strict_verdicts": [_verdict_json(v) for v in trust.strict],
+        "production_verdicts": [_verdict_json(v) for v in trust.production],
     }
 
 
@@ -552,11 +583,15 @@ def bundle_json(bundle: Bundle) -> dict[str, object]:
 
 def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Record], env: dict[str, str],
                       started: dt.datetime, finished: dt.datetime, interrupted: bool = False,
-                      fix_plan: Sequence[Step] = (), sr: str | None = None) -> dict[str, object]:
+                      fix_plan: Sequence[Step] = (), sr: str | None = None,
+                      lifecycle: Mapping[str, object] | None = None,
+                      since: Mapping[str, object] | None = None) -> dict[str, object]:
     """The JSON evidence: one record per target and gate; the store, each bundle and each pod's evidence once.
 
     `records` may be a part of the run (a per-SR file, `sr` set): then only the pods and bundles they
-    refer to are written.
+    refer to are written, and only those pods' lifecycle entries.
+    `lifecycle` (cutover.history.lifecycle_json) is each pod's phase and what the next run compares with;
+    `since` is what changed since the last run. Both are made by cutover.history, which reads them back.
     """
     verdict, ready = verdict_sentence(records)
     dcs = {d.code: d for d in config.datacenters}
@@ -571,9 +606,9 @@ def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Rec
             ref = {"pod": r.target} | ({"client": r.client} if r.client is not None else {})
             if ev is not None and r.target in ev.pods and r.target not in pods:
                 t = targets.get(r.target)
-                pods[r.target] = {"sr": t.sr if t else None, **pod_json(ev.pods[r.target]), "trust": {
-                    name: trust_json(c.verdicts[r.target]) for name, c in ev.clients.items()
-                    if r.target in c.verdicts}}
+                pods[r.target] = {"sr": t.sr if t else None, **pod_json(ev.pods[r.target], ev.phases.get(r.target)),
+                                  "trust": {name: trust_json(c.verdicts[r.target]) for name, c in ev.clients.items()
+                                            if r.target in c.verdicts}}
         else:
             bundle = ev.bundles.get(r.dc) if ev is not None else None
             ref = {"bundle": r.dc if bundle is not None else None, "truststore": r.client or first_client}
@@ -612,6 +647,10 @@ def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Rec
         "truststores": {} if ev is None else _stores_json(ev),
         "bundles": bundles,
         "pods": pods,
+        "datacenters_file": str(config.path.resolve()),
+        # A per-SR file holds only its own pods' lifecycle entries (nothing of another SR's pods).
+        "lifecycle": {tid: v for tid, v in (lifecycle or {}).items() if sr is None or tid in pods},
+        "since_last_run": None if since is None else dict(since),
         "records": out_records,
     }
 

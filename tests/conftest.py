@@ -46,6 +46,9 @@ def run_gates(pytester: pytest.Pytester, *args: str, timeout: float = 300) -> Ga
     """Run checks/ in a fresh pytest process and parse its JUnit XML; bounded by `timeout`."""
     junit = pytester.path / "gates.xml"
     reports = () if any(a.startswith(("--reports-dir", "--html")) for a in args) else ("--no-reports",)
+    # History is read from the reports folder; a test that does not name one must not read the repository's.
+    if not any(a.startswith(("--reports-dir", "--history-dir", "--no-history")) for a in args):
+        reports += ("--no-history",)
     result = pytester.runpytest_subprocess(
         str(CHECKS), "-p", "no:cacheprovider", f"--junit-xml={junit}", *reports, *args, timeout=timeout
     )

@@ -55,7 +55,8 @@ PLANS: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {
     "no-staging-record": [("provider", DNS3)],
     "staging-servfail": [("network", DNS3)],
     "no-edge-cname": [("provider", DNS3)],
-    "staging-is-production": [("local", (("staging_resolves", "pod"), ("new_cert_staged", "pod")))],
+    # The new chain was never seen: chain_trusted and new_cert_staged are fixed by staging_resolves's step.
+    "staging-is-production": [("local", DNS3)],
     "missing-intermediate": [("import", (("aliases_present", ALL), ("chain_trusted", "pod")))],
     "untrusted-ca": [("provider", POD), ("provider", STAGED)],
     "hostname-mismatch": [("provider", POD)],
@@ -82,6 +83,9 @@ PLANS: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {
     "intermediate-other-alias": [("changealias", (("aliases_present", ALL),))],
     "pinned-leaf": [("delete", (("no_lb_cert", "dc"),))],
     "pinned-production-leaf": [("delete", (("no_lb_cert", "dc"),))],
+    "rolling-staging": [("provider", STAGED)],
+    # Production's new chain lacks the intermediate the store lacks too: the import fixes it, as for staging.
+    "cutover-broke-trust": [("import", (("aliases_present", ALL), ("chain_trusted", "pod")))],
 }
 
 

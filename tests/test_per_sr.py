@@ -51,12 +51,15 @@ def test_one_report_per_sr_holds_only_its_pods_and_their_store_gates(
         assert {(r["gate"], r["target"]) for r in doc["records"]} == want
         assert set(doc["pods"]) == {t for _, t in want if "/" in t}
         assert set(doc["bundles"]) == {t for _, t in want if "/" not in t}
+        # Its pods' phases, as in the full report: the JSON's lifecycle section, the matrix column, each pod row.
+        assert set(doc["lifecycle"]) == set(doc["pods"]) and all(p["phase"] for p in doc["pods"].values())
         cases = ET.parse(base.with_name(base.name + ".xml")).getroot().iter("testcase")
         assert {c.get("name") for c in cases} == {f"test_{g}[{t}]" for g, t in want}
         page = base.with_name(base.name + ".html").read_text()
         assert f"<title>SIMULATED staging edge (sandbox &#x27;not-staged-yet&#x27;): cutover: certificate renewal " \
                f"gates for SR {sr}</title>" in page
         assert not re.search(r"<(script|link)\b|src=|https?://", page), "self-contained, nothing fetched"
+        assert "<th>phase</th>" in page and "class='cutover-phase'" in page
         # Nothing of another SR's pods: no hostname, no row, no matrix line. (The data centre's bundle is the
         # provider's one file for it, shown whole: it names the server certificates of all its pods.)
         evidence = json.dumps([doc[k] for k in ("pods", "records", "datacenters", "fix_plan")])

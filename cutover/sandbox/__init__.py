@@ -86,8 +86,10 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("no-edge-cname", "one pod's hostname has an A record directly, no CNAME to an Akamai edge hostname",
              DNS_FAULT,
              "no Akamai edge hostname"),
-    Scenario("staging-is-production", "one pod's staging name resolves to its production IP",
-             (("staging_resolves", "pod"), ("new_cert_staged", "pod")), "also a production IP"),
+    Scenario("staging-is-production", "one pod's staging name resolves to its production IP: the new chain is "
+             "never seen, so chain_trusted is not judged (a failure, never a pass)",
+             (("staging_resolves", "pod"), ("chain_trusted", "pod"), ("new_cert_staged", "pod")),
+             "also a production IP"),
     Scenario("missing-intermediate", "staging omits the intermediate for one pod and the store holds only the root",
              (("chain_trusted", "pod"), ("aliases_present", "all")), "unable to find valid certification path"),
     Scenario("untrusted-ca", "staging serves one pod a chain from a CA the store does not hold",
@@ -159,6 +161,15 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              "production", PROXY_FAULT, "403 Forbidden", proxy="forbid"),
     Scenario("proxy-silent", "the CONNECT proxy accepts connections and never answers", PROXY_FAULT,
              "did not answer CONNECT", proxy="silent"),
+    Scenario("after-cutover", "every pod is cut over: production serves the new certificate, as staging does "
+             "(everything passes)", (), "phases: cut over 28"),
+    Scenario("partial-cutover", "half the data centres (every other one, from ca2) are cut over, the rest are "
+             "staged (everything passes)", (), "cut over 14"),
+    Scenario("rolling-staging", "one pod's staging name has two addresses and one of them still serves the old "
+             "leaf", (("new_cert_staged", "pod"),), "rolling: the staging addresses"),
+    Scenario("cutover-broke-trust", "one pod's production switched to the new certificate but sends it without "
+             "its intermediate, and the store holds only the root: staging, which sends the intermediate, passed",
+             (("chain_trusted", "pod"), ("aliases_present", "all")), "rejects the chain at production"),
 )}
 
 
@@ -205,6 +216,7 @@ class Sandbox:
         self.proxy: ConnectProxy | None = None
         self.proxy_password = secrets.token_urlsafe(12)
         self.staging_ips: list[str] = []
+        self._switch: dict[str, tuple[str, str, list[pki.Issued]]] = {}  # pod id -> production IP, host, new chain
 
     # -- naming -------------------------------------------------------------------------------------
     def pods(self) -> list[str]:
@@ -283,6 +295,17 @@ class Sandbox:
         self._tls = self._dns = self.proxy = None
         if self._own_dir and self.workdir.exists():
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def cut_over(self, *pod_ids: str) -> None:
+        """Switch production of these pods (``us2/acme``; all when none given) to the chain staging serves,
+        while the edge runs: what the provider does on the renewal date, for a test that runs twice."""
+        if self._tls is None:
+            raise SandboxError("the sandbox is not running")
+        for pid in pod_ids or tuple(self._switch):
+            if pid not in self._switch:
+                raise SandboxError(f"no pod {pid!r} in the sandbox; known: {', '.join(self._switch)}")
+            ip, host, chain = self._switch[pid]
+            self._tls.serve(self._endpoint(ip, host, chain, f"{pid.replace('/', '-')}-production-switched"))
 
     # -- building -----------------------------------------------------------------------------------
     def _build_and_serve(self) -> None:
@@ -393,7 +416,16 @@ class Sandbox:
                 self.staging_ips.append(staging_ip)
                 if not (faulty and fault == "refused"):
                     endpoints.append(self._endpoint(staging_ip, host, served, f"{dc}-{pod}-staging", behaviour))
-                endpoints.append(self._endpoint(prod_ip, host, [old_leaf, old_inter], f"{dc}-{pod}-production"))
+                if faulty and fault == "rolling-staging":  # a second staging address, not switched yet
+                    rolling_ip = f"127.21.{i}.{j + 1}"
+                    zone.address(f"{akamai}-staging.net", staging_ip, rolling_ip)
+                    endpoints.append(self._endpoint(rolling_ip, host, [old_leaf, old_inter], f"{dc}-{pod}-staging2"))
+                cut = fault == "after-cutover" or (fault == "partial-cutover" and i % 2 == 0) \
+                    or (faulty and fault == "cutover-broke-trust")
+                production = ([new_leaf] if faulty and fault == "cutover-broke-trust" else served) if cut \
+                    else [old_leaf, old_inter]
+                endpoints.append(self._endpoint(prod_ip, host, production, f"{dc}-{pod}-production"))
+                self._switch[f"{dc}/{pod}"] = (prod_ip, host, served)
 
         for dc, members in bundles.items():
             with zipfile.ZipFile(w / "certs" / f"{dc}.zip", "w") as z:
@@ -408,7 +440,7 @@ class Sandbox:
             entries.append((INTERMEDIATE_ALIAS, stale))
         elif fault == "intermediate-other-alias":
             entries.append(("issuing-ca-imported-by-hand", inter))
-        elif fault not in ("missing-intermediate", "missing-intermediate-alias"):
+        elif fault not in ("missing-intermediate", "missing-intermediate-alias", "cutover-broke-trust"):
             entries.append((INTERMEDIATE_ALIAS, inter))
         partner_ca = pki.make_root("Partner Private CA", org="Partner Corp")
         partner_org = HOSTILE + "X" * 10_000 if fault == "hostile-names" else "Partner Corp"

@@ -67,6 +67,19 @@ class TLSServer:
         self._thread = threading.Thread(target=self._serve, daemon=True, name="sandbox-tls")
         self._thread.start()
 
+    def serve(self, ep: Endpoint) -> None:
+        """Serve another chain at an address already listened on, from the next connection on."""
+        if ep.ip not in self._by_ip:
+            raise ValueError(f"{ep.ip} is not an address of this server")
+        ctx = _context(ep.chain_file, ep.key_file, tls10=ep.behaviour == "tls10")
+        if ep.behaviour != "ignore-sni":
+            ctx.sni_callback = self._sni_for(ep.hostname)
+        if ep.behaviour:
+            self._behaviour[ep.ip] = ep.behaviour
+        else:
+            self._behaviour.pop(ep.ip, None)
+        self._by_ip[ep.ip] = ctx
+
     def _bind_all(self, port: int) -> int:
         """Bind every address on one port; with port 0, retry until an ephemeral port is free on all."""
         requested = port

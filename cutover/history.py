@@ -1,0 +1,364 @@
+"""What changed since the last run: earlier runs' JSON evidence, read by the code that writes it.
+
+A scheduled run's reader wants "since yesterday: us2/abcd's production switched to the new
+certificate; em3/wxyz's staging IPs changed". Each run's JSON evidence holds a ``lifecycle`` section,
+one entry per pod (`pod_state_json` writes it, `PodState.from_json` reads it back, for this run and for
+earlier ones alike). A run looks for the most recent earlier evidence of the same datacenters file and
+compares. History is a convenience, never a gate: a corrupt, foreign or future-schema file is named
+and ignored, and no file can stop a run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cutover.lifecycle import Phase, Previous
+from cutover.report import SCHEMA
+
+if TYPE_CHECKING:
+    from cutover.evidence import Evidence, PodEvidence, TrustVerdicts
+
+#: (gate, client, target) -> outcome; client is None for the network gates.
+Outcomes = Mapping[tuple[str, str | None, str], str]
+
+SCHEMA_PREFIX = "cutover-evidence/"
+#: A larger file is not read: evidence of 500 pods is a few MB; anything this big is not ours.
+MAX_BYTES = 64 * 1024 * 1024
+#: At most this many files are opened looking for the last run, newest first: a bound on a folder of years.
+MAX_FILES = 400
+
+
+class HistoryError(Exception):
+    """An earlier evidence file that cannot be used; the message says why, in a few words."""
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A served leaf as history keeps it: enough to say what changed."""
+
+    sha256: str
+    name: str
+    not_after: str
+
+    @property
+    def short(self) -> str:
+        return f"{self.name} (expires {self.not_after[:10]}, SHA-256 {self.sha256[:16]}...)"
+
+
+@dataclass(frozen=True)
+class PodState:
+    """One pod as one run saw it.
+
+    Attributes:
+        phase: the lifecycle phase.
+        new_leaves: SHA-256 of what that run knew to be the new certificate.
+        cut_over_since: when production was first seen serving the new certificate.
+        staging_ips, production_ips: the addresses the names resolved to.
+        leaves: per network (``staging``, ``production``), the leaf at each address; None where none was fetched.
+        trust: per client, per network, the trust verdict at each address (True: trusted).
+    """
+
+    phase: str
+    new_leaves: frozenset[str] = frozenset()
+    cut_over_since: dt.datetime | None = None
+    staging_ips: tuple[str, ...] = ()
+    production_ips: tuple[str, ...] = ()
+    leaves: Mapping[str, Mapping[str, Leaf | None]] = field(default_factory=dict)
+    trust: Mapping[str, Mapping[str, Mapping[str, bool]]] = field(default_factory=dict)
+
+    def previous(self, when: dt.datetime) -> Previous:
+        """This state as the lifecycle decision reads an earlier run."""
+        production = frozenset(lf.sha256 for lf in self.leaves.get("production", {}).values() if lf is not None)
+        return Previous(when, self.phase, self.new_leaves, production, self.cut_over_since)
+
+    @classmethod
+    def from_json(cls, doc: object) -> PodState:
+        """Read what `pod_state_json` wrote; raise HistoryError on anything else."""
+        if not isinstance(doc, dict) or not isinstance(doc.get("phase"), str):
+            raise HistoryError("a lifecycle entry without a phase")
+        try:
+            leaves = {net: {str(ip): None if lf is None else Leaf(str(lf["sha256"]), str(lf.get("name", "")),
+                                                                   str(lf.get("not_after", "")))
+                            for ip, lf in dict(by_ip).items()}
+                      for net, by_ip in dict(doc.get("leaves") or {}).items()}
+            trust = {str(client): {net: {str(ip): bool(ok) for ip, ok in dict(by_ip).items()}
+                                   for net, by_ip in dict(nets).items()}
+                     for client, nets in dict(doc.get("trust") or {}).items()}
+            since = doc.get("cut_over_since")
+            return cls(
+                phase=doc["phase"],
+                new_leaves=frozenset(str(x) for x in doc.get("new_leaves") or ()),
+                cut_over_since=_instant(since) if since else None,
+                staging_ips=tuple(str(x) for x in doc.get("staging_ips") or ()),
+                production_ips=tuple(str(x) for x in doc.get("production_ips") or ()),
+                leaves=leaves, trust=trust,
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise HistoryError(f"a malformed lifecycle entry ({type(e).__name__}: {e})") from None
+
+
+def pod_state_json(pod: PodEvidence, phase: Phase, trust: Mapping[str, TrustVerdicts]) -> dict[str, object]:
+    """One pod's entry of the evidence file's ``lifecycle`` section: what the next run compares with.
+
+    `trust`: each client's verdicts on the pod (the phase is the network's, the same for every client).
+    """
+    def leaf(f: Any) -> dict[str, str] | None:
+        c = f.leaf
+        return None if c is None else {"sha256": c.sha256, "name": c.name, "not_after": c.not_after.isoformat()}
+
+    return {
+        "phase": phase.name,
+        "why": phase.why,
+        "new_leaves": sorted(phase.new_leaves),
+        "cut_over_since": phase.since.isoformat() if phase.since is not None else None,
+        "staging_ips": list(pod.staging.staging_ips),
+        "production_ips": list(pod.staging.production_ips),
+        "leaves": {"staging": {f.ip: leaf(f) for f in pod.staging_chains},
+                   "production": {f.ip: leaf(f) for f in pod.production_chains}},
+        "trust": {client: {"staging": {v.ip: v.ok for v in tv.verdicts},
+                           "production": {v.ip: v.ok for v in tv.production}}
+                  for client, tv in trust.items()},
+    }
+
+
+def lifecycle_json(evidence: Evidence) -> dict[str, object]:
+    """The ``lifecycle`` section: every pod's phase and what it rests on."""
+    return {tid: pod_state_json(pod, evidence.phases[tid], {name: c.verdicts[tid] for name, c in
+                                                           evidence.clients.items() if tid in c.verdicts})
+            for tid, pod in evidence.pods.items() if tid in evidence.phases}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An earlier run, as far as history needs it.
+
+    Attributes:
+        path: its JSON evidence file.
+        started: when it started.
+        pods: its lifecycle section, per target id (empty for a file written before phases were kept).
+        outcomes: (gate, client, target) -> passed / failed / skipped; client None for network gates.
+        interrupted: that run was interrupted (its evidence is partial).
+        part_of: the SR of a per-SR file (``--report-per-sr``): a part of a run, not a run to compare with.
+    """
+
+    path: Path
+    started: dt.datetime
+    datacenters: str | None
+    pods: dict[str, PodState]
+    outcomes: dict[tuple[str, str | None, str], str]
+    interrupted: bool = False
+    part_of: str | None = None
+
+    def previous(self) -> dict[str, Previous]:
+        return {tid: state.previous(self.started) for tid, state in self.pods.items()}
+
+
+def schema_version(schema: object) -> int | None:
+    """``cutover-evidence/3`` -> 3; None for anything that is not ours."""
+    if isinstance(schema, str) and (m := re.fullmatch(re.escape(SCHEMA_PREFIX) + r"(\d+)", schema)):
+        return int(m[1])
+    return None
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    """Read an earlier run's evidence file; HistoryError says why it cannot be used."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise HistoryError(f"{size // (1024 * 1024)} MB, larger than any evidence file")
+        doc = json.loads(path.read_bytes())
+    except OSError as e:
+        raise HistoryError(f"cannot be read ({e.strerror or e})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise HistoryError(f"not valid JSON ({e})") from None
+    if not isinstance(doc, dict):
+        raise HistoryError("not a cutover evidence file (no schema)")
+    version, ours = schema_version(doc.get("schema")), schema_version(SCHEMA)
+    if version is None:
+        raise HistoryError(f"not a cutover evidence file (schema {str(doc.get('schema'))[:60]!r})")
+    assert ours is not None
+    if version > ours:
+        raise HistoryError(f"schema {doc['schema']}, newer than this cutover reads ({SCHEMA}): written by a newer "
+                           "version")
+    try:
+        started = _instant(doc["started"])
+    except (KeyError, TypeError, ValueError):
+        raise HistoryError("no valid 'started' time") from None
+    pods: dict[str, PodState] = {}
+    section = doc.get("lifecycle")
+    section = {} if section is None else section
+    if not isinstance(section, dict):
+        raise HistoryError("a 'lifecycle' section that is not an object")
+    for tid, entry in section.items():
+        pods[str(tid)] = PodState.from_json(entry)
+    outcomes: dict[tuple[str, str | None, str], str] = {}
+    for r in doc.get("records") or ():
+        if isinstance(r, dict) and all(isinstance(r.get(k), str) for k in ("gate", "target", "outcome")):
+            client = r.get("client")
+            outcomes[(r["gate"], client if isinstance(client, str) else None, r["target"])] = r["outcome"]
+    part = doc.get("service_request")
+    return Snapshot(path, started, _datacenters_of(doc), pods, outcomes, bool(doc.get("interrupted")),
+                    str(part) if part else None)
+
+
+def _datacenters_of(doc: dict[str, Any]) -> str | None:
+    """The datacenters file a run was for; files from before the field existed name it in their environment."""
+    if isinstance(doc.get("datacenters_file"), str):
+        return str(doc["datacenters_file"])
+    env = doc.get("environment")
+    text = env.get("Datacenters file") if isinstance(env, dict) else None
+    return text.split(" (SHA-256 ")[0] if isinstance(text, str) else None
+
+
+def _instant(text: object) -> dt.datetime:
+    if not isinstance(text, str):
+        raise ValueError("not a time")
+    when = dt.datetime.fromisoformat(text)
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The outcome of looking for the last run.
+
+    Attributes:
+        snapshot: the last earlier run of the same datacenters file; None when there is none.
+        ignored: ``file: why`` for each file that could not be used.
+        note: why there is no snapshot, in a sentence, when there is none.
+    """
+
+    snapshot: Snapshot | None
+    ignored: tuple[str, ...] = ()
+    note: str = ""
+
+
+def find_previous(folder: Path, datacenters: Path, before: dt.datetime, exclude: Iterable[Path] = ()) -> Lookup:
+    """The most recent evidence in `folder`, older than `before`, of a run of the same datacenters file.
+
+    Files are opened newest first (by modification time) and the search stops at the first match, so a
+    folder of a year of nightly runs costs one or two reads. Files of other datacenters files and runs
+    that were interrupted (their evidence is partial) are passed over in silence; files that are not
+    usable evidence are named. A per-SR file (written beside its run's full evidence, and newer than it) is
+    a part of a run, passed over too: the full file of the same run holds every pod.
+    """
+    if not folder.is_dir():
+        return Lookup(None, note=f"no earlier run: history folder {folder} does not exist")
+    skip = {p.resolve() for p in exclude}
+    want = str(datacenters.resolve())
+    ignored: list[str] = []
+    try:
+        files = sorted((p for p in folder.glob("*.json") if p.resolve() not in skip),
+                       key=_mtime, reverse=True)[:MAX_FILES]
+    except OSError as e:
+        return Lookup(None, note=f"no earlier run: history folder {folder} cannot be read ({e.strerror or e})")
+    for path in files:
+        try:
+            snap = read_snapshot(path)
+        except HistoryError as e:
+            ignored.append(f"{path}: {e}")
+            continue
+        if snap.datacenters is None or not _same_file(snap.datacenters, want) or snap.started >= before \
+                or snap.interrupted or snap.part_of is not None:
+            continue
+        return Lookup(snap, tuple(ignored))
+    return Lookup(None, tuple(ignored), f"no earlier run of {datacenters} in {folder}")
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _same_file(recorded: str, want: str) -> bool:
+    try:
+        return str(Path(recorded).resolve()) == want
+    except (OSError, ValueError):
+        return False
+
+
+# -- the comparison ----------------------------------------------------------------------------------
+
+def diff(before: Snapshot, now: Mapping[str, PodState], outcomes: Outcomes) -> list[str]:
+    """What changed since `before`, one line each, pod by pod, then gate outcomes that flipped."""
+    lines: list[str] = []
+    several = len({c for state in now.values() for c in state.trust}
+                  | {c for (_, c, _) in outcomes if c is not None}) > 1
+    for tid, state in now.items():
+        old = before.pods.get(tid)
+        if old is None:
+            if before.pods:
+                lines.append(f"{tid}: not in the last run")
+            continue
+        if old.phase != state.phase:
+            what = " (production switched to the new certificate)" if state.phase == "cut over" else ""
+            lines.append(f"{tid}: phase {old.phase} -> {state.phase}{what}")
+        for kind, a, b in (("staging", old.staging_ips, state.staging_ips),
+                           ("production", old.production_ips, state.production_ips)):
+            if sorted(a) != sorted(b):
+                lines.append(f"{tid}: {kind} IPs {_ips(a)} -> {_ips(b)}")
+        for net in ("staging", "production"):
+            a_leaves, b_leaves = _leaves(old, net), _leaves(state, net)
+            if a_leaves and b_leaves and set(a_leaves) != set(b_leaves):
+                lines.append(f"{tid}: {net} leaf changed: {_names(a_leaves)} -> {_names(b_leaves)}")
+        for client, nets in state.trust.items():
+            whose = f"client {client}'s trust" if several else "trust"
+            for net in ("staging", "production"):
+                a_trust, b_trust = old.trust.get(client, {}).get(net, {}), nets.get(net, {})
+                for ip in b_trust:
+                    if ip in a_trust and a_trust[ip] != b_trust[ip]:
+                        lines.append(f"{tid}: {whose} at {net} {ip}: {_ok(a_trust[ip])} -> {_ok(b_trust[ip])}")
+    lines += [f"{tid}: no longer checked" for tid in before.pods if tid not in now]
+    for (gate, client, target), outcome in outcomes.items():
+        # A file written before records named their client has None there: the same test for a one-client run.
+        was = before.outcomes.get((gate, client, target), before.outcomes.get((gate, None, target)))
+        if was is not None and was != outcome:
+            lines.append(f"{client + ':' if several and client else ''}{target} {gate}: {was} -> {outcome}")
+    return lines
+
+
+def _ips(ips: Sequence[str]) -> str:
+    return ", ".join(ips) or "none"
+
+
+def _ok(ok: bool) -> str:
+    return "trusted" if ok else "rejected"
+
+
+def _leaves(state: PodState, net: str) -> dict[str, Leaf]:
+    return {lf.sha256: lf for lf in state.leaves.get(net, {}).values() if lf is not None}
+
+
+def _names(leaves: Mapping[str, Leaf]) -> str:
+    return "; ".join(lf.short for lf in leaves.values())
+
+
+@dataclass(frozen=True)
+class Since:
+    """The "since the last run" section: its heading and lines, for the report and the terminal alike."""
+
+    heading: str
+    lines: tuple[str, ...]
+    ignored: tuple[str, ...] = ()
+
+
+def since_last_run(lookup: Lookup | None, evidence: Evidence | None, outcomes: Outcomes) -> Since | None:
+    """The section, or None when history was turned off (``--no-history``)."""
+    if lookup is None:
+        return None
+    if lookup.snapshot is None:
+        return Since(f"since the last run: {lookup.note}", (), lookup.ignored)
+    snap = lookup.snapshot
+    now: dict[str, PodState] = {}
+    if evidence is not None:
+        now = {tid: PodState.from_json(entry) for tid, entry in lifecycle_json(evidence).items()}
+    lines = diff(snap, now, outcomes) or ["nothing changed"]
+    heading = f"since the last run ({snap.started.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z, {snap.path})"
+    return Since(heading, tuple(lines), lookup.ignored)

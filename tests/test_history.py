@@ -1,0 +1,206 @@
+"""History: the last run's evidence is found, compared, and never fatal; a run twice around a switch says so."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from cutover.history import HistoryError, Leaf, PodState, Snapshot, diff, find_previous, read_snapshot
+from cutover.report import SCHEMA
+from cutover.sandbox import PASSWORD_ENV, Sandbox
+from tests.conftest import run_gates
+
+T0 = dt.datetime(2026, 11, 28, 2, 17, 5, tzinfo=dt.UTC)
+OLD = Leaf("A" * 64, "CN=acme.fa.us2.oraclecloud.com", "2027-01-30T00:00:00+00:00")
+NEW = Leaf("B" * 64, "CN=acme.fa.us2.oraclecloud.com", "2027-12-31T00:00:00+00:00")
+
+
+def evidence_file(folder: Path, name: str, datacenters: Path, started: dt.datetime, *, mtime: float | None = None,
+                  interrupted: bool = False, lifecycle: dict | None = None, sr: str | None = None) -> Path:
+    """An evidence file as the writer makes it, reduced to what history reads."""
+    doc = {"schema": SCHEMA, "started": started.isoformat(), "datacenters_file": str(datacenters),
+           "interrupted": interrupted, "lifecycle": lifecycle or {}, "service_request": sr,
+           "records": [{"gate": "chain_trusted", "target": "us2/acme", "outcome": "passed"}]}
+    path = folder / name
+    path.write_text(json.dumps(doc))
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (b'{"schema": "cutover-evidence/1", "started": ', "not valid JSON"),
+    (b"\xff\xfe\x00garbage", "not valid JSON"),
+    (b"[1, 2, 3]", "not a cutover evidence file (no schema)"),
+    (b'{"name": "package.json", "version": "1.0.0"}', "not a cutover evidence file (schema 'None')"),
+    (b'{"schema": "https://json-schema.org/draft/2020-12/schema"}', "not a cutover evidence file"),
+    (b'{"schema": "cutover-evidence/99", "started": "2026-11-28T02:17:05+00:00"}',
+     "schema cutover-evidence/99, newer than this cutover reads"),
+    (b'{"schema": "cutover-evidence/1"}', "no valid 'started' time"),
+    (b'{"schema": "cutover-evidence/1", "started": "yesterday"}', "no valid 'started' time"),
+    (b'{"schema": "cutover-evidence/1", "started": "2026-11-28T02:17:05+00:00", "lifecycle": []}',
+     "a 'lifecycle' section that is not an object"),
+    (b'{"schema": "cutover-evidence/1", "started": "2026-11-28T02:17:05+00:00", "lifecycle": {"us2/acme": 3}}',
+     "a lifecycle entry without a phase"),
+    (b'{"schema": "cutover-evidence/1", "started": "2026-11-28T02:17:05+00:00", '
+     b'"lifecycle": {"us2/acme": {"phase": "staged", "leaves": {"staging": {"127.0.0.1": {"name": "x"}}}}}}',
+     "a malformed lifecycle entry (KeyError"),
+])
+def test_unusable_files_say_why(tmp_path: Path, content: bytes, says: str) -> None:
+    path = tmp_path / "x.json"
+    path.write_bytes(content)
+    with pytest.raises(HistoryError, match=re.escape(says)):
+        read_snapshot(path)
+
+
+def test_a_file_from_before_phases_were_kept_still_compares_gate_outcomes(tmp_path: Path) -> None:
+    """schema /1 files written before this feature have no lifecycle section or datacenters_file field."""
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({
+        "schema": "cutover-evidence/1", "started": T0.isoformat(),
+        "environment": {"Datacenters file": "/etc/cutover/datacenters.toml (SHA-256 ABCD)"},
+        "records": [{"gate": "chain_trusted", "target": "us2/acme", "outcome": "failed"}, {"gate": 3}]}))
+    snap = read_snapshot(path)
+    assert snap.datacenters == "/etc/cutover/datacenters.toml" and snap.pods == {}
+    assert diff(snap, {}, {("chain_trusted", "default", "us2/acme"): "passed"}) == \
+        ["us2/acme chain_trusted: failed -> passed"]
+
+
+def test_the_newest_earlier_run_of_the_same_file_is_found_and_bad_files_are_named(tmp_path: Path) -> None:
+    dc = tmp_path / "datacenters.toml"
+    dc.write_text("")
+    other = tmp_path / "other.toml"
+    other.write_text("")
+    now = T0 + dt.timedelta(days=3)
+    t = now.timestamp()
+    evidence_file(tmp_path, "older.json", dc, T0, mtime=t - 300)
+    wanted = evidence_file(tmp_path, "yesterday.json", dc, now - dt.timedelta(days=1), mtime=t - 200)
+    evidence_file(tmp_path, "interrupted.json", dc, now - dt.timedelta(hours=1), mtime=t - 100, interrupted=True)
+    evidence_file(tmp_path, "other-file.json", other, now - dt.timedelta(hours=1), mtime=t - 90)
+    evidence_file(tmp_path, "later-than-this-run.json", dc, now + dt.timedelta(hours=1), mtime=t - 80)
+    (tmp_path / "corrupt.json").write_text("{")
+    os.utime(tmp_path / "corrupt.json", (t - 50, t - 50))
+    (tmp_path / "future.json").write_text(json.dumps({"schema": "cutover-evidence/7", "started": now.isoformat()}))
+    os.utime(tmp_path / "future.json", (t - 40, t - 40))
+    mine = evidence_file(tmp_path, "this-run.json", dc, now - dt.timedelta(seconds=1), mtime=t)
+    found = find_previous(tmp_path, dc, now, exclude=[mine])
+    assert found.snapshot is not None and found.snapshot.path == wanted
+    assert [x.split(": ")[0] for x in found.ignored] == [str(tmp_path / "future.json"), str(tmp_path / "corrupt.json")]
+    assert "newer than this cutover reads" in found.ignored[0] and "not valid JSON" in found.ignored[1]
+
+
+def test_no_folder_or_no_earlier_run_is_a_note_not_an_error(tmp_path: Path) -> None:
+    dc = tmp_path / "datacenters.toml"
+    missing = find_previous(tmp_path / "nowhere", dc, T0)
+    assert missing.snapshot is None and "does not exist" in missing.note
+    (tmp_path / "notes.json").write_text('{"schema": "somebody-else/1"}')
+    empty = find_previous(tmp_path, dc, T0)
+    assert empty.snapshot is None and empty.note.startswith("no earlier run of")
+    assert empty.ignored == (f"{tmp_path / 'notes.json'}: not a cutover evidence file (schema 'somebody-else/1')",)
+
+
+def test_the_diff_names_phase_ip_leaf_and_verdict_changes() -> None:
+    before = Snapshot(Path("y.json"), T0, "dc.toml", {
+        "us2/acme": PodState("staged", staging_ips=("127.20.11.1",), production_ips=("127.10.11.1",),
+                             leaves={"staging": {"127.20.11.1": NEW}, "production": {"127.10.11.1": OLD}},
+                             trust={"default": {"production": {"127.10.11.1": True}}}),
+        "em3/wxyz": PodState("staged", staging_ips=("127.20.7.1",)),
+        "la1/gone": PodState("staged"),
+    }, {("chain_trusted", "default", "us2/acme"): "passed"})
+    now = {
+        "us2/acme": PodState("cut over", staging_ips=("127.20.11.1",), production_ips=("127.10.11.1",),
+                             leaves={"staging": {"127.20.11.1": NEW}, "production": {"127.10.11.1": NEW}},
+                             trust={"default": {"production": {"127.10.11.1": False}}}),
+        "em3/wxyz": PodState("staged", staging_ips=("127.20.7.9",)),
+        "ap1/new": PodState("staged"),
+    }
+    lines = diff(before, now, {("chain_trusted", "default", "us2/acme"): "failed"})
+    assert lines == [
+        "us2/acme: phase staged -> cut over (production switched to the new certificate)",
+        f"us2/acme: production leaf changed: {OLD.short} -> {NEW.short}",
+        "us2/acme: trust at production 127.10.11.1: trusted -> rejected",
+        "em3/wxyz: staging IPs 127.20.7.1 -> 127.20.7.9",
+        "ap1/new: not in the last run",
+        "la1/gone: no longer checked",
+        "us2/acme chain_trusted: passed -> failed",
+    ]
+
+
+def test_a_run_before_and_after_the_switch_says_what_changed(pytester: pytest.Pytester, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run 1 sees us2/acme staged; the provider switches production; run 2 names the switch; run 3 dates it."""
+    folder = tmp_path / "reports"
+    with Sandbox("good", workdir=tmp_path / "edge", pods_per_dc=2, datacenters=("us2", "em3")) as sb:
+        monkeypatch.setenv(PASSWORD_ENV, sb.password)
+        args = ("--datacenters", str(sb.config_path), f"--reports-dir={folder}")
+        first = run_gates(pytester, *args, f"--html={folder / 'run1.html'}")
+        assert first.result.ret == 0, first.output
+        assert "since the last run: no earlier run of" in first.output
+        assert "phases: staged 4" in first.output
+        sb.cut_over("us2/acme")
+        second = run_gates(pytester, *args, f"--html={folder / 'run2.html'}")
+        (folder / "corrupt.json").write_text("{ not json")
+        third = run_gates(pytester, *args, f"--html={folder / 'run3.html'}")
+    assert second.result.ret == 0, second.output
+    since = re.search(r"since the last run \((\S+ \S+Z), (\S+)\)\n((?:  .*\n)+)", second.output)
+    assert since is not None, second.output
+    assert since[2] == str(folder / "run1.json")
+    changes = since[3]
+    assert "  us2/acme: phase staged -> cut over (production switched to the new certificate)\n" in changes
+    assert "  us2/acme: production leaf changed: CN=acme.fa.us2.oraclecloud.com" in changes
+    assert "em3/" not in changes and "us2/acme-test" not in changes  # nothing else changed
+    assert "phases: staged 3, cut over 1 (us2/acme)" in second.output
+    # The report and the JSON evidence carry the same section.
+    page = (folder / "run2.html").read_text()
+    assert "since the last run (" in page and "us2/acme: phase staged -&gt; cut over" in page
+    doc = json.loads((folder / "run2.json").read_text())
+    assert doc["since_last_run"]["changes"][0] == \
+        "us2/acme: phase staged -> cut over (production switched to the new certificate)"
+    assert doc["lifecycle"]["us2/acme"]["phase"] == "cut over"
+    # The gates: a cut-over pod passes, dated by history; the corrupt file is named and changes nothing.
+    assert third.result.ret == 0, third.output
+    assert "nothing changed" in third.output
+    assert f"history file ignored: {folder / 'corrupt.json'}: not valid JSON" in third.output
+    run3 = json.loads((folder / "run3.json").read_text())
+    message = next(r["message"] for r in run3["records"] if (r["gate"], r["target"]) == ("new_cert_staged", "us2/acme"))
+    cut_over_at = doc["lifecycle"]["us2/acme"]["cut_over_since"]
+    first_seen = f"{dt.datetime.fromisoformat(cut_over_at):%Y-%m-%d %H:%M}Z"
+    assert message.startswith(f"cut over: production serves the new certificate since {first_seen} "
+                              "(first seen by an earlier run)")
+    assert run3["lifecycle"]["us2/acme"]["cut_over_since"] == cut_over_at
+
+
+def test_no_history_turns_the_section_off(pytester: pytest.Pytester, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    with Sandbox("good", workdir=tmp_path / "edge", pods_per_dc=1, datacenters=("us2",)) as sb:
+        monkeypatch.setenv(PASSWORD_ENV, sb.password)
+        run = run_gates(pytester, "--datacenters", str(sb.config_path), "--no-history")
+    assert run.result.ret == 0, run.output
+    assert "since the last run" not in run.output
+
+
+def test_with_several_clients_the_diff_names_the_client() -> None:
+    trusted = {"production": {"127.10.11.1": True}}
+    before = Snapshot(Path("y.json"), T0, "dc.toml", {"us2/acme": PodState("cut over", trust={
+        "payroll": trusted, "hr": trusted})}, {("chain_trusted", "hr", "us2/acme"): "passed"})
+    now = {"us2/acme": PodState("cut over", trust={"payroll": trusted,
+                                                   "hr": {"production": {"127.10.11.1": False}}})}
+    assert diff(before, now, {("chain_trusted", "hr", "us2/acme"): "failed"}) == [
+        "us2/acme: client hr's trust at production 127.10.11.1: trusted -> rejected",
+        "hr:us2/acme chain_trusted: passed -> failed",
+    ]
+
+
+def test_a_per_sr_file_is_a_part_of_a_run_not_the_last_run(tmp_path: Path) -> None:
+    """--report-per-sr writes its files after the full one (newer): history compares with the full file."""
+    dc = tmp_path / "dc.toml"
+    full = evidence_file(tmp_path, "run.json", dc, T0, mtime=1000)
+    evidence_file(tmp_path, "run-SR-3-1.json", dc, T0, mtime=1001, sr="3-1",
+                  lifecycle={"us2/acme": {"phase": "staged"}})
+    found = find_previous(tmp_path, dc, T0 + dt.timedelta(days=1))
+    assert found.snapshot is not None and found.snapshot.path == full and found.ignored == ()
