@@ -6,7 +6,7 @@ applies the store actions of their fix plan to a *copy* with the real keytool of
 runs the gates again against the copy, and hands over the copy only when every gate passes. The
 original is only read: its SHA-256 is printed before and after.
 
-The actions are the gates' own remedies (the fix plan's store actions): import the bundle's root and
+The actions are the fix plan's store steps, read as data from the run's JSON evidence: import the bundle's root and
 intermediate under the configured aliases, replace a stale or wrong entry, rename an entry kept under
 another alias, delete a pinned provider leaf. Nothing else in the store is touched.
 """
@@ -17,18 +17,18 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cutover import bundle as bundle_mod
 from cutover import truststore
 from cutover.config import Config, ConfigError, load
+from cutover.fixplan import STORE_KINDS
 from cutover.javajudge import JudgeUnavailable, exe, find_java
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,14 +50,14 @@ class StoreAction:
         alias: the alias acted on (for ``rename``, the alias the entry has now).
         dest_alias: the new alias of a ``rename``.
         cert_der: the certificate an ``import`` adds (from the provider's bundle).
-        fixes: the failing tests (gate and id) whose remedy asked for this step.
+        fixes: the failures the fix plan says this step fixes, in its words.
     """
 
     kind: str
     alias: str
     dest_alias: str | None = None
     cert_der: bytes | None = None
-    fixes: tuple[str, ...] = field(default=())
+    fixes: str = ""
 
     def describe(self) -> str:
         if self.kind == "rename":
@@ -88,49 +88,37 @@ def file_sha256(path: Path) -> str:
     return _sha(Path(path).read_bytes())
 
 
-def actions_from_evidence(doc: dict[str, object], config: Config) -> list[StoreAction]:
-    """The distinct store actions of a run's failing gates, in the order to do them: deletes, renames, imports.
+def actions_from_plan(doc: dict[str, object], config: Config, store: Path) -> list[StoreAction]:
+    """The fix plan's store steps for `store`, in the plan's order (deletes, renames, imports).
 
-    Read from the remedies the gates wrote into the JSON evidence (the commands the report prints), so
-    that prepare applies exactly what a person would have typed. An import's certificate comes from the
-    data centre's bundle by the alias it is configured under, never from a file path in a command.
+    Read from the `fix_plan` of the run's JSON evidence: structured steps, never a parsed command. An
+    import's certificate is taken from the provider's bundles by its SHA-256, not from a file path.
     """
-    wanted: dict[str, bytes] = {}
+    certs: dict[str, bytes] = {}
     for dc in config.datacenters:
-        if dc.bundle is None or dc.root_alias is None or dc.intermediate_alias is None:
-            continue
-        b = bundle_mod.read(dc.bundle)
-        wanted.setdefault(dc.root_alias.lower(), b.root.der)
-        wanted.setdefault(dc.intermediate_alias.lower(), b.intermediate.der)
-    found: dict[tuple[str, str, str | None], list[str]] = {}
-    records = doc.get("records", [])
-    assert isinstance(records, list)
-    for r in records:
-        if r.get("outcome") != "failed":
-            continue
-        for command in r.get("remedy") or []:
-            words = shlex.split(command.split("  #")[0], posix=os.name != "nt")
-            if not words or words[0] != "keytool":
-                continue
-            opts = {w: words[i + 1] for i, w in enumerate(words[:-1]) if w.startswith("-")}
-            alias = opts.get("-alias", "").lower()
-            if "-delete" in words:
-                key = ("delete", alias, None)
-            elif "-changealias" in words:
-                key = ("rename", alias, opts.get("-destalias", "").lower())
-            elif "-importcert" in words:
-                key = ("import", alias, None)
-            else:
-                continue
-            found.setdefault(key, []).append(f"{r['gate']} for {r['target']}")
-    order = {"delete": 0, "rename": 1, "import": 2}
+        if dc.bundle is not None:
+            b = bundle_mod.read(dc.bundle)
+            for c in (b.root, *b.intermediates):
+                certs[c.sha256] = c.der
+    steps = doc.get("fix_plan") or []
+    assert isinstance(steps, list)
     actions = []
-    for (kind, alias, dest), fixes in sorted(found.items(), key=lambda kv: order[kv[0][0]]):
-        der = wanted.get(alias) if kind == "import" else None
-        if kind == "import" and der is None:
-            raise PrepareError(f"a gate asks to import alias {alias!r}, but no data centre's bundle is configured "
-                               "under that alias in datacenters.toml; add the bundle and its aliases.")
-        actions.append(StoreAction(kind, alias, dest, der, tuple(dict.fromkeys(fixes))))
+    for step in steps:
+        kind = step.get("kind")
+        if kind not in STORE_KINDS:
+            continue
+        if step.get("store") and Path(str(step["store"])).resolve() != Path(store).resolve():
+            continue  # another client's store
+        der = None
+        if kind == "import":
+            der = certs.get(str(step.get("sha256")))
+            if der is None:
+                raise PrepareError(f"the fix plan imports {step.get('subject') or step.get('sha256')} under alias "
+                                   f"{step.get('alias')!r}, but no configured bundle holds that certificate; check "
+                                   "the bundle paths in datacenters.toml.")
+        actions.append(StoreAction({"changealias": "rename"}.get(str(kind), str(kind)), str(step.get("alias")).lower(),
+                                   str(step["dest_alias"]).lower() if step.get("dest_alias") else None, der,
+                                   str(step.get("fixes_text") or "")))
     return actions
 
 
@@ -177,20 +165,6 @@ def run_gates(datacenters: Path, store: Path, html: Path, extra: Sequence[str]) 
         raise PrepareError(f"the gates did not run (pytest exit code {done.returncode}):\n"
                            + "\n".join((done.stdout + done.stderr).strip().splitlines()[-12:]))
     return done.returncode, json.loads(evidence.read_text())
-
-
-def summarize(fixes: Sequence[str]) -> str:
-    """``aliases_present for 14 data centres`` rather than fourteen lines that say the same."""
-    by_gate: dict[str, list[str]] = {}
-    for f in fixes:
-        gate, _, target = f.partition(" for ")
-        by_gate.setdefault(gate, []).append(target)
-    parts = []
-    for gate, targets in by_gate.items():
-        kind = "pod" if all("/" in t for t in targets) else "data centre"
-        shown = ", ".join(targets) if len(targets) <= 3 else f"{len(targets)} {kind}s"
-        parts.append(f"{gate} for {shown}")
-    return " and ".join(parts)
 
 
 def not_ready_name(path: Path) -> Path:
@@ -246,13 +220,13 @@ def main(args: object) -> int:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     print(f"original {original}: SHA-256 {sha_before}")
     _, first = run_gates(datacenters, original, reports / f"prepare-{stamp}-before.html", extra)
-    actions = actions_from_evidence(first, config)
+    actions = actions_from_plan(first, config, original)
     for stale in (out, not_ready_name(out)):
         stale.unlink(missing_ok=True)
     shutil.copyfile(original, out)
     print(f"copy     {out}: {len(actions)} store action(s) from the fix plan")
     for a in actions:
-        print(f"  {a.describe()}  (fixes {summarize(a.fixes)})")
+        print(f"  {a.describe()}  (fixes {a.fixes})")
     apply(actions, out, before.store_type, env, keytool)
     changes = diff(before, truststore.read(out, password))
     diff_file = reports / f"prepare-{stamp}-diff.json"
