@@ -13,6 +13,7 @@ another alias, delete a pinned provider leaf. Nothing else in the store is touch
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import hashlib
 import json
@@ -33,8 +34,6 @@ from cutover.javajudge import JudgeUnavailable, exe, find_java
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKS = ROOT / "checks"
-#: Gates a change of the store can make pass; any other failure is the provider's or the network's.
-STORE_GATES = ("aliases_present", "no_lb_cert", "chain_trusted")
 
 
 class PrepareError(Exception):
@@ -46,9 +45,9 @@ class StoreAction:
     """One keytool step on the copy.
 
     Attributes:
-        kind: ``delete``, ``import`` or ``rename``.
-        alias: the alias acted on (for ``rename``, the alias the entry has now).
-        dest_alias: the new alias of a ``rename``.
+        kind: the fix plan's store kind: ``delete``, ``changealias`` or ``import``.
+        alias: the alias acted on (for ``changealias``, the alias the entry has now).
+        dest_alias: the new alias of a ``changealias``.
         cert_der: the certificate an ``import`` adds (from the provider's bundle).
         fixes: the failures the fix plan says this step fixes, in its words.
     """
@@ -60,7 +59,7 @@ class StoreAction:
     fixes: str = ""
 
     def describe(self) -> str:
-        if self.kind == "rename":
+        if self.kind == "changealias":
             return f"rename alias {self.alias!r} to {self.dest_alias!r}"
         if self.kind == "import":
             return f"import the bundle's certificate {_sha(self.cert_der or b'')[:16]}... under alias {self.alias!r}"
@@ -116,7 +115,7 @@ def actions_from_plan(doc: dict[str, object], config: Config, store: Path) -> li
                 raise PrepareError(f"the fix plan imports {step.get('subject') or step.get('sha256')} under alias "
                                    f"{step.get('alias')!r}, but no configured bundle holds that certificate; check "
                                    "the bundle paths in datacenters.toml.")
-        actions.append(StoreAction({"changealias": "rename"}.get(str(kind), str(kind)), str(step.get("alias")).lower(),
+        actions.append(StoreAction(str(kind), str(step.get("alias")).lower(),
                                    str(step["dest_alias"]).lower() if step.get("dest_alias") else None, der,
                                    str(step.get("fixes_text") or "")))
     return actions
@@ -129,7 +128,7 @@ def apply(actions: Sequence[StoreAction], store: Path, store_type: str, password
             common = ["-keystore", str(store), "-storetype", store_type, "-storepass:env", password_env, "-noprompt"]
             if a.kind == "delete":
                 cmd = [str(keytool), "-delete", "-alias", a.alias, *common]
-            elif a.kind == "rename":
+            elif a.kind == "changealias":
                 cmd = [str(keytool), "-changealias", "-alias", a.alias, "-destalias", str(a.dest_alias), *common]
             else:
                 pem = Path(tmp) / f"import-{i}.der"
@@ -171,14 +170,14 @@ def not_ready_name(path: Path) -> Path:
     return path.with_name(f"{path.stem}.NOT-READY{path.suffix}")
 
 
-def main(args: object) -> int:
-    """The prepare command; `args` is argparse's namespace (see cutover.__main__)."""
-    datacenters: Path = args.datacenters  # type: ignore[attr-defined]
-    out: Path = args.out  # type: ignore[attr-defined]
-    force: bool = args.force  # type: ignore[attr-defined]
-    reports: Path = args.reports_dir or ROOT / "reports"  # type: ignore[attr-defined]
-    extra: list[str] = list(args.pytest_args or [])  # type: ignore[attr-defined]
-    chosen: str | None = args.client  # type: ignore[attr-defined]
+def main(args: argparse.Namespace) -> int:
+    """The prepare command, with the options cutover.__main__ parsed."""
+    datacenters: Path = args.datacenters
+    out: Path = args.out
+    force: bool = args.force
+    reports: Path = args.reports_dir or ROOT / "reports"
+    extra: list[str] = list(args.pytest_args or [])
+    chosen: str | None = args.client
     try:
         config = load(datacenters, only_clients=[chosen] if chosen else ())
     except ConfigError as e:
