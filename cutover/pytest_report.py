@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -135,13 +135,14 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
         )
     verdict, ready = report_mod.verdict_sentence(run.records.values())
     prefix.append(report_mod.verdict_line(verdict, ready))
-    prefix.append(report_mod.fix_plan_html(fixplan.plan(run.records.values())))
+    closing = _closing(run)
+    prefix.append(report_mod.fix_plan_html(closing.plan))
     prefix.append(report_mod.sr_links_html([(sr, f"{per_sr.file_stem(stem, sr)}.html")
                                             for sr, stem in _per_sr_stems(run)]))
     ev = run.evidence
     prefix.append(report_mod.matrix_html(run.config, run.records.values(),
                                          phases=ev.phases if ev is not None else None))
-    since = _since(run)
+    since = closing.since
     if since is not None:
         prefix.append(report_mod.since_html(since.heading, since.lines, since.ignored))
     if ev is not None:
@@ -150,9 +151,31 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
             prefix.append(f"<p>Trust judged{html.escape(who)} by: {html.escape(judge)}</p>")
         # Each store and each bundle once, folded, above the rows that link to them.
         postfix.append(report_mod.stores_html(ev) + report_mod.bundles_html(run.config, ev.bundles))
-    diff = _store_diff(run.pytest_config)
-    if diff is not None:
-        prefix.append(report_mod.store_diff_html(diff))
+    if closing.store_diff is not None:
+        prefix.append(report_mod.store_diff_html(closing.store_diff))
+
+
+@dataclass(frozen=True)
+class _Closing:
+    """What the run's end says, decided once from the complete records: the JSON, the HTML summary and the
+    terminal all read it (they run one after another in sessionfinish and terminal_summary)."""
+
+    plan: tuple[fixplan.Step, ...]
+    since: history_mod.Since | None
+    store_diff: dict[str, object] | None
+
+
+_CLOSING = pytest.StashKey[_Closing]()
+
+
+def _closing(run: Run) -> _Closing:
+    config = run.pytest_config
+    if _CLOSING not in config.stash:
+        outcomes = {(r.gate, r.client, r.target): r.outcome for r in run.records.values()}
+        config.stash[_CLOSING] = _Closing(fixplan.plan(run.records.values()),
+                                          history_mod.since_last_run(run.history, run.evidence, outcomes),
+                                          _store_diff(config))
+    return config.stash[_CLOSING]
 
 
 def _per_sr_stems(run: Run) -> list[tuple[str, str]]:
@@ -183,12 +206,6 @@ def _judges(run: Run) -> list[tuple[str, str, bool]]:
             for name, c in run.evidence.clients.items()]
 
 
-def _since(run: Run) -> history_mod.Since | None:
-    """What changed since the last run; computed once the records are complete (at the session's end)."""
-    outcomes = {(r.gate, r.client, r.target): r.outcome for r in run.records.values()}
-    return history_mod.since_last_run(run.history, run.evidence, outcomes)
-
-
 # A wrapper, trylast: its second half runs after pytest-html and junitxml wrote their reports (under
 # temporary names, see cutover.pytest_outputs) and before the terminal reporter's wrapper prints where they are.
 @pytest.hookimpl(wrapper=True, trylast=True)
@@ -200,16 +217,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Iterator[N
         records = list(run.records.values())
         finished = dt.datetime.now(dt.UTC)
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
-        since = _since(run)
+        closing = _closing(run)
+        since = closing.since
         lifecycle = history_mod.lifecycle_json(run.evidence) if run.evidence is not None else None
         doc = report_mod.evidence_document(
             run.config, run.evidence, records, run.env, run.started, finished, interrupted=interrupted,
-            fix_plan=fixplan.plan(records), lifecycle=lifecycle,
+            fix_plan=closing.plan, lifecycle=lifecycle,
             since=None if since is None else {"heading": since.heading, "changes": list(since.lines),
                                               "ignored": list(since.ignored)})
-        diff = _store_diff(session.config)
-        if diff is not None:
-            doc["store_diff"] = diff
+        if closing.store_diff is not None:
+            doc["store_diff"] = closing.store_diff
         atomic.write_text(run.json_path, json.dumps(doc, indent=1))
         if session.config.getoption("report_per_sr"):
             run.per_sr_reports = per_sr.write(run.json_path.parent, run.json_path.stem, run.config, run.evidence,
@@ -250,7 +267,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         tr.line(f"peak memory: python {own:.0f} MB, largest child process (the JVM) {child:.0f} MB")
         if run.evidence.phases:
             tr.line("phases: " + _phase_summary(run.evidence.phases))
-    since = _since(run)
+    closing = _closing(run)
+    since = closing.since
     if since is not None:
         tr.line(printable(since.heading, 1000))
         for line in since.lines:
@@ -264,7 +282,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
             tr.line(f"{label}: {Path(path).resolve()}")
     for sr, path in run.per_sr_reports:
         tr.line(f"SR {sr}: {path.resolve()} (and .json, .xml)")
-    steps = fixplan.plan(run.records.values())
+    steps = closing.plan
     if steps:
         keytool = "; keytool asks for the store password" if any(s.action.command for s in steps) else ""
         tr.line(f"fix plan ({len(steps)} step(s), in order{keytool}):", bold=True)
