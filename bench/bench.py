@@ -43,9 +43,9 @@ import dns.resolver
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cutover.javajudge import JVM_SPEED_FLAGS, compiled_probe, find_java  # noqa: E402
+from cutover.judge.java import JVM_SPEED_FLAGS, compiled_probe, find_java  # noqa: E402
+from cutover.net.dns import edge_hostname_in, make_resolver, staging_twin  # noqa: E402
 from cutover.sandbox import PASSWORD_ENV  # noqa: E402
-from cutover.staging import edge_hostname_in, make_resolver, staging_twin  # noqa: E402
 
 
 class Edge:

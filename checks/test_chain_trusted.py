@@ -7,7 +7,6 @@ from cutover import gates
 
 
 @pytest.mark.chain_trusted
-def test_chain_trusted(pod_evidence, client_evidence, evidence, cutover_run, expect_pass):
+def test_chain_trusted(pod_evidence, client_evidence, phase, cutover_run, expect_pass):
     trust = client_evidence.verdicts[pod_evidence.target.id]
-    phase = evidence.phases.get(pod_evidence.target.id)
     expect_pass(gates.chain_trusted(pod_evidence, trust, client_evidence.engine_note, cutover_run.config.at, phase))

@@ -7,7 +7,6 @@ from cutover import gates
 
 
 @pytest.mark.new_cert_staged
-def test_new_cert_staged(pod_evidence, evidence, expect_pass):
+def test_new_cert_staged(pod_evidence, evidence, phase, expect_pass):
     bundle = evidence.bundles.get(pod_evidence.target.dc)
-    phase = evidence.phases.get(pod_evidence.target.id)
     expect_pass(gates.new_cert_staged(pod_evidence, bundle, pod_evidence.target.warn_days, phase=phase))

@@ -18,17 +18,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cutover import pyjudge
-from cutover.bundle import Bundle
-from cutover.certs import CertInfo
-from cutover.clients import CACERTS_ENV, CACERTS_PASSWORD, StoreSpec, store_of
 from cutover.config import Client, Config, Target
-from cutover.handshake import ChainFetch, fetch_chain
-from cutover.javajudge import JavaVerdict, JudgeUnavailable, JvmInfo, ProbeResult, ProbeRun, find_java
-from cutover.lifecycle import Phase
-from cutover.proxy import client_proxy, for_target
-from cutover.staging import StagingEvidence, make_resolver, resolve_staging
-from cutover.truststore import StoreContents
+from cutover.judge import python as pyjudge
+from cutover.judge.java import JavaVerdict, JudgeUnavailable, JvmInfo, ProbeResult, ProbeRun, find_java
+from cutover.judge.locate import CACERTS_ENV, CACERTS_PASSWORD, StoreSpec, store_of
+from cutover.net.dns import StagingEvidence, make_resolver, resolve_staging
+from cutover.net.proxy import client_proxy, for_target
+from cutover.net.tls import ChainFetch, fetch_chain
+from cutover.stores.bundle import Bundle
+from cutover.stores.certs import CertInfo
+from cutover.stores.truststore import StoreContents
 
 
 @dataclass(frozen=True)
@@ -99,8 +98,9 @@ class Evidence:
         bundles: per data centre code.
         seconds: wall time of the gathering.
         jvms: how many JVMs judged (one per distinct JDK and options).
-        phases: per target id, where the pod stands in its renewal (cutover.lifecycle): network evidence,
-            the same for every client; filled in after the gathering, since it also reads the previous run.
+
+    Only observations: where a pod stands in its renewal (its phase) is a decision on these and on the
+    previous run, made in `cutover.gates.lifecycle`.
     """
 
     pods: dict[str, PodEvidence]
@@ -108,7 +108,6 @@ class Evidence:
     bundles: dict[str, Bundle]
     seconds: float
     jvms: int = 0
-    phases: dict[str, Phase] = field(default_factory=dict)
 
     @property
     def first(self) -> ClientEvidence:

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from cutover import atomic
-from cutover.report import SCHEMA
+from cutover.outputs import atomic
+from cutover.outputs.report import SCHEMA
 from cutover.sandbox import Sandbox
 from tests.conftest import CHECKS, ROOT
 from tests.processes import descendants

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from cutover.javajudge import JudgeUnavailable, find_java
+from cutover.judge.java import JudgeUnavailable, find_java
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import ROOT
 

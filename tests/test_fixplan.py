@@ -7,8 +7,8 @@ import shlex
 import pytest
 
 from cutover.config import KNOWN_DATACENTERS
-from cutover.fixplan import PROVIDER, TRUST_PATH, Action, Step, plan, plan_json, plan_lines
-from cutover.report import Record
+from cutover.gates.fixplan import PROVIDER, TRUST_PATH, Action, Step, plan, plan_json, plan_lines
+from cutover.outputs.report import Record
 
 STORE = "/stores/client truststore.jks"  # a space: the command must quote it
 INTER = "AB" * 32

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cutover import bundle, truststore
 from cutover.config import ConfigError, load
 from cutover.sandbox import pki
+from cutover.stores import bundle, truststore
 from tests.test_config import GOOD, write
 
 # FUZZ_EXAMPLES=2000 for a longer hunt; 150 keeps make test quick.

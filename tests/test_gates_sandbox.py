@@ -269,9 +269,9 @@ def test_hostile_names_are_escaped_and_shortened_in_the_terminal(pytester: pytes
 def test_one_pods_internal_error_fails_that_pod_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """An unexpected exception while gathering one pod's evidence never ends the session."""
     from cutover import evidence as evidence_mod
-    from cutover import truststore
     from cutover.config import load
     from cutover.sandbox import PASSWORD_ENV, Sandbox
+    from cutover.stores import truststore
 
     real = evidence_mod.resolve_staging
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from cutover.lifecycle import CUT_OVER, NOT_STAGED, ROLLING, STAGED, UNKNOWN, Previous, decide
+from cutover.gates.lifecycle import CUT_OVER, NOT_STAGED, ROLLING, STAGED, UNKNOWN, Previous, decide
 
 OLD, NEW, OTHER = "0" * 64, "1" * 64, "2" * 64
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
@@ -110,12 +110,12 @@ def test_missing_evidence_gives_unknown_with_the_reason(staging: dict, productio
 
 def _pod(staging_ips: tuple[str, ...], production_ips: tuple[str, ...], staging_leaf, production_leaf,
          production_ok: bool = True):
-    from cutover.certs import CertInfo
     from cutover.config import Target
     from cutover.evidence import PodEvidence, TrustVerdicts
-    from cutover.handshake import ChainFetch
-    from cutover.javajudge import JavaVerdict
-    from cutover.staging import StagingEvidence
+    from cutover.judge.java import JavaVerdict
+    from cutover.net.dns import StagingEvidence
+    from cutover.net.tls import ChainFetch
+    from cutover.stores.certs import CertInfo
 
     host = "acme.fa.us2.oraclecloud.com"
     t = Target("us2", "acme", host, 443, None, 5.0)
@@ -144,7 +144,7 @@ def leaves():
 
 def test_chain_trusted_never_passes_on_production_s_chain_seen_at_a_staging_name(leaves) -> None:
     from cutover import gates
-    from cutover.lifecycle import phase_of
+    from cutover.gates.lifecycle import phase_of
 
     _, old = leaves
     pod, trust = _pod((P1,), (P1,), old, old)  # every verdict is "trusted": of production's chain
@@ -160,7 +160,7 @@ def test_chain_trusted_never_passes_on_production_s_chain_seen_at_a_staging_name
 
 def test_chain_trusted_fails_on_production_naming_address_and_phase(leaves) -> None:
     from cutover import gates
-    from cutover.lifecycle import decide
+    from cutover.gates.lifecycle import decide
 
     new, _ = leaves
     pod, trust = _pod((S1,), (P1,), new, new, production_ok=False)
@@ -174,7 +174,7 @@ def test_chain_trusted_fails_on_production_naming_address_and_phase(leaves) -> N
 
 def test_a_leaf_not_known_as_old_or_new_asks_for_the_bundle_or_renewal_date(leaves) -> None:
     from cutover import gates
-    from cutover.lifecycle import phase_of
+    from cutover.gates.lifecycle import phase_of
 
     _, old = leaves
     pod, _ = _pod((S1,), (P1,), old, old)
@@ -186,13 +186,13 @@ def test_a_leaf_not_known_as_old_or_new_asks_for_the_bundle_or_renewal_date(leav
 
 def test_new_cert_staged_passes_a_cut_over_pod_and_says_since_when(leaves) -> None:
     from cutover import gates
-    from cutover.lifecycle import phase_of
+    from cutover.gates.lifecycle import phase_of
 
     new, _ = leaves
     pod, _ = _pod((S1,), (P1,), new, new)
     failed = gates.new_cert_staged(pod, None, now=NOW)  # without a phase: the old reading, a false failure
     assert not failed.ok and "not on staging yet" in failed.message
-    from cutover.certs import CertInfo
+    from cutover.stores.certs import CertInfo
 
     phase = phase_of(pod, None, Previous(NOW - dt.timedelta(days=1), STAGED,
                                          frozenset({CertInfo.from_cert(new.cert).sha256}), frozenset({OLD})), NOW)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cutover import truststore
-from cutover.prepare import file_sha256
+from cutover.cli.prepare import file_sha256
 from cutover.sandbox import PASSWORD_ENV, Sandbox
+from cutover.stores import truststore
 from tests.conftest import ROOT
 
 INTER = "sandbox-issuing-ca-g2"

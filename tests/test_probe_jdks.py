@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cutover import javajudge
-from cutover.javajudge import ProbeRun, compiled_probe, find_java
+from cutover.judge import java as javajudge
+from cutover.judge.java import ProbeRun, compiled_probe, find_java
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 
 JDKS = {17: Path("/usr/lib/jvm/java-17-openjdk-amd64"), 25: Path("/usr/lib/jvm/temurin-25-jdk-amd64")}

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from cutover import proxy as proxy_mod
 from cutover.config import ConfigError, load
-from cutover.handshake import fetch_chain
-from cutover.proxy import Proxy, ProxyConfigError, TunnelError, open_tunnel
+from cutover.net import proxy as proxy_mod
+from cutover.net.proxy import Proxy, ProxyConfigError, TunnelError, open_tunnel
+from cutover.net.tls import fetch_chain
 from cutover.sandbox import PASSWORD_ENV, PROXY_PASSWORD_ENV, PROXY_USER, Sandbox
 from cutover.sandbox.proxy import ConnectProxy
 from tests.conftest import run_gates

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from cutover import certs, truststore
 from cutover.sandbox import pki
+from cutover.stores import certs, truststore
 
 CACERTS = Path("/etc/ssl/certs/java/cacerts")
 ENV = {"PATH": "/usr/bin:/bin", "PW": "changeit"}
@@ -102,7 +102,7 @@ def test_a_certificate_cryptography_refuses_is_listed_not_a_crash() -> None:
     assert info.parsed_by == "der" and info.serial.startswith("-")
     assert info.sans == ("x.example",) and "CN=x.example" in info.subject
     # And the approximate engine never hands such a certificate to cryptography: it says it cannot judge.
-    from cutover import pyjudge
+    from cutover.judge import python as pyjudge
 
     verdict = pyjudge.verify("us2/x", "127.0.0.1", [info], "x.example", [certs.CertInfo.from_cert(root.cert)])
     assert not verdict.ok and "cannot" in verdict.reason

@@ -9,8 +9,8 @@ import dns.message
 import dns.query
 import pytest
 
+from cutover.net.dns import edge_hostname_in, make_resolver, resolve_staging, staging_twin
 from cutover.sandbox.dnsserver import DNSServer, Record, Zone
-from cutover.staging import edge_hostname_in, make_resolver, resolve_staging, staging_twin
 
 HOST = "abcd.fa.us2.oraclecloud.com"
 

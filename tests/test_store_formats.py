@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cutover import truststore
 from cutover.sandbox import pki
+from cutover.stores import truststore
 
 PASSWORD = "Store-Pa55word"
 

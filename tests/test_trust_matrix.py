@@ -15,14 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from cutover import gates, pyjudge, truststore
+from cutover import gates
 from cutover.config import Target
 from cutover.evidence import PodEvidence, TrustVerdicts
-from cutover.handshake import ChainFetch, fetch_chain
-from cutover.javajudge import JavaVerdict, ProbeRun, java_version
+from cutover.judge import python as pyjudge
+from cutover.judge.java import JavaVerdict, ProbeRun, java_version
+from cutover.net.dns import StagingEvidence
+from cutover.net.tls import ChainFetch, fetch_chain
 from cutover.sandbox import pki
 from cutover.sandbox.tlsserver import Endpoint, TLSServer
-from cutover.staging import StagingEvidence
+from cutover.stores import truststore
 from tests.conftest import make_store
 from tests.trust_matrix import Case, build
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cutover import bundle, truststore
-from cutover.javajudge import ProbeRun, find_java
+from cutover.judge.java import ProbeRun, find_java
 from cutover.sandbox import pki
+from cutover.stores import bundle, truststore
 from tests.conftest import make_store
 
 PASSWORD = "s3cret-Pa55"

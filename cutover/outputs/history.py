@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cutover.lifecycle import Phase, Previous
-from cutover.report import SCHEMA
+from cutover.gates.lifecycle import Phase, Previous
+from cutover.outputs.report import SCHEMA
 
 if TYPE_CHECKING:
     from cutover.evidence import Evidence, PodEvidence, TrustVerdicts
@@ -127,11 +127,11 @@ def pod_state_json(pod: PodEvidence, phase: Phase, trust: Mapping[str, TrustVerd
     }
 
 
-def lifecycle_json(evidence: Evidence) -> dict[str, object]:
+def lifecycle_json(evidence: Evidence, phases: Mapping[str, Phase]) -> dict[str, object]:
     """The ``lifecycle`` section: every pod's phase and what it rests on."""
-    return {tid: pod_state_json(pod, evidence.phases[tid], {name: c.verdicts[tid] for name, c in
-                                                           evidence.clients.items() if tid in c.verdicts})
-            for tid, pod in evidence.pods.items() if tid in evidence.phases}
+    return {tid: pod_state_json(pod, phases[tid], {name: c.verdicts[tid] for name, c in
+                                                   evidence.clients.items() if tid in c.verdicts})
+            for tid, pod in evidence.pods.items() if tid in phases}
 
 
 @dataclass(frozen=True)
@@ -349,7 +349,8 @@ class Since:
     ignored: tuple[str, ...] = ()
 
 
-def since_last_run(lookup: Lookup | None, evidence: Evidence | None, outcomes: Outcomes) -> Since | None:
+def since_last_run(lookup: Lookup | None, evidence: Evidence | None, phases: Mapping[str, Phase],
+                   outcomes: Outcomes) -> Since | None:
     """The section, or None when history was turned off (``--no-history``)."""
     if lookup is None:
         return None
@@ -358,7 +359,7 @@ def since_last_run(lookup: Lookup | None, evidence: Evidence | None, outcomes: O
     snap = lookup.snapshot
     now: dict[str, PodState] = {}
     if evidence is not None:
-        now = {tid: PodState.from_json(entry) for tid, entry in lifecycle_json(evidence).items()}
+        now = {tid: PodState.from_json(entry) for tid, entry in lifecycle_json(evidence, phases).items()}
     lines = diff(snap, now, outcomes) or ["nothing changed"]
     heading = f"since the last run ({snap.started.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z, {snap.path})"
     return Since(heading, tuple(lines), lookup.ignored)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cutover.bundle import Bundle
     from cutover.evidence import Evidence, PodEvidence
+    from cutover.stores.bundle import Bundle
 
 NOT_STAGED = "not staged"
 STAGED = "staged"

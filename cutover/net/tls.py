@@ -11,8 +11,8 @@ import ssl
 import time
 from dataclasses import dataclass
 
-from cutover.certs import CertInfo
-from cutover.proxy import Proxy, TunnelError, open_tunnel
+from cutover.net.proxy import Proxy, TunnelError, open_tunnel
+from cutover.stores.certs import CertInfo
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cutover import bundle as bundle_mod
-from cutover import truststore
+from cutover import paths
 from cutover.config import Config, ConfigError, load
-from cutover.fixplan import STORE_KINDS
-from cutover.javajudge import JudgeUnavailable, exe, find_java
-
-ROOT = Path(__file__).resolve().parent.parent
-CHECKS = ROOT / "checks"
+from cutover.gates.fixplan import STORE_KINDS
+from cutover.judge.java import JudgeUnavailable, exe, find_java
+from cutover.stores import bundle as bundle_mod
+from cutover.stores import truststore
 
 
 class PrepareError(Exception):
@@ -156,8 +154,8 @@ def diff(before: truststore.StoreContents, after: truststore.StoreContents) -> l
 
 def run_gates(datacenters: Path, store: Path, html: Path, extra: Sequence[str]) -> tuple[int, dict[str, object]]:
     """The gates in a child pytest, as a person runs them; returns its exit code and JSON evidence."""
-    cmd = [sys.executable, "-m", "pytest", str(CHECKS), "-q", "-p", "no:cacheprovider", f"--datacenters={datacenters}",
-           f"--truststore={store}", f"--html={html}", "--self-contained-html", *extra]
+    cmd = [sys.executable, "-m", "pytest", str(paths.CHECKS), "-q", "-p", "no:cacheprovider",
+           f"--datacenters={datacenters}", f"--truststore={store}", f"--html={html}", "--self-contained-html", *extra]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     evidence = html.with_suffix(".json")
     if not evidence.is_file():
@@ -175,7 +173,7 @@ def main(args: argparse.Namespace) -> int:
     datacenters: Path = args.datacenters
     out: Path = args.out
     force: bool = args.force
-    reports: Path = args.reports_dir or ROOT / "reports"
+    reports: Path = args.reports_dir or paths.home() / "reports"
     extra: list[str] = list(args.pytest_args or [])
     chosen: str | None = args.client
     try:

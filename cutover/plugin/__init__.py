@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import pytest
 
+from cutover.gates.registry import GATES
+
 # The rest of the glue: loaded with this module wherever pytest looks for its configuration.
-pytest_plugins = ["cutover.pytest_run", "cutover.pytest_report"]
+pytest_plugins = ["cutover.plugin.run", "cutover.plugin.report"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,23 +66,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--no-history", action="store_true", help="do not compare with earlier runs")
 
 
-#: The gates' markers, registered by the plugin itself: a run whose rootdir pytest settled elsewhere (and so
-#: found no pyproject.toml) still knows them, under --strict-markers too.
-MARKERS = {
-    "staging_resolves": "gate 1, the staging twin of a pod's hostname resolves (per pod)",
-    "chain_trusted": "gate 2, the chain served at staging is trusted by the client's JVM (per client and pod)",
-    "new_cert_staged": "the certificate served at staging is the new one: not production's, and the bundle's (per pod)",
-    "aliases_present": "gate 3, the bundle's root and intermediate are in the truststore under their aliases "
-                       "(per client and data centre)",
-    "no_lb_cert": "gate 4, no server certificate of the provider is pinned in the truststore (per client and data "
-                  "centre)",
-}
+#: The gates' markers are registered by the plugin itself, from the gate table: a run whose rootdir pytest
+#: settled elsewhere (and so found no pyproject.toml) still knows them, under --strict-markers too.
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    for name, doc in MARKERS.items():
-        config.addinivalue_line("markers", f"{name}: {doc}")
+    for gate in GATES:
+        config.addinivalue_line("markers", f"{gate.name}: {gate.marker}")
 
 
 _GATE_OPTIONS = ("--datacenters", "--truststore", "--sandbox", "--java-home", "--reports-dir", "--history-dir")

@@ -1,4 +1,4 @@
-"""The four gates' decisions, made on gathered evidence: each returns a Verdict a test asserts on.
+"""The gates' decisions on gathered evidence (their table: `cutover.gates.registry`): each returns a Verdict.
 
 Kept apart from pytest so the decision and its message can be read, and tested, in one place. A
 message says what is wrong, why it matters at cutover, and how to fix it (the exact keytool command).
@@ -10,20 +10,16 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cutover import lifecycle
-from cutover.bundle import Bundle
-from cutover.certs import CertInfo
 from cutover.config import Config, DataCenter
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
-from cutover.fixplan import PROVIDER, TRUST_PATH, Action
-from cutover.handshake import ChainFetch
-from cutover.javajudge import JavaVerdict
-from cutover.lifecycle import Phase
-from cutover.truststore import StoreContents
-
-GATES = ("staging_resolves", "chain_trusted", "new_cert_staged", "aliases_present", "no_lb_cert")
-POD_GATES = ("staging_resolves", "chain_trusted", "new_cert_staged")  # the others are per data centre
-CLIENT_GATES = ("chain_trusted", "aliases_present", "no_lb_cert")  # judged per client; the others per network
+from cutover.gates import lifecycle
+from cutover.gates.fixplan import PROVIDER, TRUST_PATH, Action
+from cutover.gates.lifecycle import Phase
+from cutover.judge.java import JavaVerdict
+from cutover.net.tls import ChainFetch
+from cutover.stores.bundle import Bundle
+from cutover.stores.certs import CertInfo
+from cutover.stores.truststore import StoreContents
 
 
 @dataclass(frozen=True)

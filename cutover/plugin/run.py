@@ -18,25 +18,25 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from cutover import bundle as bundle_mod
-from cutover import gates, lifecycle, pytest_outputs
-from cutover import history as history_mod
-from cutover import report as report_mod
-from cutover import truststore as truststore_mod
-from cutover.bundle import Bundle
-from cutover.clients import StoreSpec, store_of
+from cutover import gates, paths
 from cutover.config import DEFAULT_CLIENT, Client, Config, ConfigError, DataCenter, Target, load
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, gather
+from cutover.gates import lifecycle
+from cutover.judge.locate import StoreSpec, store_of
+from cutover.outputs import history as history_mod
+from cutover.outputs import report as report_mod
+from cutover.plugin import files as pytest_outputs
+from cutover.stores import bundle as bundle_mod
+from cutover.stores import truststore as truststore_mod
+from cutover.stores.bundle import Bundle
+from cutover.stores.truststore import StoreContents
 from cutover.text import printable
-from cutover.truststore import StoreContents
 
-ROOT = Path(__file__).resolve().parent.parent  # the repository (cutover is installed editable)
-CHECKS = ROOT / "checks"
 VERDICT = pytest.StashKey["gates.Verdict"]()
 RUN = pytest.StashKey["Run"]()
 
@@ -68,6 +68,7 @@ class Run:
     staged: dict[str, tuple[Path, Path]] = field(default_factory=dict)  # report option -> (temporary, final)
     per_sr_reports: list[tuple[str, Path]] = field(default_factory=list)
     history: history_mod.Lookup | None = None  # None: history is off (--no-history, or a fresh sandbox)
+    phases: dict[str, lifecycle.Phase] = field(default_factory=dict)  # per target id, decided once gathered
 
     @property
     def python_store(self) -> StoreContents:
@@ -86,16 +87,16 @@ def _runs_gates(config: pytest.Config) -> bool:
     wants_gates = bool(config.getoption("sandbox") or config.getoption("datacenters")
                        or config.getoption("truststore"))
     if not explicit and wants_gates:
-        config.args[:] = [str(CHECKS)]
+        config.args[:] = [str(paths.CHECKS)]
         return True
     if config.getoption("sandbox"):
         return True
     base = config.invocation_params.dir
     for arg in config.args:
         p = (base / arg.split("::")[0]).resolve()
-        if p == CHECKS or CHECKS in p.parents or p in CHECKS.parents:
+        if p == paths.CHECKS or paths.CHECKS in p.parents or p in paths.CHECKS.parents:
             if not explicit:
-                config.args[:] = [str(CHECKS)]
+                config.args[:] = [str(paths.CHECKS)]
             return True
     return False
 
@@ -143,7 +144,7 @@ def _default_outputs(config: pytest.Config, simulated: bool) -> Path | None:
     html_path = config.getoption("htmlpath", None)
     if config.getoption("no_reports"):
         return Path(html_path).with_suffix(".json") if html_path else None
-    folder = Path(config.getoption("reports_dir") or ROOT / "reports")
+    folder = Path(config.getoption("reports_dir") or paths.home() / "reports")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     base = folder / f"cutover-{stamp}{'-SIMULATED' if simulated else ''}"
     if not html_path:
@@ -179,7 +180,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.add_cleanup(sandbox.stop)
     try:
         cfg = load(
-            Path(datacenters) if datacenters else ROOT / "datacenters.toml",
+            Path(datacenters) if datacenters else paths.home() / "datacenters.toml",
             truststore=Path(config.getoption("truststore")) if config.getoption("truststore") else None,
             nameservers=config.getoption("nameserver"),
             java_home=Path(config.getoption("java_home")) if config.getoption("java_home") else None,
@@ -264,7 +265,7 @@ def _history(run: Run) -> history_mod.Lookup | None:
         return None
     # Where this run's own evidence goes (beside --html when given) is where the earlier runs' went.
     folder = Path(opt("history_dir") or (run.json_path.parent if run.json_path is not None else None)
-                  or opt("reports_dir") or ROOT / "reports")
+                  or opt("reports_dir") or paths.home() / "reports")
     exclude = [run.json_path] if run.json_path is not None else []
     return history_mod.find_previous(folder, run.config.path, run.started, exclude)
 
@@ -274,7 +275,8 @@ def _gather(run: Run) -> Evidence:
     ev = gather(cfg, cfg.targets, run.python_stores, run.bundles)
     run.history = _history(run)
     previous = run.history.snapshot.previous() if run.history and run.history.snapshot else None
-    run.evidence = ev = replace(ev, phases=lifecycle.phases(ev, previous))
+    run.evidence = ev
+    run.phases = lifecycle.phases(ev, previous)
     env = run.env
     added = report_mod.judges_environment(cfg, ev)
     if cfg.at:
@@ -297,7 +299,7 @@ def evidence(cutover_run: Run) -> Evidence:
         if "cutover_evidence" in workerinput:
             import pickle
 
-            cutover_run.evidence = pickle.loads(Path(workerinput["cutover_evidence"]).read_bytes())
+            cutover_run.evidence, cutover_run.phases = pickle.loads(Path(workerinput["cutover_evidence"]).read_bytes())
         else:
             _gather(cutover_run)
     assert cutover_run.evidence is not None
@@ -323,6 +325,12 @@ def pytest_configure_node(node: object) -> None:
 @pytest.fixture
 def pod_evidence(target: Target, evidence: Evidence) -> PodEvidence:
     return evidence.pods[target.id]
+
+
+@pytest.fixture
+def phase(target: Target, evidence: Evidence, cutover_run: Run) -> lifecycle.Phase | None:
+    """Where the pod stands in its renewal, decided on the gathered evidence and the previous run."""
+    return cutover_run.phases.get(target.id)
 
 
 @pytest.fixture
@@ -375,7 +383,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         _gather(run)
         fd, name = tempfile.mkstemp(prefix="cutover-evidence-", suffix=".pickle")
         with os.fdopen(fd, "wb") as f:
-            pickle.dump(run.evidence, f)
+            pickle.dump((run.evidence, run.phases), f)
         run.evidence_file = Path(name)
         session.config.add_cleanup(run.evidence_file.unlink)
     if run is not None:  # here, not in pytest_configure: pytest-metadata makes its table after ours runs

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from cryptography.x509 import verification as v
 
-from cutover.certs import CertInfo
-from cutover.javajudge import JavaVerdict
+from cutover.judge.java import JavaVerdict
+from cutover.stores.certs import CertInfo
 
 APPROXIMATE = "approximate: no JVM"
 

@@ -25,11 +25,11 @@ from importlib import resources
 from pathlib import Path
 from typing import IO
 
-from cutover import proxy as proxy_mod
-from cutover.certs import CertInfo
-from cutover.truststore import StoreContents, StoreEntry
+from cutover.net import proxy as proxy_mod
+from cutover.stores.certs import CertInfo
+from cutover.stores.truststore import StoreContents, StoreEntry
 
-PROBE = Path(str(resources.files("cutover.javajudge") / "Probe.java"))
+PROBE = Path(str(resources.files("cutover.judge") / "Probe.java"))
 
 #: A short-lived JVM doing a few dozen handshakes: the C1 compiler alone and the serial collector start
 #: faster (measured: 56 probes 0.84 s -> 0.53 s). They change how fast Java runs, never what it decides;

@@ -17,11 +17,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from cutover import atomic, fixplan
-from cutover import report as report_mod
 from cutover.config import Config
 from cutover.evidence import Evidence
-from cutover.report import Record
+from cutover.gates import fixplan
+from cutover.gates.lifecycle import Phase
+from cutover.outputs import atomic
+from cutover.outputs import report as report_mod
+from cutover.outputs.report import Record
 from cutover.text import printable
 
 e = html.escape
@@ -58,8 +60,9 @@ def title(config: Config, sr: str) -> str:
 
 
 def html_document(config: Config, ev: Evidence | None, records: Sequence[Record], env: dict[str, str], sr: str,
-                  steps: Sequence[fixplan.Step]) -> str:
+                  steps: Sequence[fixplan.Step], phases: Mapping[str, Phase] | None = None) -> str:
     """A self-contained page: verdict, fix plan, matrix, environment, the store and bundles once, each test."""
+    phases = phases or {}
     verdict, ready = report_mod.verdict_sentence(records)
     only = {r.target for r in records}
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title(config, sr))}</title>",
@@ -71,7 +74,7 @@ def html_document(config: Config, ev: Evidence | None, records: Sequence[Record]
                      f"SIMULATED: produced against the built-in sandbox (scenario {e(str(config.sandbox_scenario))}), "
                      "not the provider's staging network. This report is not evidence of readiness.</p>")
     parts += [report_mod.verdict_line(verdict, ready), report_mod.fix_plan_html(steps),
-              report_mod.matrix_html(config, records, only=only, phases=ev.phases if ev is not None else None)]
+              report_mod.matrix_html(config, records, only=only, phases=phases)]
     parts.append("<h2>Environment</h2>" + report_mod.env_table({**env, "Service request": sr}))
     if ev is not None:
         dc_codes = {r.dc for r in records if r.pod is None}
@@ -85,7 +88,7 @@ def html_document(config: Config, ev: Evidence | None, records: Sequence[Record]
             if r.outcome != "skipped" else f"<p><b>SKIP</b>: {e(printable(r.message, 4000))}</p>"
         client = ev.clients.get(r.client) if ev is not None and r.client else None
         if ev is not None and r.pod is not None and r.target in ev.pods:
-            body += report_mod.pod_html(ev.pods[r.target], client, r.gate, ev.phases.get(r.target))
+            body += report_mod.pod_html(ev.pods[r.target], client, r.gate, phases.get(r.target))
         elif ev is not None and r.pod is None and r.dc in dcs:
             body += report_mod.dc_html(dcs[r.dc], client.store if client else None, ev.bundles.get(r.dc),
                                        report_mod.bundle_anchor(config, r.dc),
@@ -128,7 +131,8 @@ def junit_xml(records: Sequence[Record], name: str) -> bytes:
 
 def write(folder: Path, stem: str, config: Config, ev: Evidence | None, records: Sequence[Record],
           env: dict[str, str], started: dt.datetime, finished: dt.datetime,
-          interrupted: bool = False, lifecycle: Mapping[str, object] | None = None) -> list[tuple[str, Path]]:
+          interrupted: bool = False, lifecycle: Mapping[str, object] | None = None,
+          phases: Mapping[str, Phase] | None = None) -> list[tuple[str, Path]]:
     """Write ``<stem>-SR-<n>.html``, ``.json`` and ``.xml`` for every SR of the run; returns (SR, HTML path).
 
     `lifecycle`: the run's lifecycle section; each file keeps its own pods' entries. The "since the last run"
@@ -139,10 +143,11 @@ def write(folder: Path, stem: str, config: Config, ev: Evidence | None, records:
         steps = fixplan.plan(rs)
         name = file_stem(stem, sr)  # not with_suffix: an SR may hold a dot
         doc = report_mod.evidence_document(config, ev, rs, {**env, "Service request": sr}, started, finished,
-                                           interrupted=interrupted, fix_plan=steps, sr=sr, lifecycle=lifecycle)
+                                           interrupted=interrupted, fix_plan=steps, sr=sr, lifecycle=lifecycle,
+                                           phases=phases)
         # Whole or not at all, like the full report (cutover.atomic): a killed run leaves no half file.
         atomic.write_text(folder / f"{name}.json", json.dumps(doc, indent=1))
         atomic.write_text(folder / f"{name}.xml", junit_xml(rs, f"cutover SR {sr}").decode("utf-8"))
-        atomic.write_text(folder / f"{name}.html", html_document(config, ev, rs, env, sr, steps))
+        atomic.write_text(folder / f"{name}.html", html_document(config, ev, rs, env, sr, steps, phases))
         written.append((sr, folder / f"{name}.html"))
     return written

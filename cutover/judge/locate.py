@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cutover.config import Client, ConfigError
-from cutover.javajudge import JudgeUnavailable, find_java
+from cutover.judge.java import JudgeUnavailable, find_java
 
 #: The password the JDKs ship their cacerts with; a well-known constant, not a secret. A JDK that ships
 #: cacerts as a password-less PKCS12 opens it with any password.

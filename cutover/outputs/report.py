@@ -17,20 +17,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import get_args
 from urllib.parse import quote
 
-from cutover.bundle import Bundle
-from cutover.certs import CertInfo
 from cutover.config import Config, DataCenter
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
-from cutover.fixplan import Action, Step, plan_json
-from cutover.gates import CLIENT_GATES, GATES, POD_GATES
-from cutover.handshake import ChainFetch
-from cutover.javajudge import JavaVerdict
-from cutover.lifecycle import CUT_OVER, ROLLING, Phase
-from cutover.proxy import Proxy
+from cutover.gates.fixplan import Action, Step, plan_json
+from cutover.gates.lifecycle import CUT_OVER, ROLLING, Phase
+from cutover.gates.registry import BY_NAME, CLIENT_GATES, POD_GATES, View
+from cutover.gates.registry import NAMES as GATES
+from cutover.judge.java import JavaVerdict
+from cutover.net.proxy import Proxy
+from cutover.net.tls import ChainFetch
+from cutover.stores.bundle import Bundle
+from cutover.stores.certs import CertInfo
+from cutover.stores.truststore import StoreContents, StoreEntry
 from cutover.text import printable
-from cutover.truststore import StoreContents, StoreEntry
 
 #: /2: the store, each bundle and each pod's evidence are held once (``truststores``, ``bundles``, ``pods``) and
 #: records refer to them; ``fix_plan`` and ``sr`` were added. /1 carried them in every record.
@@ -142,6 +144,7 @@ def pod_html(pod: PodEvidence, client: ClientEvidence | None = None, gate: str |
     each gate's decision depends on it.
     """
     st = pod.staging
+    views = set(BY_NAME[gate].shows) if gate is not None else set(get_args(View))
     trust = client.verdicts.get(pod.target.id, TrustVerdicts(())) if client is not None else TrustVerdicts(())
     now = dt.datetime.now(dt.UTC)
     rows: list[tuple[str, str]] = [
@@ -149,7 +152,7 @@ def pod_html(pod: PodEvidence, client: ClientEvidence | None = None, gate: str |
          if phase is not None else "-"),
         ("production hostname", _text(pod.target.hostname)),
     ]
-    if gate in (None, "staging_resolves"):
+    if "dns" in views:
         rows += [
             ("CNAME chain", " &rarr; ".join(_text(n) for n in st.cname_chain) or "-"),
             ("edge hostname", _text(st.edge_hostname or "none found")),
@@ -161,13 +164,13 @@ def pod_html(pod: PodEvidence, client: ClientEvidence | None = None, gate: str |
         rows += [(f"hosts-file line ({e(ip)})", f"<code>{e(ip)} {_text(pod.target.hostname)}</code>")
                  for ip in st.staging_ips]
     rows.append(("staging IPs", e(", ".join(st.staging_ips) or "-")))
-    if gate in (None, "chain_trusted") and client is not None:
+    if "trust" in views and client is not None:
         rows.append(("judge", _text(client.jvm.label if client.jvm else (client.engine_note or "-"))))
         rows += [(f"verdict at {e(v.ip)}", _verdict_text(v)) for v in trust.verdicts]
         rows += [(f"{_text(label)} at {e(v.ip)}", _verdict_text(v)) for label, v in trust.later]
         rows += [(f"web-PKI (strict) at {e(v.ip)}", _verdict_text(v)) for v in trust.strict]
         rows += [(f"verdict at production {e(v.ip)}", _verdict_text(v)) for v in trust.production]
-    if gate in (None, "new_cert_staged"):
+    if "leaves" in views:
         for kind, fetches in (("staging", pod.staging_chains), ("production", pod.production_chains)):
             for f in fetches:
                 if f.leaf is not None:
@@ -180,10 +183,9 @@ def pod_html(pod: PodEvidence, client: ClientEvidence | None = None, gate: str |
     # chain_trusted judges production too once it serves the new chain (or where its JVM rejects it): show it.
     production_judged = (phase is not None and phase.name in (CUT_OVER, ROLLING)) or \
         any(not v.ok for v in trust.production)
-    shown = (("staging", pod.staging_chains), *((("production", pod.production_chains),) if production_judged
-                                                 else ())) if gate == "chain_trusted" else \
-        (("production", pod.production_chains),) if gate == "new_cert_staged" else \
-        () if gate == "staging_resolves" else (("staging", pod.staging_chains), ("production", pod.production_chains))
+    shown = [("staging", pod.staging_chains)] if "staging chains" in views else []
+    if "production chains" in views and (gate is None or "trust" not in views or production_judged):
+        shown.append(("production", pod.production_chains))
     for kind, fetches in shown:
         for f in fetches:
             out += _fetch_html(kind, f)
@@ -585,7 +587,8 @@ def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Rec
                       started: dt.datetime, finished: dt.datetime, interrupted: bool = False,
                       fix_plan: Sequence[Step] = (), sr: str | None = None,
                       lifecycle: Mapping[str, object] | None = None,
-                      since: Mapping[str, object] | None = None) -> dict[str, object]:
+                      since: Mapping[str, object] | None = None,
+                      phases: Mapping[str, Phase] | None = None) -> dict[str, object]:
     """The JSON evidence: one record per target and gate; the store, each bundle and each pod's evidence once.
 
     `records` may be a part of the run (a per-SR file, `sr` set): then only the pods and bundles they
@@ -606,7 +609,8 @@ def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Rec
             ref = {"pod": r.target} | ({"client": r.client} if r.client is not None else {})
             if ev is not None and r.target in ev.pods and r.target not in pods:
                 t = targets.get(r.target)
-                pods[r.target] = {"sr": t.sr if t else None, **pod_json(ev.pods[r.target], ev.phases.get(r.target)),
+                phase = (phases or {}).get(r.target)
+                pods[r.target] = {"sr": t.sr if t else None, **pod_json(ev.pods[r.target], phase),
                                   "trust": {name: trust_json(c.verdicts[r.target]) for name, c in ev.clients.items()
                                             if r.target in c.verdicts}}
         else:

@@ -14,18 +14,21 @@ from pathlib import Path
 
 import pytest
 
-from cutover import atomic, fixplan, gates, per_sr, pytest_outputs
-from cutover import history as history_mod
-from cutover import report as report_mod
+from cutover import gates
 from cutover.config import Client, DataCenter, Target
-from cutover.lifecycle import Phase
-from cutover.pytest_run import RUN, VERDICT, Run, _the_run
+from cutover.gates import fixplan, registry
+from cutover.gates.lifecycle import Phase
+from cutover.outputs import atomic, per_sr
+from cutover.outputs import history as history_mod
+from cutover.outputs import report as report_mod
+from cutover.plugin import files as pytest_outputs
+from cutover.plugin.run import RUN, VERDICT, Run, _the_run
 from cutover.text import printable
 
 # -- reporting ------------------------------------------------------------------------------------------
 
 def _gate_of(item: pytest.Item) -> str | None:
-    return next((g for g in gates.GATES if item.get_closest_marker(g)), None)
+    return next((g for g in registry.NAMES if item.get_closest_marker(g)), None)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -100,7 +103,7 @@ def _add_extras(report: pytest.TestReport, item: pytest.Item, run: Run, verdict:
         mine = ev.first  # one client: its verdicts beside every pod's evidence, as before there were clients
     gate = _gate_of(item)
     if ev is not None and isinstance(target, Target):
-        blocks.append(report_mod.pod_html(ev.pods[target.id], mine, gate, ev.phases.get(target.id)))
+        blocks.append(report_mod.pod_html(ev.pods[target.id], mine, gate, run.phases.get(target.id)))
     elif ev is not None and isinstance(datacenter, DataCenter):
         name = mine.client.name if mine is not None else ""
         blocks.append(report_mod.dc_html(datacenter, mine.store if mine else None, ev.bundles.get(datacenter.code),
@@ -141,7 +144,7 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
                                             for sr, stem in _per_sr_stems(run)]))
     ev = run.evidence
     prefix.append(report_mod.matrix_html(run.config, run.records.values(),
-                                         phases=ev.phases if ev is not None else None))
+                                         phases=run.phases))
     since = closing.since
     if since is not None:
         prefix.append(report_mod.since_html(since.heading, since.lines, since.ignored))
@@ -173,7 +176,7 @@ def _closing(run: Run) -> _Closing:
     if _CLOSING not in config.stash:
         outcomes = {(r.gate, r.client, r.target): r.outcome for r in run.records.values()}
         config.stash[_CLOSING] = _Closing(fixplan.plan(run.records.values()),
-                                          history_mod.since_last_run(run.history, run.evidence, outcomes),
+                                          history_mod.since_last_run(run.history, run.evidence, run.phases, outcomes),
                                           _store_diff(config))
     return config.stash[_CLOSING]
 
@@ -219,10 +222,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Iterator[N
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
         closing = _closing(run)
         since = closing.since
-        lifecycle = history_mod.lifecycle_json(run.evidence) if run.evidence is not None else None
+        lifecycle = history_mod.lifecycle_json(run.evidence, run.phases) if run.evidence is not None else None
         doc = report_mod.evidence_document(
             run.config, run.evidence, records, run.env, run.started, finished, interrupted=interrupted,
-            fix_plan=closing.plan, lifecycle=lifecycle,
+            fix_plan=closing.plan, lifecycle=lifecycle, phases=run.phases,
             since=None if since is None else {"heading": since.heading, "changes": list(since.lines),
                                               "ignored": list(since.ignored)})
         if closing.store_diff is not None:
@@ -230,7 +233,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Iterator[N
         atomic.write_text(run.json_path, json.dumps(doc, indent=1))
         if session.config.getoption("report_per_sr"):
             run.per_sr_reports = per_sr.write(run.json_path.parent, run.json_path.stem, run.config, run.evidence,
-                                              records, run.env, run.started, finished, interrupted, lifecycle)
+                                              records, run.env, run.started, finished, interrupted, lifecycle,
+                                              run.phases)
     try:
         result = yield
     except BaseException:  # a report may be half-written (SIGTERM while writing): never publish it
@@ -265,8 +269,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         tr.line(f"peak memory: python {own:.0f} MB, largest child process (the JVM) {child:.0f} MB")
-        if run.evidence.phases:
-            tr.line("phases: " + _phase_summary(run.evidence.phases))
+        if run.phases:
+            tr.line("phases: " + _phase_summary(run.phases))
     closing = _closing(run)
     since = closing.since
     if since is not None:
