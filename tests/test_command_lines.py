@@ -21,6 +21,7 @@ import pytest
 from cutover.judge.java import JudgeUnavailable, find_java
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import ROOT
+from tests.installs import install_copy
 
 CHECKS = ROOT / "checks"
 PYTEST = Path(sys.executable).with_name("pytest")  # the console script the venv installed
@@ -133,31 +134,8 @@ def test_the_plain_pip_path_runs_the_demo_without_make(tmp_path: Path) -> None:
     Offline, as every test here: pip builds the project with a setuptools wheel that make's venv target
     kept on disk, and the suite's dependencies come from this environment through a .pth file.
     """
-    import sysconfig
-
-    wheelhouse = Path(sys.prefix) / "wheelhouse"
-    if not list(wheelhouse.glob("setuptools-*.whl")):
-        pytest.skip(f"no build backend in {wheelhouse} to install offline with (make's venv target puts one there)")
-    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    if listed.returncode != 0:
-        pytest.skip("not a git checkout: cannot tell the project's files")
-    project = tmp_path / "cutover"
-    for name in listed.stdout.splitlines():
-        if name != "Makefile" and (ROOT / name).is_file():
-            (project / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, project / name)
+    bindir, project = install_copy(tmp_path, editable=True, without=("Makefile",))
     assert not (project / "Makefile").exists()
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=120)
-    bindir = venv / ("Scripts" if os.name == "nt" else "bin")
-    ask = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-    purelib = subprocess.run([str(bindir / "python"), "-c", ask], capture_output=True, text=True, check=True,
-                             timeout=60).stdout.strip()
-    Path(purelib, "suite-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    pip = subprocess.run([str(bindir / "python"), "-m", "pip", "install", "--quiet", "--no-index", "--find-links",
-                          str(wheelhouse), "--no-deps", "-e", str(project)],
-                         capture_output=True, text=True, timeout=300)
-    assert pip.returncode == 0, pip.stdout + pip.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     where = subprocess.run([str(bindir / "python"), "-c", "import cutover.plugin as p; print(p.__file__)"],

@@ -1,0 +1,45 @@
+"""A non-editable install runs the gates from any folder: the gate modules ship inside the package.
+
+`pip install .` (or a wheel, or from git) puts cutover in site-packages with no clone beside it; the plugin
+must find its checks there (as the package ``cutover.checks``), and a run from an empty folder must pass
+every gate of the good sandbox and fail exactly as a clone does on a fault.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.installs import install_copy
+
+
+def _pytest(bindir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # `python -m pytest`: with the dependencies borrowed, pip wrote no `pytest` script into this venv.
+    return subprocess.run([str(bindir / "python"), "-m", "pytest", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_a_non_editable_install_runs_the_gates_from_an_empty_folder(tmp_path: Path) -> None:
+    bindir, project = install_copy(tmp_path, editable=False)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    where = subprocess.run([str(bindir / "python"), "-c", "import cutover.paths as p; print(p.CHECKS, p.CLONE)"],
+                           cwd=empty, capture_output=True, text=True, timeout=60)
+    checks, clone = where.stdout.split()
+    assert "site-packages" in checks and not Path(checks).is_relative_to(project), where.stdout + where.stderr
+    assert clone == "None", "an installed cutover has no clone to put its reports in"
+
+    good = _pytest(bindir, empty, "--sandbox", "--dc", "us2", "--sandbox-pods", "1")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "ready for cutover: all 5 gate tests passed" in good.stdout
+    assert {p.suffix for p in (empty / "reports").iterdir()} == {".html", ".json", ".xml"}, \
+        "the reports of an installed cutover go to the reports/ folder of the folder it runs in"
+
+    pinned = _pytest(bindir, empty, "--sandbox=pinned-leaf", "--dc", "us2", "--sandbox-pods", "1", "--no-reports",
+                     f"--html={tmp_path / 'pinned.html'}")
+    assert pinned.returncode == 1, pinned.stdout + pinned.stderr
+    doc = json.loads((tmp_path / "pinned.json").read_text())
+    failed = {(r["gate"], r["target"]) for r in doc["records"] if r["outcome"] == "failed"}
+    assert failed == {("no_lb_cert", "us2")}
+    assert "server certificate of the us2 bundle" in pinned.stdout
