@@ -6,7 +6,7 @@ SCENARIO ?= good
 STAMP := $(VENV)/.installed
 REPORT = reports/demo-$(SCENARIO)-$(shell date -u +%Y%m%dT%H%M%SZ).html
 
-.PHONY: demo test soak lint sandbox scenarios bench clean
+.PHONY: demo test soak lint sandbox scenarios bench clean docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("cutover needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -37,6 +37,10 @@ sandbox: $(STAMP)
 
 scenarios: $(STAMP)
 	@$(BIN)/python -m cutover.sandbox --list
+
+# The pages whose source is the code (scenarios, options, exit codes); tests/test_docs.py fails when stale.
+docs: $(STAMP)
+	$(BIN)/python docs/generate.py
 
 clean:
 	rm -rf $(VENV) bench/.peer-venv .pytest_cache .ruff_cache *.egg-info

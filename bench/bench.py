@@ -16,7 +16,7 @@ and TLS accept), it times, median of N runs each:
 
 and prints the ratios, wall and CPU seconds, the suite's peak memory, where the suite's wall time goes
 (profiled runs with bench/cutover_bench_timing.py and one run under `python -X importtime`), then the
-suite once at ~500 pods. Nothing here asserts a time: the figures go in the README.
+suite once at ~500 pods. Nothing here asserts a time: the figures go in docs/benchmarks.md.
 """
 
 from __future__ import annotations

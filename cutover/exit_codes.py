@@ -1,0 +1,73 @@
+"""The exit codes of cutover's commands, in one place: the docs are generated from these tables.
+
+A gate run (``pytest`` with cutover's plugin) exits with pytest's own codes (`pytest.ExitCode`); what each
+means for a cutover run is said here. The commands of ``python -m cutover`` (cutover.cli) exit with their
+own small set. docs/generate.py writes docs/exit-codes.md and the README's table from this module, and
+tests/test_docs.py fails when they differ, so a code changes here first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+
+@dataclass(frozen=True)
+class ExitCode:
+    """One exit code of one command.
+
+    Attributes:
+        code: the process's exit status.
+        name: a short name for it (pytest's `ExitCode` member for a gate run).
+        meaning: what it means, in a sentence for the person reading a CI log.
+    """
+
+    code: int
+    name: str
+    meaning: str
+
+
+#: ``pytest`` running the gates: pytest's codes, read for a cutover run.
+GATE_RUN: tuple[ExitCode, ...] = (
+    ExitCode(pytest.ExitCode.OK, "OK", "every selected gate passed: ready for cutover"),
+    ExitCode(pytest.ExitCode.TESTS_FAILED, "TESTS_FAILED", "at least one gate failed (or errored): not ready"),
+    ExitCode(pytest.ExitCode.INTERRUPTED, "INTERRUPTED",
+             "the run was interrupted (Ctrl-C or SIGTERM); the report holds what was gathered"),
+    ExitCode(pytest.ExitCode.INTERNAL_ERROR, "INTERNAL_ERROR", "internal error (a bug of ours or of a plugin)"),
+    ExitCode(pytest.ExitCode.USAGE_ERROR, "USAGE_ERROR",
+             "usage error: bad option, datacenters.toml, truststore, bundle or password; nothing ran"),
+    ExitCode(pytest.ExitCode.NO_TESTS_COLLECTED, "NO_TESTS_COLLECTED",
+             "no gate was selected (for instance `--dc` and `-k` excluded everything)"),
+)
+
+#: ``python -m cutover truststore PATH``: list a store as Java sees it.
+TRUSTSTORE: tuple[ExitCode, ...] = (
+    ExitCode(0, "OK", "the store was read and listed"),
+    ExitCode(2, "BAD_INPUT", "the store cannot be read (missing, wrong password, not a keystore) or a bad option"),
+)
+
+#: ``python -m cutover bundle PATH``: classify a provider's bundle.
+BUNDLE: tuple[ExitCode, ...] = (
+    ExitCode(0, "OK", "the bundle was read and its chain links (root -> intermediate(s) -> server(s))"),
+    ExitCode(1, "BUNDLE_UNUSABLE",
+             "the bundle cannot be read, holds no certificate or no intermediate, or its chain does not link"),
+    ExitCode(2, "BAD_INPUT", "the bundle does not exist, or a bad option"),
+)
+
+#: ``python -m cutover prepare``: a fixed copy of the store, proven by the gates.
+PREPARE: tuple[ExitCode, ...] = (
+    ExitCode(0, "READY", "every gate passes with the copy: hand it over"),
+    ExitCode(1, "NOT_READY", "gates still fail with the copy, which a change of the store cannot fix; "
+             "the copy is kept as `NAME.NOT-READY.jks`"),
+    ExitCode(2, "BAD_INPUT", "nothing was prepared: a bad option, datacenters.toml, store or password, `--out` "
+             "exists without `--force`, keytool failed, the gates did not run, or the original changed meanwhile"),
+)
+
+#: Every command, as a person types it, and its table.
+COMMANDS: dict[str, tuple[ExitCode, ...]] = {
+    "pytest (the gates)": GATE_RUN,
+    "python -m cutover truststore": TRUSTSTORE,
+    "python -m cutover bundle": BUNDLE,
+    "python -m cutover prepare": PREPARE,
+}
