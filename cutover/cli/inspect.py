@@ -47,31 +47,32 @@ def cmd_truststore(path: Path, password_env: str, as_json: bool) -> int:
     try:
         contents = truststore.read(path, password)
     except truststore.TruststoreError as e:
-        if password is None and "password-protected" in str(e):
-            e = truststore.TruststoreError(f"{e} Here: export {password_env}=... and run again.")
-        print(f"cutover: {e}", file=sys.stderr)
+        said = str(e)
+        if password is None and "password-protected" in said:
+            said = f"{said} Here: export {password_env}=... and run again."
+        print(f"cutover: {said}", file=sys.stderr)
         return 2
     now = dt.datetime.now(dt.UTC)
     if as_json:
         doc = {
             "path": str(contents.path), "store_type": contents.store_type,
             "entries": [{
-                "alias": e.alias, "kind": e.kind,
-                "certificate": e.cert.to_json() if e.cert else None,
-                "flags": _flags(e.kind, e.cert, now),
-            } for e in contents.entries],
+                "alias": entry.alias, "kind": entry.kind,
+                "certificate": entry.cert.to_json() if entry.cert else None,
+                "flags": _flags(entry.kind, entry.cert, now),
+            } for entry in contents.entries],
         }
         print(json.dumps(doc, indent=2))
         return 0
     rows = []
-    for e in contents.entries:
-        c = e.cert
+    for entry in contents.entries:
+        c = entry.cert
         rows.append([
-            printable(e.alias, 40), e.kind,
+            printable(entry.alias, 40), entry.kind,
             printable(c.subject, 60) if c else "-", printable(c.issuer, 60) if c else "-",
             ("CA" if c.is_ca else "end-entity") if c else "-",
             f"{c.not_after:%Y-%m-%d}" if c else "-", c.sha256 if c else "-",
-            ", ".join(_flags(e.kind, c, now)),
+            ", ".join(_flags(entry.kind, c, now)),
         ])
     print(f"{contents.path}: {contents.store_type}, {len(contents.java_entries)} entries as Java lists them")
     print(_table(rows, ["alias", "kind", "subject", "issuer", "CA/end-entity", "not after", "SHA-256", "flags"]))

@@ -39,8 +39,9 @@ def clients_table(path: Path, raw: Mapping[str, Any], run: Mapping[str, Any], tr
         if only and list(only) != [DEFAULT_CLIENT]:
             raise ConfigError(f"--client {only[0]}: {path} has no [clients] table, so its one client is "
                               f"{DEFAULT_CLIENT!r}. Add [clients.<name>] tables to judge several clients.")
+        store: Path | None
         if truststore is not None:
-            store: Path | None = Path(truststore)
+            store = Path(truststore)
             check_readable_file(store, "truststore", "--truststore")
         elif "path" in ts_raw:
             store = _store_path(path, typed(path, "truststore", "path", ts_raw["path"], str),

@@ -170,13 +170,13 @@ class Step:
         for gate, targets in by_gate.items():
             gates_of.setdefault(tuple(targets), []).append(gate)
         parts = []
-        for targets, gates in gates_of.items():
+        for group, gates in gates_of.items():
             names = gates[0] if len(gates) == 1 else f"{', '.join(gates[:-1])} and {gates[-1]}"
-            if len(targets) <= 3:
-                parts.append(f"{names} for {', '.join(targets)}")
+            if len(group) <= 3:
+                parts.append(f"{names} for {', '.join(group)}")
             else:
-                noun = "pods" if all("/" in t for t in targets) else "data centres"
-                parts.append(f"{names} for {len(targets)} {noun}")
+                noun = "pods" if all("/" in t for t in group) else "data centres"
+                parts.append(f"{names} for {len(group)} {noun}")
         return "; ".join(parts) if any(" and " in p for p in parts) and len(parts) > 1 else " and ".join(parts)
 
     @property

@@ -210,8 +210,8 @@ def _asn1_name(n: Any) -> x509.Name:
 
 
 def _asn1_time(t: Any) -> dt.datetime:
-    chosen = t.getComponent()
-    return chosen.asDateTime.astimezone(dt.UTC)
+    when: dt.datetime = t.getComponent().asDateTime
+    return when.astimezone(dt.UTC)
 
 
 def _asn1_extensions(tbs: Any) -> tuple[list[str], bool]:
