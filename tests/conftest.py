@@ -16,12 +16,6 @@ pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKS = ROOT / "checks"
-GATE_MODULES = {
-    "staging_resolves": "test_staging_resolves",
-    "chain_trusted": "test_chain_trusted",
-    "aliases_present": "test_aliases_present",
-    "no_lb_cert": "test_no_lb_cert",
-}
 
 
 @dataclass

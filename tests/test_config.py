@@ -53,7 +53,7 @@ def test_the_issue_shape_loads_with_per_dc_overrides(tmp_path: Path) -> None:
     assert us2.bundle == tmp_path / "certs" / "us2.zip"  # relative to the toml, not the working directory
     assert em3.targets[0].hostname == "efgh.login.em3.oraclecloud.com" and em3.targets[0].port == 8443
     assert em3.bundle is None
-    assert cfg.truststore.path == tmp_path / "store.jks"
+    assert cfg.clients[0].truststore == tmp_path / "store.jks"
     assert not cfg.simulated
 
 
@@ -120,7 +120,7 @@ def test_command_line_wins_over_the_file(tmp_path: Path) -> None:
     other = tmp_path / "other.p12"
     other.write_bytes(b"x")
     cfg = load(write(tmp_path, GOOD), truststore=other, nameservers=["127.0.0.1:5353", "::1"])
-    assert cfg.truststore.path == other
+    assert cfg.clients[0].truststore == other
     assert cfg.nameservers == (("127.0.0.1", 5353), ("::1", 53))
 
 
@@ -137,7 +137,7 @@ def test_shipped_datacenters_toml_loads_with_our_strict_reader(tmp_path: Path) -
     shipped.write_text((ROOT / "datacenters.toml").read_text())
     cfg = load(shipped)
     assert [dc.code for dc in cfg.datacenters] == list(KNOWN_DATACENTERS) and cfg.targets == ()
-    assert cfg.truststore.password_env == "CUTOVER_TRUSTSTORE_PASSWORD"
+    assert cfg.clients[0].password_env == "CUTOVER_TRUSTSTORE_PASSWORD"
 
 
 SRS = GOOD.replace('port = 443\n', 'port = 443\nsr = "3-1000"\n', 1).replace(

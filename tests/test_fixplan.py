@@ -7,7 +7,7 @@ import shlex
 import pytest
 
 from cutover.config import KNOWN_DATACENTERS
-from cutover.gates.fixplan import PROVIDER, TRUST_PATH, Action, Step, plan, plan_json, plan_lines
+from cutover.gates.fixplan import PROVIDER, TRUST_PATH, Action, Step, keytool_args, plan, plan_json, plan_lines
 from cutover.outputs.report import Record
 
 STORE = "/stores/client truststore.jks"  # a space: the command must quote it
@@ -137,3 +137,23 @@ def test_store_steps_are_grouped_per_client_store() -> None:
         ("/b/soa.jks", "delete", "no_lb_cert for soa:us2"),
         ("/b/soa.jks", "import", "aliases_present for soa:us2"),
     ]
+
+
+def test_keytool_args_one_builder_for_the_printed_command_and_the_run() -> None:
+    """What prepare runs is what the plan prints, plus the password from the environment and -noprompt."""
+    rename = on_store("changealias", "old", dest="new")
+    assert keytool_args(rename) == ["-changealias", "-alias", "old", "-destalias", "new", "-keystore", STORE,
+                                    "-storetype", "PKCS12"]
+    assert rename.command == "keytool " + " ".join(shlex.quote(a) for a in keytool_args(rename))
+    imp = on_store("import", "issuing-ca", file="/certs/us2.zip!inter.pem")
+    assert keytool_args(imp, store_password_env="PW", file="/tmp/x.der") == [
+        "-importcert", "-trustcacerts", "-alias", "issuing-ca", "-file", "/tmp/x.der", "-keystore", STORE,
+        "-storetype", "PKCS12", "-storepass:env", "PW", "-noprompt"]
+    with pytest.raises(ValueError, match="not a keytool action"):
+        keytool_args(Action(PROVIDER, "serve the right chain"))
+
+
+def test_a_step_reads_back_from_its_json() -> None:
+    [step] = plan([failed("no_lb_cert", "us2", on_store("delete", "lb", sha=None)),
+                   failed("no_lb_cert", "em3", on_store("delete", "lb", sha=None))])
+    assert Step.from_json(plan_json([step])[0]) == step

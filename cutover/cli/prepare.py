@@ -6,7 +6,8 @@ applies the store actions of their fix plan to a *copy* with the real keytool of
 runs the gates again against the copy, and hands over the copy only when every gate passes. The
 original is only read: its SHA-256 is printed before and after.
 
-The actions are the fix plan's store steps, read as data from the run's JSON evidence: import the bundle's root and
+The actions are the fix plan's store steps, read as data from the run's JSON evidence (`Step.from_json`)
+and run with the keytool arguments the plan prints (`keytool_args`): import the bundle's root and
 intermediate under the configured aliases, replace a stale or wrong entry, rename an entry kept under
 another alias, delete a pinned provider leaf. Nothing else in the store is touched.
 """
@@ -17,51 +18,25 @@ import argparse
 import datetime as dt
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cutover import paths
-from cutover.config import Config, ConfigError, load
-from cutover.gates.fixplan import STORE_KINDS
+from cutover.config import Client, Config, ConfigError, load
+from cutover.gates.fixplan import STORE_KINDS, Action, Step, keytool_args
 from cutover.judge.java import JudgeUnavailable, exe, find_java
 from cutover.stores import bundle as bundle_mod
+from cutover.stores import password as store_password
 from cutover.stores import truststore
 
 
 class PrepareError(Exception):
     """Something stops prepare before it changes anything; the message is the whole explanation."""
-
-
-@dataclass(frozen=True)
-class StoreAction:
-    """One keytool step on the copy.
-
-    Attributes:
-        kind: the fix plan's store kind: ``delete``, ``changealias`` or ``import``.
-        alias: the alias acted on (for ``changealias``, the alias the entry has now).
-        dest_alias: the new alias of a ``changealias``.
-        cert_der: the certificate an ``import`` adds (from the provider's bundle).
-        fixes: the failures the fix plan says this step fixes, in its words.
-    """
-
-    kind: str
-    alias: str
-    dest_alias: str | None = None
-    cert_der: bytes | None = None
-    fixes: str = ""
-
-    def describe(self) -> str:
-        if self.kind == "changealias":
-            return f"rename alias {self.alias!r} to {self.dest_alias!r}"
-        if self.kind == "import":
-            return f"import the bundle's certificate {_sha(self.cert_der or b'')[:16]}... under alias {self.alias!r}"
-        return f"delete alias {self.alias!r}"
 
 
 @dataclass(frozen=True)
@@ -85,57 +60,68 @@ def file_sha256(path: Path) -> str:
     return _sha(Path(path).read_bytes())
 
 
-def actions_from_plan(doc: dict[str, object], config: Config, store: Path) -> list[StoreAction]:
-    """The fix plan's store steps for `store`, in the plan's order (deletes, renames, imports).
+def describe(action: Action) -> str:
+    """A store step in the words prepare prints before it runs it, and in keytool's error."""
+    if action.kind == "changealias":
+        return f"rename alias {action.alias!r} to {action.dest_alias!r}"
+    if action.kind == "import":
+        return f"import the bundle's certificate {(action.sha256 or '')[:16]}... under alias {action.alias!r}"
+    return f"delete alias {action.alias!r}"
 
-    Read from the `fix_plan` of the run's JSON evidence: structured steps, never a parsed command. An
-    import's certificate is taken from the provider's bundles by its SHA-256, not from a file path.
-    """
+
+def bundle_certificates(config: Config) -> dict[str, bytes]:
+    """The DER of every CA in the configured bundles, by SHA-256: an import takes its certificate from here,
+    never from the file path the plan prints (which may sit inside a zip)."""
     certs: dict[str, bytes] = {}
     for dc in config.datacenters:
         if dc.bundle is not None:
             b = bundle_mod.read(dc.bundle)
             for c in (b.root, *b.intermediates):
                 certs[c.sha256] = c.der
+    return certs
+
+
+def actions_from_plan(doc: Mapping[str, object], store: Path, certs: Mapping[str, bytes]) -> list[Step]:
+    """The fix plan's store steps for `store`, in the plan's order (deletes, renames, imports).
+
+    Read from the `fix_plan` of the run's JSON evidence: structured steps, never a parsed command. Aliases
+    are lower-cased, as Java keeps them, so the diff and keytool's messages name what the store holds.
+    """
     steps = doc.get("fix_plan") or []
     assert isinstance(steps, list)
-    actions = []
-    for step in steps:
-        kind = step.get("kind")
-        if kind not in STORE_KINDS:
+    chosen = []
+    for data in steps:
+        step = Step.from_json(data)
+        a = step.action
+        if a.kind not in STORE_KINDS:
             continue
-        if step.get("store") and Path(str(step["store"])).resolve() != Path(store).resolve():
+        if a.store and Path(a.store).resolve() != Path(store).resolve():
             continue  # another client's store
-        der = None
-        if kind == "import":
-            der = certs.get(str(step.get("sha256")))
-            if der is None:
-                raise PrepareError(f"the fix plan imports {step.get('subject') or step.get('sha256')} under alias "
-                                   f"{step.get('alias')!r}, but no configured bundle holds that certificate; check "
-                                   "the bundle paths in datacenters.toml.")
-        actions.append(StoreAction(str(kind), str(step.get("alias")).lower(),
-                                   str(step["dest_alias"]).lower() if step.get("dest_alias") else None, der,
-                                   str(step.get("fixes_text") or "")))
-    return actions
+        if a.kind == "import" and str(a.sha256) not in certs:
+            raise PrepareError(f"the fix plan imports {a.subject or a.sha256} under alias {a.alias!r}, but no "
+                               "configured bundle holds that certificate; check the bundle paths in datacenters.toml.")
+        a = replace(a, alias=str(a.alias).lower(), dest_alias=a.dest_alias.lower() if a.dest_alias else None)
+        chosen.append(replace(step, action=a))
+    return chosen
 
 
-def apply(actions: Sequence[StoreAction], store: Path, store_type: str, password_env: str, keytool: Path) -> None:
-    """Run each action with the real keytool on `store` (the copy); the password travels in the environment."""
+def apply(steps: Sequence[Step], certs: Mapping[str, bytes], store: Path, store_type: str, password_env: str,
+          keytool: Path) -> None:
+    """Run each step with the real keytool on `store` (the copy); the password travels in the environment."""
     with tempfile.TemporaryDirectory(prefix="cutover-prepare-") as tmp:
-        for i, a in enumerate(actions):
-            common = ["-keystore", str(store), "-storetype", store_type, "-storepass:env", password_env, "-noprompt"]
-            if a.kind == "delete":
-                cmd = [str(keytool), "-delete", "-alias", a.alias, *common]
-            elif a.kind == "changealias":
-                cmd = [str(keytool), "-changealias", "-alias", a.alias, "-destalias", str(a.dest_alias), *common]
-            else:
-                pem = Path(tmp) / f"import-{i}.der"
-                pem.write_bytes(a.cert_der or b"")
-                cmd = [str(keytool), "-importcert", "-trustcacerts", "-alias", a.alias, "-file", str(pem), *common]
+        for i, step in enumerate(steps):
+            a = replace(step.action, store=str(store), store_type=store_type)
+            file = None
+            if a.kind == "import":
+                der = Path(tmp) / f"import-{i}.der"
+                der.write_bytes(certs[str(a.sha256)])
+                file = str(der)
+            cmd = [str(keytool), *keytool_args(a, store_password_env=password_env, file=file)]
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
             if done.returncode != 0:
-                said = (done.stdout + done.stderr).strip().replace(os.environ.get(password_env) or "\0", "***")
-                raise PrepareError(f"keytool could not {a.describe()} in {store}: {said}")
+                secret = store_password.from_env(password_env) or "\0"
+                said = (done.stdout + done.stderr).strip().replace(secret, "***")
+                raise PrepareError(f"keytool could not {describe(a)} in {store}: {said}")
 
 
 def diff(before: truststore.StoreContents, after: truststore.StoreContents) -> list[EntryChange]:
@@ -168,14 +154,8 @@ def not_ready_name(path: Path) -> Path:
     return path.with_name(f"{path.stem}.NOT-READY{path.suffix}")
 
 
-def main(args: argparse.Namespace) -> int:
-    """The prepare command, with the options cutover.__main__ parsed."""
-    datacenters: Path = args.datacenters
-    out: Path = args.out
-    force: bool = args.force
-    reports: Path = args.reports_dir or paths.home() / "reports"
-    extra: list[str] = list(args.pytest_args or [])
-    chosen: str | None = args.client
+def _client(datacenters: Path, chosen: str | None) -> tuple[Config, Client, Path]:
+    """The run's config and the one client whose own store prepare copies."""
     try:
         config = load(datacenters, only_clients=[chosen] if chosen else ())
     except ConfigError as e:
@@ -187,17 +167,22 @@ def main(args: argparse.Namespace) -> int:
     if client.cacerts or client.truststore is None:
         raise PrepareError(f"client {client.name!r} uses its JDK's own cacerts (java:cacerts): that file belongs "
                            "to the JDK, not to the integration; give the client a store of its own to prepare.")
-    if chosen:  # the gate runs judge that client only, its store replaced by --truststore
-        extra = [f"--client={chosen}", *extra]
-    original = client.truststore
-    env = client.password_env
+    return config, client, client.truststore
+
+
+def _check_out(out: Path, original: Path, force: bool) -> None:
     if out.resolve() == original.resolve():
         raise PrepareError(f"--out {out} is the client's truststore itself; prepare never writes to it. "
                            "Give the path of a new file, e.g. --out=client-truststore.new.jks.")
     for path in (out, not_ready_name(out)):
         if path.exists() and not force:
             raise PrepareError(f"--out: {path} already exists; move it away or add --force to overwrite it.")
-    password = os.environ.get(env) if env else None
+
+
+def _open(original: Path, client: Client, config: Config) -> tuple[str, truststore.StoreContents, Path]:
+    """The store's password, its entries and the client's own keytool, each checked before anything runs."""
+    env = client.password_env
+    password = store_password.from_env(env)
     if password is None:
         raise PrepareError(f"the truststore password is not set: export {env} with the password of {original}; "
                            "the copy gets the same password.")
@@ -212,33 +197,19 @@ def main(args: argparse.Namespace) -> int:
     keytool = java.resolve().parent / exe("keytool")
     if not keytool.is_file():
         raise PrepareError(f"no keytool next to {java}: prepare changes the copy with the client's own JDK's keytool.")
-    sha_before = file_sha256(original)
-    reports.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    print(f"original {original}: SHA-256 {sha_before}")
-    _, first = run_gates(datacenters, original, reports / f"prepare-{stamp}-before.html", extra)
-    actions = actions_from_plan(first, config, original)
-    for stale in (out, not_ready_name(out)):
-        stale.unlink(missing_ok=True)
-    shutil.copyfile(original, out)
-    print(f"copy     {out}: {len(actions)} store action(s) from the fix plan")
-    for a in actions:
-        print(f"  {a.describe()}  (fixes {a.fixes})")
-    apply(actions, out, before.store_type, env, keytool)
-    changes = diff(before, truststore.read(out, password))
-    diff_file = reports / f"prepare-{stamp}-diff.json"
-    diff_file.write_text(json.dumps({"original": str(original), "copy": str(out), "sha256_original": sha_before,
-                                     "changes": [c.to_json() for c in changes]}, indent=2))
-    rc, second = run_gates(datacenters, out, reports / f"prepare-{stamp}.html", [*extra, f"--store-diff={diff_file}"])
-    sha_after = file_sha256(original)
+    return password, before, keytool
+
+
+def _print_diff(changes: Sequence[EntryChange], original: Path, sha_before: str, sha_after: str, html: Path) -> None:
     print("diff (entries as Java lists them):")
     for c in changes or [EntryChange("none", "-", None, None)]:
         print(f"  {c.change:9} {c.alias:32} {c.before or '-':64} -> {c.after or '-'}")
     print(f"original {original}: SHA-256 {sha_after} ({'unchanged' if sha_after == sha_before else 'CHANGED'})")
-    print(f"report: {reports / f'prepare-{stamp}.html'}")
-    if sha_after != sha_before:
-        raise PrepareError(f"{original} changed while prepare ran (SHA-256 {sha_before} -> {sha_after}); "
-                           "something else writes to it. Do not use the copy.")
+    print(f"report: {html}")
+
+
+def _verdict(rc: int, second: Mapping[str, object], out: Path) -> int:
+    """READY only when the gate run against the copy passed whole; otherwise the copy is parked under another name."""
     records = second.get("records", [])
     assert isinstance(records, list)
     failed = [r for r in records if r.get("outcome") != "passed" and r.get("outcome") != "skipped"]
@@ -252,3 +223,42 @@ def main(args: argparse.Namespace) -> int:
     for r in failed:
         print(f"  {r['gate']} {r['target']}: {str(r.get('message') or '')[:300]}")
     return 1
+
+
+def main(args: argparse.Namespace) -> int:
+    """The prepare command, with the options cutover.__main__ parsed."""
+    datacenters: Path = args.datacenters
+    out: Path = args.out
+    reports: Path = args.reports_dir or paths.home() / "reports"
+    chosen: str | None = args.client
+    config, client, original = _client(datacenters, chosen)
+    # With a client named, the gate runs judge that client only, its store replaced by --truststore.
+    extra = [*([f"--client={chosen}"] if chosen else []), *(args.pytest_args or [])]
+    _check_out(out, original, args.force)
+    password, before, keytool = _open(original, client, config)
+    sha_before = file_sha256(original)
+    reports.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    print(f"original {original}: SHA-256 {sha_before}")
+    _, first = run_gates(datacenters, original, reports / f"prepare-{stamp}-before.html", extra)
+    certs = bundle_certificates(config)
+    steps = actions_from_plan(first, original, certs)
+    for stale in (out, not_ready_name(out)):
+        stale.unlink(missing_ok=True)
+    shutil.copyfile(original, out)
+    print(f"copy     {out}: {len(steps)} store action(s) from the fix plan")
+    for step in steps:
+        print(f"  {describe(step.action)}  (fixes {step.fixes_text})")
+    apply(steps, certs, out, before.store_type, client.password_env, keytool)
+    changes = diff(before, truststore.read(out, password))
+    diff_file = reports / f"prepare-{stamp}-diff.json"
+    diff_file.write_text(json.dumps({"original": str(original), "copy": str(out), "sha256_original": sha_before,
+                                     "changes": [c.to_json() for c in changes]}, indent=2))
+    html = reports / f"prepare-{stamp}.html"
+    rc, second = run_gates(datacenters, out, html, [*extra, f"--store-diff={diff_file}"])
+    sha_after = file_sha256(original)
+    _print_diff(changes, original, sha_before, sha_after, html)
+    if sha_after != sha_before:
+        raise PrepareError(f"{original} changed while prepare ran (SHA-256 {sha_before} -> {sha_after}); "
+                           "something else writes to it. Do not use the copy.")
+    return _verdict(rc, second, out)

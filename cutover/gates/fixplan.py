@@ -21,8 +21,6 @@ from typing import Protocol
 
 #: keytool actions, in the order they must run: a delete frees the alias an import then reuses.
 STORE_KINDS = ("delete", "changealias", "import")
-#: Actions on your side that are not a store change: the network path, DNS, the JVM's settings.
-YOUR_KINDS = ("network", "local")
 PROVIDER = "provider"
 #: "the JVM finds no path to a trusted CA": fixed by importing the data centre's bundle CAs when the store
 #: lacks them (then the plan files it under those imports), otherwise by the provider serving the right chain.
@@ -80,18 +78,12 @@ class Action:
 
     @property
     def command(self) -> str | None:
-        """The keytool command for a store action. No -storepass: keytool prompts, so no password is ever in a
-        command line, a shell history or a report."""
+        """The keytool command for a store action, to paste. No -storepass: keytool prompts, so no password is
+        ever in a command line, a shell history or a report."""
         if self.kind not in STORE_KINDS or self.store is None:
             return None
         archive, inside_zip, member = (self.file or "").partition("!")
-        args: tuple[str, ...] = {
-            "delete": ("-delete", "-alias", self.alias or ""),
-            "changealias": ("-changealias", "-alias", self.alias or "", "-destalias", self.dest_alias or ""),
-            "import": ("-importcert", "-trustcacerts", "-alias", self.alias or "",
-                       "-file", member if inside_zip else (self.file or "")),
-        }[self.kind]
-        cmd = "keytool " + quote_args((*args, "-keystore", self.store, "-storetype", self.store_type or "PKCS12"))
+        cmd = "keytool " + quote_args(keytool_args(self))
         return cmd + (f"  # extract {member} from {archive} first" if inside_zip else "")
 
     def to_json(self) -> dict[str, object]:
@@ -104,7 +96,32 @@ class Action:
         """The inverse of to_json (actions travel from xdist workers as plain data)."""
         fields = {k: data.get(k) for k in ("text", "store", "store_type", "alias", "dest_alias", "sha256",
                                             "subject", "file", "client")}
-        return cls(kind=str(data["kind"]), **{k: v for k, v in fields.items() if v is not None})  # type: ignore[arg-type]
+        return cls(kind=str(data["kind"]), **{k: str(v) for k, v in fields.items() if v is not None})
+
+
+def keytool_args(action: Action, *, store_password_env: str | None = None, file: str | None = None) -> list[str]:
+    """keytool's arguments (after the program) for a store action: the one place they are built, so the command
+    a person pastes and the one `prepare` runs cannot drift apart.
+
+    Printed, there is no password option and keytool prompts. `prepare` passes `store_password_env` (the password
+    travels in the environment, -storepass:env) and gets -noprompt, since keytool asks before importing a
+    certificate that another alias already holds and, unanswered, adds nothing yet exits 0. `file` replaces
+    the action's file (prepare's copy of the certificate); otherwise an ``archive!member`` file is its member.
+    """
+    if action.kind not in STORE_KINDS or action.store is None:
+        raise ValueError(f"{action.kind!r} is not a keytool action on a store")
+    if file is None:
+        archive, inside_zip, member = (action.file or "").partition("!")
+        file = member if inside_zip else archive
+    args = {
+        "delete": ["-delete", "-alias", action.alias or ""],
+        "changealias": ["-changealias", "-alias", action.alias or "", "-destalias", action.dest_alias or ""],
+        "import": ["-importcert", "-trustcacerts", "-alias", action.alias or "", "-file", file],
+    }[action.kind]
+    args += ["-keystore", action.store, "-storetype", action.store_type or "PKCS12"]
+    if store_password_env is not None:
+        args += ["-storepass:env", store_password_env, "-noprompt"]
+    return args
 
 
 class Failed(Protocol):
@@ -153,13 +170,13 @@ class Step:
         for gate, targets in by_gate.items():
             gates_of.setdefault(tuple(targets), []).append(gate)
         parts = []
-        for targets, gates in gates_of.items():
+        for group, gates in gates_of.items():
             names = gates[0] if len(gates) == 1 else f"{', '.join(gates[:-1])} and {gates[-1]}"
-            if len(targets) <= 3:
-                parts.append(f"{names} for {', '.join(targets)}")
+            if len(group) <= 3:
+                parts.append(f"{names} for {', '.join(group)}")
             else:
-                noun = "pods" if all("/" in t for t in targets) else "data centres"
-                parts.append(f"{names} for {len(targets)} {noun}")
+                noun = "pods" if all("/" in t for t in group) else "data centres"
+                parts.append(f"{names} for {len(group)} {noun}")
         return "; ".join(parts) if any(" and " in p for p in parts) and len(parts) > 1 else " and ".join(parts)
 
     @property
@@ -176,6 +193,15 @@ class Step:
         else:
             what = f"on your side: {a.text}"
         return f"{what} (fixes {self.fixes_text})"
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Step:
+        """A step of the ``fix_plan`` in a run's JSON evidence, as `to_json` wrote it (prepare reads it back)."""
+        fixes = data.get("fixes") or []
+        assert isinstance(fixes, list)
+        sr = data.get("sr")
+        return cls(Action.from_json(data), tuple((str(f["gate"]), str(f["target"])) for f in fixes),
+                   str(sr) if sr is not None else None)
 
     def to_json(self) -> dict[str, object]:
         return {"owner": self.owner, "sr": self.sr, **self.action.to_json(),

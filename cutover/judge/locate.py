@@ -12,12 +12,11 @@ from pathlib import Path
 
 from cutover.config import Client, ConfigError
 from cutover.judge.java import JudgeUnavailable, find_java
+from cutover.stores import password as store_password
+from cutover.stores.password import CACERTS_ENV, CACERTS_PASSWORD
 
-#: The password the JDKs ship their cacerts with; a well-known constant, not a secret. A JDK that ships
-#: cacerts as a password-less PKCS12 opens it with any password.
-CACERTS_PASSWORD = "changeit"
-#: The variable the probe JVM reads it from (the probe reads passwords from the environment only).
-CACERTS_ENV = "CUTOVER_CACERTS_PASSWORD"
+#: CACERTS_* live with the other password reading in cutover.stores.password; named here for evidence.py.
+__all__ = ["CACERTS_ENV", "CACERTS_PASSWORD", "StoreSpec", "cacerts_of", "store_of"]
 
 
 @dataclass(frozen=True)
@@ -35,11 +34,7 @@ class StoreSpec:
     cacerts: bool = False
 
     def password(self) -> str | None:
-        import os
-
-        if self.cacerts:
-            return os.environ.get(self.password_env, CACERTS_PASSWORD) if self.password_env else CACERTS_PASSWORD
-        return os.environ.get(self.password_env) if self.password_env else None
+        return store_password.from_env(self.password_env, cacerts=self.cacerts)
 
 
 def cacerts_of(java: Path) -> Path | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -164,29 +165,59 @@ def _from_asn1(der: bytes) -> CertInfo:
 
     cert, _ = decoder.decode(der, asn1Spec=rfc5280.Certificate())
     tbs = cert["tbsCertificate"]
+    sans, is_ca = _asn1_extensions(tbs)
+    subject, issuer = _asn1_name(tbs["subject"]), _asn1_name(tbs["issuer"])
+    cns = subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    cn = cns[0].value if cns else None
+    serial = int(tbs["serialNumber"])
+    return CertInfo(
+        der=der,
+        sha256=hashlib.sha256(der).hexdigest().upper(),
+        subject=printable(subject.rfc4514_string(), 100_000),
+        issuer=printable(issuer.rfc4514_string(), 100_000),
+        serial=("-" if serial < 0 else "") + format(abs(serial), "X"),
+        not_before=_asn1_time(tbs["validity"]["notBefore"]),
+        not_after=_asn1_time(tbs["validity"]["notAfter"]),
+        sans=tuple(printable(n, 100_000) for n in sans),
+        is_ca=is_ca,
+        common_name=printable(cn, 100_000) if isinstance(cn, str) else None,
+        parsed_by="der",
+    )
 
-    def name(n: object) -> x509.Name:
-        rdns = []
-        for rdn in n[0]:  # type: ignore[index]
-            attrs = []
-            for atv in rdn:
-                oid = x509.ObjectIdentifier(str(atv["type"]))
-                raw = atv["value"]
-                try:
-                    inner, _ = decoder.decode(raw)
-                    value = str(inner)
-                except Exception:
-                    value = bytes(raw).hex()
-                try:
-                    attrs.append(x509.NameAttribute(oid, value))
-                except ValueError:  # a value cryptography's rules refuse (a country code of 3 letters, say)
-                    attrs.append(x509.NameAttribute(x509.ObjectIdentifier("2.5.4.3"), value))
-            rdns.append(x509.RelativeDistinguishedName(attrs))
-        return x509.Name(rdns)
 
-    def when(t: object) -> dt.datetime:
-        chosen = t.getComponent()  # type: ignore[attr-defined]
-        return chosen.asDateTime.astimezone(dt.UTC)
+# pyasn1 ships no types: its decoded values are Any here, as they are to pyasn1 itself.
+def _asn1_name(n: Any) -> x509.Name:
+    """A pyasn1 Name as cryptography's, keeping values cryptography's own rules would refuse."""
+    from pyasn1.codec.der import decoder
+
+    rdns = []
+    for rdn in n[0]:
+        attrs = []
+        for atv in rdn:
+            oid = x509.ObjectIdentifier(str(atv["type"]))
+            raw = atv["value"]
+            try:
+                inner, _ = decoder.decode(raw)
+                value = str(inner)
+            except Exception:
+                value = bytes(raw).hex()
+            try:
+                attrs.append(x509.NameAttribute(oid, value))
+            except ValueError:  # a value cryptography's rules refuse (a country code of 3 letters, say)
+                attrs.append(x509.NameAttribute(x509.ObjectIdentifier("2.5.4.3"), value))
+        rdns.append(x509.RelativeDistinguishedName(attrs))
+    return x509.Name(rdns)
+
+
+def _asn1_time(t: Any) -> dt.datetime:
+    when: dt.datetime = t.getComponent().asDateTime
+    return when.astimezone(dt.UTC)
+
+
+def _asn1_extensions(tbs: Any) -> tuple[list[str], bool]:
+    """The DNS SANs and basicConstraints CA flag; an extension pyasn1 cannot decode is skipped, not fatal."""
+    from pyasn1.codec.der import decoder
+    from pyasn1_modules import rfc5280
 
     sans: list[str] = []
     is_ca = False
@@ -201,20 +232,4 @@ def _from_asn1(der: bytes) -> CertInfo:
                 is_ca = bool(value["cA"])
         except Exception:
             continue
-    subject, issuer = name(tbs["subject"]), name(tbs["issuer"])
-    cns = subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    cn = cns[0].value if cns else None
-    serial = int(tbs["serialNumber"])
-    return CertInfo(
-        der=der,
-        sha256=hashlib.sha256(der).hexdigest().upper(),
-        subject=printable(subject.rfc4514_string(), 100_000),
-        issuer=printable(issuer.rfc4514_string(), 100_000),
-        serial=("-" if serial < 0 else "") + format(abs(serial), "X"),
-        not_before=when(tbs["validity"]["notBefore"]),
-        not_after=when(tbs["validity"]["notAfter"]),
-        sans=tuple(printable(n, 100_000) for n in sans),
-        is_ca=is_ca,
-        common_name=printable(cn, 100_000) if isinstance(cn, str) else None,
-        parsed_by="der",
-    )
+    return sans, is_ca

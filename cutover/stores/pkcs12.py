@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes, padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -36,10 +38,11 @@ _DIGESTS = {
     "1.3.14.3.2.26": "sha1", "2.16.840.1.101.3.4.2.4": "sha224", "2.16.840.1.101.3.4.2.1": "sha256",
     "2.16.840.1.101.3.4.2.2": "sha384", "2.16.840.1.101.3.4.2.3": "sha512",
 }
-_PRFS = {
+_PRFS: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "1.2.840.113549.2.7": hashes.SHA1, "1.2.840.113549.2.8": hashes.SHA224, "1.2.840.113549.2.9": hashes.SHA256,
     "1.2.840.113549.2.10": hashes.SHA384, "1.2.840.113549.2.11": hashes.SHA512,
 }
+# pyasn1 ships no types: its decoded values, and the ciphers below (a class or a name), are Any here.
 _PBES2_CIPHERS = {  # oid: (key bytes, cipher)
     "2.16.840.1.101.3.4.1.2": (16, algorithms.AES), "2.16.840.1.101.3.4.1.22": (24, algorithms.AES),
     "2.16.840.1.101.3.4.1.42": (32, algorithms.AES), "1.2.840.113549.3.7": (24, "3DES"),
@@ -106,16 +109,16 @@ def _bmp(password: str | None) -> bytes:
     return b"" if password is None else password.encode("utf-16-be") + b"\x00\x00"
 
 
-def _decrypt(algorithm: object, ciphertext: bytes, password: str | None) -> bytes:
-    oid = str(algorithm["algorithm"])  # type: ignore[index]
-    params, _ = decoder.decode(algorithm["parameters"])  # type: ignore[index]
+def _decrypt(algorithm: Any, ciphertext: bytes, password: str | None) -> bytes:
+    oid = str(algorithm["algorithm"])
+    params, _ = decoder.decode(algorithm["parameters"])
     if oid == _PBES2:
         kdf, scheme = params[0], params[1]
         if str(kdf[0]) != _PBKDF2:
             raise PKCS12Error(f"unsupported key derivation {kdf[0]}")
         kdf_params = kdf[1]
         salt, iterations = bytes(kdf_params[0]), int(kdf_params[1])
-        prf = hashes.SHA1  # the default when the optional prf field is absent
+        prf: Callable[[], hashes.HashAlgorithm] = hashes.SHA1  # the default when the optional prf field is absent
         for i in range(2, len(kdf_params)):  # optional keyLength INTEGER, then prf AlgorithmIdentifier
             field = kdf_params[i]
             if isinstance(field, univ.Sequence) and len(field) and str(field[0]) in _PRFS:
@@ -136,12 +139,13 @@ def _decrypt(algorithm: object, ciphertext: bytes, password: str | None) -> byte
     raise PKCS12Error(f"unsupported encryption algorithm {oid}")
 
 
-def _cbc(cipher: object, key: bytes, iv: bytes, data: bytes) -> bytes:
+def _cbc(cipher: Any, key: bytes, iv: bytes, data: bytes) -> bytes:
     if cipher == "RC2":
         # cryptography's RC2 takes 128-bit keys only; the legacy form uses 40-bit RC2.
         from Cryptodome.Cipher import ARC2
 
-        plain = ARC2.new(key, ARC2.MODE_CBC, iv=iv, effective_keylen=len(key) * 8).decrypt(data)
+        # pycryptodomex's stub omits effective_keylen, which ARC2.new takes (and 40-bit RC2 needs).
+        plain = ARC2.new(key, ARC2.MODE_CBC, iv=iv, effective_keylen=len(key) * 8).decrypt(data)  # type: ignore[call-arg]
         block = 64
     else:
         if cipher == "3DES":
@@ -149,7 +153,7 @@ def _cbc(cipher: object, key: bytes, iv: bytes, data: bytes) -> bytes:
 
             algo = TripleDES(key if len(key) == 24 else key + key[:8])
         else:
-            algo = cipher(key)  # type: ignore[operator]
+            algo = cipher(key)
         decryptor = Cipher(algo, modes.CBC(iv)).decryptor()
         plain = decryptor.update(data) + decryptor.finalize()
         block = algo.block_size
@@ -157,8 +161,8 @@ def _cbc(cipher: object, key: bytes, iv: bytes, data: bytes) -> bytes:
     return unpadder.update(plain) + unpadder.finalize()
 
 
-def _verify_mac(pfx: object, content: bytes, password: str | None) -> None:
-    mac_data = pfx["macData"]  # type: ignore[index]
+def _verify_mac(pfx: Any, content: bytes, password: str | None) -> None:
+    mac_data = pfx["macData"]
     if not mac_data.isValue:
         return  # password-less store (newer JDKs' cacerts): no integrity check to make
     digest_oid = str(mac_data["mac"]["digestAlgorithm"]["algorithm"])
@@ -172,9 +176,9 @@ def _verify_mac(pfx: object, content: bytes, password: str | None) -> None:
         raise PKCS12Error("keystore password was incorrect", wrong_password=True)
 
 
-def _attributes(bag: object) -> tuple[str | None, bytes | None, bool]:
+def _attributes(bag: Any) -> tuple[str | None, bytes | None, bool]:
     alias, key_id, trusted = None, None, False
-    attrs = bag["bagAttributes"]  # type: ignore[index]
+    attrs = bag["bagAttributes"]
     for attr in attrs if attrs.isValue else []:
         oid = str(attr["attrType"])
         values = list(attr["attrValues"])

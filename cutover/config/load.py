@@ -1,0 +1,371 @@
+"""datacenters.toml: which pods to check, where the truststore and bundles are.
+
+Every mistake a person can make in this file ends in one `ConfigError` whose message names the file,
+the key and the fix, because the people who edit it know keytool, not our code. One function per table
+below ([clients] in `cutover.config.clients`), each checking its own keys, so that a mistake's message
+and the code that finds it sit together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from cutover.config.clients import clients_table
+from cutover.config.model import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_PROXY_PASSWORD_ENV,
+    KNOWN_DATACENTERS,
+    Client,
+    Config,
+    ConfigError,
+    DataCenter,
+    Target,
+)
+from cutover.config.values import (
+    check_keys,
+    check_readable_file,
+    closest,
+    date_value,
+    parse_nameserver,
+    parse_when,
+    resolve_path,
+    service_request,
+    system_properties,
+    typed,
+)
+from cutover.net import proxy as proxy_mod
+
+# Keys a data centre inherits from [defaults] and may override; value: (type, default).
+_DEFAULTABLE: dict[str, tuple[type | tuple[type, ...], Any]] = {
+    "app": (str, "fa"),
+    "hostname": (str, "{pod}.{app}.{dc}.oraclecloud.com"),
+    "port": (int, 443),
+    "root_alias": (str, None),
+    "intermediate_alias": (str, None),
+    "staging_hostname": (str, None),
+    "timeout": ((int, float), 10.0),
+    "dns_timeout": ((int, float), None),
+    "connect_timeout": ((int, float), None),
+    "handshake_timeout": ((int, float), None),
+    "renewal_date": ((dt.date, str), None),
+    "min_days_after_renewal": (int, 30),
+    "warn_days": (int, 14),
+    "sr": (str, None),
+}
+_DC_ONLY = {"name", "pods", "bundle"}
+_TOP = {"defaults", "truststore", "datacenters", "run", "sandbox", "clients"}
+_RUN = {"nameservers", "java_home", "java_options", "concurrency", "allow_private_ips", "proxy",
+        "proxy_password_env"}
+_SANDBOX = {"scenario", "description"}
+_POD_TABLE = {"name", "sr"}
+
+_DC_CODE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
+_POD = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def load(
+    path: Path,
+    *,
+    truststore: Path | None = None,
+    nameservers: Sequence[str] = (),
+    java_home: Path | None = None,
+    only_dcs: Sequence[str] = (),
+    only_pods: Sequence[str] = (),
+    java_options: Sequence[str] = (),
+    at: str | None = None,
+    timeouts: Mapping[str, float | None] | None = None,
+    concurrency: int | None = None,
+    only_clients: Sequence[str] = (),
+    proxy: str | None = None,
+    no_proxy: bool = False,
+    environ: Mapping[str, str] | None = None,
+    sr: str | None = None,
+) -> Config:
+    """Read datacenters.toml and apply the command-line options, which win over the file.
+
+    One function per table below, each checking its own keys, so that a mistake's message and the
+    code that finds it sit together. `proxy`/`no_proxy` are --proxy and --no-proxy; `environ` (default:
+    this process's) is where HTTPS_PROXY, NO_PROXY and the proxy password are looked up.
+    """
+    path = Path(path)
+    raw = _read_toml(path)
+    run = _run_table(path, raw.get("run", {}), nameservers, java_home, java_options, concurrency)
+    defaults = _defaults_table(path, raw.get("defaults", {}))
+    sandbox_raw = raw.get("sandbox")
+    if sandbox_raw is not None:
+        check_keys("[sandbox]", sandbox_raw, _SANDBOX, path)
+    datacenters = _datacenters_table(path, raw.get("datacenters", {}), defaults, only_dcs, only_pods,
+                                     {k: v for k, v in (timeouts or {}).items() if v is not None})
+    if sr is not None:  # --sr: one service request for the whole run, whatever the file says
+        one = service_request(path, "--sr", sr)
+        datacenters = tuple(replace(dc, sr=one, targets=tuple(replace(t, sr=one) for t in dc.targets))
+                            for dc in datacenters)
+    clients = clients_table(path, raw, run, truststore, {dc.code for dc in datacenters},
+                       _all_codes(raw), only_clients)
+    run_proxy = _proxy(path, raw.get("run", {}), proxy, no_proxy, os.environ if environ is None else environ,
+                       clients)
+    return Config(
+        path=path,
+        datacenters=datacenters,
+        clients=clients,
+        nameservers=run["nameservers"],
+        java_home=run["java_home"],
+        java_options=run["java_options"],
+        at=parse_when(at) if at else None,
+        concurrency=run["concurrency"],
+        allow_private_ips=run["allow_private_ips"],
+        proxy=run_proxy,
+        sandbox_scenario=(sandbox_raw or {}).get("scenario", "unnamed") if sandbox_raw is not None else None,
+        sandbox_description=(sandbox_raw or {}).get("description", ""),
+    )
+
+
+def _proxy(path: Path, run_raw: Mapping[str, Any], cli: str | None, no_proxy: bool, environ: Mapping[str, str],
+           clients: Sequence[Client]) -> proxy_mod.Proxy | None:
+    """The run's proxy, checked now: a proxy user without its password would fail every pod with a 407."""
+    toml = typed(path, "run", "proxy", run_raw["proxy"], str) if "proxy" in run_raw else None
+    pw_env = typed(path, "run", "proxy_password_env",
+                    run_raw.get("proxy_password_env", DEFAULT_PROXY_PASSWORD_ENV), str)
+    try:
+        chosen = proxy_mod.choose(cli, no_proxy, toml, pw_env, environ)
+        for client in clients:
+            proxy_mod.client_proxy(client.java_options, chosen)
+    except proxy_mod.ProxyConfigError as e:
+        raise ConfigError(f"{path}: {e}" if str(e).startswith("[run]") else str(e)) from None
+    if chosen is not None and chosen.user and chosen.password_env and chosen.password_env not in environ:
+        raise ConfigError(
+            f"proxy {chosen.label} names user {chosen.user!r} but its password is not set: export "
+            f"{chosen.password_env} with it (the variable's name is [run] proxy_password_env in {path}). It is "
+            "read from the environment only, never from the command line.")
+    return chosen
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    check_readable_file(path, "datacenters file", "--datacenters")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        twice = [n for n, count in _client_headers(path).items() if count > 1]
+        if twice:
+            raise ConfigError(f"{path}: client {twice[0]!r} is defined twice ([clients.{twice[0]}]); "
+                              "give each client its own name, since it labels that client's tests and reports.") \
+                from None
+        raise ConfigError(f"{path}: not valid TOML: {e}. Fix the syntax at that line.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file; is this really datacenters.toml?") from None
+    check_keys("the top level", raw, _TOP, path)
+    for table in ("defaults", "truststore", "run", "sandbox", "datacenters", "clients"):
+        if not isinstance(raw.get(table, {}), dict):
+            raise ConfigError(f"{path}: [{table}] must be a table, got {raw[table]!r}.")
+    return raw
+
+
+def _client_headers(path: Path) -> dict[str, int]:
+    """How often each ``[clients.<name>]`` header occurs: TOML's own message for a repeat names no client."""
+    import collections
+
+    names = re.findall(r"^\s*\[\s*clients\.\"?([^\]\"]+)\"?\s*\]", path.read_text(encoding="utf-8"), re.M)
+    return dict(collections.Counter(n.strip() for n in names))
+
+
+def _all_codes(raw: Mapping[str, Any]) -> list[str]:
+    return list(raw.get("datacenters", {}))
+
+
+def _defaults_table(path: Path, defaults_raw: Mapping[str, Any]) -> dict[str, Any]:
+    check_keys("[defaults]", defaults_raw, set(_DEFAULTABLE), path)
+    defaults = {k: d for k, (_, d) in _DEFAULTABLE.items()}
+    for k, v in defaults_raw.items():
+        defaults[k] = typed(path, "defaults", k, v, _DEFAULTABLE[k][0])
+    if defaults["sr"] is not None:
+        defaults["sr"] = service_request(path, "defaults.sr", defaults["sr"])
+    return defaults
+
+
+def _run_table(path: Path, run_raw: Mapping[str, Any], nameservers: Sequence[str], java_home: Path | None,
+               java_options: Sequence[str], concurrency: int | None) -> dict[str, Any]:
+    """[run], with the command line winning: the resolver, the run's JDK and options, concurrency."""
+    check_keys("[run]", run_raw, _RUN, path)
+    ns_texts = list(nameservers) or list(typed(path, "run", "nameservers", run_raw.get("nameservers", []), list))
+    workers = concurrency or typed(path, "run", "concurrency", run_raw.get("concurrency", DEFAULT_CONCURRENCY), int)
+    if not 1 <= workers <= 1024:
+        raise ConfigError(f"{path}: concurrency {workers} must be between 1 and 1024.")
+    if java_home is None and "java_home" in run_raw:
+        java_home = resolve_path(path.parent, typed(path, "run", "java_home", run_raw["java_home"], str))
+    options = list(typed(path, "run", "java_options", run_raw.get("java_options", []), list)) + list(java_options)
+    return {
+        "nameservers": tuple(parse_nameserver(typed(path, "run", "nameservers", n, str)) for n in ns_texts),
+        "concurrency": workers,
+        "java_home": java_home,
+        "java_options": system_properties(path, "[run] java_options or --java-option", options),
+        "allow_private_ips": typed(path, "run", "allow_private_ips", run_raw.get("allow_private_ips", False), bool),
+    }
+
+
+def _datacenters_table(path: Path, dcs_raw: Mapping[str, Any], defaults: Mapping[str, Any],
+                       only_dcs: Sequence[str], only_pods: Sequence[str],
+                       cli_timeouts: Mapping[str, float]) -> tuple[DataCenter, ...]:
+    """[datacenters.<code>]: each inherits [defaults], the command line's timeouts win; --dc/--pod select."""
+    if not dcs_raw:
+        raise ConfigError(f"{path}: no [datacenters.<code>] tables; add at least one, e.g. [datacenters.us2].")
+    for code in only_dcs:
+        if code.lower() not in dcs_raw:
+            raise ConfigError(
+                f"--dc {code}: no data centre {code!r} in {path}.{closest(code.lower(), list(dcs_raw))} "
+                f"Configured: {', '.join(dcs_raw)}."
+            )
+    wanted_dcs = {c.lower() for c in only_dcs}
+    datacenters: list[DataCenter] = []
+    seen_pods: set[str] = set()
+    for code, dc_raw in dcs_raw.items():
+        dc = _datacenter(path, code, dc_raw, defaults, only_pods, cli_timeouts)
+        seen_pods.update(t.pod for t in dc.targets)
+        if not wanted_dcs or code in wanted_dcs:
+            datacenters.append(dc)
+    owners: dict[str, str] = {}
+    for dc in datacenters:
+        for t in dc.targets:
+            if t.hostname in owners:
+                raise ConfigError(
+                    f"{path}: pods {owners[t.hostname]} and {t.id} both have the hostname {t.hostname}; check the "
+                    "hostname template (does it use {pod} and {dc}?) and the pod lists."
+                )
+            owners[t.hostname] = t.id
+    for pod in only_pods:
+        if pod not in seen_pods:
+            raise ConfigError(f"--pod {pod}: no such pod in the selected data centres of {path}.")
+    return tuple(datacenters)
+
+
+def _datacenter(path: Path, code: str, dc_raw: Any, defaults: Mapping[str, Any], only_pods: Sequence[str],
+                cli_timeouts: Mapping[str, float]) -> DataCenter:
+    where = f"[datacenters.{code}]"
+    if not _DC_CODE.match(code):
+        raise ConfigError(f"{path}: {where}: data centre codes are lower case letters and digits, like us2.")
+    if not isinstance(dc_raw, dict):
+        raise ConfigError(f"{path}: {where} must be a table.")
+    check_keys(where, dc_raw, _DC_ONLY | set(_DEFAULTABLE), path)
+    v = _dc_settings(path, code, dc_raw, defaults, cli_timeouts)
+    name = typed(path, f"datacenters.{code}", "name", dc_raw.get("name", KNOWN_DATACENTERS.get(code, code)), str)
+    if "pods" not in dc_raw:
+        raise ConfigError(
+            f"{path}: [datacenters.{code}] has no pods key. List the pods you use there, "
+            f'pods = ["abcd-test", "abcd"], or write pods = [] to check only its truststore gates.'
+        )
+    pods = typed(path, f"datacenters.{code}", "pods", dc_raw["pods"], list)
+    _check_settings(path, code, v)
+    renewal = date_value(path, f"datacenters.{code}", v["renewal_date"]) if v["renewal_date"] else None
+    targets = _targets(path, code, pods, v, renewal, only_pods)
+    bundle = _bundle(path, code, dc_raw, v)
+    return DataCenter(code, name, targets, bundle, v["root_alias"], v["intermediate_alias"], renewal, v["sr"])
+
+
+def _dc_settings(path: Path, code: str, dc_raw: Mapping[str, Any], defaults: Mapping[str, Any],
+                 cli_timeouts: Mapping[str, float]) -> dict[str, Any]:
+    """[defaults], then the data centre's own keys, then the command line's timeouts; a step's own timeout
+    falls back to `timeout`, and --timeout replaces the file's per-step ones too."""
+    v = dict(defaults)
+    for k, value in dc_raw.items():
+        if k in _DEFAULTABLE:
+            v[k] = typed(path, f"datacenters.{code}", k, value, _DEFAULTABLE[k][0])
+    if "sr" in dc_raw:
+        v["sr"] = service_request(path, f"datacenters.{code}.sr", v["sr"])
+    if "timeout" in cli_timeouts:
+        v.update(timeout=cli_timeouts["timeout"], dns_timeout=None, connect_timeout=None, handshake_timeout=None)
+    v.update({k: t for k, t in cli_timeouts.items() if k != "timeout"})
+    for k in ("dns_timeout", "connect_timeout", "handshake_timeout"):
+        v[k] = v["timeout"] if v[k] is None else v[k]
+    return v
+
+
+def _check_settings(path: Path, code: str, v: Mapping[str, Any]) -> None:
+    if not 0 < v["port"] < 65536:
+        raise ConfigError(f"{path}: datacenters.{code}.port {v['port']} is not a TCP port (1-65535).")
+    for key in ("min_days_after_renewal", "warn_days"):
+        if v[key] < 0:
+            raise ConfigError(f"{path}: datacenters.{code}.{key} must be 0 or more days.")
+    for k in ("timeout", "dns_timeout", "connect_timeout", "handshake_timeout"):
+        if v[k] <= 0:
+            raise ConfigError(f"{path}: datacenters.{code}.{k} must be a positive number of seconds.")
+
+
+def _targets(path: Path, code: str, pods: Sequence[object], v: Mapping[str, Any], renewal: dt.date | None,
+             only_pods: Sequence[str]) -> tuple[Target, ...]:
+    """The data centre's pods, each checked even when --pod leaves it out, so a typo is found on any run."""
+    targets: list[Target] = []
+    listed: set[str] = set()
+    for entry in pods:
+        pod, pod_sr = _pod_entry(path, code, entry, v["sr"])
+        if not _POD.match(pod):
+            raise ConfigError(
+                f"{path}: datacenters.{code}.pods: {pod!r} is not a pod name "
+                "(lower case letters, digits and hyphens)."
+            )
+        if pod in listed:
+            raise ConfigError(f"{path}: datacenters.{code}.pods lists {pod!r} twice; remove one.")
+        listed.add(pod)
+        if only_pods and pod not in only_pods:
+            continue
+        hostname = _hostname(path, code, pod, v["hostname"], v["app"], "hostname")
+        staging = (_hostname(path, code, pod, v["staging_hostname"], v["app"], "staging_hostname")
+                   if v["staging_hostname"] else None)
+        targets.append(Target(code, pod, hostname, v["port"], staging, float(v["timeout"]), renewal,
+                              v["min_days_after_renewal"], v["warn_days"], float(v["dns_timeout"]),
+                              float(v["connect_timeout"]), float(v["handshake_timeout"]), pod_sr))
+    return tuple(targets)
+
+
+def _bundle(path: Path, code: str, dc_raw: Mapping[str, Any], v: Mapping[str, Any]) -> Path | None:
+    """The provider's bundle, checked now, with the aliases its CAs are imported under (aliases_present needs them)."""
+    if "bundle" not in dc_raw:
+        return None
+    bundle = resolve_path(path.parent, typed(path, f"datacenters.{code}", "bundle", dc_raw["bundle"], str))
+    check_readable_file(bundle, "bundle", f"{path}: datacenters.{code}.bundle")
+    for key in ("root_alias", "intermediate_alias"):
+        if not v[key]:
+            raise ConfigError(
+                f"{path}: datacenters.{code} has a bundle but no {key}; add the alias you "
+                f"imported the bundle's {key.split('_')[0]} CA under (see keytool -list)."
+            )
+    return bundle
+
+
+def _pod_entry(path: Path, code: str, entry: object, dc_sr: str | None) -> tuple[str, str | None]:
+    """A pod is ``"abcd"`` or ``{ name = "abcd", sr = "3-1111" }``: the table form gives it its own SR."""
+    where = f"datacenters.{code}.pods"
+    if isinstance(entry, dict):
+        check_keys(f"a pod of {where}", entry, _POD_TABLE, path)
+        if "name" not in entry:
+            raise ConfigError(f'{path}: {where}: a pod table needs a name, e.g. {{ name = "abcd", sr = "3-1111" }}.')
+        name = typed(path, where, "name", entry["name"], str)
+        return name, service_request(path, f"{where} ({name}).sr", entry["sr"]) if "sr" in entry else dc_sr
+    if not isinstance(entry, str):
+        raise ConfigError(f'{path}: {where} entries must be a pod name or {{ name = "...", sr = "..." }}, '
+                          f"got {entry!r}.")
+    return entry, dc_sr
+
+
+def _hostname(path: Path, code: str, pod: str, template: str, app: str, key: str) -> str:
+    try:
+        name = template.format(pod=pod, app=app, dc=code)
+    except (KeyError, IndexError, ValueError) as e:
+        raise ConfigError(
+            f"{path}: datacenters.{code}.{key} {template!r} is not a valid template ({e}); "
+            "the only placeholders are {pod}, {app} and {dc}."
+        ) from None
+    name = name.lower().rstrip(".")
+    labels = name.split(".")
+    if len(name) > 253 or len(labels) < 2 or not all(_LABEL.match(x) for x in labels):
+        raise ConfigError(
+            f"{path}: datacenters.{code}.{key} {template!r} gives {name!r} for pod {pod!r}, "
+            "which is not a valid DNS name (letters, digits and hyphens, dot-separated)."
+        )
+    return name

@@ -1,0 +1,200 @@
+"""The run's model: pods, data centres and clients as datacenters.toml describes them, and its constants.
+
+Kept apart from the readers (`cutover.config.load`) so that the code that only consumes a config (the
+evidence, the gates, the report) depends on these few frozen records, not on how a toml file is checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from cutover.net import proxy as proxy_mod
+
+#: The provider's data centres, in the order of its table.
+KNOWN_DATACENTERS: dict[str, str] = {
+    "ca2": "CA2 - Toronto",
+    "ca3": "CA3 - Calgary",
+    "ap1": "AP1 - Sydney",
+    "ap2": "AP2 - Singapore",
+    "ap4": "AP4 - Melbourne",
+    "ap5": "AP5 - Tokyo",
+    "em2": "EM2 - Amsterdam",
+    "em3": "EM3 - Slough",
+    "em4": "EM4 - Frankfurt",
+    "em5": "EM5 - Munich",
+    "us1": "US1 - ADC",
+    "us2": "US2 - Chicago",
+    "us6": "US6 - Ashburn",
+    "la1": "LA1 - Sao Paulo",
+}
+
+DEFAULT_PASSWORD_ENV = "CUTOVER_TRUSTSTORE_PASSWORD"
+DEFAULT_PROXY_PASSWORD_ENV = "CUTOVER_PROXY_PASSWORD"
+
+#: A client whose store is the judging JDK's own default store (lib/security/cacerts).
+JAVA_CACERTS = "java:cacerts"
+#: The name of the one client of a file with no [clients] table; its ids carry no client prefix.
+DEFAULT_CLIENT = "default"
+#: Look-ups, handshakes and probes at a time. 64 resolves a typical run (14 data centres x 4 pods) in
+#: one wave instead of two: `make bench` on 2 CPUs, median of alternated runs, 56 pods 1.76 -> 1.58 s,
+#: 504 pods 8.21 -> 7.11 s. 128 bought 0.07 s more at 504 pods (bound by CPU there) for 5 MB, and 64
+#: pods ask at most 128 DNS questions at once, under the 150 in flight a dnsmasq forwards by default.
+DEFAULT_CONCURRENCY = 64
+
+
+class ConfigError(Exception):
+    """A mistake in datacenters.toml or in an option; the message is the whole explanation."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One pod of one data centre: the unit the pod gates run on.
+
+    Attributes:
+        dc: data centre code, lower case (``us2``).
+        pod: pod name as the user wrote it (``abcd-test``).
+        hostname: the production hostname the client connects to, and the SNI we send.
+        port: TLS port.
+        staging_hostname: configured fallback staging name, used only when the CNAME chain has no
+            Akamai edge hostname in it.
+        timeout: seconds each network step may take, unless a step has its own below.
+        dns_timeout: seconds all DNS look-ups of one name may take (the resolver's lifetime).
+        connect_timeout: seconds a TCP connect may take.
+        handshake_timeout: seconds a TLS handshake may take once connected.
+        renewal_date: the provider's cutover day for this data centre, when known.
+        min_days_after_renewal: the chain must still be valid this many days after the renewal date.
+        warn_days: fail loudly when production's leaf expires this soon and staging still serves it.
+        sr: the provider's service request this pod's evidence is attached to; None when not set.
+    """
+
+    dc: str
+    pod: str
+    hostname: str
+    port: int
+    staging_hostname: str | None
+    timeout: float
+    renewal_date: dt.date | None = None
+    min_days_after_renewal: int = 30
+    warn_days: int = 14
+    dns_timeout: float = 10.0
+    connect_timeout: float = 10.0
+    handshake_timeout: float = 10.0
+    sr: str | None = None
+
+    def later_dates(self) -> tuple[tuple[str, dt.datetime], ...]:
+        """(label, instant) pairs the chain must also be valid at: the renewal date and N days after."""
+        if self.renewal_date is None:
+            return ()
+        day = dt.datetime.combine(self.renewal_date, dt.time(), dt.UTC)
+        after = day + dt.timedelta(days=self.min_days_after_renewal)
+        return ((f"the renewal date {day:%Y-%m-%d}", day),
+                (f"{self.min_days_after_renewal} days after the renewal date ({after:%Y-%m-%d})", after))
+
+    @property
+    def id(self) -> str:
+        return f"{self.dc}/{self.pod}"
+
+
+@dataclass(frozen=True)
+class DataCenter:
+    """One data centre of the provider with the pods this client uses there.
+
+    `sr` is the data centre's own service request ([defaults] or its table): the SR its store gates go
+    to when it has no pods; with pods, its store gates go to every SR of its pods (`srs`).
+    """
+
+    code: str
+    name: str
+    targets: tuple[Target, ...]
+    bundle: Path | None
+    root_alias: str | None
+    intermediate_alias: str | None
+    renewal_date: dt.date | None = None
+    sr: str | None = None
+
+    @property
+    def srs(self) -> tuple[str, ...]:
+        """The service requests whose per-SR report holds this data centre's store gates."""
+        if self.targets:
+            return tuple(dict.fromkeys(t.sr for t in self.targets if t.sr))
+        return (self.sr,) if self.sr else ()
+
+    @property
+    def hostnames(self) -> tuple[str, ...]:
+        return tuple(t.hostname for t in self.targets)
+
+
+@dataclass(frozen=True)
+class Client:
+    """One Java integration: its store, its JDK and system properties, the data centres it talks to.
+
+    A file with no [clients] table has exactly one, named ``default``, made of [truststore] and [run].
+
+    Attributes:
+        name: as in ``[clients.<name>]``; the prefix of its gate ids when the run has several clients.
+        truststore: the store's file; None for ``java:cacerts``, the store of the client's JDK, found
+            once its JDK is (see `cutover.judge.locate`).
+        password_env: the environment variable holding the store's password; empty: no password. Only its
+            name is kept: `cutover.stores.password` reads the value at the last moment.
+        java_home: the client's JDK (or JRE); None: the run's (--java-home, JAVA_HOME, java on PATH).
+        java_options: the run's system properties, then the client's own.
+        datacenters: the codes of the data centres it talks to.
+    """
+
+    name: str
+    truststore: Path | None
+    password_env: str
+    java_home: Path | None
+    java_options: tuple[str, ...]
+    datacenters: tuple[str, ...]
+
+    @property
+    def cacerts(self) -> bool:
+        return self.truststore is None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything one run needs to know, after command-line options were applied."""
+
+    path: Path
+    datacenters: tuple[DataCenter, ...]
+    clients: tuple[Client, ...]
+    nameservers: tuple[tuple[str, int], ...] = ()
+    java_home: Path | None = None
+    java_options: tuple[str, ...] = ()
+    at: dt.datetime | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
+    allow_private_ips: bool = False
+    proxy: proxy_mod.Proxy | None = None
+    sandbox_scenario: str | None = None
+    sandbox_description: str = ""
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        return tuple(t for dc in self.datacenters for t in dc.targets)
+
+    @property
+    def srs(self) -> tuple[str, ...]:
+        """Every service request of the run, in the order of the file."""
+        return tuple(dict.fromkeys(sr for dc in self.datacenters for sr in (*dc.srs, dc.sr) if sr))
+
+    @property
+    def several_clients(self) -> bool:
+        """Whether gate ids carry the client's name (``soa:us2/pod``), as they do with more than one."""
+        return len(self.clients) > 1
+
+    def client_datacenters(self, client: Client) -> tuple[DataCenter, ...]:
+        return tuple(dc for dc in self.datacenters if dc.code in client.datacenters)
+
+    def jvm_proxy(self, client: Client | None = None) -> proxy_mod.Proxy | None:
+        """The proxy a client's JVM goes through (default: the first client's): its own -Dhttps.proxyHost,
+        else the run's."""
+        return proxy_mod.client_proxy((client or self.clients[0]).java_options, self.proxy)
+
+    @property
+    def simulated(self) -> bool:
+        """True when the file was written by the sandbox: such a run is never evidence."""
+        return self.sandbox_scenario is not None
