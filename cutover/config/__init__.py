@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cutover.net import proxy as proxy_mod
+from cutover.config import proxy as proxy_mod
 
 #: The provider's data centres, in the order of its table.
 KNOWN_DATACENTERS: dict[str, str] = {
