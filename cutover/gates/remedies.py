@@ -62,7 +62,7 @@ _RESOLVER = Action("network", CHECK_RESOLVER)  # servfail, timeout, dns_error, i
 
 def dns_action(failure: DnsFailure | None) -> Action:
     """Whose move a DNS failure is; one of no known kind is the resolver's."""
-    return _DNS.get(failure, _RESOLVER)
+    return _DNS.get(failure, _RESOLVER) if failure is not None else _RESOLVER
 
 
 def staging_action(st: StagingEvidence) -> Action:

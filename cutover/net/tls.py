@@ -139,9 +139,13 @@ def _socket_failure(e: OSError) -> ConnectFailure:
     return "socket_error"
 
 
+_DER: int = ssl._ssl.ENCODING_DER  # type: ignore[attr-defined]  # typeshed lists none of _ssl's constants
+
+
 def _presented_chain(tls: ssl.SSLSocket) -> list[bytes]:
     public = getattr(tls, "get_unverified_chain", None)  # Python 3.13+
     if public is not None:
-        return [c if isinstance(c, bytes) else c.public_bytes(ssl.ENCODING_DER) for c in public() or []]
-    certs = tls._sslobj.get_unverified_chain() or []  # type: ignore[union-attr]  # 3.10-3.12: private only
-    return [c.public_bytes(ssl._ssl.ENCODING_DER) for c in certs]  # type: ignore[attr-defined]
+        return [c if isinstance(c, bytes) else c.public_bytes(_DER) for c in public() or []]
+    # 3.10-3.12: the chain is only on the private _sslobj.
+    certs = tls._sslobj.get_unverified_chain() or []  # type: ignore[attr-defined]  # private before 3.13
+    return [c.public_bytes(_DER) for c in certs]

@@ -26,7 +26,7 @@ USER_AGENT = "cutover"
 #: How a proxy gave no tunnel (``kind`` of `describe`, with a ``status`` split by its code).
 ProxyFailure = Literal["proxy_refused", "proxy_unreachable", "proxy_timeout", "proxy_closed", "proxy_forbidden",
                        "proxy_auth", "proxy_status", "proxy_garbled"]
-PROXY_FAILURES: frozenset[str] = frozenset(get_args(ProxyFailure))
+PROXY_FAILURES: frozenset[ProxyFailure] = frozenset(get_args(ProxyFailure))
 
 
 def proxy_failure(kind: str, detail: str = "") -> ProxyFailure:
