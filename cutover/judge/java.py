@@ -240,7 +240,7 @@ class ProbeRun:
     ) -> None:
         """`more_stores`: further (store, password variable) pairs judged on the same handshakes;
         `env`: extra environment for the JVM (the well-known password of a JDK's cacerts); `proxy`: the
-        one the client's JVM would use (see `cutover.proxy.client_proxy`), though a job may still go
+        one the client's JVM would use (see `cutover.config.proxy.client_proxy`), though a job may still go
         direct where NO_PROXY or http.nonProxyHosts says so."""
         self.java = java
         self.proxy = proxy
