@@ -2,7 +2,7 @@
 
 import pytest
 
-from cutover import gates
+from cutover.gates.aliases_present import aliases_present
 
 
 @pytest.mark.aliases_present
@@ -11,4 +11,4 @@ def test_aliases_present(datacenter, client_evidence, evidence, expect_pass):
     if bundle is None:
         pytest.skip(f"{datacenter.code}: no bundle configured, so there is nothing to compare the aliases with; "
                     "set bundle = \"...\" for it in datacenters.toml")
-    expect_pass(gates.aliases_present(datacenter, client_evidence.store, bundle, client_evidence.store_error))
+    expect_pass(aliases_present(datacenter, client_evidence.store, bundle, client_evidence.store_error))

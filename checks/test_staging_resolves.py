@@ -2,9 +2,9 @@
 
 import pytest
 
-from cutover import gates
+from cutover.gates.staging_resolves import staging_resolves
 
 
 @pytest.mark.staging_resolves
 def test_staging_resolves(pod_evidence, cutover_run, expect_pass):
-    expect_pass(gates.staging_resolves(pod_evidence, cutover_run.config.allow_private_ips))
+    expect_pass(staging_resolves(pod_evidence, cutover_run.config.allow_private_ips))

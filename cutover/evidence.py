@@ -19,12 +19,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cutover.config import Client, Config, Target
+from cutover.config.proxy import client_proxy, for_target
 from cutover.judge import python as pyjudge
-from cutover.judge.java import JavaVerdict, JudgeUnavailable, JvmInfo, ProbeResult, ProbeRun, find_java
+from cutover.judge.java import (
+    JavaVerdict,
+    Job,
+    JudgeUnavailable,
+    JvmInfo,
+    ProbeResult,
+    ProbeRun,
+    StoreResult,
+    find_java,
+)
 from cutover.judge.locate import CACERTS_ENV, CACERTS_PASSWORD, StoreSpec, store_of
 from cutover.net.dns import StagingEvidence, make_resolver, resolve_staging
-from cutover.net.proxy import client_proxy, for_target
 from cutover.net.tls import ChainFetch, fetch_chain
+from cutover.net.tunnel import PROXY_FAILURES
 from cutover.stores.bundle import Bundle
 from cutover.stores.certs import CertInfo
 from cutover.stores.truststore import StoreContents
@@ -131,22 +141,49 @@ class _Group:
 def gather(
     config: Config,
     targets: Sequence[Target],
-    python_stores: Mapping[str, StoreContents] | StoreContents,
+    python_stores: Mapping[str, StoreContents],
     bundles: dict[str, Bundle],
     *,
     concurrency: int | None = None,
 ) -> Evidence:
     """Resolve, fetch and judge every target; never raises for a network fault of one target.
 
-    `python_stores`: each client's store as Python read it (the listing when no JVM judges); a single
-    store stands for the first client's.
+    `python_stores`: each client's store as Python read it, by client name (the listing when no JVM judges).
     """
     start = time.monotonic()
-    if isinstance(python_stores, StoreContents):
-        python_stores = {config.clients[0].name: python_stores}
     concurrency = concurrency or config.concurrency
-    timeout = max((t.timeout for t in targets), default=10.0)
     groups, of_client, notes = _groups(config)
+    _start_probes(groups, config, max((t.timeout for t in targets), default=10.0), concurrency)
+    primary = _instant(config.at) if config.at else "now"
+    try:
+        staging, fetched = _observe(config, targets, groups, primary, concurrency)
+    finally:
+        for g in groups:
+            if g.probe is not None:
+                g.probe.stop()
+    pods = {t.id: PodEvidence(t, staging[t.id],
+                              tuple(fetched[(t.id, "staging", ip)] for ip in staging[t.id].staging_ips),
+                              tuple(fetched[(t.id, "production", ip)] for ip in staging[t.id].production_ips))
+            for t in targets}
+    clients: dict[str, ClientEvidence] = {}
+    for client in config.clients:
+        mine = [t for t in targets if t.dc in client.datacenters]
+        store = python_stores.get(client.name)
+        if client.name in notes:  # no JDK for this client: the approximate engine on Python's reading
+            clients[client.name] = _python_client(client, store, notes[client.name], mine, pods, config.at)
+            continue
+        g, n = of_client[client.name]
+        if g.result is None:
+            clients[client.name] = _python_client(client, store, g.note, mine, pods, config.at)
+            continue
+        clients[client.name] = _jvm_client(client, g.result.jvm, g.result.stores[n], store, mine, pods, config.at,
+                                           primary)
+    return Evidence(pods, clients, bundles, time.monotonic() - start,
+                    jvms=sum(g.result is not None for g in groups))
+
+
+def _start_probes(groups: Sequence[_Group], config: Config, timeout: float, concurrency: int) -> None:
+    """Start each group's JVM before DNS is asked, so its start-up overlaps the look-ups."""
     for g in groups:
         try:
             env = {CACERTS_ENV: CACERTS_PASSWORD} if any(s.cacerts for s in g.stores) else None
@@ -157,85 +194,77 @@ def gather(
                                proxy=client_proxy(g.options, config.proxy))
         except JudgeUnavailable as e:
             g.note = f"{pyjudge.APPROXIMATE}: {e}"
-    primary = _instant(config.at) if config.at else "now"
+
+
+def _observe(config: Config, targets: Sequence[Target], groups: Sequence[_Group], primary: str,
+             concurrency: int) -> tuple[dict[str, StagingEvidence], dict[tuple[str, str, str], ChainFetch]]:
+    """DNS, chains and the JVMs' verdicts of every target: per target id its DNS evidence, per
+    (target id, ``staging`` or ``production``, IP) its chain; each group's result is left on the group."""
     t_by_id = {t.id: t for t in targets}
     staging: dict[str, StagingEvidence] = {}
     fetches: dict[tuple[str, str, str], Future[ChainFetch]] = {}
-    try:
-        # One pipeline per pod, no barrier between pods: as soon as a pod's staging IPs are known, the
-        # JVMs start probing them and its chains are fetched, while other pods are still resolving.
-        with ThreadPoolExecutor(max_workers=concurrency) as dns_pool, \
-                ThreadPoolExecutor(max_workers=concurrency) as tls_pool:
+    # One pipeline per pod, no barrier between pods: as soon as a pod's staging IPs are known, the
+    # JVMs start probing them and its chains are fetched, while other pods are still resolving.
+    with ThreadPoolExecutor(max_workers=concurrency) as dns_pool, \
+            ThreadPoolExecutor(max_workers=concurrency) as tls_pool:
 
-            def pipeline(t: Target) -> None:
-                try:
-                    st = resolve_staging(t.hostname, make_resolver(config.nameservers, t.dns_timeout),
-                                         t.staging_hostname)
-                except Exception as e:  # one pod's surprise must not end the session: it fails that pod only
-                    st = StagingEvidence(t.hostname, problem=f"internal error while resolving {t.hostname}: "
-                                                             f"{type(e).__name__}: {e}")
-                staging[t.id] = st
-                whens = (primary, *(_instant(d) for _, d in t.later_dates()))
-                # Production too: what clients get today (after the cutover, the new chain). An address
-                # both names resolve to is probed once, at every date.
-                for ip in dict.fromkeys((*st.staging_ips, *st.production_ips)):
-                    for g in groups:
-                        if g.probe is not None and t.dc in g.codes:
-                            proxied = for_target(g.probe.proxy, t.hostname, ip) is not None
-                            g.probe.submit((t.id, ip, t.port, t.hostname,
-                                            whens if ip in st.staging_ips else (primary,), t.connect_timeout,
-                                            t.handshake_timeout, proxied))
-                for kind, ips in (("staging", st.staging_ips), ("production", st.production_ips)):
-                    for ip in ips:
-                        fetches[(t.id, kind, ip)] = tls_pool.submit(
-                            fetch_chain, ip, t.port, t.hostname, t.connect_timeout, t.handshake_timeout,
-                            for_target(config.proxy, t.hostname, ip))
+        def pipeline(t: Target) -> None:
+            staging[t.id] = st = _resolve(config, t)
+            _submit_probes(t, st, groups, primary)
+            for kind, ips in (("staging", st.staging_ips), ("production", st.production_ips)):
+                for ip in ips:
+                    fetches[(t.id, kind, ip)] = tls_pool.submit(
+                        fetch_chain, ip, t.port, t.hostname, t.connect_timeout, t.handshake_timeout,
+                        for_target(config.proxy, t.hostname, ip))
 
-            for f in [dns_pool.submit(pipeline, t) for t in targets]:
-                f.result()
-            for g in groups:  # the JVMs ran side by side; collect each in turn
-                if g.probe is not None:
-                    try:
-                        g.result = g.probe.finish()
-                    except JudgeUnavailable as e:
-                        g.note = f"{pyjudge.APPROXIMATE}: {e}"
-            fetched = {k: _outcome(f, k[2], t_by_id[k[0]]) for k, f in fetches.items()}
-    finally:
-        for g in groups:
+        for f in [dns_pool.submit(pipeline, t) for t in targets]:
+            f.result()
+        for g in groups:  # the JVMs ran side by side; collect each in turn
             if g.probe is not None:
-                g.probe.stop()
+                try:
+                    g.result = g.probe.finish()
+                except JudgeUnavailable as e:
+                    g.note = f"{pyjudge.APPROXIMATE}: {e}"
+        return staging, {k: _outcome(f, k[2], t_by_id[k[0]]) for k, f in fetches.items()}
 
-    pods = {t.id: PodEvidence(t, staging[t.id],
-                              tuple(fetched[(t.id, "staging", ip)] for ip in staging[t.id].staging_ips),
-                              tuple(fetched[(t.id, "production", ip)] for ip in staging[t.id].production_ips))
-            for t in targets}
-    clients: dict[str, ClientEvidence] = {}
-    for client in config.clients:
-        mine = [t for t in targets if t.dc in client.datacenters]
-        if client.name in notes:  # no JDK for this client: the approximate engine on Python's reading
-            clients[client.name] = _python_client(client, python_stores.get(client.name), notes[client.name],
-                                                  mine, pods, config.at)
-            continue
-        g, n = of_client[client.name]
-        if g.result is None:
-            clients[client.name] = _python_client(client, python_stores.get(client.name), g.note, mine, pods,
-                                                  config.at)
-            continue
-        sr = g.result.stores[n]
-        anchors = [e.cert for e in (sr.store or python_stores[client.name]).trusted
-                   if e.cert is not None and e.cert.parsed_by == "cryptography"]
-        verdicts = {}
-        for t in mine:
-            st, chains = pods[t.id].staging, pods[t.id].staging_chains
-            verdicts[t.id] = TrustVerdicts(
-                tuple(sr.verdicts[(t.id, ip, primary)] for ip in st.staging_ips),
-                tuple((label, sr.verdicts[(t.id, ip, _instant(d))]) for label, d in t.later_dates()
-                      for ip in st.staging_ips),
-                tuple(_python_verdict(t, f, anchors, config.at) for f in chains),
-                tuple(sr.verdicts[(t.id, ip, primary)] for ip in st.production_ips))
-        clients[client.name] = ClientEvidence(client, sr.store, sr.store_error, g.result.jvm, None, verdicts)
-    return Evidence(pods, clients, bundles, time.monotonic() - start,
-                    jvms=sum(g.result is not None for g in groups))
+
+def _resolve(config: Config, t: Target) -> StagingEvidence:
+    try:
+        return resolve_staging(t.hostname, make_resolver(config.nameservers, t.dns_timeout), t.staging_hostname)
+    except Exception as e:  # one pod's surprise must not end the session: it fails that pod only
+        return StagingEvidence(t.hostname, problem=f"internal error while resolving {t.hostname}: "
+                                                   f"{type(e).__name__}: {e}", failure="internal")
+
+
+def _submit_probes(t: Target, st: StagingEvidence, groups: Sequence[_Group], primary: str) -> None:
+    """Production too: what clients get today (after the cutover, the new chain). An address both names
+    resolve to is probed once, at every date."""
+    whens = (primary, *(_instant(d) for _, d in t.later_dates()))
+    for ip in dict.fromkeys((*st.staging_ips, *st.production_ips)):
+        for g in groups:
+            if g.probe is not None and t.dc in g.codes:
+                proxied = for_target(g.probe.proxy, t.hostname, ip) is not None
+                g.probe.submit(Job(t.id, ip, t.port, t.hostname, whens if ip in st.staging_ips else (primary,),
+                                   t.connect_timeout, t.handshake_timeout, proxied))
+
+
+def _jvm_client(client: Client, jvm: JvmInfo, sr: StoreResult, python_store: StoreContents | None,
+                targets: Sequence[Target], pods: Mapping[str, PodEvidence], at: dt.datetime | None,
+                primary: str) -> ClientEvidence:
+    """A client its JVM judged; cryptography's strict verdict beside it, on the store as the JVM listed it."""
+    store = sr.store or python_store
+    anchors = [e.cert for e in (store.trusted if store else ()) if e.cert is not None
+               and e.cert.parsed_by == "cryptography"]
+    verdicts = {}
+    for t in targets:
+        st, chains = pods[t.id].staging, pods[t.id].staging_chains
+        verdicts[t.id] = TrustVerdicts(
+            tuple(sr.verdicts[(t.id, ip, primary)] for ip in st.staging_ips),
+            tuple((label, sr.verdicts[(t.id, ip, _instant(d))]) for label, d in t.later_dates()
+                  for ip in st.staging_ips),
+            tuple(_python_verdict(t, f, anchors, at) for f in chains),
+            tuple(sr.verdicts[(t.id, ip, primary)] for ip in st.production_ips))
+    return ClientEvidence(client, sr.store, sr.store_error, jvm, None, verdicts)
 
 
 def _groups(config: Config) -> tuple[list[_Group], dict[str, tuple[_Group, int]], dict[str, str]]:
@@ -278,7 +307,7 @@ def _outcome(future: Future[ChainFetch], ip: str, t: Target) -> ChainFetch:
         return future.result()
     except Exception as e:  # fetch_chain reports network faults itself; this is anything else
         return ChainFetch(ip, t.port, t.hostname, error=f"internal error while fetching the chain: "
-                                                         f"{type(e).__name__}: {e}")
+                                                         f"{type(e).__name__}: {e}", failure="internal")
 
 
 def _instant(when: dt.datetime) -> str:
@@ -287,8 +316,9 @@ def _instant(when: dt.datetime) -> str:
 
 def _python_verdict(t: Target, fetch: ChainFetch, anchors: list[CertInfo], at: dt.datetime | None) -> JavaVerdict:
     if fetch.error is not None:
-        step = "proxy" if fetch.via and fetch.error.startswith("proxy ") else "TLS handshake"
-        return JavaVerdict(t.id, fetch.ip, False, fetch.error, step, engine="python", via=fetch.via)
+        step = "proxy" if fetch.via and fetch.failure in PROXY_FAILURES else "TLS handshake"
+        return JavaVerdict(t.id, fetch.ip, False, fetch.error, step, engine="python", via=fetch.via,
+                           failure=fetch.failure or "internal")
     when = _instant(at) if at else "now"
     verdict = pyjudge.verify(t.id, fetch.ip, fetch.chain, t.hostname, anchors, at)
     return JavaVerdict(verdict.target_id, verdict.ip, verdict.ok, verdict.reason, engine="python", when=when,

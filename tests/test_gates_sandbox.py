@@ -284,7 +284,8 @@ def test_one_pods_internal_error_fails_that_pod_only(monkeypatch: pytest.MonkeyP
     with Sandbox("good", pods_per_dc=2, datacenters=("us2", "em3")) as sb:
         monkeypatch.setenv(PASSWORD_ENV, sb.password)
         cfg = load(sb.config_path)
-        ev = evidence_mod.gather(cfg, cfg.targets, truststore.read(cfg.clients[0].truststore, sb.password), {})
+        stores = {cfg.clients[0].name: truststore.read(cfg.clients[0].truststore, sb.password)}
+        ev = evidence_mod.gather(cfg, cfg.targets, stores, {})
     bad = ev.pods["us2/acme-test"]
     assert "internal error while resolving" in bad.staging.problem and "simulated bug" in bad.staging.problem
     trust = ev.first.verdicts

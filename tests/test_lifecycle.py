@@ -143,29 +143,33 @@ def leaves():
 
 
 def test_chain_trusted_never_passes_on_production_s_chain_seen_at_a_staging_name(leaves) -> None:
-    from cutover import gates
+    from cutover.gates.chain_trusted import chain_trusted
+    from cutover.gates.fixplan import Action
     from cutover.gates.lifecycle import phase_of
+    from cutover.gates.new_cert_staged import new_cert_staged
+    from cutover.gates.remedies import CHECK_OVERRIDE
+    from cutover.gates.staging_resolves import staging_resolves
 
     _, old = leaves
     pod, trust = _pod((P1,), (P1,), old, old)  # every verdict is "trusted": of production's chain
     phase = phase_of(pod, None)
-    verdict = gates.chain_trusted(pod, trust, phase=phase)
+    verdict = chain_trusted(pod, trust, phase=phase)
     assert not verdict.ok
     assert "not judged: the new chain was not seen" in verdict.message and "(phase: unknown)" in verdict.message
     # The fix plan's step is staging_resolves's own (the resolver answers with production IPs), so it merges.
-    assert verdict.actions == gates.staging_resolves(pod).actions == (gates.Action("local", gates.CHECK_OVERRIDE),)
-    staged = gates.new_cert_staged(pod, None, now=NOW, phase=phase)
+    assert verdict.actions == staging_resolves(pod).actions == (Action("local", CHECK_OVERRIDE),)
+    staged = new_cert_staged(pod, None, now=NOW, phase=phase)
     assert not staged.ok and staged.actions == verdict.actions
 
 
 def test_chain_trusted_fails_on_production_naming_address_and_phase(leaves) -> None:
-    from cutover import gates
+    from cutover.gates.chain_trusted import chain_trusted
     from cutover.gates.lifecycle import decide
 
     new, _ = leaves
     pod, trust = _pod((S1,), (P1,), new, new, production_ok=False)
     phase = decide({S1: "x"}, {P1: "x"}, ["x"], now=NOW)
-    verdict = gates.chain_trusted(pod, trust, phase=phase)
+    verdict = chain_trusted(pod, trust, phase=phase)
     assert not verdict.ok
     assert f"rejects the chain at production {P1}" in verdict.message and "(phase: cut over)" in verdict.message
     # No path to a trusted CA: the plan files it under the store's import, or asks the provider (cutover.fixplan).
@@ -173,30 +177,32 @@ def test_chain_trusted_fails_on_production_naming_address_and_phase(leaves) -> N
 
 
 def test_a_leaf_not_known_as_old_or_new_asks_for_the_bundle_or_renewal_date(leaves) -> None:
-    from cutover import gates
+    from cutover.gates.fixplan import Action
     from cutover.gates.lifecycle import phase_of
+    from cutover.gates.new_cert_staged import new_cert_staged
+    from cutover.gates.remedies import TELL_NEW
 
     _, old = leaves
     pod, _ = _pod((S1,), (P1,), old, old)
     phase = phase_of(pod, None, now=NOW)
-    verdict = gates.new_cert_staged(pod, None, now=NOW, phase=phase)
+    verdict = new_cert_staged(pod, None, now=NOW, phase=phase)
     assert phase.name == UNKNOWN and not verdict.ok and "is not known" in verdict.message
-    assert verdict.actions == (gates.Action("local", gates.TELL_NEW),)
+    assert verdict.actions == (Action("local", TELL_NEW),)
 
 
 def test_new_cert_staged_passes_a_cut_over_pod_and_says_since_when(leaves) -> None:
-    from cutover import gates
     from cutover.gates.lifecycle import phase_of
+    from cutover.gates.new_cert_staged import new_cert_staged
 
     new, _ = leaves
     pod, _ = _pod((S1,), (P1,), new, new)
-    failed = gates.new_cert_staged(pod, None, now=NOW)  # without a phase: the old reading, a false failure
+    failed = new_cert_staged(pod, None, now=NOW)  # without a phase: the old reading, a false failure
     assert not failed.ok and "not on staging yet" in failed.message
     from cutover.stores.certs import CertInfo
 
     phase = phase_of(pod, None, Previous(NOW - dt.timedelta(days=1), STAGED,
                                          frozenset({CertInfo.from_cert(new.cert).sha256}), frozenset({OLD})), NOW)
-    verdict = gates.new_cert_staged(pod, None, now=NOW, phase=phase)
+    verdict = new_cert_staged(pod, None, now=NOW, phase=phase)
     assert verdict.ok
     assert verdict.message.startswith("cut over: production serves the new certificate since 2026-12-01 09:00Z "
                                       "(first seen in this run)")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cutover.judge import java as javajudge
-from cutover.judge.java import ProbeRun, compiled_probe, find_java
+from cutover.judge.java import Job, ProbeRun, compiled_probe, find_java
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 
 JDKS = {17: Path("/usr/lib/jvm/java-17-openjdk-amd64"), 25: Path("/usr/lib/jvm/temurin-25-jdk-amd64")}
@@ -53,11 +53,11 @@ def test_a_jre_without_javac_runs_the_compiled_probe(major: int, sandbox: Sandbo
         port = int(next(line for line in sandbox.config_path.read_text().splitlines()
                         if line.startswith("port")).split("=")[1])
         host = sandbox.hostname("us2", "acme")
-        result = run.finish([("us2/acme", "127.20.0.1", port, host, ("now",))])
+        result = run.finish([Job("us2/acme", "127.20.0.1", port, host, ("now",))])
     finally:
         run.stop()
     assert run.classes is not None and not (jre / "bin" / "javac").exists()
     assert javajudge._major(result.jvm.version) == major
-    verdict = result.verdicts[("us2/acme", "127.20.0.1", "now")]
+    verdict = result.stores[0].verdicts[("us2/acme", "127.20.0.1", "now")]
     assert verdict.ok, verdict.reason
     assert os.path.samefile(result.jvm.home, home) or str(home) in result.jvm.home

@@ -15,9 +15,10 @@ from collections.abc import Iterator
 import pytest
 
 from cutover.config import ConfigError, load
-from cutover.net import proxy as proxy_mod
-from cutover.net.proxy import Proxy, ProxyConfigError, TunnelError, open_tunnel
+from cutover.config import proxy as proxy_mod
+from cutover.config.proxy import Proxy, ProxyConfigError
 from cutover.net.tls import fetch_chain
+from cutover.net.tunnel import TunnelError, open_tunnel
 from cutover.sandbox import PASSWORD_ENV, PROXY_PASSWORD_ENV, PROXY_USER, Sandbox
 from cutover.sandbox.proxy import ConnectProxy
 from tests.conftest import run_gates

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from cutover import gates
 from cutover.config import Target
 from cutover.evidence import PodEvidence, TrustVerdicts
+from cutover.gates.chain_trusted import chain_trusted
 from cutover.judge import python as pyjudge
-from cutover.judge.java import JavaVerdict, ProbeRun, java_version
+from cutover.judge.java import JavaVerdict, Job, ProbeRun, java_version
 from cutover.net.dns import StagingEvidence
 from cutover.net.tls import ChainFetch, fetch_chain
 from cutover.sandbox import pki
@@ -105,9 +105,9 @@ def jvm_verdicts(matrix: Matrix, jdk: Path) -> dict[str, JavaVerdict]:
                     for store in groups}
             out = {}
             for store, cases in groups.items():
-                result = runs[store].finish([(c.name, matrix.ips[c.name], matrix.port, c.host, ("now",))
+                result = runs[store].finish([Job(c.name, matrix.ips[c.name], matrix.port, c.host, ("now",))
                                              for c in cases])
-                out |= {c.name: result.verdicts[(c.name, matrix.ips[c.name], "now")] for c in cases}
+                out |= {c.name: result.stores[0].verdicts[(c.name, matrix.ips[c.name], "now")] for c in cases}
         finally:
             if env_backup is None:
                 os.environ.pop("MATRIX_PW", None)
@@ -133,7 +133,7 @@ def test_gate_under_each_jdk(matrix: Matrix, jdk: Path, case: Case) -> None:
     verdict = jvm_verdicts(matrix, jdk)[case.name]
     expected = case.jvm_for(major(jdk))
     assert verdict.ok is expected, f"{case.name} under {jdk.name}: {verdict.reason}"
-    gate = gates.chain_trusted(pod(case, matrix), TrustVerdicts((verdict,)))
+    gate = chain_trusted(pod(case, matrix), TrustVerdicts((verdict,)))
     assert gate.ok is expected
     if expected:
         assert gate.message.startswith(f"the JVM trusts the chain served at staging {matrix.ips[case.name]}")
@@ -153,7 +153,7 @@ def python_verdict(case: Case, matrix: Matrix) -> JavaVerdict:
 def test_python_engine_verdict(matrix: Matrix, case: Case) -> None:
     verdict = python_verdict(case, matrix)
     assert verdict.ok is case.python, verdict.reason
-    gate = gates.chain_trusted(pod(case, matrix), TrustVerdicts((verdict,)), engine_note=f"{pyjudge.APPROXIMATE}: test")
+    gate = chain_trusted(pod(case, matrix), TrustVerdicts((verdict,)), engine_note=f"{pyjudge.APPROXIMATE}: test")
     assert gate.ok is case.python
     assert gate.message.startswith("[approximate: no JVM: test]")
 
@@ -162,7 +162,7 @@ def test_strict_advice_beside_the_jvm(matrix: Matrix) -> None:
     """Where the JVM accepts and cryptography would not, the gate passes and says so as advice."""
     case = next(c for c in CASES if c.name == "leaf-without-san")
     ok = JavaVerdict(case.name, matrix.ips[case.name], True, "trusted")
-    gate = gates.chain_trusted(pod(case, matrix), TrustVerdicts((ok,), (), (python_verdict(case, matrix),)))
+    gate = chain_trusted(pod(case, matrix), TrustVerdicts((ok,), (), (python_verdict(case, matrix),)))
     assert gate.ok
     assert any("the JVM accepts the chain" in w and "a web-PKI client" in w for w in gate.warnings), gate.warnings
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from cutover.config import proxy as proxy_mod
 from cutover.config.clients import clients_table
 from cutover.config.model import (
     DEFAULT_CONCURRENCY,
@@ -40,7 +41,6 @@ from cutover.config.values import (
     system_properties,
     typed,
 )
-from cutover.net import proxy as proxy_mod
 
 # Keys a data centre inherits from [defaults] and may override; value: (type, default).
 _DEFAULTABLE: dict[str, tuple[type | tuple[type, ...], Any]] = {

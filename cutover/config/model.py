@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from cutover.net import proxy as proxy_mod
+from cutover.config import proxy as proxy_mod
 
 #: The provider's data centres, in the order of its table.
 KNOWN_DATACENTERS: dict[str, str] = {

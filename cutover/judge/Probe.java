@@ -343,7 +343,7 @@ public class Probe {
     }
 
     // The proxy gave no tunnel: kind is refused, unreachable, timeout, closed, status or garbled (as
-    // cutover/proxy.py names them, which turns them into the paragraph a person reads).
+    // cutover/net/tunnel.py names them, which turns them into the paragraph a person reads).
     static final class TunnelException extends IOException {
         private static final long serialVersionUID = 1L;
         final String kind;

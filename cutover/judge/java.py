@@ -23,9 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from cutover.net import proxy as proxy_mod
+from cutover.config.proxy import Proxy
+from cutover.judge.reasons import VerdictFailure, failure_of
+from cutover.net.tunnel import describe, hostport
 from cutover.stores.certs import CertInfo
 from cutover.stores.truststore import StoreContents, StoreEntry
 
@@ -70,6 +72,11 @@ class JavaVerdict:
         when: ``now``, or the ISO instant the chain was judged at (``2026-12-15T00:00:00Z``).
         via: the proxy the probe went through (its label, which says where it was configured), or None
             for a direct connection.
+        failure: why it was not trusted, as a kind, for the fix plan; None when `ok`. A connection's kind
+            (`cutover.net.tls.FetchFailure`: ``timeout``, ``refused``, ``reset``, ``proxy_forbidden``, ...) or
+            a trust kind (`cutover.judge.reasons.TrustFailure`: ``no_trust_path``, ``name_mismatch``,
+            ``expired``, ...). Given by whoever observed a failure without words (a fetch, Probe's tunnel);
+            else read once from `reason` when the verdict is made (`cutover.judge.reasons.failure_of`).
     """
 
     target_id: str
@@ -81,6 +88,11 @@ class JavaVerdict:
     engine: str = "jvm"
     when: str = "now"
     via: str | None = None
+    failure: VerdictFailure | None = None
+
+    def __post_init__(self) -> None:
+        if not self.ok and self.failure is None:
+            object.__setattr__(self, "failure", failure_of(self.reason))  # frozen: set once, as it is made
 
 
 @dataclass(frozen=True)
@@ -105,24 +117,30 @@ class ProbeResult:
     jvm: JvmInfo
     stores: tuple[StoreResult, ...]
 
-    @property
-    def store(self) -> StoreContents | None:
-        return self.stores[0].store
 
-    @property
-    def store_error(self) -> str | None:
-        return self.stores[0].store_error
+@dataclass(frozen=True)
+class Job:
+    """One address for the JVM to probe.
 
-    @property
-    def verdicts(self) -> dict[tuple[str, str, str], JavaVerdict]:
-        return self.stores[0].verdicts
+    Attributes:
+        target_id: ``dc/pod``.
+        ip: the address to connect to.
+        port: its TCP port.
+        hostname: the production hostname: SNI and the name verified.
+        whens: when to judge: ``now`` or ISO instants, the first deciding the handshake.
+        connect_timeout: seconds for the TCP connect (and a proxy's CONNECT); None: the run's timeout.
+        handshake_timeout: seconds for the TLS handshake; None: the run's timeout.
+        proxied: go through the run's proxy (when it has one); False where NO_PROXY says direct.
+    """
 
-
-#: A probe job: target id, IP, port, hostname, when to judge ("now" or ISO instants), and optionally
-#: the connect and handshake timeouts in seconds (default: the run's timeout) and whether to go through
-#: the run's proxy (default: yes, when the run has one).
-Job = (tuple[str, str, int, str, tuple[str, ...]] | tuple[str, str, int, str, tuple[str, ...], float, float]
-       | tuple[str, str, int, str, tuple[str, ...], float, float, bool])
+    target_id: str
+    ip: str
+    port: int
+    hostname: str
+    whens: tuple[str, ...] = ("now",)
+    connect_timeout: float | None = None
+    handshake_timeout: float | None = None
+    proxied: bool = True
 
 #: Where the probe JVM finds the Proxy-Authorization value: its environment, never its command line.
 PROXY_AUTH_ENV = "CUTOVER_PROBE_PROXY_AUTHORIZATION"
@@ -218,11 +236,11 @@ class ProbeRun:
         more_stores: Sequence[tuple[Path, str]] = (),
         env: dict[str, str] | None = None,
         compiler_hint: Path | None = None,
-        proxy: proxy_mod.Proxy | None = None,
+        proxy: Proxy | None = None,
     ) -> None:
         """`more_stores`: further (store, password variable) pairs judged on the same handshakes;
         `env`: extra environment for the JVM (the well-known password of a JDK's cacerts); `proxy`: the
-        one the client's JVM would use (see `cutover.proxy.client_proxy`), though a job may still go
+        one the client's JVM would use (see `cutover.config.proxy.client_proxy`), though a job may still go
         direct where NO_PROXY or http.nonProxyHosts says so."""
         self.java = java
         self.proxy = proxy
@@ -266,10 +284,10 @@ class ProbeRun:
 
     def submit(self, job: Job) -> None:
         """Hand the JVM one target as soon as its staging IP is known; it starts probing at once."""
-        connect, handshake = (job[5], job[6]) if len(job) > 5 else (self.timeout, self.timeout)  # type: ignore[misc]
-        proxied = self.proxy is not None and (job[7] if len(job) > 7 else True)  # type: ignore[misc]
-        via = proxy_mod.hostport(self.proxy.host, self.proxy.port) if proxied and self.proxy else ""
-        line = f"{job[0]}\t{job[1]}\t{job[2]}\t{job[3]}\t{','.join(job[4])}\t" \
+        connect = job.connect_timeout if job.connect_timeout is not None else self.timeout
+        handshake = job.handshake_timeout if job.handshake_timeout is not None else self.timeout
+        via = hostport(self.proxy.host, self.proxy.port) if job.proxied and self.proxy else ""
+        line = f"{job.target_id}\t{job.ip}\t{job.port}\t{job.hostname}\t{','.join(job.whens)}\t" \
                f"{int(connect * 1000)}\t{int(handshake * 1000)}\t{via}\n"
         with self._lock:
             self._jobs.append(job)
@@ -332,36 +350,41 @@ class ProbeRun:
             elif kind == "store_error":
                 store_errors[n] = msg["reason"]
             elif kind == "verdict":
-                when = msg.get("when", "now")
-                via = self.proxy.label if msg.get("via") and self.proxy is not None else None
-                reason = msg["reason"]
-                if msg.get("proxy_kind") and self.proxy is not None:
-                    job = next((j for j in targets if j[0] == msg["id"] and j[1] == msg["ip"]), None)
-                    port = job[2] if job else 0
-                    connect = job[5] if job is not None and len(job) > 5 else self.timeout  # type: ignore[misc]
-                    reason = proxy_mod.describe(self.proxy.label, proxy_mod.hostport(msg["ip"], port),
-                                                msg["proxy_kind"], msg.get("proxy_detail") or "", connect,
-                                                self.proxy.user)
-                verdicts[n][(msg["id"], msg["ip"], when)] = JavaVerdict(
-                    msg["id"], msg["ip"], bool(msg["ok"]), reason, msg["step"], msg.get("protocol"), when=when,
-                    via=via)
+                verdict = self._verdict(msg, targets)
+                verdicts[n][(verdict.target_id, verdict.ip, verdict.when)] = verdict
         if jvm is None:
             raise JudgeUnavailable(self._why_not(err))
         why = err.strip().splitlines()[-1] if err.strip() else "no verdict was printed"
         results = []
         for n in range(count):
             for job in targets:
-                tid, ip, whens = job[0], job[1], job[4]
-                for when in whens:
-                    if (tid, ip, when) not in verdicts[n]:
-                        verdicts[n][(tid, ip, when)] = JavaVerdict(tid, ip, False, f"the JVM gave no verdict: {why}",
-                                                                   when=when)
+                for when in job.whens:
+                    if (job.target_id, job.ip, when) not in verdicts[n]:
+                        verdicts[n][(job.target_id, job.ip, when)] = JavaVerdict(
+                            job.target_id, job.ip, False, f"the JVM gave no verdict: {why}", when=when)
             store = None
             if store_types[n] is not None:
                 store = StoreContents(self.store_paths[n], str(store_types[n]),
                                       tuple(sorted(entries[n], key=lambda e: e.alias)), f"the JVM ({jvm.label})")
             results.append(StoreResult(store, store_errors[n], verdicts[n]))
         return ProbeResult(jvm, tuple(results))
+
+    def _verdict(self, msg: dict[str, Any], targets: Sequence[Job]) -> JavaVerdict:
+        """One verdict line; a tunnel Probe could not open is said in the same paragraph as Python's fetch says it."""
+        when = msg.get("when", "now")
+        via = self.proxy.label if msg.get("via") and self.proxy is not None else None
+        reason = msg["reason"]
+        failure: VerdictFailure | None = None
+        if msg.get("proxy_kind") and self.proxy is not None:
+            detail = msg.get("proxy_detail") or ""
+            job = next((j for j in targets if j.target_id == msg["id"] and j.ip == msg["ip"]), None)
+            port = job.port if job else 0
+            connect = job.connect_timeout if job is not None and job.connect_timeout is not None else self.timeout
+            reason = describe(self.proxy.label, hostport(msg["ip"], port), msg["proxy_kind"], detail, connect,
+                              self.proxy.user)
+            failure = failure_of(reason, msg["proxy_kind"], detail)
+        return JavaVerdict(msg["id"], msg["ip"], bool(msg["ok"]), reason, msg["step"], msg.get("protocol"),
+                           when=when, via=via, failure=None if msg["ok"] else failure)
 
     def _why_not(self, err: str) -> str:
         """Say why the JVM could not run the probe: too old, a JRE, or the JVM's own words."""

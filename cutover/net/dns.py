@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Literal
 
 import dns.exception
 import dns.message
@@ -21,6 +22,10 @@ import dns.resolver
 
 EDGE_SUFFIXES = (".edgekey.net", ".edgesuite.net")
 MAX_CNAMES = 16  # what resolvers follow before they give up (BIND's limit); longer is a misconfiguration
+
+#: Why staging could not be resolved, decided where dnspython said so (see `StagingEvidence.failure`).
+DnsFailure = Literal["production_nxdomain", "nxdomain", "no_answer", "no_edge_hostname", "cname_too_long",
+                     "servfail", "timeout", "dns_error", "internal"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,13 @@ class StagingEvidence:
         staging_name: the name whose addresses are the staging IPs (edge twin or configured fallback).
         staging_chain: the staging name, then every CNAME target in order.
         staging_ips: A/AAAA addresses of the staging name.
-        problem: why staging could not be resolved; None when it was.
+        problem: why staging could not be resolved, as a person reads it; None when it was.
+        failure: the same as a kind, for the fix plan; None when staging resolved. ``production_nxdomain``
+            (the production hostname does not exist), ``nxdomain`` (the staging name does not), ``no_answer``
+            (the staging name has no address), ``no_edge_hostname`` (no Akamai edge hostname in the chain and
+            no staging_hostname configured), ``cname_too_long`` (more CNAMEs than resolvers follow),
+            ``servfail`` (the resolver failed or refused), ``timeout``, ``dns_error`` (another DNS failure),
+            ``internal`` (a bug while resolving).
         seconds: how long the look-ups took.
     """
 
@@ -48,6 +59,7 @@ class StagingEvidence:
     staging_ips: tuple[str, ...] = ()
     problem: str | None = None
     seconds: float = 0.0
+    failure: DnsFailure | None = None
 
 
 def staging_twin(edge_hostname: str) -> str:
@@ -77,8 +89,15 @@ def make_resolver(nameservers: Sequence[tuple[str, int]], timeout: float) -> dns
     return r
 
 
+PRODUCTION = "production hostname"  # how a message names the production hostname's look-up
+
+
 class _Failure(Exception):
-    pass
+    """A DNS failure: `str()` is the sentence, `kind` what it is."""
+
+    def __init__(self, kind: DnsFailure, message: str) -> None:
+        super().__init__(message)
+        self.kind: DnsFailure = kind
 
 
 def _lookup(resolver: dns.resolver.Resolver, name: str, what: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -97,6 +116,7 @@ def _lookup(resolver: dns.resolver.Resolver, name: str, what: str) -> tuple[tupl
             ips.extend(r.address for r in result.answer)
     if len(chain) - 1 > MAX_CNAMES:
         raise _Failure(
+            "cname_too_long",
             f"the CNAME chain of {what} {name} is {len(chain) - 1} names long, longer than {MAX_CNAMES}: resolvers "
             f"give up before its end ({' -> '.join(chain[:3])} -> ... -> {chain[-1]}). Report it to the provider."
         )
@@ -109,28 +129,32 @@ def _ask(resolver: dns.resolver.Resolver, qname: dns.name.Name, rdtype: dns.rdat
         return resolver.resolve(qname, rdtype, raise_on_no_answer=False, search=False)
     except dns.resolver.NXDOMAIN as e:
         raise _Failure(
+            "production_nxdomain" if what == PRODUCTION else "nxdomain",
             f"{what} {name} does not exist (NXDOMAIN{_chain_of(e)}). Check the name, or ask the provider "
             "whether it is on the Akamai staging network yet."
         ) from None
     except dns.resolver.NoNameservers as e:
         if "CNAME chain is too long" in str(e):  # dnspython follows at most 16, as resolvers do
             raise _Failure(
+                "cname_too_long",
                 f"the CNAME chain of {what} {name} is longer than {MAX_CNAMES} names: resolvers give up before its "
                 "end, so clients cannot reach an address. Report the chain to the provider."
             ) from None
         raise _Failure(
+            "servfail",
             f"the resolver could not answer for {what} {name} (SERVFAIL or refused; {_short(e)}). "
             "This is a DNS server failure, often a broken or looping CNAME; retry, or ask with another "
             "--nameserver."
         ) from None
     except dns.resolver.LifetimeTimeout:
         raise _Failure(
+            "timeout",
             f"DNS timed out for {what} {name} after {resolver.lifetime:g}s: no answer from "
             f"{', '.join(str(n) for n in resolver.nameservers)}. Check the resolver and the network path "
             "(VPN, firewall), or raise the timeout."
         ) from None
     except dns.exception.DNSException as e:
-        raise _Failure(f"DNS look-up of {what} {name} failed: {_short(e)}.") from None
+        raise _Failure("dns_error", f"DNS look-up of {what} {name} failed: {_short(e)}.") from None
 
 
 def _chain_of(e: dns.resolver.NXDOMAIN) -> str:
@@ -155,7 +179,7 @@ def resolve_staging(
     start = time.monotonic()
     ev = StagingEvidence(hostname=hostname)
     try:
-        prod_ips, chain = _lookup(resolver, hostname, "production hostname")
+        prod_ips, chain = _lookup(resolver, hostname, PRODUCTION)
         ev = StagingEvidence(hostname, cname_chain=chain, production_ips=prod_ips)
         edge = edge_hostname_in(chain)
         if edge is not None:
@@ -165,6 +189,7 @@ def resolve_staging(
         else:
             shown = " -> ".join(chain)
             raise _Failure(
+                "no_edge_hostname",
                 f"no Akamai edge hostname in the CNAME chain of {hostname} ({shown}): it does not CNAME to "
                 "*.edgekey.net or *.edgesuite.net, so its staging twin cannot be derived. Ask the provider for "
                 "the staging name and set staging_hostname for this data centre in datacenters.toml."
@@ -173,6 +198,7 @@ def resolve_staging(
         staging_ips, staging_chain = _lookup(resolver, staging, "staging name")
         if not staging_ips:
             raise _Failure(
+                "no_answer",
                 f"staging name {staging} exists but has no A or AAAA record (NoAnswer); the pod is not on the "
                 "staging network. Ask the provider to activate the property on staging."
             )
@@ -180,4 +206,4 @@ def resolve_staging(
                                None, time.monotonic() - start)
     except _Failure as f:
         return StagingEvidence(ev.hostname, ev.cname_chain, ev.production_ips, ev.edge_hostname, ev.staging_name,
-                               (), (), str(f), time.monotonic() - start)
+                               (), (), str(f), time.monotonic() - start, f.kind)

@@ -6,13 +6,21 @@ can show it and the load-balancer gate can recognise a served leaf pinned in the
 
 from __future__ import annotations
 
+import errno
 import socket
 import ssl
 import time
 from dataclasses import dataclass
+from typing import Literal
 
-from cutover.net.proxy import Proxy, TunnelError, open_tunnel
+from cutover.config.proxy import Proxy
+from cutover.net.tunnel import ProxyFailure, TunnelError, open_tunnel
 from cutover.stores.certs import CertInfo
+
+#: Why a connection gave no chain (see `ChainFetch.failure`); the JVM's verdicts use the same words.
+ConnectFailure = Literal["timeout", "refused", "reset", "unreachable", "closed", "not_tls", "handshake",
+                         "socket_error", "unparseable", "internal"]
+FetchFailure = ConnectFailure | ProxyFailure
 
 
 @dataclass(frozen=True)
@@ -25,9 +33,15 @@ class ChainFetch:
         sni: the server name sent.
         chain: presented certificates, in the order the server sent them (leaf first).
         protocol: negotiated TLS version.
-        error: why nothing was fetched; None on success.
+        error: why nothing was fetched, as a person reads it; None on success.
         seconds: connect plus handshake time.
         via: the proxy the connection went through (its label), or None for a direct connection.
+        failure: the same as a kind, for the fix plan; None on success. ``timeout`` (connect or handshake),
+            ``refused`` (nothing listens), ``reset``, ``unreachable`` (no route), ``closed`` (the peer ended
+            the handshake), ``not_tls`` (the peer does not speak TLS), ``handshake`` (another TLS failure),
+            ``socket_error`` (another socket error), ``unparseable`` (a certificate cryptography cannot
+            read), ``internal`` (a bug while fetching); or how the proxy gave no tunnel
+            (`cutover.net.tunnel.ProxyFailure`: ``proxy_refused``, ``proxy_forbidden``, ``proxy_auth``, ...).
     """
 
     ip: str
@@ -38,6 +52,7 @@ class ChainFetch:
     error: str | None = None
     seconds: float = 0.0
     via: str | None = None
+    failure: FetchFailure | None = None
 
     @property
     def leaf(self) -> CertInfo | None:
@@ -70,6 +85,7 @@ def fetch_chain(ip: str, port: int, sni: str, timeout: float, handshake_timeout:
     """
     start = time.monotonic()
     step = "connect"
+    failure: ConnectFailure
     limit = timeout
     via = proxy.label if proxy is not None else None
     through = f" through proxy {via}" if via else ""
@@ -78,7 +94,8 @@ def fetch_chain(ip: str, port: int, sni: str, timeout: float, handshake_timeout:
             try:
                 tunnel = open_tunnel(proxy, ip, port, timeout)
             except TunnelError as e:
-                return ChainFetch(ip, port, sni, error=str(e), seconds=time.monotonic() - start, via=via)
+                return ChainFetch(ip, port, sni, error=str(e), seconds=time.monotonic() - start, via=via,
+                                  failure=e.failure)
         else:
             tunnel = socket.create_connection((ip, port), timeout=timeout)
         with tunnel as raw:
@@ -90,21 +107,45 @@ def fetch_chain(ip: str, port: int, sni: str, timeout: float, handshake_timeout:
                 return ChainFetch(ip, port, sni, tuple(CertInfo.from_der(d) for d in chain), tls.version(),
                                   None, time.monotonic() - start, via)
     except TimeoutError:
-        err = f"{step} with {ip}:{port}{through} timed out after {limit:g}s"
+        err, failure = f"{step} with {ip}:{port}{through} timed out after {limit:g}s", "timeout"
     except ConnectionRefusedError:
-        err = f"connection to {ip}:{port} refused: nothing listens there"
+        err, failure = f"connection to {ip}:{port} refused: nothing listens there", "refused"
     except ssl.SSLError as e:
-        err = f"TLS handshake with {ip}:{port} (SNI {sni}){through} failed: {e.reason or e}"
+        err, failure = f"TLS handshake with {ip}:{port} (SNI {sni}){through} failed: {e.reason or e}", _tls_failure(e)
     except OSError as e:
-        err = f"{step} to {ip}:{port}{through} failed: {e.strerror or e}"
+        err, failure = f"{step} to {ip}:{port}{through} failed: {e.strerror or e}", _socket_failure(e)
     except ValueError as e:  # a certificate cryptography cannot parse
-        err = f"{ip}:{port} presented a certificate that cannot be parsed: {e}"
-    return ChainFetch(ip, port, sni, error=err, seconds=time.monotonic() - start, via=via)
+        err, failure = f"{ip}:{port} presented a certificate that cannot be parsed: {e}", "unparseable"
+    return ChainFetch(ip, port, sni, error=err, seconds=time.monotonic() - start, via=via, failure=failure)
+
+
+#: OpenSSL's reasons when the peer answered, but not in TLS (an HTTP server, say).
+_NOT_TLS = ("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "HTTPS_PROXY_REQUEST", "RECORD_LAYER_FAILURE",
+            "PACKET_LENGTH_TOO_LONG")
+
+
+def _tls_failure(e: ssl.SSLError) -> ConnectFailure:
+    """The kind of a failed handshake: the peer ended it, the peer does not speak TLS, or another refusal."""
+    if isinstance(e, ssl.SSLEOFError | ssl.SSLZeroReturnError) or "EOF" in str(e.reason or ""):
+        return "closed"
+    return "not_tls" if (e.reason or "") in _NOT_TLS else "handshake"
+
+
+def _socket_failure(e: OSError) -> ConnectFailure:
+    if isinstance(e, ConnectionResetError):
+        return "reset"
+    if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN):
+        return "unreachable"
+    return "socket_error"
+
+
+_DER: int = ssl._ssl.ENCODING_DER  # type: ignore[attr-defined]  # typeshed lists none of _ssl's constants
 
 
 def _presented_chain(tls: ssl.SSLSocket) -> list[bytes]:
     public = getattr(tls, "get_unverified_chain", None)  # Python 3.13+
     if public is not None:
-        return [c if isinstance(c, bytes) else c.public_bytes(ssl.ENCODING_DER) for c in public() or []]
-    certs = tls._sslobj.get_unverified_chain() or []  # type: ignore[union-attr]  # 3.10-3.12: private only
-    return [c.public_bytes(ssl._ssl.ENCODING_DER) for c in certs]  # type: ignore[attr-defined]
+        return [c if isinstance(c, bytes) else c.public_bytes(_DER) for c in public() or []]
+    # 3.10-3.12: the chain is only on the private _sslobj.
+    certs = tls._sslobj.get_unverified_chain() or []  # type: ignore[attr-defined]  # private before 3.13
+    return [c.public_bytes(_DER) for c in certs]

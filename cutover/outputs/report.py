@@ -21,13 +21,13 @@ from typing import get_args
 from urllib.parse import quote
 
 from cutover.config import Config, DataCenter
+from cutover.config.proxy import Proxy
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
 from cutover.gates.fixplan import Action, Step, plan_json
 from cutover.gates.lifecycle import CUT_OVER, ROLLING, Phase
 from cutover.gates.registry import BY_NAME, CLIENT_GATES, POD_GATES, View
 from cutover.gates.registry import NAMES as GATES
 from cutover.judge.java import JavaVerdict
-from cutover.net.proxy import Proxy
 from cutover.net.tls import ChainFetch
 from cutover.stores.bundle import Bundle
 from cutover.stores.certs import CertInfo

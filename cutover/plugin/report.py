@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from cutover import gates
 from cutover.config import Client, DataCenter, Target
 from cutover.gates import fixplan, registry
 from cutover.gates.lifecycle import Phase
+from cutover.gates.verdict import Verdict
 from cutover.outputs import atomic, per_sr
 from cutover.outputs import history as history_mod
 from cutover.outputs import report as report_mod
@@ -87,7 +87,7 @@ def _reason(report: pytest.TestReport) -> str:
     return report.longreprtext.strip().splitlines()[-1] if report.longreprtext else report.outcome
 
 
-def _add_extras(report: pytest.TestReport, item: pytest.Item, run: Run, verdict: gates.Verdict | None) -> None:
+def _add_extras(report: pytest.TestReport, item: pytest.Item, run: Run, verdict: Verdict | None) -> None:
     try:
         from pytest_html import extras
     except ImportError:

@@ -23,10 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from cutover import gates, paths
+from cutover import paths
 from cutover.config import DEFAULT_CLIENT, Client, Config, ConfigError, DataCenter, Target, load
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, gather
 from cutover.gates import lifecycle
+from cutover.gates.verdict import Verdict
 from cutover.judge.locate import StoreSpec, store_of
 from cutover.outputs import history as history_mod
 from cutover.outputs import report as report_mod
@@ -37,7 +38,7 @@ from cutover.stores.bundle import Bundle
 from cutover.stores.truststore import StoreContents
 from cutover.text import printable
 
-VERDICT = pytest.StashKey["gates.Verdict"]()
+VERDICT = pytest.StashKey[Verdict]()
 RUN = pytest.StashKey["Run"]()
 
 # At exit Python's last garbage collection walks every object the run made, though nothing is left to
@@ -340,10 +341,10 @@ def client_evidence(client: Client, evidence: Evidence) -> ClientEvidence:
 
 
 @pytest.fixture
-def expect_pass(request: pytest.FixtureRequest) -> Callable[[gates.Verdict], None]:
+def expect_pass(request: pytest.FixtureRequest) -> Callable[[Verdict], None]:
     """Record a gate's verdict for the report and fail the test, with its message and fix, when it is not ok."""
 
-    def check(verdict: gates.Verdict) -> None:
+    def check(verdict: Verdict) -> None:
         __tracebackhide__ = True
         request.node.stash[VERDICT] = verdict
         callspec = getattr(request.node, "callspec", None)

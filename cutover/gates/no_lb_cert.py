@@ -1,0 +1,70 @@
+"""Gate 4, per client and data centre: no server (load-balancer) certificate of the provider is pinned in the
+truststore."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cutover.config import Config, DataCenter
+from cutover.evidence import ClientEvidence, Evidence, PodEvidence
+from cutover.gates.fixplan import Action
+from cutover.gates.remedies import READ_STORE, store_action
+from cutover.gates.verdict import Verdict, failed
+from cutover.stores.bundle import Bundle
+from cutover.stores.certs import CertInfo
+
+
+def _provider_reasons(cert: CertInfo, dc: DataCenter, bundle: Bundle | None,
+                      pods: Iterable[PodEvidence]) -> list[str]:
+    reasons = []
+    if bundle is not None and any(s.sha256 == cert.sha256 for s in bundle.servers):
+        reasons.append(f"it is the server certificate of the {dc.code} bundle")
+    for p in pods:
+        for kind, fetches in (("staging", p.staging_chains), ("production", p.production_chains)):
+            if any(f.leaf is not None and f.leaf.sha256 == cert.sha256 for f in fetches):
+                reasons.append(f"it is the leaf served at {kind} for {p.target.hostname}")
+    covered = [h for h in dc.hostnames if cert.covers(h)]
+    if covered:
+        reasons.append(f"its name covers {', '.join(covered)}")
+    return reasons
+
+
+def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence, client: ClientEvidence | None = None,
+               warn_unrelated: bool = True) -> Verdict:
+    """`client`: whose store (default: the run's first client); `warn_unrelated`: list end-entity entries
+    unrelated to the provider; they are the store's, not this data centre's, so the checks ask it of one
+    data centre only rather than repeat it for all fourteen."""
+    client = client or evidence.first
+    store = client.store
+    if store is None:
+        return failed(f"the truststore could not be read by the judge: {client.store_error}",
+                       Action("local", READ_STORE))
+    all_pods = list(evidence.pods.values())
+    mine = [p for p in all_pods if p.target.dc == dc.code]
+    pinned: list[str] = []
+    remedy: list[Action] = []
+    warnings: list[str] = []
+    for e in store.trusted:
+        assert e.cert is not None
+        if e.cert.is_ca:
+            continue
+        reasons = _provider_reasons(e.cert, dc, evidence.bundles.get(dc.code), mine)
+        if reasons:
+            pinned.append(f"alias {e.alias!r} ({e.cert.short}) is a server certificate of the provider: "
+                          f"{'; '.join(dict.fromkeys(reasons))}.")
+            remedy.append(store_action(store, "delete", e.alias, e.cert))
+            continue
+        others = [d for d in config.datacenters if d.code != dc.code
+                  and _provider_reasons(e.cert, d, evidence.bundles.get(d.code),
+                                        [p for p in all_pods if p.target.dc == d.code])]
+        if not others and warn_unrelated:
+            warnings.append(f"end-entity entry {e.alias!r} ({e.cert.name}) is not the provider's; left alone, "
+                            "since stores are shared across integrations, but a pinned leaf breaks when it is renewed.")
+    if pinned:
+        return failed(
+            f"{dc.code}: " + " ".join(pinned) + " A pinned load-balancer certificate stops matching the day the "
+            "provider renews it; trust comes from the root and intermediate. Delete it from the truststore.",
+            *remedy, warnings=tuple(warnings),
+        )
+    return Verdict(True, f"{dc.code}: no server certificate of the provider in the truststore "
+                         f"({len(store.trusted)} trusted entries checked)", warnings=tuple(warnings))

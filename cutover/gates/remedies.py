@@ -1,0 +1,156 @@
+"""Whose move a failure is: failure kinds, decided where each failure was observed, to fix-plan actions and hints.
+
+The gates never read a message back: DNS (`StagingEvidence.failure`), the chain fetch (`ChainFetch.failure`)
+and the judge (`JavaVerdict.failure`) each say what went wrong as a kind, and this table routes it. So
+rewording a message cannot move a fix-plan step between "provider" and "network". The remedy texts are
+worded without a pod's name so that equal ones merge in the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cutover.gates.fixplan import PROVIDER, TRUST_PATH, Action
+from cutover.judge.java import JavaVerdict, VerdictFailure
+from cutover.net.dns import DnsFailure, StagingEvidence
+from cutover.net.tls import ChainFetch
+from cutover.net.tunnel import PROXY_FAILURES
+from cutover.stores.bundle import Bundle
+from cutover.stores.certs import CertInfo
+from cutover.stores.truststore import StoreContents
+
+ACTIVATE_STAGING = "put the pod on the Akamai staging network: its staging name does not resolve to an address"
+NAME_STAGING = ("tell the staging name of the pod (its hostname does not CNAME to an Akamai edge hostname); then set "
+                "staging_hostname for its data centre in datacenters.toml")
+FIX_CNAMES = "fix the CNAME chain of the staging name: it is too long for resolvers to follow"
+CHECK_RESOLVER = ("check the DNS resolver and the network path to it (VPN, firewall), or ask with another "
+                  "--nameserver, then run again")
+CHECK_OVERRIDE = ("check the resolver: something (a DNS override, proxy or hosts file) answers the staging name "
+                  "with a production IP")
+CHECK_HOSTNAME = ("check the pod's name and the hostname template in datacenters.toml: the production "
+                  "hostname does not resolve")
+OPEN_PATH = ("open the network path from this machine to Akamai staging (firewall, proxy) and run again; if it is "
+             "open, ask the provider whether staging serves the pod")
+SERVE_STAGED = "activate the renewed certificate on Akamai staging: staging still serves production's certificate"
+FINISH_STAGING = ("finish activating the renewed certificate on Akamai staging: some staging addresses still serve "
+                  "the old one")
+TELL_NEW = ("tell the suite which certificate is the new one: give the data centre's bundle with its server "
+            "certificate, or set renewal_date in datacenters.toml")
+CONFIRM_CERT = ("confirm which certificate staging serves: it is not the server certificate of the bundle you "
+                "sent (or send the current bundle)")
+SERVE_NAME = "serve a certificate at staging that names the pod's production hostname"
+SERVE_VALID = "serve a chain at staging whose certificates are valid now"
+SERVE_LASTING = "serve a chain at staging that stays valid past the renewal date (and min_days_after_renewal after)"
+SERVE_ACCEPTED = "serve a chain at staging that Java accepts: the JVM rejects what staging sends (see its reason)"
+SERVE_PATH = ("serve a chain at staging that leads to the bundle's root and intermediate, intermediate included: "
+              "the JVM finds no path from it to a CA the store holds")
+REACH_REVOCATION = ("let the JVM reach the OCSP responder or CRL the certificates name (the client checks "
+                    "revocation); if the client does not, drop -Dcom.sun.net.ssl.checkRevocation=true from the run")
+FIX_PROXY = ("let the proxy open tunnels to Akamai staging (CONNECT to the staging IPs' port), or check the proxy "
+             "given with --proxy or [run] proxy, then run again")
+READ_STORE = "make the truststore readable by the JVM (path, password, format): see the message"
+
+_DNS: dict[DnsFailure, Action] = {
+    "production_nxdomain": Action("local", CHECK_HOSTNAME),
+    "nxdomain": Action(PROVIDER, ACTIVATE_STAGING),
+    "no_answer": Action(PROVIDER, ACTIVATE_STAGING),
+    "no_edge_hostname": Action(PROVIDER, NAME_STAGING),
+    "cname_too_long": Action(PROVIDER, FIX_CNAMES),
+}
+_RESOLVER = Action("network", CHECK_RESOLVER)  # servfail, timeout, dns_error, internal: the path to the resolver
+
+
+def dns_action(failure: DnsFailure | None) -> Action:
+    """Whose move a DNS failure is; one of no known kind is the resolver's."""
+    return _DNS.get(failure, _RESOLVER) if failure is not None else _RESOLVER
+
+
+def staging_action(st: StagingEvidence) -> Action:
+    """The action staging_resolves gives the pod: a gate that could not see the new chain for that reason
+    is fixed by the same step, so the plan names it once."""
+    if st.problem:
+        return dns_action(st.failure)
+    if set(st.staging_ips) & set(st.production_ips):
+        return Action("local", CHECK_OVERRIDE)
+    return dns_action("no_answer")
+
+
+_PROXY_KINDS = PROXY_FAILURES | {"proxy_error"}
+#: In the order a route is chosen when several failures are seen at once (new_cert_staged puts every staging
+#: address's fetch error in one message): the first that applies wins. Anything else is the provider's chain.
+_ROUTES: tuple[tuple[frozenset[str], Action], ...] = (
+    (frozenset({"no_trust_path"}), Action(TRUST_PATH, SERVE_PATH)),
+    (frozenset({"name_mismatch"}), Action(PROVIDER, SERVE_NAME)),
+    (frozenset({"expired", "not_yet_valid"}), Action(PROVIDER, SERVE_VALID)),
+    (frozenset({"revocation_unknown"}), Action("local", REACH_REVOCATION)),
+    (_PROXY_KINDS, Action("network", FIX_PROXY)),
+    (frozenset({"timeout", "refused", "unreachable", "reset"}), Action("network", OPEN_PATH)),
+)
+_REJECTED = Action(PROVIDER, SERVE_ACCEPTED)
+#: What Python's chain fetch may meet after its tunnel through a proxy opened: with the proxy in the path,
+#: the fetch lays these at the proxy's door. (The JVM's verdicts through a proxy do not: a handshake the
+#: JVM finished through a tunnel is judged on its own kind, as it always was.)
+_AFTER_TUNNEL = frozenset({"timeout", "not_tls", "handshake", "closed", "reset", "unreachable", "socket_error"})
+
+
+def _rank(failure: VerdictFailure | None, fetched_through_proxy: bool) -> int:
+    """The route's place in `_ROUTES` (its length: the provider's chain)."""
+    route = "proxy_error" if fetched_through_proxy and failure in _AFTER_TUNNEL else failure
+    return next((n for n, (kinds, _) in enumerate(_ROUTES) if route in kinds), len(_ROUTES))
+
+
+def _action(rank: int) -> Action:
+    return _ROUTES[rank][1] if rank < len(_ROUTES) else _REJECTED
+
+
+def verdict_action(v: JavaVerdict) -> Action:
+    """Whose move a failed handshake or JVM rejection is (Python's fetch error, when no JVM judged)."""
+    return _action(_rank(v.failure, v.engine == "python" and v.via is not None))
+
+
+def fetch_action(fetches: Iterable[ChainFetch]) -> Action:
+    """Whose move it is that no chain was fetched: the most specific route of the failed fetches."""
+    ranks = [_rank(f.failure, f.via is not None) for f in fetches if f.failure is not None]
+    return _action(min(ranks, default=len(_ROUTES)))
+
+
+_HINTS: dict[str, str] = {
+    "no_trust_path": ("The truststore holds no certificate this chain leads to: import the provider's root and "
+                      "intermediate CA (see aliases_present), or the server may be omitting its intermediate."),
+    "name_mismatch": "The certificate served at staging does not name {host}: the provider must serve the right "
+                     "certificate.",
+    "expired": "A certificate of the served chain has expired: the provider must serve a renewed chain.",
+    "not_yet_valid": "A certificate of the served chain is not valid yet: check the machine's clock and the chain's "
+                     "dates.",
+    "revocation_unknown": ("The client checks revocation (com.sun.net.ssl.checkRevocation=true) and the JVM could not "
+                           "learn this chain's status: it must reach the OCSP responder or CRL the certificates "
+                           "name."),
+}
+
+
+def hint(failure: VerdictFailure | None, host: str, via: str | None = None) -> str:
+    """The sentence after a rejection that says what it most likely means; empty when nothing more is known."""
+    if failure in _HINTS:
+        return _HINTS[failure].format(host=host)
+    if via and failure in ("closed", "reset"):
+        return (f"The tunnel through proxy {via} closed during the handshake: the proxy may cut tunnels it inspects "
+                "or does not allow, or the staging IP closed it; ask the proxy's administrators, or compare from a "
+                "network without the proxy.")
+    if failure in ("timeout", "refused", "proxy_error"):
+        if via:
+            return f"The staging IP did not complete a handshake through proxy {via}: check the path from the proxy."
+        return ("The staging IP did not complete a handshake: check the firewall; if this network reaches the "
+                "internet only through an HTTP proxy, give it with --proxy or [run] proxy (README: Behind a proxy).")
+    return ""
+
+
+def store_action(store: StoreContents, kind: str, alias: str, cert: CertInfo | None = None,
+                 dest_alias: str | None = None, file: str | None = None) -> Action:
+    """A keytool step on the client's store, as the fix plan merges and prints it."""
+    return Action(kind, store=str(store.path), store_type=store.store_type, alias=alias, dest_alias=dest_alias,
+                  sha256=cert.sha256 if cert else None, subject=cert.name if cert else None, file=file)
+
+
+def import_action(store: StoreContents, alias: str, bundle: Bundle, cert: CertInfo) -> Action:
+    """Import `cert` from the provider's bundle, from the file (or zip member) it came in."""
+    return store_action(store, "import", alias, cert, file=bundle.files.get(cert.sha256, str(bundle.path)))

@@ -1,0 +1,36 @@
+"""What a gate decides: a Verdict, and the one way to build a failing one.
+
+Kept apart from the decisions so the plugin, the report and the fix plan can read a verdict without
+importing the evidence or any gate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cutover.gates.fixplan import Action
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A gate's decision.
+
+    Attributes:
+        ok: the gate passes.
+        message: one paragraph: what was observed, or what is wrong and how to fix it.
+        warnings: things a person should look at that do not fail the gate.
+        remedy: shell commands that fix the failure, in order (the keytool commands of `actions`).
+        actions: what fixes the failure, as data the fix plan merges across the run (cutover.gates.fixplan).
+    """
+
+    ok: bool
+    message: str
+    warnings: tuple[str, ...] = ()
+    remedy: tuple[str, ...] = field(default=())
+    actions: tuple[Action, ...] = ()
+
+
+def failed(message: str, *actions: Action, warnings: tuple[str, ...] = ()) -> Verdict:
+    """A failing verdict with its remedies; the keytool ones also go into the message's "To fix it"."""
+    remedy = tuple(a.command for a in actions if a.command)
+    return Verdict(False, message, warnings, remedy, tuple(actions))
