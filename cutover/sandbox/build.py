@@ -89,6 +89,10 @@ def endpoint(workdir: Path, ip: str, host: str, chain: list[pki.Issued], name: s
     return Endpoint(ip, host, *write_chain(workdir, name, chain), behaviour=behaviour)
 
 
+#: What a pod the scenario does not affect is built with: no hooks at all.
+_UNHOOKED = Scenario("unhooked", "the good build")
+
+
 class Builder:
     """Makes one run's pods, bundles and store in `workdir` for `scenario`, faulting pod `fault_id`."""
 
@@ -109,26 +113,26 @@ class Builder:
         return members
 
     def pod(self, pod: Pod) -> Pod:
-        s, ca, zone = self.scenario, self.ca, self.built.zone
-        affected = s.affects(pod)
-        if affected and s.pod:
+        """Make one pod the good way, the scenario's hooks changing it at the fixed points (1-6 in
+        `cutover.sandbox.scenario`) when it `affects` the pod; serve its staging and production addresses."""
+        s = self.scenario if self.scenario.affects(pod) else _UNHOOKED
+        zone, inter, old_inter = self.built.zone, self.ca.inter, self.ca.old_inter
+        if s.pod:
             s.pod(pod)
-        pod.old_leaf = pki.make_leaf([pod.host], ca.old_inter, pki.NOW - 300 * pki.DAY,
-                                     pki.NOW + pod.old_days * pki.DAY)
-        if affected and s.records:
+        pod.old_leaf = pki.make_leaf([pod.host], old_inter, pki.NOW - 300 * pki.DAY, pki.NOW + pod.old_days * pki.DAY)
+        if s.records:
             s.records(zone, pod)
         else:
             pod.edge_records(zone)
             pod.staging_records(zone)
-        pod.new_leaf = s.new_leaf(pod) if affected and s.new_leaf else pki.make_leaf([pod.host], ca.inter)
-        staging = s.staging(pod) if affected and s.staging else pod.new_chain
-        listen = s.listen(pod, staging) if affected and s.listen else [Listen(pod.staging_ip, staging)]
-        production = s.production(pod, staging) if affected and s.production else pod.old_chain
+        pod.new_leaf = s.new_leaf(pod) if s.new_leaf else pki.make_leaf([pod.host], inter)
+        staging = s.staging(pod) if s.staging else pod.new_chain
+        listen = s.listen(pod, staging) if s.listen else [Listen(pod.staging_ip, staging)]
+        production = s.production(pod, staging) if s.production else pod.old_chain
         self.built.staging_ips.append(pod.staging_ip)
-        prefix = f"{pod.dc}-{pod.name}"
         for at in listen:
-            self.serve(at.ip, pod.host, at.chain, f"{prefix}-{at.name}", at.behaviour)
-        self.serve(pod.prod_ip, pod.host, production, f"{prefix}-production")
+            self.serve(at.ip, pod.host, at.chain, f"{pod.dc}-{pod.name}-{at.name}", at.behaviour)
+        self.serve(pod.prod_ip, pod.host, production, f"{pod.dc}-{pod.name}-production")
         self.built.switch[pod.id] = (pod.prod_ip, pod.host, staging)
         self.built.pods[pod.id] = pod
         return pod

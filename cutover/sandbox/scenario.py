@@ -12,8 +12,8 @@ in this order:
 5. ``listen(pod, chain)``: what listens at staging (addresses, behaviour), instead of one normal edge;
 6. ``production(pod, staging_chain)``: production's chain, instead of `Pod.old_chain`.
 
-Then, once for the run, ``store(draft)`` changes the client's truststore, and `config` adds or changes
-settings in the datacenters.toml.
+Then, once for the run, ``store(draft)`` changes the client's truststore; `config` adds or changes
+settings in the datacenters.toml, and `proxy` puts the sandbox's CONNECT proxy in front of every connection.
 """
 
 from __future__ import annotations
