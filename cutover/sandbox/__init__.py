@@ -225,7 +225,7 @@ class Sandbox:
             "",
             "[run]",
             dns_line,
-            # Everything here is on loopback: the warning would say so for every pod.
+            # Everything here is on loopback: the warning would name every pod (split-horizon wants it).
             f"allow_private_ips = {s.setting('allow_private_ips', 'true')}",
             # Direct unless the scenario has a proxy: this machine's HTTPS_PROXY has no business here.
             f'proxy = "{self.proxy.url if self.proxy is not None else "direct"}"',
