@@ -17,6 +17,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+#: The hashes cryptography signs with (it refuses SHA-1: the matrix's SHA-1 CA is made by openssl).
+SigningHash = hashes.SHA224 | hashes.SHA256 | hashes.SHA384 | hashes.SHA512
 DAY = dt.timedelta(days=1)
 
 
@@ -89,7 +91,7 @@ def make_root(cn: str, not_before: dt.datetime = NOW - 365 * DAY, not_after: dt.
 
 def make_intermediate(cn: str, issuer: Issued, not_before: dt.datetime = NOW - 180 * DAY,
                       not_after: dt.datetime = NOW + 1825 * DAY, org: str = "Sandbox Trust Services", *,
-                      key: str = "ec", hash_alg: hashes.HashAlgorithm | None = None, basic_constraints: bool = True,
+                      key: str = "ec", hash_alg: SigningHash | None = None, basic_constraints: bool = True,
                       path_length: int | None = 0, extra: Extra = ()) -> Issued:
     private = new_key(key)
     builder = _builder(_name(cn, org), issuer.cert.subject, private, not_before, not_after)

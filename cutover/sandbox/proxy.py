@@ -16,6 +16,7 @@ import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 #: What the proxy does with a CONNECT: ``open`` tunnels every one; ``auth`` wants Basic credentials
 #: first (407); ``forbid`` answers 403 for the addresses in `forbidden`; ``silent`` never answers.
@@ -164,7 +165,7 @@ class ConnectProxy:
                 idle = 0.0
                 for key, _ in events:
                     try:
-                        data = key.fileobj.recv(65536)  # type: ignore[union-attr]
+                        data = cast(socket.socket, key.fileobj).recv(65536)
                     except BlockingIOError:
                         continue
                     if not data:

@@ -13,8 +13,10 @@ import ssl
 import struct
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ class TLSServer:
                 port = 0
         raise OSError("could not find one free port on every sandbox address")
 
-    def _sni_for(self, hostname: str):  # type: ignore[no-untyped-def]
+    def _sni_for(self, hostname: str) -> Callable[[ssl.SSLObject, str | None, ssl.SSLContext], None]:
         def pick(sslobj: ssl.SSLObject, server_name: str | None, ctx: ssl.SSLContext) -> None:
             if server_name is None or server_name.lower() != hostname:
                 sslobj.context = self._default
@@ -113,7 +115,7 @@ class TLSServer:
         while not self._stop.is_set():
             for key, _ in self._selector.select(timeout=0.2):
                 try:
-                    conn, _peer = key.fileobj.accept()  # type: ignore[union-attr]
+                    conn, _peer = cast(socket.socket, key.fileobj).accept()
                 except OSError:
                     continue
                 threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
