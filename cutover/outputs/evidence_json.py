@@ -167,7 +167,8 @@ def _referred(run: RunFacts, records: Sequence[Record]) -> tuple[Json, Json]:
 def _reference(run: RunFacts, r: Record) -> Json:
     """Where a record's evidence is in the file: its pod (and client), or its data centre's bundle and store."""
     if r.pod is not None:
-        return {"pod": r.target} | ({"client": r.client} if r.client is not None else {})
+        ref: Json = {"pod": r.target}
+        return ref | ({"client": r.client} if r.client is not None else {})
     has_bundle = run.evidence is not None and r.dc in run.evidence.bundles
     first_client = run.config.clients[0].name if run.config.clients else None
     return {"bundle": r.dc if has_bundle else None, "truststore": r.client or first_client}

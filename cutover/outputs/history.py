@@ -274,11 +274,11 @@ def diff(before: Snapshot, now: Mapping[str, PodState], outcomes: Outcomes) -> l
                     if ip in a_trust and a_trust[ip] != b_trust[ip]:
                         lines.append(f"{tid}: {whose} at {net} {ip}: {_ok(a_trust[ip])} -> {_ok(b_trust[ip])}")
     lines += [f"{tid}: no longer checked" for tid in before.pods if tid not in now]
-    for (gate, client, target), outcome in outcomes.items():
+    for (gate, who, target), outcome in outcomes.items():
         # A file written before records named their client has None there: the same test for a one-client run.
-        was = before.outcomes.get((gate, client, target), before.outcomes.get((gate, None, target)))
+        was = before.outcomes.get((gate, who, target), before.outcomes.get((gate, None, target)))
         if was is not None and was != outcome:
-            lines.append(f"{client + ':' if several and client else ''}{target} {gate}: {was} -> {outcome}")
+            lines.append(f"{who + ':' if several and who else ''}{target} {gate}: {was} -> {outcome}")
     return lines
 
 

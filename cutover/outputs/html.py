@@ -309,6 +309,7 @@ def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None
     several = config.several_clients
     with_sr = bool(config.srs)
     sr_head = "<th rowspan='2'>SR</th>" if several else "<th>SR</th>"
+    columns: list[tuple[str, str | None]]  # (gate, client): None for the network gates
     if several:
         columns = [(g, None) for g in GATES if g not in CLIENT_GATES] + \
                   [(g, c.name) for c in config.clients for g in CLIENT_GATES]
@@ -330,7 +331,7 @@ def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None
         targets = [t for t in dc.targets if only is None or t.id in only]
         if only is not None and not targets and dc.code not in only:
             continue
-        pods = [t.pod for t in targets] or [None]
+        pods: list[str | None] = [t.pod for t in targets] or [None]  # a data centre without pods: one row
         srs = {t.pod: t.sr for t in targets}
         renewal = ""
         if dc.renewal_date is not None:

@@ -6,7 +6,7 @@ the same records, so the verdict a person reads on top of the report is the one 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from cutover.gates.fixplan import Action
@@ -40,7 +40,7 @@ class Record:
     start: float | None = None
     stop: float | None = None
     client: str | None = None
-    actions: list[Action] = field(default_factory=list)
+    actions: Sequence[Action] = field(default_factory=list)  # as cutover.gates.fixplan.Failed reads them
     sr: str | None = None
 
     @property

@@ -34,8 +34,8 @@ def cutover_run(pytestconfig: pytest.Config) -> GateRun:
 
 @pytest.fixture(scope="session")
 def evidence(cutover_run: GateRun) -> Evidence:
-    """Every network observation of the run, gathered once, concurrently, on first use (see `GateRun.evidence`)."""
-    return cutover_run.evidence().evidence
+    """Every network observation of the run, gathered once, concurrently, on first use (`GateRun.ensure_gathered`)."""
+    return cutover_run.ensure_gathered().evidence
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def pod_evidence(target: Target, evidence: Evidence) -> PodEvidence:
 @pytest.fixture
 def phase(target: Target, evidence: Evidence, cutover_run: GateRun) -> lifecycle.Phase | None:
     """Where the pod stands in its renewal, decided on the gathered evidence and the previous run."""
-    return cutover_run.evidence().phases.get(target.id)
+    return cutover_run.ensure_gathered().phases.get(target.id)
 
 
 @pytest.fixture

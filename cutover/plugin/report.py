@@ -55,7 +55,8 @@ def add_extras(report: pytest.TestReport, item: pytest.Item, config: Config, gat
                                        html_mod.store_anchors(ev).get(name, "")))
     if blocks:
         block = extras.html("<div class='cutover'>" + "".join(blocks) + "</div>")
-        report.extras = [*getattr(report, "extras", []), block]
+        # pytest-html reads `extras` off the report; TestReport declares no such attribute.
+        report.extras = [*getattr(report, "extras", []), block]  # type: ignore[attr-defined]
 
 
 def summary_html(setup: Setup, gathered: Gathered | None, closing: Closing, sr_links: list[tuple[str, str]],

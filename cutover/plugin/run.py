@@ -72,6 +72,7 @@ class GateRun:
         setup: what was known at configure time.
         gathered: the evidence and what was decided on it; None until first needed.
         records: one per gate test, by node id, built as the reports arrive (in the xdist controller too).
+        worker: this process is an xdist worker: the controller gathers, writes and publishes the reports.
         staged: report option -> (temporary, final) path, until published (cutover.plugin.files).
         per_sr_reports: (SR, HTML path) of the per-SR files written, for the terminal.
     """
@@ -94,7 +95,7 @@ class GateRun:
 
     # -- the evidence ------------------------------------------------------------------------------------
 
-    def evidence(self) -> Gathered:
+    def ensure_gathered(self) -> Gathered:
         """Every observation of the run, gathered once, concurrently, on first use.
 
         Under pytest-xdist the controller gathered it before starting the workers, so that `-n 4` means
@@ -165,7 +166,7 @@ class GateRun:
     @pytest.hookimpl(tryfirst=True)  # before xdist starts its workers
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if _is_xdist_controller(session.config):
-            gathered = self.evidence()
+            gathered = self.ensure_gathered()
             fd, name = tempfile.mkstemp(prefix="cutover-evidence-", suffix=".pickle")
             with os.fdopen(fd, "wb") as f:
                 pickle.dump((gathered.evidence, gathered.phases), f)
