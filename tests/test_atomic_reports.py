@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from cutover.outputs import atomic
-from cutover.outputs.report import SCHEMA
+from cutover.outputs.evidence_json import SCHEMA
 from cutover.sandbox import Sandbox
 from tests.conftest import CHECKS, ROOT
 from tests.processes import descendants

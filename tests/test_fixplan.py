@@ -8,7 +8,7 @@ import pytest
 
 from cutover.config import KNOWN_DATACENTERS
 from cutover.gates.fixplan import PROVIDER, TRUST_PATH, Action, Step, keytool_args, plan, plan_json, plan_lines
-from cutover.outputs.report import Record
+from cutover.outputs.records import Record
 
 STORE = "/stores/client truststore.jks"  # a space: the command must quote it
 INTER = "AB" * 32

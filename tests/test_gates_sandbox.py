@@ -16,6 +16,7 @@ import pytest
 from cutover.config import KNOWN_DATACENTERS
 from cutover.sandbox import POD_NAMES, SCENARIOS
 from tests.conftest import run_gates
+from tests.outputs.validate import assert_valid
 
 DCS = list(KNOWN_DATACENTERS)
 PODS = list(POD_NAMES[:2])
@@ -143,6 +144,7 @@ def test_each_fault_fails_exactly_its_gates(pytester: pytest.Pytester, scenario:
     assert run.failed == expected, f"{scenario}: failed {sorted(run.failed)}, expected {sorted(expected)}"
     [evidence] = tmp_path.glob("cutover-*.json")
     doc = json.loads(evidence.read_text())
+    assert_valid(doc, f"{scenario}'s JSON evidence")  # every scenario's file holds to the shipped schema
     if not expected:  # a scenario that shows advice: everything passes, with a warning
         assert doc["fix_plan"] == [] and "fix plan" not in run.output
         assert run.result.ret == 0, run.output

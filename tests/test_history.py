@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from cutover.outputs.evidence_json import SCHEMA
 from cutover.outputs.history import HistoryError, Leaf, PodState, Snapshot, diff, find_previous, read_snapshot
-from cutover.outputs.report import SCHEMA
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import run_gates
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from cutover.outputs.report import SCHEMA
+from cutover.outputs.evidence_json import SCHEMA
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import ROOT, run_gates
 

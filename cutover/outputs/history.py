@@ -2,32 +2,28 @@
 
 A scheduled run's reader wants "since yesterday: us2/abcd's production switched to the new
 certificate; em3/wxyz's staging IPs changed". Each run's JSON evidence holds a ``lifecycle`` section,
-one entry per pod (`pod_state_json` writes it, `PodState.from_json` reads it back, for this run and for
-earlier ones alike). A run looks for the most recent earlier evidence of the same datacenters file and
-compares. History is a convenience, never a gate: a corrupt, foreign or future-schema file is named
-and ignored, and no file can stop a run.
+one entry per pod (`cutover.outputs.evidence_json.pod_state_json` writes it, `PodState.from_json` reads
+it back, for this run and for earlier ones alike). A run looks for the most recent earlier evidence of
+the same datacenters file and compares. History is a convenience, never a gate: a corrupt, foreign or
+future-schema file is named and ignored, and no file can stop a run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from cutover.evidence import Evidence
 from cutover.gates.lifecycle import Phase, Previous
-from cutover.outputs.report import SCHEMA
-
-if TYPE_CHECKING:
-    from cutover.evidence import Evidence, PodEvidence, TrustVerdicts
+from cutover.outputs.evidence_json import SCHEMA, lifecycle_json, schema_version
 
 #: (gate, client, target) -> outcome; client is None for the network gates.
 Outcomes = Mapping[tuple[str, str | None, str], str]
 
-SCHEMA_PREFIX = "cutover-evidence/"
 #: A larger file is not read: evidence of 500 pods is a few MB; anything this big is not ours.
 MAX_BYTES = 64 * 1024 * 1024
 #: At most this many files are opened looking for the last run, newest first: a bound on a folder of years.
@@ -79,7 +75,7 @@ class PodState:
 
     @classmethod
     def from_json(cls, doc: object) -> PodState:
-        """Read what `pod_state_json` wrote; raise HistoryError on anything else."""
+        """Read what `evidence_json.pod_state_json` wrote; raise HistoryError on anything else."""
         if not isinstance(doc, dict) or not isinstance(doc.get("phase"), str):
             raise HistoryError("a lifecycle entry without a phase")
         try:
@@ -101,37 +97,6 @@ class PodState:
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise HistoryError(f"a malformed lifecycle entry ({type(e).__name__}: {e})") from None
-
-
-def pod_state_json(pod: PodEvidence, phase: Phase, trust: Mapping[str, TrustVerdicts]) -> dict[str, object]:
-    """One pod's entry of the evidence file's ``lifecycle`` section: what the next run compares with.
-
-    `trust`: each client's verdicts on the pod (the phase is the network's, the same for every client).
-    """
-    def leaf(f: Any) -> dict[str, str] | None:
-        c = f.leaf
-        return None if c is None else {"sha256": c.sha256, "name": c.name, "not_after": c.not_after.isoformat()}
-
-    return {
-        "phase": phase.name,
-        "why": phase.why,
-        "new_leaves": sorted(phase.new_leaves),
-        "cut_over_since": phase.since.isoformat() if phase.since is not None else None,
-        "staging_ips": list(pod.staging.staging_ips),
-        "production_ips": list(pod.staging.production_ips),
-        "leaves": {"staging": {f.ip: leaf(f) for f in pod.staging_chains},
-                   "production": {f.ip: leaf(f) for f in pod.production_chains}},
-        "trust": {client: {"staging": {v.ip: v.ok for v in tv.verdicts},
-                           "production": {v.ip: v.ok for v in tv.production}}
-                  for client, tv in trust.items()},
-    }
-
-
-def lifecycle_json(evidence: Evidence, phases: Mapping[str, Phase]) -> dict[str, object]:
-    """The ``lifecycle`` section: every pod's phase and what it rests on."""
-    return {tid: pod_state_json(pod, phases[tid], {name: c.verdicts[tid] for name, c in
-                                                   evidence.clients.items() if tid in c.verdicts})
-            for tid, pod in evidence.pods.items() if tid in phases}
 
 
 @dataclass(frozen=True)
@@ -157,13 +122,6 @@ class Snapshot:
 
     def previous(self) -> dict[str, Previous]:
         return {tid: state.previous(self.started) for tid, state in self.pods.items()}
-
-
-def schema_version(schema: object) -> int | None:
-    """``cutover-evidence/3`` -> 3; None for anything that is not ours."""
-    if isinstance(schema, str) and (m := re.fullmatch(re.escape(SCHEMA_PREFIX) + r"(\d+)", schema)):
-        return int(m[1])
-    return None
 
 
 def read_snapshot(path: Path) -> Snapshot:
@@ -316,11 +274,11 @@ def diff(before: Snapshot, now: Mapping[str, PodState], outcomes: Outcomes) -> l
                     if ip in a_trust and a_trust[ip] != b_trust[ip]:
                         lines.append(f"{tid}: {whose} at {net} {ip}: {_ok(a_trust[ip])} -> {_ok(b_trust[ip])}")
     lines += [f"{tid}: no longer checked" for tid in before.pods if tid not in now]
-    for (gate, client, target), outcome in outcomes.items():
+    for (gate, who, target), outcome in outcomes.items():
         # A file written before records named their client has None there: the same test for a one-client run.
-        was = before.outcomes.get((gate, client, target), before.outcomes.get((gate, None, target)))
+        was = before.outcomes.get((gate, who, target), before.outcomes.get((gate, None, target)))
         if was is not None and was != outcome:
-            lines.append(f"{client + ':' if several and client else ''}{target} {gate}: {was} -> {outcome}")
+            lines.append(f"{who + ':' if several and who else ''}{target} {gate}: {was} -> {outcome}")
     return lines
 
 

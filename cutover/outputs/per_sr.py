@@ -4,26 +4,24 @@ A file attached to the us2 SR must hold the us2 pods' evidence and nothing of an
 split is made here from the run's records, and each part is written as its own self-contained HTML page,
 JSON evidence and JUnit XML. The HTML is rendered by us rather than by a second pytest-html pass: the
 records and the evidence already hold everything a row shows, and every string from the network or a
-file goes through the same escaping (`cutover.report`) as the full report's.
+file goes through the same escaping (`cutover.outputs.html`) as the full report's; the JSON is written by
+`cutover.outputs.evidence_json`, the one writer of the evidence document.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import html
-import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from cutover.config import Config
-from cutover.evidence import Evidence
 from cutover.gates import fixplan
-from cutover.gates.lifecycle import Phase
-from cutover.outputs import atomic
-from cutover.outputs import report as report_mod
-from cutover.outputs.report import Record
+from cutover.outputs import atomic, evidence_json
+from cutover.outputs import html as html_mod
+from cutover.outputs.evidence_json import RunFacts
+from cutover.outputs.records import Record, verdict_sentence
 from cutover.text import printable
 
 e = html.escape
@@ -59,44 +57,46 @@ def title(config: Config, sr: str) -> str:
     return f"SIMULATED staging edge (sandbox '{config.sandbox_scenario}'): {base}" if config.simulated else base
 
 
-def html_document(config: Config, ev: Evidence | None, records: Sequence[Record], env: dict[str, str], sr: str,
-                  steps: Sequence[fixplan.Step], phases: Mapping[str, Phase] | None = None) -> str:
+def html_document(run: RunFacts, records: Sequence[Record], sr: str, steps: Sequence[fixplan.Step]) -> str:
     """A self-contained page: verdict, fix plan, matrix, environment, the store and bundles once, each test."""
-    phases = phases or {}
-    verdict, ready = report_mod.verdict_sentence(records)
+    config, ev = run.config, run.evidence
+    verdict, ready = verdict_sentence(records)
     only = {r.target for r in records}
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title(config, sr))}</title>",
-             report_mod.STYLE, "<style>body { font-family: sans-serif; margin: 8px 16px; } "
+             html_mod.STYLE, "<style>body { font-family: sans-serif; margin: 8px 16px; } "
              "section { border-top: 1px solid #ccc; margin-top: 10px; } h3 { margin: 6px 0; }</style></head><body>",
              f"<h1 id='title'>{e(title(config, sr))}</h1>"]
     if config.simulated:
-        parts.append("<p id='cutover-simulated' style='background:#b00020;color:#fff;padding:8px;font-weight:bold'>"
-                     f"SIMULATED: produced against the built-in sandbox (scenario {e(str(config.sandbox_scenario))}), "
-                     "not the provider's staging network. This report is not evidence of readiness.</p>")
-    parts += [report_mod.verdict_line(verdict, ready), report_mod.fix_plan_html(steps),
-              report_mod.matrix_html(config, records, only=only, phases=phases)]
-    parts.append("<h2>Environment</h2>" + report_mod.env_table({**env, "Service request": sr}))
+        parts.append(html_mod.simulated_html(config.sandbox_scenario))
+    parts += [html_mod.verdict_line(verdict, ready), html_mod.fix_plan_html(steps),
+              html_mod.matrix_html(config, records, only=only, phases=run.phases)]
+    parts.append("<h2>Environment</h2>" + html_mod.env_table({**run.env, "Service request": sr}))
     if ev is not None:
         dc_codes = {r.dc for r in records if r.pod is None}
-        parts.append(report_mod.stores_html(ev, {r.client for r in records if r.pod is None and r.client}))
-        parts.append(report_mod.bundles_html(config, ev.bundles, dc_codes))
+        parts.append(html_mod.stores_html(ev, {r.client for r in records if r.pod is None and r.client}))
+        parts.append(html_mod.bundles_html(config, ev.bundles, dc_codes))
     parts.append("<h2>Gate tests</h2>")
-    dcs = {d.code: d for d in config.datacenters}
-    for r in records:
-        word = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}.get(r.outcome, r.outcome)
-        body = report_mod.verdict_html(r.outcome == "passed", r.message, r.warnings, r.remedy) \
-            if r.outcome != "skipped" else f"<p><b>SKIP</b>: {e(printable(r.message, 4000))}</p>"
-        client = ev.clients.get(r.client) if ev is not None and r.client else None
-        if ev is not None and r.pod is not None and r.target in ev.pods:
-            body += report_mod.pod_html(ev.pods[r.target], client, r.gate, phases.get(r.target))
-        elif ev is not None and r.pod is None and r.dc in dcs:
-            body += report_mod.dc_html(dcs[r.dc], client.store if client else None, ev.bundles.get(r.dc),
-                                       report_mod.bundle_anchor(config, r.dc),
-                                       report_mod.store_anchors(ev).get(r.client or "", ""))
-        parts.append(f"<section id='{e(r.nodeid)}' class='cutover cutover-{e(r.outcome)}'><h3>{e(r.gate)} "
-                     f"{e(r.label)}: {word}</h3>{body}</section>")
+    parts += [_test_section(run, r) for r in records]
     parts.append("</body></html>")
     return "".join(parts)
+
+
+def _test_section(run: RunFacts, r: Record) -> str:
+    """One gate test's section: its verdict, then the evidence it decided on."""
+    ev = run.evidence
+    dcs = {d.code: d for d in run.config.datacenters}
+    word = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}.get(r.outcome, r.outcome)
+    body = html_mod.verdict_html(r.outcome == "passed", r.message, r.warnings, r.remedy) \
+        if r.outcome != "skipped" else f"<p><b>SKIP</b>: {e(printable(r.message, 4000))}</p>"
+    client = ev.clients.get(r.client) if ev is not None and r.client else None
+    if ev is not None and r.pod is not None and r.target in ev.pods:
+        body += html_mod.pod_html(ev.pods[r.target], client, r.gate, run.phases.get(r.target))
+    elif ev is not None and r.pod is None and r.dc in dcs:
+        body += html_mod.dc_html(dcs[r.dc], client.store if client else None, ev.bundles.get(r.dc),
+                                 html_mod.bundle_anchor(run.config, r.dc),
+                                 html_mod.store_anchors(ev).get(r.client or "", ""))
+    return (f"<section id='{e(r.nodeid)}' class='cutover cutover-{e(r.outcome)}'><h3>{e(r.gate)} "
+            f"{e(r.label)}: {word}</h3>{body}</section>")
 
 
 _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -129,25 +129,19 @@ def junit_xml(records: Sequence[Record], name: str) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def write(folder: Path, stem: str, config: Config, ev: Evidence | None, records: Sequence[Record],
-          env: dict[str, str], started: dt.datetime, finished: dt.datetime,
-          interrupted: bool = False, lifecycle: Mapping[str, object] | None = None,
-          phases: Mapping[str, Phase] | None = None) -> list[tuple[str, Path]]:
+def write(folder: Path, stem: str, run: RunFacts, records: Sequence[Record]) -> list[tuple[str, Path]]:
     """Write ``<stem>-SR-<n>.html``, ``.json`` and ``.xml`` for every SR of the run; returns (SR, HTML path).
 
-    `lifecycle`: the run's lifecycle section; each file keeps its own pods' entries. The "since the last run"
-    section stays in the full report: it compares whole runs, and names other SRs' pods.
+    Each file holds its own pods' lifecycle entries. The "since the last run" section stays in the full
+    report: it compares whole runs, and names other SRs' pods.
     """
     written = []
-    for sr, rs in split(config, records).items():
+    for sr, rs in split(run.config, records).items():
         steps = fixplan.plan(rs)
         name = file_stem(stem, sr)  # not with_suffix: an SR may hold a dot
-        doc = report_mod.evidence_document(config, ev, rs, {**env, "Service request": sr}, started, finished,
-                                           interrupted=interrupted, fix_plan=steps, sr=sr, lifecycle=lifecycle,
-                                           phases=phases)
-        # Whole or not at all, like the full report (cutover.atomic): a killed run leaves no half file.
-        atomic.write_text(folder / f"{name}.json", json.dumps(doc, indent=1))
+        # Whole or not at all, like the full report (cutover.outputs.atomic): a killed run leaves no half file.
+        evidence_json.write(folder / f"{name}.json", evidence_json.sr_document(run, sr, rs, steps))
         atomic.write_text(folder / f"{name}.xml", junit_xml(rs, f"cutover SR {sr}").decode("utf-8"))
-        atomic.write_text(folder / f"{name}.html", html_document(config, ev, rs, env, sr, steps, phases))
+        atomic.write_text(folder / f"{name}.html", html_document(run, rs, sr, steps))
         written.append((sr, folder / f"{name}.html"))
     return written

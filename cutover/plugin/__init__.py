@@ -1,11 +1,13 @@
 """cutover's pytest plugin (entry point ``pytest11``): the options, the gates' markers, and the glue modules.
 
-Everything a gate run needs is registered here and in the modules it loads (cutover.pytest_run,
-cutover.pytest_report), not in an ini file or the root conftest. pytest settles its rootdir and ini file
+Everything a gate run needs is registered here and in the modules it loads (cutover.plugin.run, which
+registers the run object of each gate run, and cutover.plugin.fixtures), not in an ini file or the root
+conftest. pytest settles its rootdir and ini file
 from the command line before any plugin is loaded, and takes an option value written as a separate word
 (``--datacenters /etc/cutover/dc.toml``) for a test path: it may then settle next to that file and find
 no pyproject.toml. A plugin is in force wherever pytest settles, so both ``--opt value`` and
-``--opt=value`` work from any folder (see ``_runs_gates`` for how the test paths are then chosen).
+``--opt=value`` work from any folder (see `cutover.plugin.configure.runs_gates` for how the test paths are
+then chosen).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 from cutover.gates.registry import GATES
 
 # The rest of the glue: loaded with this module wherever pytest looks for its configuration.
-pytest_plugins = ["cutover.plugin.run", "cutover.plugin.report"]
+pytest_plugins = ["cutover.plugin.run", "cutover.plugin.fixtures"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

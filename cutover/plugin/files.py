@@ -43,8 +43,11 @@ def stage(config: pytest.Config) -> dict[str, tuple[Path, Path]]:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM kills at once
             raise KeyboardInterrupt("SIGTERM")
 
+        def restore() -> None:
+            signal.signal(signal.SIGTERM, previous)
+
         signal.signal(signal.SIGTERM, interrupt)
-        config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
+        config.add_cleanup(restore)
     return staged
 
 

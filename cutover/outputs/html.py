@@ -1,113 +1,41 @@
-"""What the evidence report shows: per-row evidence, the matrix on top, and the JSON evidence file.
+"""The HTML report's fragments: per-row evidence, the matrix on top, the fix plan, the run's summary parts.
 
 The HTML report is attached to the provider's service request and read by people who have never
 seen our code, so every fragment says what was observed in words, and every string that came from
 the network or a file is escaped: a certificate's CN is written by whoever made the certificate.
-The JSON document is for machines; its shape is documented in the README and versioned by `SCHEMA`.
+pytest-html's page (cutover.plugin.report) and the per-SR pages (cutover.outputs.per_sr) are built
+from the same fragments.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
-import platform
-import socket
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from importlib import metadata
-from pathlib import Path
+from importlib import resources
 from typing import get_args
 from urllib.parse import quote
 
 from cutover.config import Config, DataCenter
-from cutover.config.proxy import Proxy
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
-from cutover.gates.fixplan import Action, Step, plan_json
+from cutover.gates.fixplan import Step
 from cutover.gates.lifecycle import CUT_OVER, ROLLING, Phase
 from cutover.gates.registry import BY_NAME, CLIENT_GATES, POD_GATES, View
 from cutover.gates.registry import NAMES as GATES
 from cutover.judge.java import JavaVerdict
 from cutover.net.tls import ChainFetch
+from cutover.outputs.records import Record
 from cutover.stores.bundle import Bundle
 from cutover.stores.certs import CertInfo
 from cutover.stores.truststore import StoreContents, StoreEntry
 from cutover.text import printable
 
-#: /2: the store, each bundle and each pod's evidence are held once (``truststores``, ``bundles``, ``pods``) and
-#: records refer to them; ``fix_plan`` and ``sr`` were added. /1 carried them in every record.
-SCHEMA = "cutover-evidence/2"
-
-
 e = html.escape
 
+#: The report's style sheet (package data, read once): one page of CSS is easier to edit as CSS.
+STYLE = "<style>\n" + resources.files("cutover.outputs").joinpath("report.css").read_text(encoding="utf-8") \
+    + "</style>"
 
-@dataclass
-class Record:
-    """One gate test's outcome, for the matrix and the JSON evidence.
-
-    Attributes:
-        nodeid: pytest's id, also the id of the report's row.
-        gate: the gate's name.
-        target: ``dc/pod`` for pod gates, ``dc`` for data centre gates.
-        client: the client a client gate judged for; None for the network gates (the same for all).
-        outcome: ``passed``, ``failed`` or ``skipped`` (an error in setup counts as failed).
-        message: the verdict's message, or the skip/failure reason.
-        remedy: commands that fix the failure.
-        warnings: what to look at that did not fail the gate.
-        start, stop: UTC times of the test's call.
-        actions: the remedies the gate derived, merged across the run by the fix plan.
-        sr: the service request of the pod (pod gates) or None; data centre gates go to their pods' SRs.
-    """
-
-    nodeid: str
-    gate: str
-    target: str
-    outcome: str = "passed"
-    message: str = ""
-    remedy: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    start: float | None = None
-    stop: float | None = None
-    client: str | None = None
-    actions: list[Action] = field(default_factory=list)
-    sr: str | None = None
-
-    @property
-    def label(self) -> str:
-        """The test's own id (``us2/abcd``, ``us2``, or ``client:us2/abcd`` with several clients)."""
-        return self.nodeid.rpartition("[")[2].rstrip("]") if self.nodeid.endswith("]") else self.target
-
-    @property
-    def dc(self) -> str:
-        return self.target.split("/")[0]
-
-    @property
-    def pod(self) -> str | None:
-        return self.target.split("/")[1] if "/" in self.target else None
-
-
-def verdict_sentence(records: Iterable[Record]) -> tuple[str, bool]:
-    """The run's verdict in one sentence, and whether it is 'ready'. Ready only when every gate passed."""
-    rs = list(records)
-    failed = sum(r.outcome == "failed" for r in rs)
-    skipped = sum(r.outcome == "skipped" for r in rs)
-    if not rs:
-        return "not proven: no gate test ran", False
-    if failed:
-        clients = {r.client for r in rs if r.client is not None}
-        blamed = list(dict.fromkeys(r.client for r in rs if r.outcome == "failed" and r.client is not None))
-        named = f"; clients not ready: {', '.join(blamed)}" if len(clients) > 1 and blamed else ""
-        network = sum(r.outcome == "failed" and r.client is None for r in rs)
-        if named and network:
-            named += f" (and {network} network gate test(s) failed, which every client depends on)"
-        return f"NOT ready for cutover: {failed} of {len(rs)} gate test(s) failed{named}", False
-    if skipped:
-        return f"not proven: no gate failed, but {skipped} gate test(s) were skipped (see their reasons)", False
-    return f"ready for cutover: all {len(rs)} gate tests passed", True
-
-
-# -- HTML fragments --------------------------------------------------------------------------------------
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     head = "".join(f"<th>{h}</th>" for h in header)
@@ -362,7 +290,7 @@ def verdict_line(verdict: str, ready: bool) -> str:
     return f"<p id='cutover-verdict' style='font-size:1.3em;font-weight:bold;color:{color}'>Verdict: {e(verdict)}</p>"
 
 
-def env_table(env: dict[str, str]) -> str:
+def env_table(env: Mapping[str, str]) -> str:
     return "<table id='environment' class='cutover-table'>" + "".join(
         f"<tr><td>{e(k)}</td><td>{_text(v, 2000)}</td></tr>" for k, v in env.items()) + "</table>"
 
@@ -381,6 +309,7 @@ def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None
     several = config.several_clients
     with_sr = bool(config.srs)
     sr_head = "<th rowspan='2'>SR</th>" if several else "<th>SR</th>"
+    columns: list[tuple[str, str | None]]  # (gate, client): None for the network gates
     if several:
         columns = [(g, None) for g in GATES if g not in CLIENT_GATES] + \
                   [(g, c.name) for c in config.clients for g in CLIENT_GATES]
@@ -402,7 +331,7 @@ def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None
         targets = [t for t in dc.targets if only is None or t.id in only]
         if only is not None and not targets and dc.code not in only:
             continue
-        pods = [t.pod for t in targets] or [None]
+        pods: list[str | None] = [t.pod for t in targets] or [None]  # a data centre without pods: one row
         srs = {t.pod: t.sr for t in targets}
         renewal = ""
         if dc.renewal_date is not None:
@@ -437,265 +366,24 @@ def since_html(heading: str, lines: Sequence[str], ignored: Sequence[str] = ()) 
     return out + "</div>"
 
 
-# Long commands, paths and certificate names wrap: at 1280 px nothing scrolls sideways (tests/test_report.py).
-STYLE = """<style>
-.cutover-table { border-collapse: collapse; margin: 4px 0 10px 0; max-width: 100%; }
-.cutover-table th, .cutover-table td { border: 1px solid #ccc; padding: 2px 6px; text-align: left;
-  font-size: 12px; vertical-align: top; overflow-wrap: anywhere; word-break: break-word; }
-#cutover-matrix td { text-align: center; min-width: 90px; }
-.cutover-dcname { font-weight: normal; white-space: nowrap; }
-.cutover pre, #fix-plan pre, .cutover-cmd, .logwrapper .log { white-space: pre-wrap; overflow-wrap: anywhere;
-  word-break: break-all; }
-.cutover p, #fix-plan li, #environment td, #results-table td { overflow-wrap: anywhere; }
-#fix-plan { border: 2px solid #b00020; padding: 4px 12px; margin: 8px 0; }
-#fix-plan pre { background: #f4f4f4; padding: 4px; margin: 2px 0; }
-.cutover-fixes { color: #444; }
-.cutover-fold summary { cursor: pointer; margin: 4px 0; }
-</style>"""
 
-
-# -- environment and JSON evidence -----------------------------------------------------------------------
-
-def sha256_of(path: Path) -> str:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest().upper()
-    except OSError:
-        return "unreadable"
-
-
-def versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in ("cutover", "pytest", "pytest-html", "cryptography", "dnspython", "pyjks"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def environment(config: Config, stores: dict[str, StoreContents] | StoreContents, sr: str | None,
-                started: dt.datetime) -> dict[str, str]:
-    """The report's Environment rows: what a support engineer needs to trust (or question) the run."""
-    if isinstance(stores, StoreContents):
-        stores = {config.clients[0].name: stores}
-    env = {
-        "Service request": sr or ", ".join(config.srs) or "not given (--sr, or sr in datacenters.toml)",
-        "Started (UTC)": f"{started:%Y-%m-%d %H:%M:%S}Z",
-        "Machine": socket.gethostname(),
-        "Datacenters file": f"{config.path} (SHA-256 {sha256_of(config.path)})",
-    }
-    for name, store in stores.items():
-        key = f"Truststore of client {name}" if config.several_clients else "Truststore"
-        env[key] = f"{store.path} ({store.store_type}, SHA-256 {sha256_of(store.path)})"
-    env |= {
-        "Nameservers": ", ".join(f"{h}:{p}" for h, p in config.nameservers) or "system resolver",
-        **proxy_rows(config),
-        "Versions": ", ".join(f"{k} {v}" for k, v in versions().items()),
-    }
-    if config.simulated:
-        env["SIMULATED"] = (f"sandbox scenario '{config.sandbox_scenario}': {config.sandbox_description}. "
-                            "Nothing here is evidence about the real provider.")
-    return env
-
-
-NO_PROXY = "none: direct connections"
-
-
-def proxy_line(proxy: Proxy | None) -> str:
-    """How the report names a proxy: URL (never a password), where it was given, what it skips."""
-    if proxy is None:
-        return NO_PROXY
-    skip = f"; not for {', '.join(proxy.no_proxy)}" if proxy.no_proxy else ""
-    secret = ""
-    if proxy.user:
-        secret = f"; password from ${proxy.password_in_url_env or proxy.password_env}"
-    return f"{proxy.label}{secret}{skip}"
-
-
-def proxy_rows(config: Config) -> dict[str, str]:
-    """The run's proxy, and each client's JVM proxy where its own -Dhttps.proxyHost makes it differ."""
-    rows = {"Proxy": proxy_line(config.proxy)}
-    for client in config.clients:
-        own = config.jvm_proxy(client)
-        if own != config.proxy:
-            rows[f"JVM's proxy for client {client.name}" if config.several_clients else "JVM's proxy"] = \
-                proxy_line(own)
-    return rows
-
-
-def judges_environment(config: Config, ev: Evidence) -> dict[str, str]:
-    """Which JDK judged each client, and with which options: the same chain may pass under one JDK and
-    fail under another."""
-    env: dict[str, str] = {}
-    for name, c in ev.clients.items():
-        suffix = f" for client {name}" if config.several_clients else ""
-        env[f"JDK that judged{suffix}"] = f"{c.jvm.label}; java {c.jvm.java}" if c.jvm else f"none: {c.engine_note}"
-        if c.client.java_options:
-            env[f"JVM options{suffix}"] = " ".join(c.client.java_options)
-    return env
-
-
-def _verdict_json(v: JavaVerdict) -> dict[str, object]:
-    return {"ip": v.ip, "ok": v.ok, "reason": v.reason, "step": v.step, "engine": v.engine, "when": v.when,
-            "protocol": v.protocol, "via": v.via}
-
-
-def pod_json(pod: PodEvidence, phase: Phase | None = None) -> dict[str, object]:
-    """A pod's network evidence and its phase, the same for every client (their verdicts: `trust_json`)."""
-    st = pod.staging
-    return {
-        "hostname": pod.target.hostname, "port": pod.target.port,
-        "phase": phase.name if phase is not None else None,
-        "cname_chain": list(st.cname_chain), "edge_hostname": st.edge_hostname, "staging_name": st.staging_name,
-        "staging_chain": list(st.staging_chain), "staging_ips": list(st.staging_ips),
-        "production_ips": list(st.production_ips), "dns_problem": st.problem,
-        "hosts_lines": [f"{ip} {pod.target.hostname}" for ip in st.staging_ips],
-        "presented_chains": [
-            {"network": kind, "ip": f.ip, "sni": f.sni, "protocol": f.protocol, "error": f.error, "via": f.via,
-             "chain": [c.to_json() for c in f.chain]}
-            for kind, fetches in (("staging", pod.staging_chains), ("production", pod.production_chains))
-            for f in fetches],
-    }
-
-
-def trust_json(trust: TrustVerdicts) -> dict[str, object]:
-    """One client's verdicts on one pod: at staging (now and later dates), strict advice, and at production."""
-    return {
-        "verdicts": [_verdict_json(v) for v in trust.verdicts],
-        "later_verdicts": [{"label": label, **_verdict_json(v)} for label, v in trust.later],
-        "strict_verdicts": [_verdict_json(v) for v in trust.strict],
-        "production_verdicts": [_verdict_json(v) for v in trust.production],
-    }
-
-
-def store_json(store: StoreContents | None, store_error: str | None = None) -> dict[str, object]:
-    return {"path": None if store is None else str(store.path), "type": None if store is None else store.store_type,
-            "sha256": None if store is None else sha256_of(store.path),
-            "read_by": None if store is None else store.read_by, "error": store_error,
-            "entries": [] if store is None else [
-                {"alias": x.alias, "kind": x.kind, "certificate": x.cert.to_json() if x.cert else None}
-                for x in store.entries]}
-
-
-def bundle_json(bundle: Bundle) -> dict[str, object]:
-    return {"path": str(bundle.path), "root": bundle.root.to_json(),
-            "intermediates": [c.to_json() for c in bundle.intermediates],
-            "servers": [c.to_json() for c in bundle.servers]}
-
-
-def evidence_document(config: Config, ev: Evidence | None, records: Sequence[Record], env: dict[str, str],
-                      started: dt.datetime, finished: dt.datetime, interrupted: bool = False,
-                      fix_plan: Sequence[Step] = (), sr: str | None = None,
-                      lifecycle: Mapping[str, object] | None = None,
-                      since: Mapping[str, object] | None = None,
-                      phases: Mapping[str, Phase] | None = None) -> dict[str, object]:
-    """The JSON evidence: one record per target and gate; the store, each bundle and each pod's evidence once.
-
-    `records` may be a part of the run (a per-SR file, `sr` set): then only the pods and bundles they
-    refer to are written, and only those pods' lifecycle entries.
-    `lifecycle` (cutover.history.lifecycle_json) is each pod's phase and what the next run compares with;
-    `since` is what changed since the last run. Both are made by cutover.history, which reads them back.
-    """
-    verdict, ready = verdict_sentence(records)
-    dcs = {d.code: d for d in config.datacenters}
-    targets = {t.id: t for t in config.targets}
-    first_client = config.clients[0].name if config.clients else None
-    out_records = []
-    pods: dict[str, object] = {}
-    bundles: dict[str, object] = {}
-    for r in records:
-        ref: dict[str, object] = {}
-        if r.pod is not None:
-            ref = {"pod": r.target} | ({"client": r.client} if r.client is not None else {})
-            if ev is not None and r.target in ev.pods and r.target not in pods:
-                t = targets.get(r.target)
-                phase = (phases or {}).get(r.target)
-                pods[r.target] = {"sr": t.sr if t else None, **pod_json(ev.pods[r.target], phase),
-                                  "trust": {name: trust_json(c.verdicts[r.target]) for name, c in ev.clients.items()
-                                            if r.target in c.verdicts}}
-        else:
-            bundle = ev.bundles.get(r.dc) if ev is not None else None
-            ref = {"bundle": r.dc if bundle is not None else None, "truststore": r.client or first_client}
-            if bundle is not None:
-                bundles.setdefault(r.dc, bundle_json(bundle))
-        out_records.append({
-            "gate": r.gate, "client": r.client, "target": r.target, "dc": r.dc, "pod": r.pod, "sr": r.sr,
-            "outcome": r.outcome,
-            "message": r.message, "remedy": r.remedy, "warnings": r.warnings,
-            "start": _iso(r.start), "stop": _iso(r.stop),
-            "duration_s": round(r.stop - r.start, 3) if r.start and r.stop else None,
-            "test": r.nodeid, "evidence": ref,
-        })
-    dc_codes = dict.fromkeys(r.dc for r in records)
-    return {
-        "schema": SCHEMA,
-        "simulated": config.simulated,
-        "sandbox_scenario": config.sandbox_scenario,
-        "service_request": sr,
-        "verdict": verdict,
-        "ready": ready,
-        "interrupted": interrupted,
-        "started": started.isoformat(),
-        "finished": finished.isoformat(),
-        "judge": None if ev is None else _judge_json(ev.first),
-        "clients": None if ev is None else {
-            name: {"truststore": None if c.store is None else str(c.store.path),
-                   "truststore_sha256": None if c.store is None else sha256_of(c.store.path),
-                   "datacenters": list(c.client.datacenters), "java_options": list(c.client.java_options),
-                   "store_error": c.store_error, "judge": _judge_json(c)}
-            for name, c in ev.clients.items()},
-        "environment": env,
-        "fix_plan": plan_json(fix_plan),
-        "datacenters": {c: {"name": dcs[c].name, "sr": dcs[c].sr, "srs": list(dcs[c].srs)}
-                        for c in dc_codes if c in dcs},
-        "truststores": {} if ev is None else _stores_json(ev),
-        "bundles": bundles,
-        "pods": pods,
-        "datacenters_file": str(config.path.resolve()),
-        # A per-SR file holds only its own pods' lifecycle entries (nothing of another SR's pods).
-        "lifecycle": {tid: v for tid, v in (lifecycle or {}).items() if sr is None or tid in pods},
-        "since_last_run": None if since is None else dict(since),
-        "records": out_records,
-    }
-
-
-def _stores_json(ev: Evidence) -> dict[str, object]:
-    """Each client's store as its judge read it; a store several clients share is written once and the
-    others say whose it is (``{"same_as": "soa"}``)."""
-    out: dict[str, object] = {}
-    seen: dict[str, str] = {}
-    for name, c in ev.clients.items():
-        where = str(c.store.path) if c.store is not None else f"unreadable:{name}"
-        if where in seen:
-            out[name] = {"same_as": seen[where]}
-        else:
-            seen[where] = name
-            out[name] = store_json(c.store, c.store_error)
-    return out
-
-
-def _judge_json(c: ClientEvidence) -> dict[str, object]:
-    return {
-        "engine": "jvm" if c.jvm else "python",
-        "jvm": None if c.jvm is None else {"java": str(c.jvm.java), "home": c.jvm.home,
-                                           "version": c.jvm.version, "vendor": c.jvm.vendor},
-        "note": c.engine_note,
-    }
-
-
-def _iso(ts: float | None) -> str | None:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat() if ts else None
-
-
-def store_diff_html(diff: dict[str, object]) -> str:
+def store_diff_html(diff: Mapping[str, object]) -> str:
     """The summary's table of what `python -m cutover prepare` changed in the copy of the store."""
+    changes = diff.get("changes")
     rows = "".join(
         f"<tr><td>{e(str(c.get('change')))}</td><td>{e(str(c.get('alias')))}</td>"
         f"<td>{e(str(c.get('sha256_before') or '-'))}</td>"
         f"<td>{e(str(c.get('sha256_after') or '-'))}</td></tr>"
-        for c in diff.get("changes", []) if isinstance(c, dict)  # type: ignore[union-attr]
+        for c in (changes if isinstance(changes, list) else []) if isinstance(c, dict)
     ) or "<tr><td colspan='4'>no entry changed</td></tr>"
     return (f"<div id='store-diff'><h2>Prepared store</h2><p>Judged: the copy {e(str(diff.get('copy')))} of "
             f"{e(str(diff.get('original')))} (original SHA-256 {e(str(diff.get('sha256_original')))}, only read). "
             "Entries changed in the copy:</p><table class='cutover-table'><tr><th>change</th><th>alias</th>"
             f"<th>SHA-256 before</th><th>SHA-256 after</th></tr>{rows}</table></div>")
+
+
+def simulated_html(scenario: str | None) -> str:
+    """The banner on top of every page made against the sandbox: a simulated report never passes for evidence."""
+    return ("<p id='cutover-simulated' style='background:#b00020;color:#fff;padding:8px;font-weight:bold'>SIMULATED: "
+            f"produced against the built-in sandbox (scenario {e(str(scenario))}), not the provider's staging "
+            "network. This report is not evidence of readiness.</p>")

@@ -1,0 +1,165 @@
+"""A gate run's configure step: whether this run is one, its datacenters file, stores, bundles and output paths.
+
+Everything here happens before pytest-html and junitxml read their paths (`GateRun.configure` runs
+tryfirst), and every mistake a user can make ends in a `pytest.UsageError` that says what to do, before
+any test: a wrong path or password, a malformed datacenters file, --report-per-sr with nowhere to write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from cutover import paths
+from cutover.config import DEFAULT_CLIENT, Client, Config, ConfigError, load
+from cutover.judge.locate import StoreSpec, store_of
+from cutover.outputs import environment
+from cutover.plugin.state import Setup
+from cutover.stores import bundle as bundle_mod
+from cutover.stores import truststore as truststore_mod
+from cutover.stores.truststore import StoreContents
+
+
+def runs_gates(config: pytest.Config) -> bool:
+    """Load datacenters.toml only when checks/ is part of the run, so `pytest tests` needs none.
+
+    A run that names no test path but gives a cutover option (``pytest --datacenters /x/dc.toml``, from
+    any folder) is a gate run too: then the test paths become checks/ itself, since pytest may have
+    settled its rootdir next to that file and would otherwise collect whatever lies in the current folder.
+    """
+    explicit = config.args_source == pytest.Config.ArgsSource.ARGS
+    wants_gates = bool(config.getoption("sandbox") or config.getoption("datacenters")
+                       or config.getoption("truststore"))
+    if not explicit and wants_gates:
+        config.args[:] = [str(paths.CHECKS)]
+        return True
+    if config.getoption("sandbox"):
+        return True
+    base = config.invocation_params.dir
+    for arg in config.args:
+        p = (base / arg.split("::")[0]).resolve()
+        if p == paths.CHECKS or paths.CHECKS in p.parents or p in paths.CHECKS.parents:
+            if not explicit:
+                config.args[:] = [str(paths.CHECKS)]
+            return True
+    return False
+
+
+def setup(config: pytest.Config) -> Setup:
+    """Start the sandbox if asked, load the configuration, read every store and bundle, choose the outputs."""
+    datacenters = config.getoption("datacenters")
+    scenario = config.getoption("sandbox")
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "cutover_datacenters" in workerinput:
+        # An xdist worker: the controller already started the sandbox and gathered the evidence.
+        datacenters, scenario = workerinput["cutover_datacenters"], None
+    if scenario:
+        datacenters = _start_sandbox(config, scenario)
+    try:
+        cfg = _load(config, Path(datacenters) if datacenters else paths.home() / "datacenters.toml")
+        stores = _read_stores(config, cfg)
+        bundles = {dc.code: bundle_mod.read(dc.bundle) for dc in cfg.datacenters if dc.bundle is not None}
+    except (ConfigError, truststore_mod.TruststoreError, bundle_mod.BundleError) as e:
+        raise pytest.UsageError(str(e)) from None
+    json_path = _default_outputs(config, simulated=cfg.simulated) if workerinput is None else None
+    if config.getoption("report_per_sr") and workerinput is None and json_path is None:
+        raise pytest.UsageError("--report-per-sr writes files beside the full report, and this run writes none: "
+                                "drop --no-reports, or give --html=PATH.")
+    started = dt.datetime.now(dt.UTC)
+    env = environment.environment(cfg, stores, config.getoption("sr"), started)
+    return Setup(cfg, stores, bundles, started, env, json_path)
+
+
+def _start_sandbox(config: pytest.Config, scenario: str) -> str:
+    """The simulated edge, stopped when pytest cleans up; returns its datacenters file."""
+    from cutover.sandbox import PASSWORD_ENV, Sandbox, SandboxError
+
+    try:
+        sandbox = Sandbox(scenario, pods_per_dc=config.getoption("sandbox_pods"),
+                          latency_ms=config.getoption("sandbox_latency_ms")).start()
+    except SandboxError as e:
+        raise pytest.UsageError(f"--sandbox: {e}") from None
+    os.environ[PASSWORD_ENV] = sandbox.password
+    config.add_cleanup(sandbox.stop)
+    return str(sandbox.config_path)
+
+
+def _load(config: pytest.Config, path: Path) -> Config:
+    opt = config.getoption
+    return load(
+        path,
+        truststore=Path(opt("truststore")) if opt("truststore") else None,
+        nameservers=opt("nameserver"),
+        java_home=Path(opt("java_home")) if opt("java_home") else None,
+        only_dcs=opt("dc"),
+        only_pods=opt("pod"),
+        java_options=opt("java_option"),
+        at=opt("at"),
+        timeouts={k: opt(k) for k in ("timeout", "dns_timeout", "connect_timeout", "handshake_timeout")},
+        concurrency=opt("concurrency"),
+        only_clients=opt("client"),
+        proxy=opt("proxy"),
+        no_proxy=opt("no_proxy"),
+        sr=opt("sr"),
+    )
+
+
+def _password(config: pytest.Config, client: Client, spec: StoreSpec) -> None:
+    """Make sure the password variable is set, asking on the terminal when it is not and one is there."""
+    env = spec.password_env
+    if spec.cacerts or not env or env in os.environ:
+        return
+    named = "" if client.name == DEFAULT_CLIENT else f"client {client.name!r}: "
+    if sys.__stdin__ is not None and sys.__stdin__.isatty():
+        capman = config.pluginmanager.getplugin("capturemanager")
+        with capman.global_and_fixture_disabled():
+            os.environ[env] = getpass.getpass(f"{named}Password of truststore {spec.path} ({env} is not set): ")
+        return
+    where = "[truststore] password_env" if client.name == DEFAULT_CLIENT else f"[clients.{client.name}] password_env"
+    raise pytest.UsageError(
+        f"{named}the truststore password is not set: export {env} with the password of {spec.path}. "
+        f"It is read from the environment only, never from the command line (the variable's name is "
+        f"{where} in datacenters.toml)."
+    )
+
+
+def _read_stores(config: pytest.Config, cfg: Config) -> dict[str, StoreContents]:
+    """Every client's store as Python reads it, each distinct store once: a wrong path or password ends
+    the run before any test, with the client named."""
+    out: dict[str, StoreContents] = {}
+    read: dict[StoreSpec, StoreContents] = {}
+    for client in cfg.clients:
+        spec = store_of(client)
+        _password(config, client, spec)
+        if spec not in read:
+            try:
+                read[spec] = truststore_mod.read(spec.path, spec.password())
+            except truststore_mod.TruststoreError as e:
+                if client.name == DEFAULT_CLIENT:
+                    raise
+                raise truststore_mod.TruststoreError(f"client {client.name!r}: {e}") from None
+        out[client.name] = read[spec]
+    return out
+
+
+def _default_outputs(config: pytest.Config, simulated: bool) -> Path | None:
+    """Every run leaves evidence: an HTML report, JUnit XML and JSON, unless told not to. Returns the JSON path."""
+    html_path = config.getoption("htmlpath", None)
+    if config.getoption("no_reports"):
+        return Path(html_path).with_suffix(".json") if html_path else None
+    folder = Path(config.getoption("reports_dir") or paths.home() / "reports")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = folder / f"cutover-{stamp}{'-SIMULATED' if simulated else ''}"
+    if not html_path:
+        config.option.htmlpath = str(base.with_suffix(".html"))
+        config.option.self_contained_html = True
+        html_path = config.option.htmlpath
+    if not getattr(config.option, "xmlpath", None):
+        config.option.xmlpath = str(Path(html_path).with_suffix(".xml"))
+    Path(html_path).parent.mkdir(parents=True, exist_ok=True)
+    return Path(html_path).with_suffix(".json")

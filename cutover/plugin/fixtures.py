@@ -1,0 +1,74 @@
+"""The fixtures the gates in checks/ ask for: the run, its evidence, a pod's phase, and `expect_pass`.
+
+The gates stay a few lines each: they call a decision from `cutover.gates` and hand it to `expect_pass`.
+Each fixture reaches the run through ``config.stash`` (`cutover.plugin.run.RUN`), which is what ties a
+fixture to its own session when pytest runs in-process more than once.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import pytest
+
+from cutover.config import Client, Target
+from cutover.evidence import ClientEvidence, Evidence, PodEvidence
+from cutover.gates import lifecycle
+from cutover.gates.verdict import Verdict
+from cutover.plugin.run import RUN, VERDICT, GateRun
+from cutover.text import printable
+
+
+class CutoverWarning(UserWarning):
+    """Something a person should look at that does not fail a gate."""
+
+
+@pytest.fixture(scope="session")
+def cutover_run(pytestconfig: pytest.Config) -> GateRun:
+    run = pytestconfig.stash.get(RUN, None)
+    if run is None:
+        pytest.fail("the cutover gates were not configured: run them from checks/ or with --sandbox", pytrace=False)
+    return run
+
+
+@pytest.fixture(scope="session")
+def evidence(cutover_run: GateRun) -> Evidence:
+    """Every network observation of the run, gathered once, concurrently, on first use (`GateRun.ensure_gathered`)."""
+    return cutover_run.ensure_gathered().evidence
+
+
+@pytest.fixture
+def pod_evidence(target: Target, evidence: Evidence) -> PodEvidence:
+    return evidence.pods[target.id]
+
+
+@pytest.fixture
+def phase(target: Target, evidence: Evidence, cutover_run: GateRun) -> lifecycle.Phase | None:
+    """Where the pod stands in its renewal, decided on the gathered evidence and the previous run."""
+    return cutover_run.ensure_gathered().phases.get(target.id)
+
+
+@pytest.fixture
+def client_evidence(client: Client, evidence: Evidence) -> ClientEvidence:
+    """What `client` decided: its store as its JVM read it and its verdicts (`client` is parametrized)."""
+    return evidence.clients[client.name]
+
+
+@pytest.fixture
+def expect_pass(request: pytest.FixtureRequest) -> Callable[[Verdict], None]:
+    """Record a gate's verdict for the report and fail the test, with its message and fix, when it is not ok."""
+
+    def check(verdict: Verdict) -> None:
+        __tracebackhide__ = True
+        request.node.stash[VERDICT] = verdict
+        callspec = getattr(request.node, "callspec", None)
+        where = callspec.id if callspec is not None else request.node.name
+        for w in verdict.warnings:
+            # Attributed to the data centre or pod it is about, not to a line of our code.
+            warnings.warn_explicit(CutoverWarning(printable(w, 4000)), CutoverWarning, filename=where, lineno=0)
+        if not verdict.ok:
+            fix = ("\nTo fix it:\n  " + "\n  ".join(verdict.remedy)) if verdict.remedy else ""
+            pytest.fail(printable(verdict.message + fix, 20_000, keep="\n"), pytrace=False)
+
+    return check

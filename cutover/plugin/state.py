@@ -1,0 +1,78 @@
+"""What a gate run knows, by when it knows it: at configure time, once gathered, and at its end.
+
+Each stage is one frozen record, made once: a hook reads the stage it runs after and cannot see a
+half-filled one. The run object (cutover.plugin.run.GateRun) holds them, plus the records that
+arrive test by test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cutover.config import Config
+from cutover.evidence import Evidence
+from cutover.gates import fixplan
+from cutover.gates.lifecycle import Phase
+from cutover.outputs.history import Lookup, Since
+from cutover.outputs.records import Record
+from cutover.stores.bundle import Bundle
+from cutover.stores.truststore import StoreContents
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a gate run knows once configured, before anything is observed.
+
+    Attributes:
+        config: the datacenters file as loaded, with the command line's selection applied.
+        stores: each client's store as Python read it, by client name (a wrong path or password ended the run).
+        bundles: each data centre's bundle, by code.
+        started: when the run was configured (UTC): the reports' names and history's "before" use it.
+        env: the report's Environment rows known before gathering.
+        json_path: where the JSON evidence goes; None when the run writes none, and on an xdist worker.
+    """
+
+    config: Config
+    stores: Mapping[str, StoreContents]
+    bundles: Mapping[str, Bundle]
+    started: dt.datetime
+    env: Mapping[str, str]
+    json_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """What the run observed, and what was decided on it before any gate ran.
+
+    Attributes:
+        evidence: every observation of the run.
+        phases: each pod's lifecycle phase, per target id, decided on the evidence and the previous run.
+        history: the lookup of the previous run; None when history is off (and on an xdist worker).
+        env: the Environment rows known only once gathered: which JDK judged each client, ``--at``.
+    """
+
+    evidence: Evidence
+    phases: Mapping[str, Phase]
+    history: Lookup | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Closing:
+    """What the run's end says, decided once from the complete records: the JSON, the HTML summary and the
+    terminal all read it (they run one after another in sessionfinish and terminal_summary).
+
+    Attributes:
+        records: every gate test's record, in the order they were reported.
+        plan: the fix plan over them.
+        since: what changed since the last run; None when history is off.
+        store_diff: what ``python -m cutover prepare`` changed in the copy of the store judged (--store-diff).
+    """
+
+    records: tuple[Record, ...]
+    plan: tuple[fixplan.Step, ...]
+    since: Since | None
+    store_diff: Mapping[str, object] | None
