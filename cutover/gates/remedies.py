@@ -140,7 +140,7 @@ def hint(failure: VerdictFailure | None, host: str, via: str | None = None) -> s
         if via:
             return f"The staging IP did not complete a handshake through proxy {via}: check the path from the proxy."
         return ("The staging IP did not complete a handshake: check the firewall; if this network reaches the "
-                "internet only through an HTTP proxy, give it with --proxy or [run] proxy (README: Behind a proxy).")
+                "internet only through an HTTP proxy, give it with --proxy or [run] proxy (docs/proxy.md).")
     return ""
 
 

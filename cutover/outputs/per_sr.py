@@ -48,7 +48,7 @@ def split(config: Config, records: Sequence[Record]) -> dict[str, list[Record]]:
 
 
 def file_stem(stem: str, sr: str) -> str:
-    """``<stem>-SR-<number>``; the SR was checked to be letters, digits, dots and hyphens (config._SR)."""
+    """``<stem>-SR-<number>``; the SR was checked to be letters, digits, dots and hyphens (cutover.config.values)."""
     return f"{stem}-SR-{sr}"
 
 
