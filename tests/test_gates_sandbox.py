@@ -18,6 +18,8 @@ from cutover.sandbox import POD_NAMES, SCENARIOS
 from tests.conftest import run_gates
 from tests.outputs.validate import assert_valid
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 DCS = list(KNOWN_DATACENTERS)
 PODS = list(POD_NAMES[:2])
 FAULT_DC, FAULT_POD = "us2", POD_NAMES[0]

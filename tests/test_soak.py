@@ -33,6 +33,8 @@ from tests.conftest import CHECKS
 from tests.processes import descendants, open_fds
 from tests.test_gates_sandbox import ipv6_loopback
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 RUNS = 30
 SEED = 17
 FAULTS = 6  # distinct fault scenarios drawn for the runs, besides good

@@ -28,6 +28,8 @@ from cutover.stores import truststore
 from tests.conftest import make_store
 from tests.trust_matrix import Case, build
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 PASSWORD = "Matrix-Pa55"
 CASES = build()
 

@@ -23,6 +23,8 @@ from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import CHECKS, run_gates
 from tests.outputs.validate import assert_valid, errors
 
+pytestmark = pytest.mark.e2e  # runs the sandbox: not in make test-fast
+
 SR = "3-1234567890"
 #: Two data centres are enough to exercise every part of the document, and keep each run a few seconds.
 FEW = ("--dc", "us2", "--dc", "em3")
