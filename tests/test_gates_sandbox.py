@@ -248,7 +248,7 @@ def test_at_judges_on_that_date(pytester: pytest.Pytester) -> None:
     run = run_gates(pytester, "--sandbox", "good", "--dc", FAULT_DC, "--at", "2040-01-01")
     assert run.failed == {("chain_trusted", f"{FAULT_DC}/{pod}") for pod in PODS}
     message = run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
-    assert "(judged at 2040-01-01 00:00Z)" in message and "CertificateExpiredException" in message
+    assert "(judged at 2040-01-01T00:00:00Z)" in message and "CertificateExpiredException" in message
 
 
 def test_a_silent_data_centre_fails_alone_within_its_timeout(pytester: pytest.Pytester) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID, ObjectIdentifier
 
 from cutover.sandbox import pki
 from cutover.sandbox.pki import DAY, NOW, Issued
@@ -35,6 +35,7 @@ class Case:
         says: a fragment of the JVM's reason when it rejects.
         python: whether cryptography's verifier accepts.
         host: the hostname the client asks for.
+        at: the instant to judge at (as ``--at`` gives it), None for now.
     """
 
     name: str
@@ -45,6 +46,7 @@ class Case:
     python: bool = True
     host: str = HOST
     why: str = field(default="", compare=False)
+    at: dt.datetime | None = None
 
     def jvm_for(self, major: int) -> bool:
         if isinstance(self.jvm, bool):
@@ -137,7 +139,69 @@ def build() -> list[Case]:
              why="a pinned self-signed certificate is its own anchor in Java"),
         Case("store-holds-another-ca", (leaf, inter), {"other": other_root}, False, NO_PATH, python=False),
         Case("path-length-exceeded", (leaf_by(deep), deep, inter), r, False, "pathLenConstraint", python=False),
+        *false_green_cases(root, inter),
     ]
+
+
+def false_green_cases(root: Issued, inter: Issued) -> list[Case]:
+    """Chains cryptography accepts and Java does not (issue 25): the approximate engine must reject them.
+
+    An alternate path around a name constraint, instants a millisecond either side of a validity bound,
+    and a host name that equals the certificate's only after IDNA folding.
+    """
+    r = {"root": root}
+    # Two certificates named X with one key: X under the root, and X self-issued with a name constraint
+    # excluding the host. Served leaf, X-constrained, X: in order to Java (each subject is the issuer
+    # before it), so Java validates exactly that path; cryptography backtracks to leaf <- X <- root.
+    free = pki.make_intermediate("Matrix Cross CA", root, path_length=None)
+    excluded = x509.NameConstraints(permitted_subtrees=None, excluded_subtrees=[x509.DNSName("oraclecloud.com")])
+    constrained = self_issued(free, [(excluded, True)])
+    bound = NOW + 30 * DAY  # one leaf's notBefore and notAfter, judged a millisecond or five either side
+    dated = pki.make_leaf([HOST], inter, NOW - DAY, bound)
+    born = pki.make_leaf([HOST], inter, bound, bound + 365 * DAY)
+    ms = dt.timedelta(milliseconds=1)
+    ulabel, alabel = "bücher.fa.us2.oraclecloud.com", "xn--bcher-kva.fa.us2.oraclecloud.com"
+    return [
+        Case("name-constraints-on-alternate-path", (pki.make_leaf([HOST], free), constrained, free), r, False,
+             "name constraints", python=False,
+             why="Java validates the served chain, through the constrained CA; cryptography finds a path around it"),
+        Case("leaf-notafter-minus-1ms", (dated, inter), r, True, at=bound - ms),
+        Case("leaf-notafter-plus-1ms", (dated, inter), r, False, "CertificateExpiredException", python=False,
+             at=bound + ms),
+        Case("leaf-notafter-plus-5ms", (dated, inter), r, False, "CertificateExpiredException", python=False,
+             at=bound + 5 * ms, why="cryptography compares whole seconds: T+5ms is T to it"),
+        Case("leaf-notbefore-minus-1ms", (born, inter), r, False, "CertificateNotYetValidException", python=False,
+             at=bound - ms),
+        Case("leaf-notbefore-plus-1ms", (born, inter), r, True, at=bound + ms),
+        Case("idn-host-punycode-san", (pki.make_leaf([alabel], inter), inter), r, True, python=False, host=ulabel,
+             why="Java matches the SNI name first, which SNIHostName made the A-label; cryptography takes no U-label"),
+        Case("punycode-host-utf8-san", (utf8_san_leaf(ulabel, inter), inter), r, False,
+             "No subject alternative DNS name matching", python=False, host=alabel),
+    ]
+
+
+def self_issued(ca: Issued, extra: pki.Extra) -> Issued:
+    """`ca` again, issued by itself (same subject, same key) with `extra` extensions: a CA certificate any
+    path through `ca`'s name may pick instead of `ca`."""
+    key = ca.key
+    builder = (x509.CertificateBuilder().subject_name(ca.cert.subject).issuer_name(ca.cert.subject)
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(NOW - DAY).not_valid_after(NOW + 365 * DAY)
+               .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+               .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+    for ext, critical in extra:
+        builder = builder.add_extension(ext, critical=critical)
+    return Issued(builder.sign(key, hashes.SHA256()), key)
+
+
+def utf8_san_leaf(name: str, issuer: Issued) -> Issued:
+    """A leaf whose DNS SAN holds `name` as raw UTF-8 bytes (cryptography's DNSName refuses a U-label, so
+    the extension is written by hand: SEQUENCE { [2] name })."""
+    raw = name.encode()
+    der = bytes([0x30, len(raw) + 2, 0x82, len(raw)]) + raw
+    san = x509.UnrecognizedExtension(ExtensionOID.SUBJECT_ALTERNATIVE_NAME, der)
+    return pki.make_leaf([name.encode("idna").decode()], issuer, san=False, extra=[(san, False)])
 
 
 def sha1_intermediate(cn: str, issuer: Issued) -> Issued:
