@@ -82,7 +82,6 @@ def sandboxes(tmp_path: Path) -> Iterator[dict[str, Sandbox]]:
         yield Lazy()
 
 
-@pytest.mark.soak
 def assert_whole_reports(reports: Path, where: str, scenario: str, expected: set[tuple[str, str]], pods: int,
                          dcs: int) -> None:
     """A run's report, JUnit XML and JSON are complete, and the JSON holds exactly the scenario's failures."""
@@ -98,6 +97,7 @@ def assert_whole_reports(reports: Path, where: str, scenario: str, expected: set
     assert files[".xml"].read_text().rstrip().endswith("</testsuites>"), where
 
 
+@pytest.mark.soak
 def test_thirty_runs_leave_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           sandboxes: dict[str, Sandbox]) -> None:
     scratch = tmp_path / "tmp"  # the runs' temporary folder: ours alone, so its listing is exact
