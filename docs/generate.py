@@ -70,7 +70,7 @@ def scenarios_page() -> str:
         "",
         "Run one with `make demo SCENARIO=<name>` (or `pytest --sandbox=<name>`); `make scenarios` lists them. "
         f"Faults hit pod `{target}` unless said otherwise; every other test of the run passes (the tests "
-        "assert exactly these sets, `tests/test_gates_sandbox.py`). *The message says* is a fragment the "
+        "assert exactly these sets, `tests/sandbox/test_gates_sandbox.py`). *The message says* is a fragment the "
         "failure's message (or, where nothing fails, the warning) must contain.",
         "",
         "| scenario | what is wrong | gates that fail | the message says | proxy |",

@@ -1,7 +1,7 @@
 """The JSON evidence of real sandbox runs validates against cutover-evidence.schema.json, and the schema can fail.
 
 A dashboard or a change ticket's robot reads these files with nothing but the schema: the full file, each
-per-SR file and an interrupted run's file must all hold to it. (tests/test_gates_sandbox.py validates the
+per-SR file and an interrupted run's file must all hold to it. (tests/sandbox/test_gates_sandbox.py validates the
 full file of every fault scenario too.)
 """
 

@@ -9,7 +9,7 @@ import pytest
 
 from cutover.config import KNOWN_DATACENTERS, ConfigError, load, parse_nameserver
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 GOOD = """
 [defaults]

@@ -31,7 +31,7 @@ from cutover.config import KNOWN_DATACENTERS
 from cutover.sandbox import PASSWORD_ENV, POD_NAMES, SCENARIOS, Sandbox
 from tests.conftest import CHECKS
 from tests.processes import descendants, open_fds
-from tests.test_gates_sandbox import ipv6_loopback
+from tests.sandbox.test_gates_sandbox import ipv6_loopback
 
 pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
 

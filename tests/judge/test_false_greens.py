@@ -1,6 +1,6 @@
 """Never a false green (issue 25): `--at` carried to the millisecond, and messages that say what happened.
 
-The trust matrix (tests/test_trust_matrix.py) judges the millisecond boundaries and the approximate
+The trust matrix (tests/judge/test_trust_matrix.py) judges the millisecond boundaries and the approximate
 engine's false accepts with live JVMs; this file pins the instant's text end to end, and the three
 messages that used to say something else: a store certificate cryptography cannot parse, a handshake
 that ends before any certificate is sent, an IP address where a hostname belongs.

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from cutover.config import ConfigError, load
 from cutover.sandbox import pki
 from cutover.stores import bundle, truststore
-from tests.test_config import GOOD, write
+from tests.config.test_load import GOOD, write
 
 pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
 

@@ -26,7 +26,7 @@ from cutover.sandbox import pki
 from cutover.sandbox.tlsserver import Endpoint, TLSServer
 from cutover.stores import truststore
 from tests.conftest import make_store
-from tests.trust_matrix import Case, build
+from tests.judge.trust_matrix import Case, build
 
 pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
 
@@ -182,7 +182,7 @@ def test_python_agreement_is_what_the_trust_page_says() -> None:
     """docs/trust.md states the Python engine's agreement with the JVM and lists every divergence."""
     reference = 17
     diverging = [c.name for c in CASES if c.python != c.jvm_for(reference)]
-    readme = (Path(__file__).parent.parent / "docs" / "trust.md").read_text()
+    readme = (Path(__file__).parents[2] / "docs" / "trust.md").read_text()
     agree = len(CASES) - len(diverging)
     assert f"agrees with the JVM on {agree} of {len(CASES)} scenarios" in readme
     for name in diverging:

@@ -91,7 +91,7 @@ def test_prepare_refuses_to_overwrite_or_to_write_the_original(tmp_path: Path, k
 
 def test_with_several_clients_prepare_fixes_the_one_named(tmp_path: Path, keytool: Path) -> None:
     """--client picks the store; without it, prepare names the clients instead of taking the first."""
-    from tests.test_clients import clients_toml
+    from tests.plugin.test_clients import clients_toml
 
     with Sandbox("missing-intermediate-alias", workdir=tmp_path / "edge", pods_per_dc=1,
                  datacenters=("us2", "em3")) as sb:

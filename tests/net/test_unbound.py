@@ -27,7 +27,7 @@ import pytest
 
 from cutover.sandbox import PASSWORD_ENV, SCENARIOS, Sandbox
 from tests.conftest import run_gates
-from tests.test_gates_sandbox import ipv6_loopback
+from tests.sandbox.test_gates_sandbox import ipv6_loopback
 
 pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
 

@@ -8,7 +8,7 @@ import pytest
 
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import run_gates
-from tests.test_clients import clients_toml
+from tests.plugin.test_clients import clients_toml
 
 pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
 
