@@ -66,6 +66,11 @@ def setup(config: pytest.Config) -> Setup:
         bundles = {dc.code: bundle_mod.read(dc.bundle) for dc in cfg.datacenters if dc.bundle is not None}
     except (ConfigError, truststore_mod.TruststoreError, bundle_mod.BundleError) as e:
         raise pytest.UsageError(str(e)) from None
+    if workerinput is None:  # the controller shows them once, not every xdist worker
+        from cutover.plugin.fixtures import CutoverWarning  # fixtures imports the run, which imports us
+
+        for warning in cfg.warnings:
+            config.issue_config_time_warning(CutoverWarning(warning), stacklevel=2)
     json_path = _default_outputs(config, simulated=cfg.simulated) if workerinput is None else None
     if config.getoption("report_per_sr") and workerinput is None and json_path is None:
         raise pytest.UsageError("--report-per-sr writes files beside the full report, and this run writes none: "
