@@ -123,3 +123,38 @@ def test_the_store_gates_of_a_region_named_data_centre_cover_its_ocs_pods(
     assert run.failed == {("no_lb_cert", "us-ashburn-1")}, run.output
     assert "fa-euxo-saasfaprod1.fa.ocs.oraclecloud.com" in run.messages[("no_lb_cert", "us-ashburn-1")]
     assert "is not an https:// URL" in run.output
+
+
+def test_a_run_reads_and_writes_in_the_folder_it_runs_in(tmp_path: Path) -> None:
+    """No --datacenters, no --reports-dir: ./datacenters.toml of the current folder, and ./reports/ there,
+    not the clone's (whose history would mix every user's runs)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import CHECKS, ROOT
+
+    clone_reports = ROOT / "reports"
+    before = set(clone_reports.iterdir()) if clone_reports.is_dir() else set()
+    with Sandbox("good", workdir=tmp_path / "edge", pods_per_dc=1, datacenters=("us2",)) as sb:
+        env = {**os.environ, PASSWORD_ENV: sb.password}
+        cmd = [sys.executable, "-m", "pytest", str(CHECKS), "-q", "-p", "no:cacheprovider"]
+        first = subprocess.run(cmd, cwd=sb.workdir, env=env, capture_output=True, text=True, timeout=300)
+        second = subprocess.run(cmd, cwd=sb.workdir, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "ready for cutover: all 5 gate tests passed" in first.stdout
+    made = sorted(p.suffix for p in (tmp_path / "edge" / "reports").iterdir() if p.suffix != ".png")
+    assert made == [".html", ".html", ".json", ".json", ".xml", ".xml"], made
+    # The second run finds the first one's evidence in ./reports/ of its folder.
+    assert "since the last run (" in second.stdout and str(tmp_path / "edge" / "reports") in second.stdout, \
+        second.stdout
+    assert (set(clone_reports.iterdir()) if clone_reports.is_dir() else set()) == before
+
+
+def test_prepare_says_where_its_reports_go() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "cutover", "prepare", "--help"], capture_output=True, text=True,
+                          timeout=60)
+    assert "./reports/ of the current folder" in " ".join(done.stdout.split()), done.stdout

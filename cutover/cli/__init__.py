@@ -33,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     pr.add_argument("--out", type=Path, required=True, help="the new store to write (the original is only read)")
     pr.add_argument("--client", metavar="NAME", help="the client whose store to prepare (when there are several)")
     pr.add_argument("--force", action="store_true", help="overwrite --out if it exists")
-    pr.add_argument("--reports-dir", type=Path, help="where the prepare run's reports go (default: reports/)")
+    pr.add_argument("--reports-dir", type=Path,
+                    help="where the prepare run's reports go (default: ./reports/ of the current folder)")
     pr.add_argument("pytest_args", nargs="*", metavar="-- PYTEST-OPTION",
                     help="more options for the gate runs after --, e.g. -- --nameserver=10.0.0.53")
     args = p.parse_args(argv)
