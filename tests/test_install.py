@@ -30,6 +30,12 @@ def test_a_non_editable_install_runs_the_gates_from_an_empty_folder(tmp_path: Pa
     assert "site-packages" in checks and not Path(checks).is_relative_to(project), where.stdout + where.stderr
     assert clone == "None", "an installed cutover has no clone to put its reports in"
 
+    # The console script is the same program as python -m cutover, and says so by its own name.
+    helped = subprocess.run([str(bindir / "cutover"), "--help"], cwd=empty, capture_output=True, text=True,
+                            timeout=60)
+    assert helped.returncode == 0 and helped.stdout.startswith("usage: cutover "), helped.stdout + helped.stderr
+    assert all(cmd in helped.stdout for cmd in ("truststore", "bundle", "prepare")), helped.stdout
+
     good = _pytest(bindir, empty, "--sandbox", "--dc", "us2", "--sandbox-pods", "1")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "ready for cutover: all 5 gate tests passed" in good.stdout
@@ -43,3 +49,26 @@ def test_a_non_editable_install_runs_the_gates_from_an_empty_folder(tmp_path: Pa
     failed = {(r["gate"], r["target"]) for r in doc["records"] if r["outcome"] == "failed"}
     assert failed == {("no_lb_cert", "us2")}
     assert "server certificate of the us2 bundle" in pinned.stdout
+
+
+def test_make_demo_installs_what_a_gate_run_needs_and_nothing_else(tmp_path: Path) -> None:
+    """`make demo` from scratch: the runtime install only; the [dev] extra (playwright, ruff, ...) is make test's."""
+    import shutil
+
+    import pytest
+
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    root = Path(__file__).resolve().parent.parent
+    venv = tmp_path / "venv"
+
+    def plan(target: str) -> str:
+        done = subprocess.run(["make", "-n", target, f"VENV={venv}"], cwd=root, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    demo, test = plan("demo"), plan("test")
+    assert "pip install --quiet -e .\n" in demo and "[dev]" not in demo and "wheelhouse" not in demo, demo
+    assert "--sandbox=good" in demo
+    assert "pip install --quiet -e '.[dev]'" in test and "pip install --quiet -e .\n" in test, test

@@ -1,4 +1,6 @@
-"""``python -m cutover truststore|bundle PATH``: look before you test; ``prepare``: a fixed copy of the store.
+"""``cutover truststore|bundle PATH``: look before you test; ``prepare``: a fixed copy of the store.
+
+``cutover`` is the console script an install puts on PATH; ``python -m cutover`` is the same program.
 
 For the integration admin who wants to see what is in a store or a provider's bundle the way cutover
 (and Java) sees it, without the gates. Exit 0 on success, 1 when the bundle does not link, 2 on bad
@@ -18,7 +20,9 @@ from cutover.text import printable
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m cutover", description=__doc__.splitlines()[0])
+    # The `cutover` script and `python -m cutover` are the same program; --help names the one that ran.
+    prog = "python -m cutover" if Path(sys.argv[0]).name == "__main__.py" else "cutover"
+    p = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
     ts = sub.add_parser("truststore", help="list a truststore as Java sees it")
     ts.add_argument("path", type=Path)
