@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 REPORT = reports/demo-$(SCENARIO)-$(shell date -u +%Y%m%dT%H%M%SZ).html
 
-.PHONY: demo test soak lint sandbox scenarios bench clean docs
+.PHONY: demo test test-fast typecheck soak lint sandbox scenarios bench clean docs
 
 $(RUNTIME): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("cutover needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -30,7 +30,16 @@ demo: $(RUNTIME)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest tests -n auto --durations=10 -m "not soak"
+
+# The unit tests of decisions on hand-built evidence, in seconds: nothing started (no sandbox, JVM or child pytest).
+test-fast: $(STAMP)
+	$(BIN)/pytest tests -q -m "not e2e and not soak"
+
+# mypy over cutover/ (pyproject.toml [tool.mypy]); make test runs it too.
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 # 30 gate runs in one process with random faults: nothing may be left behind (minutes, so not in test).
 soak: $(STAMP)

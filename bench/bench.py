@@ -47,6 +47,10 @@ from cutover.judge.java import JVM_SPEED_FLAGS, compiled_probe, find_java  # noq
 from cutover.net.dns import edge_hostname_in, make_resolver, staging_twin  # noqa: E402
 from cutover.sandbox import PASSWORD_ENV  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from breakdown import SEGMENTS, print_breakdown  # noqa: E402
+from peer import peer_python, sslyze  # noqa: E402
+
 
 class Edge:
     """The sandbox in its own process, so the suite is measured without the simulated network's cost."""
@@ -198,90 +202,12 @@ def median_of(n: int, fn: Callable[[], object]) -> tuple[float, list[float]]:
 
 # -- (e) sslyze, in its own virtual environment ----------------------------------------------------------
 
-#: The peer's version is pinned so that figures of different days compare; a new pin rebuilds the venv.
-SSLYZE = "sslyze==6.3.1"
-PEER_VENV = ROOT / "bench" / ".peer-venv"
-
-
-def peer_python() -> tuple[Path | None, str]:
-    """The Python of bench/.peer-venv with sslyze in it, made on first use; (None, why) when it cannot be.
-
-    The venv is built in a fresh folder and renamed into place only once pip succeeded, so a run
-    stopped half-way, or without a network, leaves nothing a later run would take for a good install.
-    It is run as `python -m sslyze`: a venv's entry-point scripts name the folder they were made in.
-    """
-    python = PEER_VENV / "bin" / "python"
-    stamp = PEER_VENV / "installed.txt"
-    if python.is_file() and stamp.is_file() and stamp.read_text().strip() == SSLYZE:
-        return python, f"{SSLYZE} in {PEER_VENV.relative_to(ROOT)}"
-    work = Path(tempfile.mkdtemp(prefix=".peer-venv-", dir=PEER_VENV.parent))
-    try:
-        steps = ([sys.executable, "-m", "venv", str(work)],
-                 [str(work / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                  SSLYZE])
-        for step in steps:
-            try:
-                done = subprocess.run(step, capture_output=True, text=True, timeout=900, cwd=work)
-            except (OSError, subprocess.TimeoutExpired) as e:
-                return None, f"`{' '.join(step[1:4])} ...` did not complete: {e}"
-            if done.returncode != 0:
-                last = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:] or ["no output"]
-                return None, f"`{' '.join(step[1:4])} ...` failed (no network or no registry?): {last[0][:300]}"
-        (work / "installed.txt").write_text(SSLYZE + "\n")
-        shutil.rmtree(PEER_VENV, ignore_errors=True)
-        work.rename(PEER_VENV)
-        return python, f"{SSLYZE} installed in {PEER_VENV.relative_to(ROOT)}"
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
 def sslyze_targets(edge: Edge) -> list[str]:
     """The staging endpoints, resolved before the clock starts, in sslyze's `host:port{ip}` form."""
     return [f"{host}:{edge.port}{{{staging_ip(edge, host)}}}" for _, _, host in edge.targets]
 
 
-def sslyze(edge: Edge, python: Path, targets: Sequence[str]) -> None:
-    """sslyze --certinfo with the sandbox's root as its CA file, as a person would run it over the same pods."""
-    out = edge.dir / "sslyze.json"
-    done = subprocess.run(
-        [str(python), "-m", "sslyze", "--certinfo", f"--certinfo_ca_file={edge.root_pem}", f"--json_out={out}",
-         *targets], capture_output=True, text=True, timeout=600, cwd=edge.dir)
-    if done.returncode != 0:
-        raise SystemExit(f"sslyze failed against the sandbox:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    _check_sslyze(out, len(targets))
-
-
-def _check_sslyze(path: Path, expected: int) -> None:
-    """A peer that failed fast would look fast: every endpoint must be scanned and trusted by the CA file."""
-    results = json.loads(path.read_text())["server_scan_results"]
-    good = 0
-    for r in results:
-        info = (r.get("scan_result") or {}).get("certificate_info") or {}
-        for deployment in (info.get("result") or {}).get("certificate_deployments", []):
-            if any(v["trust_store"]["name"] == "Supplied CA file" and v["was_validation_successful"]
-                   for v in deployment["path_validation_results"]):
-                good += 1
-                break
-    if good != expected:
-        raise SystemExit(f"sslyze validated {good} of {expected} endpoints against the sandbox's root; "
-                         f"its results are in {path}")
-
-
 # -- where the suite's time goes -------------------------------------------------------------------------
-
-#: Consecutive segments of one run, from the marks of bench/cutover_bench_timing.py: (label, from, to).
-SEGMENTS = (
-    ("interpreter start, import pytest", "launch", "plugin_imported"),
-    # One segment: cutover's glue is imported by its entry point or by a conftest, depending on the layout.
-    ("plugins, conftest, cutover imports", "plugin_imported", "conftest_end"),
-    ("configure: toml, truststore, bundles", "conftest_end", "sessionstart_start"),
-    ("session start, collection", "sessionstart_start", "tests_start"),
-    ("evidence gathering", "evidence_start", "evidence_end"),
-    ("the tests themselves (less gathering)", "tests_start", "tests_end"),
-    ("reports: HTML, JUnit, JSON, summary", "tests_end", "sessionfinish_end"),
-    ("unconfigure, interpreter exit", "sessionfinish_end", "exit"),
-)
-
 
 def profiled(edge: Edge) -> dict[str, float]:
     """One run of the suite with the timing plugin: seconds per segment, and what went on inside the gathering."""
@@ -332,41 +258,7 @@ def import_costs(edge: Edge, top: int = 8) -> tuple[float, list[tuple[str, float
     return sum(costs.values()), sorted(costs.items(), key=lambda kv: -kv[1])[:top]
 
 
-def print_breakdown(runs: list[dict[str, float]], imports: tuple[float, list[tuple[str, float]]]) -> None:
-    def med(key: str) -> float | None:
-        values = [r[key] for r in runs if key in r]
-        return statistics.median(values) if values else None
-
-    total = med("total") or 0.0
-    print(f"where the suite's {total:.2f} s go (median of {len(runs)} profiled runs; the segments follow each other):")
-    for label, _, _ in SEGMENTS:
-        v = med(label)
-        if v is not None:
-            print(f"  {label:<40} {v:6.2f} s  {100 * v / total:3.0f}%")
-    if med("cpu python") is not None:
-        print(f"  CPU: python {med('cpu python'):.2f} s, JVM {med('cpu jvm'):.2f} s "
-              f"(the run's wall {total:.2f} s, on {os.cpu_count()} CPUs shared with the sandbox)")
-    inside = []
-    if med("jvm up (first line)") is not None:
-        inside.append(f"JVM up at {med('jvm up (first line)'):.2f} s")
-    if med("DNS done") is not None:
-        inside.append(f"{med('DNS count'):.0f} pods' DNS done at {med('DNS done'):.2f} s "
-                      f"({med('DNS each'):.2f} s each)")
-    if med("handshakes done") is not None:
-        inside.append(f"{med('handshakes count'):.0f} Python handshakes done at {med('handshakes done'):.2f} s "
-                      f"({med('handshakes each'):.2f} s each)")
-    if med("jvm exited") is not None and med("last job to the JVM") is not None:
-        inside.append(f"last job to the JVM at {med('last job to the JVM'):.2f} s, "
-                      f"JVM's verdicts in at {med('jvm exited'):.2f} s")
-    if inside:
-        print("  inside the gathering, from its start: " + "; ".join(inside))
-    all_imports, costliest = imports
-    if costliest:
-        print(f"  imports: {all_imports:.2f} s under python -X importtime (which inflates them), by package: "
-              + ", ".join(f"{name} {100 * sec / all_imports:.0f}%" for name, sec in costliest))
-
-
-def main() -> None:
+def _options() -> tuple[argparse.Namespace, set[str]]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="runs per measurement (median is reported)")
     ap.add_argument("--pods", type=int, default=4, help="pods per data centre (default 4: 56 pods)")
@@ -383,6 +275,11 @@ def main() -> None:
         ap.error(f"--skip {args.skip}: leave out any of {', '.join(sorted(every))}, separated by commas")
     if args.clients_only:
         skip = every - {"f"}
+    return args, skip
+
+
+def main() -> None:
+    args, skip = _options()
     if args.concurrency:
         SUITE_ARGS.append(f"--concurrency={args.concurrency}")
     dns.resolver.default_resolver = None
@@ -394,82 +291,106 @@ def main() -> None:
         peer, said = peer_python()
         print(f"(e) sslyze: {said}" if peer else f"(e) sslyze skipped: {said}", flush=True)
     edge = Edge(args.pods, args.latency_ms)
-    a = b = c = d = None
     try:
-        n = len(edge.targets)
-        suite(edge)  # warm-up: compiles and caches the probe, fills the OS caches
-        targets = sslyze_targets(edge) if peer else []
-        if peer:
-            try:
-                sslyze(edge, peer, targets)  # warm-up too: its imports, compiled once
-            except (SystemExit, OSError, subprocess.TimeoutExpired, ValueError, KeyError) as e:
-                print(f"(e) sslyze skipped: it does not work here: {e}", flush=True)
-                peer = None
-        output = io.StringIO()
-        a_runs: list[tuple[float, float, float]] = []
-        e_runs: list[tuple[float, float, float]] = []
-
-        def with_edge_cpu(fn: Callable[[], object]) -> tuple[float, float, float]:
-            before = edge.cpu()
-            return (*timed_cpu(fn), edge.cpu() - before)
-
-        for _ in range(args.runs):  # alternated, so that a busy machine slows both alike
-            a_runs.append(with_edge_cpu(lambda: suite(edge, output)))
-            if peer:
-                e_runs.append(with_edge_cpu(lambda: sslyze(edge, peer, targets)))
-        a, a_cpu, a_edge = (statistics.median(r[i] for r in a_runs) for i in (0, 1, 2))
-        memory = re.findall(r"peak memory: python (\d+) MB, largest child process \(the JVM\) (\d+) MB",
-                            output.getvalue())
-        print(f"(a) suite, {n} pods, report included:       {a:7.2f} s  CPU {a_cpu:5.2f} s  "
-              f"(sandbox {a_edge:.2f} s)  runs {_fmt([r[0] for r in a_runs])}", flush=True)
-        if peer:
-            e, e_cpu, e_edge = (statistics.median(r[i] for r in e_runs) for i in (0, 1, 2))
-            print(f"(e) sslyze --certinfo, same {n} endpoints:  {e:7.2f} s  CPU {e_cpu:5.2f} s  "
-                  f"(sandbox {e_edge:.2f} s)  runs {_fmt([r[0] for r in e_runs])}", flush=True)
-            print(f"    suite/sslyze: wall {a / e:.2f}x, CPU {a_cpu / e_cpu:.2f}x (goal: wall <= 0.8x)", flush=True)
-        if "f" not in skip:
-            f, f_runs = median_of(args.runs, lambda: suite(three_clients(edge)))
-            print(f"(f) suite, 3 clients x {n} pods:             {f:7.2f} s  runs {_fmt(f_runs)}: "
-                  f"{f / a:.2f}x the 1-client run (goal 1.3x or less: {'met' if f / a <= 1.3 else 'NOT met'})",
-                  flush=True)
-        if "b" not in skip:
-            b, b_runs = median_of(args.runs, lambda: by_hand(edge))
-            print(f"(b) by hand: DNS + openssl s_client per pod: {b:7.2f} s  runs {_fmt(b_runs)}", flush=True)
-        if "c" not in skip:
-            c, c_runs = median_of(args.runs, lambda: jvm_per_pod(edge))
-            print(f"(c) one JVM probe per pod:                   {c:7.2f} s  runs {_fmt(c_runs)}", flush=True)
-        if "d" not in skip:
-            floors = [floor_parts(edge) for _ in range(args.runs)]
-            d = statistics.median(sum(f.values()) for f in floors)
-            parts = {k: statistics.median(f[k] for f in floors) for k in floors[0]}
-            print(f"(d) floor:                                   {d:7.2f} s  "
-                  f"({', '.join(f'{k} {v:.2f} s' for k, v in parts.items())})", flush=True)
-        if "profile" not in skip:
-            print_breakdown([profiled(edge) for _ in range(args.runs)], import_costs(edge))
-        ratios = [f"b/a = {b / a:.1f}x faster than by hand" if b else "",
-                  f"c/a = {c / a:.1f}x faster than a JVM per pod" if c else "",
-                  f"a/d = {a / d:.2f}x the floor" if d else "",
-                  f"a/e = {a / e:.2f}x sslyze's wall" if peer else ""]
-        print("ratios: " + ", ".join(r for r in ratios if r))
-        py = jvm = None
-        if memory:
-            py = max(int(m[0]) for m in memory)
-            jvm = max(int(m[1]) for m in memory)
-            print(f"peak memory of the suite's processes: python {py} MB, JVM {jvm} MB")
-
-        def met(ok: bool) -> str:
-            return "met" if ok else "NOT met"
-
-        goals = [f"wall <= 0.8x sslyze: {met(a / e <= 0.8)}" if peer else "",
-                 f">=10x vs (b): {met(b / a >= 10)}" if b else "",
-                 f">=10x vs (c): {met(c / a >= 10)}" if c else "",
-                 f"within 1.5x of the floor: {met(a / d <= 1.5)}" if d else "",
-                 f"python under 200 MB: {met(py is not None and py < 200)}"]
-        print("goals: " + "; ".join(g for g in goals if g), flush=True)
+        a = _measure(edge, args, skip, peer)
     finally:
         edge.stop()
-    if "large" in skip:
-        return
+    if "large" not in skip:
+        _large(args, a, len(edge.targets))
+
+
+def _measure(edge: Edge, args: argparse.Namespace, skip: set[str], peer: Path | None) -> float:
+    """(a) beside (e), then (f), (b), (c), (d) and the profile; prints them, the ratios and the goals."""
+    suite(edge)  # warm-up: compiles and caches the probe, fills the OS caches
+    targets = sslyze_targets(edge) if peer else []
+    if peer:
+        try:
+            sslyze(edge.dir, edge.root_pem, peer, targets)  # warm-up too: its imports, compiled once
+        except (SystemExit, OSError, subprocess.TimeoutExpired, ValueError, KeyError) as e:
+            print(f"(e) sslyze skipped: it does not work here: {e}", flush=True)
+            peer = None
+    a, e, memory = _alternated(edge, args.runs, peer, targets)
+    n = len(edge.targets)
+    if "f" not in skip:
+        f, f_runs = median_of(args.runs, lambda: suite(three_clients(edge)))
+        print(f"(f) suite, 3 clients x {n} pods:             {f:7.2f} s  runs {_fmt(f_runs)}: "
+              f"{f / a:.2f}x the 1-client run (goal 1.3x or less: {'met' if f / a <= 1.3 else 'NOT met'})",
+              flush=True)
+    b = c = d = None
+    if "b" not in skip:
+        b, b_runs = median_of(args.runs, lambda: by_hand(edge))
+        print(f"(b) by hand: DNS + openssl s_client per pod: {b:7.2f} s  runs {_fmt(b_runs)}", flush=True)
+    if "c" not in skip:
+        c, c_runs = median_of(args.runs, lambda: jvm_per_pod(edge))
+        print(f"(c) one JVM probe per pod:                   {c:7.2f} s  runs {_fmt(c_runs)}", flush=True)
+    if "d" not in skip:
+        floors = [floor_parts(edge) for _ in range(args.runs)]
+        d = statistics.median(sum(f.values()) for f in floors)
+        parts = {k: statistics.median(f[k] for f in floors) for k in floors[0]}
+        print(f"(d) floor:                                   {d:7.2f} s  "
+              f"({', '.join(f'{k} {v:.2f} s' for k, v in parts.items())})", flush=True)
+    if "profile" not in skip:
+        print_breakdown([profiled(edge) for _ in range(args.runs)], import_costs(edge))
+    _verdicts(a, b, c, d, e, memory)
+    return a
+
+
+def _alternated(edge: Edge, runs: int, peer: Path | None,
+                targets: Sequence[str]) -> tuple[float, float | None, list[tuple[str, str]]]:
+    """(a) and (e) run after run, so that a busy machine slows both alike: medians of wall and CPU."""
+    output = io.StringIO()
+    a_runs: list[tuple[float, float, float]] = []
+    e_runs: list[tuple[float, float, float]] = []
+
+    def with_edge_cpu(fn: Callable[[], object]) -> tuple[float, float, float]:
+        before = edge.cpu()
+        return (*timed_cpu(fn), edge.cpu() - before)
+
+    for _ in range(runs):
+        a_runs.append(with_edge_cpu(lambda: suite(edge, output)))
+        if peer:
+            e_runs.append(with_edge_cpu(lambda: sslyze(edge.dir, edge.root_pem, peer, targets)))
+    a, a_cpu, a_edge = (statistics.median(r[i] for r in a_runs) for i in (0, 1, 2))
+    memory = re.findall(r"peak memory: python (\d+) MB, largest child process \(the JVM\) (\d+) MB",
+                        output.getvalue())
+    n = len(edge.targets)
+    print(f"(a) suite, {n} pods, report included:       {a:7.2f} s  CPU {a_cpu:5.2f} s  "
+          f"(sandbox {a_edge:.2f} s)  runs {_fmt([r[0] for r in a_runs])}", flush=True)
+    if not e_runs:
+        return a, None, memory
+    e, e_cpu, e_edge = (statistics.median(r[i] for r in e_runs) for i in (0, 1, 2))
+    print(f"(e) sslyze --certinfo, same {n} endpoints:  {e:7.2f} s  CPU {e_cpu:5.2f} s  "
+          f"(sandbox {e_edge:.2f} s)  runs {_fmt([r[0] for r in e_runs])}", flush=True)
+    print(f"    suite/sslyze: wall {a / e:.2f}x, CPU {a_cpu / e_cpu:.2f}x (goal: wall <= 0.8x)", flush=True)
+    return a, e, memory
+
+
+def _verdicts(a: float, b: float | None, c: float | None, d: float | None, e: float | None,
+              memory: list[tuple[str, str]]) -> None:
+    """The ratios, the peak memory and each goal met or not."""
+    ratios = [f"b/a = {b / a:.1f}x faster than by hand" if b else "",
+              f"c/a = {c / a:.1f}x faster than a JVM per pod" if c else "",
+              f"a/d = {a / d:.2f}x the floor" if d else "",
+              f"a/e = {a / e:.2f}x sslyze's wall" if e else ""]
+    print("ratios: " + ", ".join(r for r in ratios if r))
+    py = None
+    if memory:
+        py = max(int(m[0]) for m in memory)
+        print(f"peak memory of the suite's processes: python {py} MB, JVM {max(int(m[1]) for m in memory)} MB")
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    goals = [f"wall <= 0.8x sslyze: {met(a / e <= 0.8)}" if e else "",
+             f">=10x vs (b): {met(b / a >= 10)}" if b else "",
+             f">=10x vs (c): {met(c / a >= 10)}" if c else "",
+             f"within 1.5x of the floor: {met(a / d <= 1.5)}" if d else "",
+             f"python under 200 MB: {met(py is not None and py < 200)}"]
+    print("goals: " + "; ".join(g for g in goals if g), flush=True)
+
+
+def _large(args: argparse.Namespace, a: float, n: int) -> None:
+    """The suite once at ~500 pods, against its own sandbox: how the time grows with the pods."""
     large = Edge(args.large_pods, args.latency_ms)
     try:
         out = io.StringIO()

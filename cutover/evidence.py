@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cutover.config import Client, Config, Target
+from cutover.config import Client, Config, Target, format_instant
 from cutover.config.proxy import client_proxy, for_target
 from cutover.judge import python as pyjudge
 from cutover.judge.java import (
@@ -253,8 +253,7 @@ def _jvm_client(client: Client, jvm: JvmInfo, sr: StoreResult, python_store: Sto
                 primary: str) -> ClientEvidence:
     """A client its JVM judged; cryptography's strict verdict beside it, on the store as the JVM listed it."""
     store = sr.store or python_store
-    anchors = [e.cert for e in (store.trusted if store else ()) if e.cert is not None
-               and e.cert.parsed_by == "cryptography"]
+    anchors = _anchors(store)
     verdicts = {}
     for t in targets:
         st, chains = pods[t.id].staging, pods[t.id].staging_chains
@@ -290,8 +289,7 @@ def _groups(config: Config) -> tuple[list[_Group], dict[str, tuple[_Group, int]]
 
 def _python_client(client: Client, store: StoreContents | None, note: str | None, targets: Sequence[Target],
                    pods: Mapping[str, PodEvidence], at: dt.datetime | None) -> ClientEvidence:
-    anchors = [e.cert for e in (store.trusted if store else ()) if e.cert is not None
-               and e.cert.parsed_by == "cryptography"]
+    anchors = _anchors(store)
     verdicts = {}
     for t in targets:
         chains = pods[t.id].staging_chains
@@ -311,15 +309,25 @@ def _outcome(future: Future[ChainFetch], ip: str, t: Target) -> ChainFetch:
 
 
 def _instant(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The instant as the JVM is asked about it and the evidence records it: every digit given (see
+    `cutover.config.values.format_instant`), so a millisecond past a notAfter is judged as such."""
+    return format_instant(when)
 
 
-def _python_verdict(t: Target, fetch: ChainFetch, anchors: list[CertInfo], at: dt.datetime | None) -> JavaVerdict:
+def _anchors(store: StoreContents | None) -> tuple[list[CertInfo], dict[str, str]]:
+    """The store's trusted certificates, those cryptography cannot parse too (the approximate engine names
+    them rather than say the store holds none), and their aliases by SHA-256."""
+    entries = [e for e in (store.trusted if store else ()) if e.cert is not None]
+    return [e.cert for e in entries if e.cert is not None], {e.cert.sha256: e.alias for e in entries if e.cert}
+
+
+def _python_verdict(t: Target, fetch: ChainFetch, anchors: tuple[list[CertInfo], dict[str, str]],
+                    at: dt.datetime | None) -> JavaVerdict:
     if fetch.error is not None:
         step = "proxy" if fetch.via and fetch.failure in PROXY_FAILURES else "TLS handshake"
         return JavaVerdict(t.id, fetch.ip, False, fetch.error, step, engine="python", via=fetch.via,
                            failure=fetch.failure or "internal")
     when = _instant(at) if at else "now"
-    verdict = pyjudge.verify(t.id, fetch.ip, fetch.chain, t.hostname, anchors, at)
+    verdict = pyjudge.verify(t.id, fetch.ip, fetch.chain, t.hostname, anchors[0], at, aliases=anchors[1])
     return JavaVerdict(verdict.target_id, verdict.ip, verdict.ok, verdict.reason, engine="python", when=when,
                        via=fetch.via)

@@ -12,6 +12,13 @@ from dataclasses import dataclass
 
 import pytest
 
+#: What the commands of ``python -m cutover`` return (their tables below say what each means per command).
+OK = 0
+#: The thing looked at is unusable, or not ready (a bundle that does not link, a copy the gates still fail).
+NOT_OK = 1
+#: Bad input or options: nothing was done.
+BAD_INPUT = 2
+
 
 @dataclass(frozen=True)
 class ExitCode:

@@ -64,6 +64,14 @@ def run_gates(pytester: pytest.Pytester, *args: str, timeout: float = 300) -> Ga
     return GateRun(result, outcomes, messages, junit)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that runs the gates in a child pytest is end to end, whatever its module says: make test-fast
+    (`-m "not e2e"`) keeps to the unit tests of decisions on hand-built evidence."""
+    for item in items:
+        if "pytester" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def probe_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """One compiled probe per JDK for the whole test session, also for child pytest runs (pytester

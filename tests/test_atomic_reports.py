@@ -29,6 +29,8 @@ from cutover.sandbox import Sandbox
 from tests.conftest import CHECKS, ROOT
 from tests.processes import descendants
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 SEED = 20261129
 KILLS = 8  # two of each kind
 DCS = ("us2", "em3", "ap1")

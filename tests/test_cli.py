@@ -12,6 +12,8 @@ import pytest
 from cutover.sandbox import pki
 from tests.conftest import ROOT, make_store
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 PASSWORD = "Cli-Pa55word"
 
 

@@ -13,6 +13,8 @@ import pytest
 from cutover.sandbox import INTERMEDIATE_ALIAS, PASSWORD_ENV, ROOT_ALIAS, Sandbox
 from tests.conftest import run_gates
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 CACERTS = Path("/etc/ssl/certs/java/cacerts")
 DCS = ("us2", "em3")
 PODS = ("acme", "acme-test")

@@ -23,6 +23,8 @@ from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import ROOT
 from tests.installs import install_copy
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 CHECKS = ROOT / "checks"
 PYTEST = Path(sys.executable).with_name("pytest")  # the console script the venv installed
 COPIED = ("datacenters.toml", "client-truststore.jks", "certs")

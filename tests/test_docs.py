@@ -162,6 +162,7 @@ def verbatim_blocks() -> list[Block]:
     return [b for page in PAGES for b in blocks(page) if b.marker is not None and b.marker["where"] == here]
 
 
+@pytest.mark.e2e  # runs make demo
 @pytest.mark.parametrize("block", verbatim_blocks(), ids=str)
 def test_blocks_run_verbatim(block: Block) -> None:
     """Each command line of the block, pasted into bash at the repository root, exits as the marker says."""
@@ -180,6 +181,7 @@ def test_blocks_run_verbatim(block: Block) -> None:
             made.unlink()  # the demo's reports: leave the folder as the test found it
 
 
+@pytest.mark.e2e  # runs make
 def test_make_docs_leaves_the_tree_unchanged() -> None:
     """`make docs` on a clean tree rewrites nothing: the generated pages are committed as the code makes them."""
     if shutil.which("make") is None:

@@ -18,6 +18,8 @@ from cutover.sandbox import pki
 from cutover.stores import bundle, truststore
 from tests.test_config import GOOD, write
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 # FUZZ_EXAMPLES=2000 for a longer hunt; 150 keeps make test quick.
 SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])

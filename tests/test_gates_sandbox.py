@@ -18,6 +18,8 @@ from cutover.sandbox import POD_NAMES, SCENARIOS
 from tests.conftest import run_gates
 from tests.outputs.validate import assert_valid
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 DCS = list(KNOWN_DATACENTERS)
 PODS = list(POD_NAMES[:2])
 FAULT_DC, FAULT_POD = "us2", POD_NAMES[0]
@@ -246,7 +248,7 @@ def test_at_judges_on_that_date(pytester: pytest.Pytester) -> None:
     run = run_gates(pytester, "--sandbox", "good", "--dc", FAULT_DC, "--at", "2040-01-01")
     assert run.failed == {("chain_trusted", f"{FAULT_DC}/{pod}") for pod in PODS}
     message = run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
-    assert "(judged at 2040-01-01 00:00Z)" in message and "CertificateExpiredException" in message
+    assert "(judged at 2040-01-01T00:00:00Z)" in message and "CertificateExpiredException" in message
 
 
 def test_a_silent_data_centre_fails_alone_within_its_timeout(pytester: pytest.Pytester) -> None:

@@ -11,7 +11,11 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.installs import install_copy
+
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
 
 
 def _pytest(bindir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

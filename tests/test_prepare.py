@@ -15,6 +15,8 @@ from cutover.sandbox import PASSWORD_ENV, Sandbox
 from cutover.stores import truststore
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 INTER = "sandbox-issuing-ca-g2"
 
 #: scenario -> the diff prepare must show: (change, alias)

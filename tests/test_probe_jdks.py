@@ -12,6 +12,8 @@ from cutover.judge import java as javajudge
 from cutover.judge.java import Job, ProbeRun, compiled_probe, find_java
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 JDKS = {17: Path("/usr/lib/jvm/java-17-openjdk-amd64"), 25: Path("/usr/lib/jvm/temurin-25-jdk-amd64")}
 
 

@@ -23,6 +23,8 @@ from cutover.sandbox import PASSWORD_ENV, PROXY_PASSWORD_ENV, PROXY_USER, Sandbo
 from cutover.sandbox.proxy import ConnectProxy
 from tests.conftest import run_gates
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 # -- choosing the proxy ---------------------------------------------------------------------------------
 
 

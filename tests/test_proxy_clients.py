@@ -10,6 +10,8 @@ from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import run_gates
 from tests.test_clients import clients_toml
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 
 def test_each_clients_jvm_uses_its_own_proxy(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     with Sandbox("via-proxy", pods_per_dc=1, datacenters=("us2", "em3")) as sb:

@@ -19,6 +19,8 @@ import pytest
 from cutover.sandbox import pki
 from cutover.stores import certs, truststore
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 CACERTS = Path("/etc/ssl/certs/java/cacerts")
 ENV = {"PATH": "/usr/bin:/bin", "PW": "changeit"}
 

@@ -125,6 +125,7 @@ def test_the_store_gates_of_a_region_named_data_centre_cover_its_ocs_pods(
     assert "is not an https:// URL" in run.output
 
 
+@pytest.mark.e2e  # starts processes: not in make test-fast
 def test_a_run_reads_and_writes_in_the_folder_it_runs_in(tmp_path: Path) -> None:
     """No --datacenters, no --reports-dir: ./datacenters.toml of the current folder, and ./reports/ there,
     not the clone's (whose history would mix every user's runs)."""
@@ -151,6 +152,7 @@ def test_a_run_reads_and_writes_in_the_folder_it_runs_in(tmp_path: Path) -> None
     assert (set(clone_reports.iterdir()) if clone_reports.is_dir() else set()) == before
 
 
+@pytest.mark.e2e  # starts processes: not in make test-fast
 def test_prepare_says_where_its_reports_go() -> None:
     import subprocess
     import sys

@@ -13,6 +13,8 @@ import pytest
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import run_gates
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 
 def fix_commands(message: str) -> list[str]:
     lines = message.split("To fix it:", 1)[1].splitlines()

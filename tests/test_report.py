@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -127,57 +128,70 @@ def test_report_in_a_real_browser(pytester: pytest.Pytester, tmp_path: Path) -> 
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.goto(report.as_uri())
-            assert "SIMULATED" in page.title()
-            assert page.locator("#cutover-simulated").is_visible()
-            assert "ready for cutover" in page.locator("#cutover-verdict").inner_text()
-            cells = page.locator("#cutover-matrix a")
-            assert cells.count() == 16  # 2 DCs x 2 pods x 3 pod gates + 2 DCs x 2 DC gates
-            assert page.locator("tbody.results-table-row").count() == 16
-            # Clicking a cell leads to its row.
-            target = "checks/test_no_lb_cert.py::test_no_lb_cert[em3]"
-            link = page.locator(f"#cutover-matrix a[href='#{quote(target, safe='')}']")
-            assert link.inner_text() == "pass"
-            link.click()
-            page.wait_for_timeout(300)
-            row = page.locator(f"tbody[id='{target}']")
-            box = row.bounding_box()
-            assert box is not None and 0 <= box["y"] < 900, box
-            # Hostile names render as text: no markup ran, and the text is there to read.
-            assert page.evaluate("window.__pwned") is None
-            assert page.evaluate("location.hash") == f"#{quote(target, safe='')}"
-            row.locator(".collapsible").click()  # passed rows start collapsed
-            # RFC 4514 escapes < and > in a DN (\\<script\\>); the browser shows that text, it runs nothing.
-            assert "\\<script\\>window.__pwned=2\\</script\\>" in row.inner_text()
-            assert "US2 - Chicago" in page.locator("#cutover-matrix").inner_text()
-            assert page.locator("#fix-plan").count() == 0, "nothing failed: no plan"
-            assert page.locator(f"#cutover-sr-reports a[href='{per_sr.name}']").count() == 1
-            # The store and bundles are shown once, folded; a data centre's row links to them.
-            assert page.locator("#cutover-store").count() == 1
-            assert row.locator("a[href='#cutover-store']").count() == 1
-            no_sideways_scroll(page)
-            shot = ROOT / "reports" / "browser-check.png"
-            shot.parent.mkdir(exist_ok=True)
-            page.screenshot(path=str(shot), full_page=False)
-            # The per-SR page: its own, self-contained, escaped, and as narrow.
-            page.goto(per_sr.as_uri())
-            assert "SR 3-1234567890" in page.title()
-            assert page.evaluate("window.__pwned") is None
-            assert "\\<script\\>window.__pwned=2\\</script\\>" in page.locator("body").inner_text()
-            no_sideways_scroll(page)
-            # A failing run: the fix plan on top, its keytool command once, fully visible at 1280 px.
-            page.goto(failing_report.as_uri())
-            plan = page.locator("#fix-plan")
-            assert plan.is_visible() and plan.bounding_box()["y"] < page.locator("#cutover-matrix").bounding_box()["y"]
-            assert plan.locator("li").count() == 1 and plan.inner_text().count("keytool -importcert") == 1
-            assert "fixes aliases_present for em3, us2 and chain_trusted for us2/acme" in plan.inner_text()
-            no_sideways_scroll(page)
-            page.screenshot(path=str(ROOT / "reports" / "browser-check-fix-plan.png"), full_page=False)
+            _full_report(page, report, per_sr)
+            _per_sr_page(page, per_sr)
+            _failing_report(page, failing_report)
         finally:
             browser.close()
     assert errors == []
     assert "<script>window.__pwned" not in html.unescape(report.read_text()).replace(
         "&lt;script&gt;window.__pwned", "")  # the only copies are escaped ones
+
+
+def _full_report(page: Any, report: Path, per_sr: Path) -> None:
+    """The passing report at 1280 px: the banner, the verdict, the matrix leading to its rows, names as text."""
+    page.goto(report.as_uri())
+    assert "SIMULATED" in page.title()
+    assert page.locator("#cutover-simulated").is_visible()
+    assert "ready for cutover" in page.locator("#cutover-verdict").inner_text()
+    cells = page.locator("#cutover-matrix a")
+    assert cells.count() == 16  # 2 DCs x 2 pods x 3 pod gates + 2 DCs x 2 DC gates
+    assert page.locator("tbody.results-table-row").count() == 16
+    # Clicking a cell leads to its row.
+    target = "checks/test_no_lb_cert.py::test_no_lb_cert[em3]"
+    link = page.locator(f"#cutover-matrix a[href='#{quote(target, safe='')}']")
+    assert link.inner_text() == "pass"
+    link.click()
+    page.wait_for_timeout(300)
+    row = page.locator(f"tbody[id='{target}']")
+    box = row.bounding_box()
+    assert box is not None and 0 <= box["y"] < 900, box
+    # Hostile names render as text: no markup ran, and the text is there to read.
+    assert page.evaluate("window.__pwned") is None
+    assert page.evaluate("location.hash") == f"#{quote(target, safe='')}"
+    row.locator(".collapsible").click()  # passed rows start collapsed
+    # RFC 4514 escapes < and > in a DN (\\<script\\>); the browser shows that text, it runs nothing.
+    assert "\\<script\\>window.__pwned=2\\</script\\>" in row.inner_text()
+    assert "US2 - Chicago" in page.locator("#cutover-matrix").inner_text()
+    assert page.locator("#fix-plan").count() == 0, "nothing failed: no plan"
+    assert page.locator(f"#cutover-sr-reports a[href='{per_sr.name}']").count() == 1
+    # The store and bundles are shown once, folded; a data centre's row links to them.
+    assert page.locator("#cutover-store").count() == 1
+    assert row.locator("a[href='#cutover-store']").count() == 1
+    no_sideways_scroll(page)
+    shot = ROOT / "reports" / "browser-check.png"
+    shot.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(shot), full_page=False)
+
+
+def _per_sr_page(page: Any, per_sr: Path) -> None:
+    # The per-SR page: its own, self-contained, escaped, and as narrow.
+    page.goto(per_sr.as_uri())
+    assert "SR 3-1234567890" in page.title()
+    assert page.evaluate("window.__pwned") is None
+    assert "\\<script\\>window.__pwned=2\\</script\\>" in page.locator("body").inner_text()
+    no_sideways_scroll(page)
+
+
+def _failing_report(page: Any, failing_report: Path) -> None:
+    # A failing run: the fix plan on top, its keytool command once, fully visible at 1280 px.
+    page.goto(failing_report.as_uri())
+    plan = page.locator("#fix-plan")
+    assert plan.is_visible() and plan.bounding_box()["y"] < page.locator("#cutover-matrix").bounding_box()["y"]
+    assert plan.locator("li").count() == 1 and plan.inner_text().count("keytool -importcert") == 1
+    assert "fixes aliases_present for em3, us2 and chain_trusted for us2/acme" in plan.inner_text()
+    no_sideways_scroll(page)
+    page.screenshot(path=str(ROOT / "reports" / "browser-check-fix-plan.png"), full_page=False)
 
 
 def test_xdist_gives_the_same_verdicts_and_one_report(pytester: pytest.Pytester, tmp_path: Path) -> None:

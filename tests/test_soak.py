@@ -33,6 +33,8 @@ from tests.conftest import CHECKS
 from tests.processes import descendants, open_fds
 from tests.test_gates_sandbox import ipv6_loopback
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 RUNS = 30
 SEED = 17
 FAULTS = 6  # distinct fault scenarios drawn for the runs, besides good
@@ -80,6 +82,21 @@ def sandboxes(tmp_path: Path) -> Iterator[dict[str, Sandbox]]:
         yield Lazy()
 
 
+def assert_whole_reports(reports: Path, where: str, scenario: str, expected: set[tuple[str, str]], pods: int,
+                         dcs: int) -> None:
+    """A run's report, JUnit XML and JSON are complete, and the JSON holds exactly the scenario's failures."""
+    __tracebackhide__ = True
+    files = {p.suffix: p for p in reports.iterdir()}
+    assert sorted(files) == [".html", ".json", ".xml"], f"{where}: {sorted(reports.iterdir())}"
+    doc = json.loads(files[".json"].read_text())
+    assert doc["finished"] and doc["sandbox_scenario"] == scenario and not doc["interrupted"], where
+    failed = {(r["gate"], r["target"]) for r in doc["records"] if r["outcome"] == "failed"}
+    assert failed == expected, where
+    assert len(doc["records"]) == 3 * pods + 2 * dcs, where
+    assert files[".html"].read_text().rstrip().endswith("</html>"), where
+    assert files[".xml"].read_text().rstrip().endswith("</testsuites>"), where
+
+
 @pytest.mark.soak
 def test_thirty_runs_leave_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           sandboxes: dict[str, Sandbox]) -> None:
@@ -122,17 +139,7 @@ def test_thirty_runs_leave_nothing_behind(tmp_path: Path, monkeypatch: pytest.Mo
         expected = expected_failures(scenario, dcs, pods)
         assert code == (1 if expected else 0), f"{where} ended with {code}"
 
-        # Its report, JUnit XML and JSON are complete, and the JSON holds exactly the scenario's failures.
-        files = {p.suffix: p for p in reports.iterdir()}
-        assert sorted(files) == [".html", ".json", ".xml"], f"{where}: {sorted(reports.iterdir())}"
-        doc = json.loads(files[".json"].read_text())
-        assert doc["finished"] and doc["sandbox_scenario"] == scenario and not doc["interrupted"], where
-        failed = {(r["gate"], r["target"]) for r in doc["records"] if r["outcome"] == "failed"}
-        assert failed == expected, where
-        assert len(doc["records"]) == 3 * len(dcs) * len(pods) + 2 * len(dcs), where
-        assert files[".html"].read_text().rstrip().endswith("</html>"), where
-        assert files[".xml"].read_text().rstrip().endswith("</testsuites>"), where
-
+        assert_whole_reports(reports, where, scenario, expected, len(dcs) * len(pods), len(dcs))
         # Nothing of this run is left: no child process, no temporary folder, no thread, no open file.
         assert descendants(me).keys() <= children, f"{where} left processes: {descendants(me)}"
         assert sorted(scratch.iterdir()) == [], f"{where} left {sorted(scratch.iterdir())}"

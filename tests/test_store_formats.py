@@ -17,6 +17,8 @@ import pytest
 from cutover.sandbox import pki
 from cutover.stores import truststore
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 PASSWORD = "Store-Pa55word"
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cutover.config import Target
+from cutover.config import Target, format_instant
 from cutover.evidence import PodEvidence, TrustVerdicts
 from cutover.gates.chain_trusted import chain_trusted
 from cutover.judge import python as pyjudge
@@ -27,6 +27,8 @@ from cutover.sandbox.tlsserver import Endpoint, TLSServer
 from cutover.stores import truststore
 from tests.conftest import make_store
 from tests.trust_matrix import Case, build
+
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
 
 PASSWORD = "Matrix-Pa55"
 CASES = build()
@@ -73,7 +75,9 @@ def _make_store(folder: Path, case: Case) -> Path:
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     folder = tmp_path_factory.mktemp("matrix")
     ips = {c.name: f"127.31.0.{i + 1}" for i, c in enumerate(CASES)}
-    endpoints = [Endpoint(ips[c.name], c.host, *_write(folder, c.name, c.served)) for c in CASES]
+    # The server sees the name as SNI carries it: an IDN host as its A-label (Java's SNIHostName, Python's ssl).
+    endpoints = [Endpoint(ips[c.name], c.host.encode("idna").decode(), *_write(folder, c.name, c.served))
+                 for c in CASES]
     default_ca = pki.make_root("Matrix Default Edge")
     server = TLSServer(endpoints, *_write(folder, "default", (pki.make_leaf(["default.invalid"], default_ca),)))
     try:
@@ -105,14 +109,19 @@ def jvm_verdicts(matrix: Matrix, jdk: Path) -> dict[str, JavaVerdict]:
                     for store in groups}
             out = {}
             for store, cases in groups.items():
-                result = runs[store].finish([Job(c.name, matrix.ips[c.name], matrix.port, c.host, ("now",))
+                result = runs[store].finish([Job(c.name, matrix.ips[c.name], matrix.port, c.host, (when(c),))
                                              for c in cases])
-                out |= {c.name: result.stores[0].verdicts[(c.name, matrix.ips[c.name], "now")] for c in cases}
+                out |= {c.name: result.stores[0].verdicts[(c.name, matrix.ips[c.name], when(c))] for c in cases}
         finally:
             if env_backup is None:
                 os.environ.pop("MATRIX_PW", None)
         _VERDICTS[jdk] = out
     return _VERDICTS[jdk]
+
+
+def when(case: Case) -> str:
+    """What the JVM is asked, as a run with ``--at`` asks it: the evidence's own formatting of the instant."""
+    return format_instant(case.at) if case.at else "now"
 
 
 def major(jdk: Path) -> int:
@@ -133,8 +142,9 @@ def test_gate_under_each_jdk(matrix: Matrix, jdk: Path, case: Case) -> None:
     verdict = jvm_verdicts(matrix, jdk)[case.name]
     expected = case.jvm_for(major(jdk))
     assert verdict.ok is expected, f"{case.name} under {jdk.name}: {verdict.reason}"
-    gate = chain_trusted(pod(case, matrix), TrustVerdicts((verdict,)))
+    gate = chain_trusted(pod(case, matrix), TrustVerdicts((verdict,)), at=case.at)
     assert gate.ok is expected
+    assert not case.at or f"(judged at {when(case)})" in gate.message, gate.message
     if expected:
         assert gate.message.startswith(f"the JVM trusts the chain served at staging {matrix.ips[case.name]}")
     else:
@@ -146,14 +156,15 @@ def python_verdict(case: Case, matrix: Matrix) -> JavaVerdict:
     store = truststore.read(matrix.stores[case.name], PASSWORD)
     fetch = matrix.fetches[case.name]
     assert fetch.error is None, fetch.error
-    return pyjudge.verify(case.name, fetch.ip, fetch.chain, case.host, [e.cert for e in store.trusted])
+    return pyjudge.verify(case.name, fetch.ip, fetch.chain, case.host, [e.cert for e in store.trusted], case.at)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_python_engine_verdict(matrix: Matrix, case: Case) -> None:
     verdict = python_verdict(case, matrix)
     assert verdict.ok is case.python, verdict.reason
-    gate = chain_trusted(pod(case, matrix), TrustVerdicts((verdict,)), engine_note=f"{pyjudge.APPROXIMATE}: test")
+    gate = chain_trusted(pod(case, matrix), TrustVerdicts((verdict,)), engine_note=f"{pyjudge.APPROXIMATE}: test",
+                         at=case.at)
     assert gate.ok is case.python
     assert gate.message.startswith("[approximate: no JVM: test]")
 
@@ -176,3 +187,31 @@ def test_python_agreement_is_what_the_trust_page_says() -> None:
     assert f"agrees with the JVM on {agree} of {len(CASES)} scenarios" in readme
     for name in diverging:
         assert f"`{name}`" in readme, f"docs/trust.md does not list the divergence {name}"
+
+
+@pytest.mark.skipif(not JDKS, reason="no JDK under /usr/lib/jvm")
+@pytest.mark.parametrize("jdk", JDKS, ids=[p.name for p in JDKS])
+def test_the_approximate_engine_has_no_false_accept(matrix: Matrix, jdk: Path) -> None:
+    """Over the whole matrix: where the live JVM rejects, the approximate engine never accepts (it may be
+    stricter, and says so). Each false accept is shown with Java's verdict beside ours."""
+    live = jvm_verdicts(matrix, jdk)
+    ours = {c.name: python_verdict(c, matrix) for c in CASES}
+    false_accepts = [f"{name}: Java: {live[name].reason} | ours: {v.reason}" for name, v in ours.items()
+                     if v.ok and not live[name].ok]
+    assert false_accepts == [], "\n".join(false_accepts)
+
+
+FALSE_GREENS = [c for c in CASES if c.name in ("name-constraints-on-alternate-path", "leaf-notafter-plus-1ms",
+                                               "leaf-notafter-plus-5ms", "idn-host-punycode-san")]
+
+
+@pytest.mark.parametrize("case", FALSE_GREENS, ids=[c.name for c in FALSE_GREENS])
+def test_where_cryptography_is_looser_than_java_the_engine_rejects_and_says_why(matrix: Matrix, case: Case) -> None:
+    """Each class of issue 25: cryptography alone would accept (or cannot compare the name), the live JVM
+    rejects (or folds the name its own way), and the approximate engine rejects, saying it is approximate."""
+    verdict = python_verdict(case, matrix)
+    assert not verdict.ok
+    assert verdict.reason.startswith(pyjudge.STRICTER), verdict.reason
+    for jdk in JDKS:
+        live = jvm_verdicts(matrix, jdk)[case.name]
+        assert live.ok is case.jvm_for(major(jdk)), f"Java ({jdk.name}): {live.reason} | ours: {verdict.reason}"

@@ -14,6 +14,8 @@ from cutover.sandbox import pki
 from cutover.stores import bundle, truststore
 from tests.conftest import make_store
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 PASSWORD = "s3cret-Pa55"
 
 

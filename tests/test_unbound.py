@@ -29,6 +29,8 @@ from cutover.sandbox import PASSWORD_ENV, SCENARIOS, Sandbox
 from tests.conftest import run_gates
 from tests.test_gates_sandbox import ipv6_loopback
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 DCS = ("us2", "em3")  # the faulted data centre and one that must stay green
 PODS = ("acme", "acme-test")
 LISTEN = "127.54.0.1"

@@ -15,6 +15,8 @@ import pytest
 
 from tests.conftest import ROOT, run_gates
 
+pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+
 
 def test_bad_config_is_a_usage_error_before_any_test(pytester: pytest.Pytester, tmp_path: Path) -> None:
     toml = tmp_path / "datacenters.toml"

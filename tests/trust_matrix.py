@@ -12,10 +12,11 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID, ObjectIdentifier
 
 from cutover.sandbox import pki
 from cutover.sandbox.pki import DAY, NOW, Issued
@@ -35,6 +36,7 @@ class Case:
         says: a fragment of the JVM's reason when it rejects.
         python: whether cryptography's verifier accepts.
         host: the hostname the client asks for.
+        at: the instant to judge at (as ``--at`` gives it), None for now.
     """
 
     name: str
@@ -45,6 +47,7 @@ class Case:
     python: bool = True
     host: str = HOST
     why: str = field(default="", compare=False)
+    at: dt.datetime | None = None
 
     def jvm_for(self, major: int) -> bool:
         if isinstance(self.jvm, bool):
@@ -55,8 +58,8 @@ class Case:
 NO_PATH = "unable to find valid certification path"
 
 
-def build() -> list[Case]:
-    """Make every certificate and case; about a second, RSA keys included."""
+def _certificates() -> SimpleNamespace:
+    """Every certificate the cases use, by name; about a second, RSA keys included."""
     root = pki.make_root("Matrix Root")
     inter = pki.make_intermediate("Matrix Issuing CA", root)
     leaf = pki.make_leaf([HOST], inter)
@@ -87,57 +90,125 @@ def build() -> list[Case]:
     other_root = pki.make_root("Somebody Else's Root", org="Somebody Else")
     unknown_critical = (x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.99999.1"), b"\x05\x00"), True)
 
-    r = {"root": root}
+    return SimpleNamespace(**{k: v for k, v in locals().items() if k != "kw"})
+
+
+def build() -> list[Case]:
+    """Make every certificate and case."""
+    c = _certificates()
+    r = {"root": c.root}
     return [
-        Case("good", (leaf, inter), r, True, why="root in the store, intermediate served"),
-        Case("leaf-without-san", (leaf_by(san=False), inter), r, True, python=False,
+        Case("good", (c.leaf, c.inter), r, True, why="root in the store, intermediate served"),
+        Case("leaf-without-san", (c.leaf_by(san=False), c.inter), r, True, python=False,
              why="Java falls back to the CN when there is no DNS SAN; RFC 6125 clients do not"),
-        Case("expired-trust-anchor", (leaf_by(inter_under_expired), inter_under_expired), {"old": expired_root},
+        Case("expired-trust-anchor", (c.leaf_by(c.inter_under_expired), c.inter_under_expired), {"old": c.expired_root},
              True, python=False, why="Java does not check a trust anchor's dates"),
-        Case("leaf-pinned-in-store", (leaf, inter), {"lb": leaf}, True, python=True,
+        Case("leaf-pinned-in-store", (c.leaf, c.inter), {"lb": c.leaf}, True, python=True,
              why="a trusted leaf is its own anchor in Java"),
-        Case("expired-leaf-pinned", (expired_leaf, inter), {"lb": expired_leaf}, True, python=False,
+        Case("expired-leaf-pinned", (c.expired_leaf, c.inter), {"lb": c.expired_leaf}, True, python=False,
              why="Java checks no date at all when the leaf itself is in the store"),
-        Case("intermediate-only-anchor", (leaf, inter), {"inter": inter}, True,
+        Case("intermediate-only-anchor", (c.leaf, c.inter), {"inter": c.inter}, True,
              why="every certificate in the store is an anchor, an intermediate too"),
-        Case("intermediate-anchor-server-omits-it", (leaf,), {"inter": inter}, True,
+        Case("intermediate-anchor-server-omits-it", (c.leaf,), {"inter": c.inter}, True,
              why="the store's intermediate completes the chain the server left short"),
-        Case("server-sends-root-too", (leaf, inter, root), r, True),
-        Case("chain-out-of-order", (leaf, root, inter), r, True, why="Java rebuilds the path from what was sent"),
-        Case("missing-intermediate", (leaf,), r, False, NO_PATH, python=False),
-        Case("sha1-intermediate-private-root", (leaf_by(sha1_inter), sha1_inter), {"rsa": rsa_root}, True,
+        Case("server-sends-root-too", (c.leaf, c.inter, c.root), r, True),
+        Case("chain-out-of-order", (c.leaf, c.root, c.inter), r, True, why="Java rebuilds the path from what was sent"),
+        Case("missing-intermediate", (c.leaf,), r, False, NO_PATH, python=False),
+        Case("sha1-intermediate-private-root", (c.leaf_by(c.sha1_inter), c.sha1_inter), {"rsa": c.rsa_root}, True,
              python=False, why="SHA-1 is only disabled for chains to the JDK's own CAs (jdkCA)"),
-        Case("rsa1024-intermediate-private-root", (leaf_by(rsa1024_inter), rsa1024_inter), {"rsa": rsa_root}, True,
-             python=False, why="RSA keySize < 1024 is disabled, 1024 is not"),
-        Case("wildcard-one-label", (leaf_by(hosts=["*.fa.us2.oraclecloud.com"]), inter), r, True),
-        Case("wildcard-two-labels", (leaf_by(hosts=["*.us2.oraclecloud.com"]), inter), r, False,
+        Case("rsa1024-intermediate-private-root", (c.leaf_by(c.rsa1024_inter), c.rsa1024_inter),
+             {"rsa": c.rsa_root}, True, python=False, why="RSA keySize < 1024 is disabled, 1024 is not"),
+        Case("wildcard-one-label", (c.leaf_by(hosts=["*.fa.us2.oraclecloud.com"]), c.inter), r, True),
+        Case("wildcard-two-labels", (c.leaf_by(hosts=["*.us2.oraclecloud.com"]), c.inter), r, False,
              "No subject alternative DNS name matching", python=False),
-        Case("name-constraints-on-intermediate-excluding", (leaf_by(nc_excluded), nc_excluded), r, False,
+        Case("name-constraints-on-intermediate-excluding", (c.leaf_by(c.nc_excluded), c.nc_excluded), r, False,
              "name constraints", python=False),
-        Case("name-constraints-on-intermediate-permitting", (leaf_by(nc_permitted), nc_permitted), r, True),
-        Case("name-constraints-on-anchor", (leaf_by(inter_under_nc_root), inter_under_nc_root), {"nc": nc_root},
+        Case("name-constraints-on-intermediate-permitting", (c.leaf_by(c.nc_permitted), c.nc_permitted), r, True),
+        Case("name-constraints-on-anchor", (c.leaf_by(c.inter_under_nc_root), c.inter_under_nc_root), {"nc": c.nc_root},
              True, python=False, why="Java builds its TrustAnchors without name constraints"),
-        Case("unknown-critical-extension", (leaf_by(extra=[unknown_critical]), inter), r, False,
+        Case("unknown-critical-extension", (c.leaf_by(extra=[c.unknown_critical]), c.inter), r, False,
              "unrecognized critical extension", python=False),
-        Case("ca-without-basic-constraints", (leaf_by(no_bc), no_bc), r, False, "basic constraints",
+        Case("ca-without-basic-constraints", (c.leaf_by(c.no_bc), c.no_bc), r, False, "basic constraints",
              python=False),
-        Case("clientauth-only-eku", (leaf_by(eku=[ExtendedKeyUsageOID.CLIENT_AUTH]), inter), r, False,
+        Case("clientauth-only-eku", (c.leaf_by(eku=[ExtendedKeyUsageOID.CLIENT_AUTH]), c.inter), r, False,
              "Extended key usage does not permit use for TLS server authentication", python=False),
-        Case("leaf-not-yet-valid", (leaf_by(not_before=NOW + 10 * DAY, not_after=NOW + 400 * DAY), inter), r,
+        Case("leaf-not-yet-valid", (c.leaf_by(not_before=NOW + 10 * DAY, not_after=NOW + 400 * DAY), c.inter), r,
              False, "CertificateNotYetValidException", python=False),
-        Case("leaf-expired", (expired_leaf, inter), r, False, "CertificateExpiredException", python=False),
-        Case("intermediate-expired", (leaf_by(expired_inter), expired_inter), r, False,
+        Case("leaf-expired", (c.expired_leaf, c.inter), r, False, "CertificateExpiredException", python=False),
+        Case("intermediate-expired", (c.leaf_by(c.expired_inter), c.expired_inter), r, False,
              "CertificateExpiredException", python=False),
-        Case("leaf-without-aki", (leaf_by(aki=False), inter), r, True, python=False,
+        Case("leaf-without-aki", (c.leaf_by(aki=False), c.inter), r, True, python=False,
              why="Java needs no authorityKeyIdentifier"),
-        Case("hostname-mismatch", (leaf_by(hosts=["other.fa.us2.oraclecloud.com"]), inter), r, False,
+        Case("hostname-mismatch", (c.leaf_by(hosts=["other.fa.us2.oraclecloud.com"]), c.inter), r, False,
              "No subject alternative DNS name matching", python=False),
-        Case("self-signed-leaf", (self_signed,), r, False, NO_PATH, python=False),
-        Case("self-signed-leaf-pinned", (self_signed,), {"lb": self_signed}, True, python=False,
+        Case("self-signed-leaf", (c.self_signed,), r, False, NO_PATH, python=False),
+        Case("self-signed-leaf-pinned", (c.self_signed,), {"lb": c.self_signed}, True, python=False,
              why="a pinned self-signed certificate is its own anchor in Java"),
-        Case("store-holds-another-ca", (leaf, inter), {"other": other_root}, False, NO_PATH, python=False),
-        Case("path-length-exceeded", (leaf_by(deep), deep, inter), r, False, "pathLenConstraint", python=False),
+        Case("store-holds-another-ca", (c.leaf, c.inter), {"other": c.other_root}, False, NO_PATH, python=False),
+        Case("path-length-exceeded", (c.leaf_by(c.deep), c.deep, c.inter), r, False, "pathLenConstraint", python=False),
+        *false_green_cases(c.root, c.inter),
     ]
+
+
+def false_green_cases(root: Issued, inter: Issued) -> list[Case]:
+    """Chains cryptography accepts and Java does not (issue 25): the approximate engine must reject them.
+
+    An alternate path around a name constraint, instants a millisecond either side of a validity bound,
+    and a host name that equals the certificate's only after IDNA folding.
+    """
+    r = {"root": root}
+    # Two certificates named X with one key: X under the root, and X self-issued with a name constraint
+    # excluding the host. Served leaf, X-constrained, X: in order to Java (each subject is the issuer
+    # before it), so Java validates exactly that path; cryptography backtracks to leaf <- X <- root.
+    free = pki.make_intermediate("Matrix Cross CA", root, path_length=None)
+    excluded = x509.NameConstraints(permitted_subtrees=None, excluded_subtrees=[x509.DNSName("oraclecloud.com")])
+    constrained = self_issued(free, [(excluded, True)])
+    bound = NOW + 30 * DAY  # one leaf's notBefore and notAfter, judged a millisecond or five either side
+    dated = pki.make_leaf([HOST], inter, NOW - DAY, bound)
+    born = pki.make_leaf([HOST], inter, bound, bound + 365 * DAY)
+    ms = dt.timedelta(milliseconds=1)
+    ulabel, alabel = "bücher.fa.us2.oraclecloud.com", "xn--bcher-kva.fa.us2.oraclecloud.com"
+    return [
+        Case("name-constraints-on-alternate-path", (pki.make_leaf([HOST], free), constrained, free), r, False,
+             "name constraints", python=False,
+             why="Java validates the served chain, through the constrained CA; cryptography finds a path around it"),
+        Case("leaf-notafter-minus-1ms", (dated, inter), r, True, at=bound - ms),
+        Case("leaf-notafter-plus-1ms", (dated, inter), r, False, "CertificateExpiredException", python=False,
+             at=bound + ms),
+        Case("leaf-notafter-plus-5ms", (dated, inter), r, False, "CertificateExpiredException", python=False,
+             at=bound + 5 * ms, why="cryptography compares whole seconds: T+5ms is T to it"),
+        Case("leaf-notbefore-minus-1ms", (born, inter), r, False, "CertificateNotYetValidException", python=False,
+             at=bound - ms),
+        Case("leaf-notbefore-plus-1ms", (born, inter), r, True, at=bound + ms),
+        Case("idn-host-punycode-san", (pki.make_leaf([alabel], inter), inter), r, True, python=False, host=ulabel,
+             why="Java matches the SNI name first, which SNIHostName made the A-label; cryptography takes no U-label"),
+        Case("punycode-host-utf8-san", (utf8_san_leaf(ulabel, inter), inter), r, False,
+             "No subject alternative DNS name matching", python=False, host=alabel),
+    ]
+
+
+def self_issued(ca: Issued, extra: pki.Extra) -> Issued:
+    """`ca` again, issued by itself (same subject, same key) with `extra` extensions: a CA certificate any
+    path through `ca`'s name may pick instead of `ca`."""
+    key = ca.key
+    builder = (x509.CertificateBuilder().subject_name(ca.cert.subject).issuer_name(ca.cert.subject)
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(NOW - DAY).not_valid_after(NOW + 365 * DAY)
+               .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+               .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+    for ext, critical in extra:
+        builder = builder.add_extension(ext, critical=critical)
+    return Issued(builder.sign(key, hashes.SHA256()), key)
+
+
+def utf8_san_leaf(name: str, issuer: Issued) -> Issued:
+    """A leaf whose DNS SAN holds `name` as raw UTF-8 bytes (cryptography's DNSName refuses a U-label, so
+    the extension is written by hand: SEQUENCE { [2] name })."""
+    raw = name.encode()
+    der = bytes([0x30, len(raw) + 2, 0x82, len(raw)]) + raw
+    san = x509.UnrecognizedExtension(ExtensionOID.SUBJECT_ALTERNATIVE_NAME, der)
+    return pki.make_leaf([name.encode("idna").decode()], issuer, san=False, extra=[(san, False)])
 
 
 def sha1_intermediate(cn: str, issuer: Issued) -> Issued:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cutover import exit_codes
 from cutover.cli.inspect import cmd_bundle, cmd_truststore
 from cutover.config import DEFAULT_PASSWORD_ENV
 from cutover.text import printable
@@ -76,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return prepare.main(args)
         except prepare.PrepareError as e:
             print(f"cutover prepare: {printable(str(e), 4000, keep=chr(10))}", file=sys.stderr)
-            return 2
+            return exit_codes.BAD_INPUT
     if args.command == "truststore":
         return cmd_truststore(args.path, args.password_env, args.json)
     return cmd_bundle(args.path, args.json)

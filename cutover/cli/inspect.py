@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from cutover import exit_codes
 from cutover.stores import bundle as bundle_mod
 from cutover.stores import password as store_password
 from cutover.stores import truststore
@@ -51,7 +52,7 @@ def cmd_truststore(path: Path, password_env: str, as_json: bool) -> int:
         if password is None and "password-protected" in said:
             said = f"{said} Here: export {password_env}=... and run again."
         print(f"cutover: {said}", file=sys.stderr)
-        return 2
+        return exit_codes.BAD_INPUT
     now = dt.datetime.now(dt.UTC)
     if as_json:
         doc = {
@@ -63,7 +64,7 @@ def cmd_truststore(path: Path, password_env: str, as_json: bool) -> int:
             } for entry in contents.entries],
         }
         print(json.dumps(doc, indent=2))
-        return 0
+        return exit_codes.OK
     rows = []
     for entry in contents.entries:
         c = entry.cert
@@ -76,7 +77,7 @@ def cmd_truststore(path: Path, password_env: str, as_json: bool) -> int:
         ])
     print(f"{contents.path}: {contents.store_type}, {len(contents.java_entries)} entries as Java lists them")
     print(_table(rows, ["alias", "kind", "subject", "issuer", "CA/end-entity", "not after", "SHA-256", "flags"]))
-    return 0
+    return exit_codes.OK
 
 
 def cmd_bundle(path: Path, as_json: bool) -> int:
@@ -84,19 +85,19 @@ def cmd_bundle(path: Path, as_json: bool) -> int:
     if not path.exists():
         print(f"cutover: bundle {path} does not exist. Give the provider's zip, a folder or a PEM/PKCS7 file.",
               file=sys.stderr)
-        return 2
+        return exit_codes.BAD_INPUT
     try:
         b = bundle_mod.read(path)
     except bundle_mod.BundleError as e:
         print(f"cutover: {e}", file=sys.stderr)
-        return 1
+        return exit_codes.NOT_OK
     parts = [("root", b.root), *(("intermediate", c) for c in b.intermediates), *(("server", c) for c in b.servers)]
     if as_json:
         print(json.dumps({"path": str(path), "links": True, "certificates": [
             {"role": role, "file": b.files.get(c.sha256), **c.to_json()} for role, c in parts]}, indent=2))
-        return 0
+        return exit_codes.OK
     rows = [[role, printable(c.subject, 60), printable(c.issuer, 60), f"{c.not_after:%Y-%m-%d}", c.sha256,
              printable(b.files.get(c.sha256, ""), 50)] for role, c in parts]
     print(f"{path}: the chain links (root -> {len(b.intermediates)} intermediate(s) -> {len(b.servers)} server(s))")
     print(_table(rows, ["role", "subject", "issuer", "not after", "SHA-256", "from"]))
-    return 0
+    return exit_codes.OK

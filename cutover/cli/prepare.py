@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from cutover import paths
+from cutover import exit_codes, paths
 from cutover.config import Client, Config, ConfigError, load
 from cutover.gates.fixplan import STORE_KINDS, Action, Step, keytool_args
 from cutover.judge.java import JudgeUnavailable, exe, find_java
@@ -215,14 +215,14 @@ def _verdict(rc: int, second: Mapping[str, object], out: Path) -> int:
     failed = [r for r in records if r.get("outcome") != "passed" and r.get("outcome") != "skipped"]
     if rc == 0 and not failed:
         print(f"READY: every gate passes with {out}; hand it over to replace the client's truststore.")
-        return 0
+        return exit_codes.OK
     parked = not_ready_name(out)
     out.replace(parked)
     print(f"NOT READY: {len(failed)} gate test(s) still fail with the copy, which a change of the store cannot "
           f"fix; the copy is kept for inspection as {parked}:")
     for r in failed:
         print(f"  {r['gate']} {r['target']}: {str(r.get('message') or '')[:300]}")
-    return 1
+    return exit_codes.NOT_OK
 
 
 def main(args: argparse.Namespace) -> int:

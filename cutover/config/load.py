@@ -353,6 +353,12 @@ def _hostname(path: Path, code: str, pod: str, template: str, app: str, key: str
             "the only placeholders are {pod}, {app} and {dc}."
         ) from None
     name = name.lower().rstrip(".")
+    if _ip_literal(name):
+        raise ConfigError(
+            f"{path}: datacenters.{code}.{key} {template!r} gives {name!r} for pod {pod!r}, which is an IP "
+            "address, not a hostname: the JVM verifies the certificate against the hostname and sends it as SNI, "
+            "so give the pod's production hostname (e.g. {pod}.fa.us2.oraclecloud.com)."
+        )
     labels = name.split(".")
     if len(name) > 253 or len(labels) < 2 or not all(_LABEL.match(x) for x in labels):
         raise ConfigError(
@@ -360,3 +366,15 @@ def _hostname(path: Path, code: str, pod: str, template: str, app: str, key: str
             "which is not a valid DNS name (letters, digits and hyphens, dot-separated)."
         )
     return name
+
+
+def _ip_literal(name: str) -> bool:
+    """An IPv4 or IPv6 address (bracketed too), or a name whose last label is all digits, which no DNS name
+    has (a top-level domain is never numeric) and which resolvers and Java take for an address."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+        return True
+    except ValueError:
+        return name.rsplit(".", 1)[-1].isdigit()

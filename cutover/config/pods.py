@@ -123,9 +123,10 @@ def check_hostname(path: Path, where: str, text: str, host: str) -> str:
     host = host.strip().strip("[]").lower().rstrip(".")
     try:
         ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    else:
+        numeric = True
+    except ValueError:  # a last label of digits only is no DNS name either: resolvers and Java read an address
+        numeric = host.rsplit(".", 1)[-1].isdigit()
+    if numeric:
         raise ConfigError(f"{path}: {where}: {text!r} is an IP address, not a hostname; write the pod's hostname "
                           "(its certificate names it, and the staging twin is found from it).")
     labels = host.split(".")

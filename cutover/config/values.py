@@ -55,6 +55,28 @@ def parse_when(text: str) -> dt.datetime:
     return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
 
+def format_instant(when: dt.datetime) -> str:
+    """`when` as the ISO instant handed to the JVM (``Instant.parse``) and shown in messages and evidence.
+
+    Every digit given is kept: a leaf expiring at 00:00:00Z is still valid at that second and expired
+    a millisecond later, so ``--at 2024-04-01T00:00:00.005Z`` cut to the second would ask Java another
+    question. Milliseconds when that is all the fraction holds (Java's ``Date`` stops there), else
+    microseconds; no fraction at all for a whole second.
+    """
+    utc = when.astimezone(dt.UTC)
+    text = f"{utc:%Y-%m-%dT%H:%M:%S}"
+    if utc.microsecond:
+        fraction = f"{utc.microsecond:06d}"
+        text += "." + (fraction[:3] if fraction.endswith("000") else fraction)
+    return text + "Z"
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """The inverse of `format_instant`: an instant the judge was asked about, fraction included."""
+    when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+
+
 def date_value(path: Path, where: str, value: dt.date | str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()

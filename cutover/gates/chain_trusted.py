@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from cutover.config import format_instant, parse_instant
 from cutover.evidence import PodEvidence, TrustVerdicts
 from cutover.gates import lifecycle
 from cutover.gates.fixplan import PROVIDER, Action
@@ -13,6 +14,7 @@ from cutover.gates.lifecycle import Phase
 from cutover.gates.remedies import FIX_PROXY, SERVE_LASTING, SERVE_STAGED, hint, staging_action, verdict_action
 from cutover.gates.verdict import Verdict, failed
 from cutover.judge.java import JavaVerdict
+from cutover.judge.python import CANNOT_JUDGE
 from cutover.net.tls import ChainFetch
 
 
@@ -86,6 +88,12 @@ def _rejections(pod: PodEvidence, staging: Sequence[JavaVerdict], production: Se
                 actions.append(Action("network", FIX_PROXY))
                 continue
             judge += f" (through proxy {v.via})" if v.via else ""
+            if v.chain_sent is False:  # nothing was judged: the handshake ended before any certificate came
+                parts.append(f"{judge}: the handshake with {kind} {v.ip} for {t.hostname}{judged}{today}{in_phase} "
+                             f"failed before any certificate was sent: {v.reason}. {hint(v.failure, t.hostname, v.via)}"
+                             .rstrip())
+                actions.append(verdict_action(v))
+                continue
             parts.append(f"{judge} rejects the chain at {kind} {v.ip} for {t.hostname}{judged}{today}{in_phase} "
                          f"({v.step}): {v.reason}.{_served(fetches, v.ip)} "
                          f"{hint(v.failure, t.hostname, v.via)}".rstrip())
@@ -103,8 +111,7 @@ def _later_failures(pod: PodEvidence, trust: TrustVerdicts, shared: Sequence[str
         return None
     parts = []
     for label, v in later_failed:
-        when = dt.datetime.strptime(v.when, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC) \
-            if v.when != "now" else dt.datetime.now(dt.UTC)
+        when = parse_instant(v.when) if v.when != "now" else dt.datetime.now(dt.UTC)
         parts.append(f"{judge} trusts the chain at staging {v.ip} today{judged}, but not on {label}: "
                      f"{v.reason}.{_out_of_validity(pod, v.ip, when)}")
     # Staging still serving production's leaf is why it will not last: activating the new one fixes both.
@@ -130,7 +137,9 @@ def _warnings(pod: PodEvidence, trust: TrustVerdicts, shared: Sequence[str], pro
                             "once it serves it.")
     fetched_ok = {f.ip for f in pod.staging_chains if f.error is None}
     for v in trust.strict:
-        if not v.ok and v.ip in fetched_ok and v.ip not in shared:
+        if not v.ok and v.ip in fetched_ok and v.ip not in shared and v.reason.startswith(CANNOT_JUDGE):
+            warnings.append(f"the JVM accepts the chain at {v.ip}; no strict web-PKI verdict beside it: {v.reason}")
+        elif not v.ok and v.ip in fetched_ok and v.ip not in shared:
             warnings.append(f"the JVM accepts the chain at {v.ip}; a web-PKI client (browser, curl, Python) would "
                             f"reject it: {v.reason}")
     return warnings
@@ -143,7 +152,7 @@ def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | Non
     network evidence `pod`. Never a pass on a chain that was not seen."""
     t, st = pod.target, pod.staging
     prefix = f"[{engine_note}] " if engine_note else ""
-    judged = f" (judged at {at:%Y-%m-%d %H:%M}Z)" if at else ""
+    judged = f" (judged at {format_instant(at)})" if at else ""  # as given: a millisecond can decide
     in_phase = f" (phase: {phase.name})" if phase is not None else ""
     not_seen = _not_seen(pod, prefix, in_phase)
     if not_seen is not None:

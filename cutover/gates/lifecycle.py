@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cutover.evidence import Evidence, PodEvidence
+    from cutover.net.tls import ChainFetch
     from cutover.stores.bundle import Bundle
 
 NOT_STAGED = "not staged"
@@ -176,8 +177,8 @@ def _split(by_ip: Mapping[str, str], new: frozenset[str], production: set[str]) 
 
 def leaves_of(pod: PodEvidence) -> tuple[dict[str, str | None], dict[str, str | None]]:
     """(staging, production): the leaf fingerprint served at each address of the pod."""
-    def by_ip(fetches: Iterable[object]) -> dict[str, str | None]:
-        return {f.ip: (f.leaf.sha256 if f.leaf is not None else None) for f in fetches}  # type: ignore[attr-defined]
+    def by_ip(fetches: Iterable[ChainFetch]) -> dict[str, str | None]:
+        return {f.ip: (f.leaf.sha256 if f.leaf is not None else None) for f in fetches}
     return by_ip(pod.staging_chains), by_ip(pod.production_chains)
 
 

@@ -122,6 +122,9 @@ _HINTS: dict[str, str] = {
     "expired": "A certificate of the served chain has expired: the provider must serve a renewed chain.",
     "not_yet_valid": "A certificate of the served chain is not valid yet: check the machine's clock and the chain's "
                      "dates.",
+    "no_certificate": ("The server sent no certificate this client could be asked about: it has none it may sign "
+                       "with for the client's signature schemes and cipher suites (compare the client's java options "
+                       "and JDK with what the server offers)."),
     "revocation_unknown": ("The client checks revocation (com.sun.net.ssl.checkRevocation=true) and the JVM could not "
                            "learn this chain's status: it must reach the OCSP responder or CRL the certificates "
                            "name."),
@@ -140,7 +143,7 @@ def hint(failure: VerdictFailure | None, host: str, via: str | None = None) -> s
         if via:
             return f"The staging IP did not complete a handshake through proxy {via}: check the path from the proxy."
         return ("The staging IP did not complete a handshake: check the firewall; if this network reaches the "
-                "internet only through an HTTP proxy, give it with --proxy or [run] proxy (README: Behind a proxy).")
+                "internet only through an HTTP proxy, give it with --proxy or [run] proxy (docs/proxy.md).")
     return ""
 
 

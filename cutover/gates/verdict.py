@@ -6,6 +6,7 @@ importing the evidence or any gate.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cutover.gates.fixplan import Action
@@ -34,3 +35,8 @@ def failed(message: str, *actions: Action, warnings: tuple[str, ...] = ()) -> Ve
     """A failing verdict with its remedies; the keytool ones also go into the message's "To fix it"."""
     remedy = tuple(a.command for a in actions if a.command)
     return Verdict(False, message, warnings, remedy, tuple(actions))
+
+
+def failure_text(message: str, remedy: Sequence[str]) -> str:
+    """A failure as pytest and the JUnit XML say it: the message, then its commands under "To fix it"."""
+    return message + ("\nTo fix it:\n  " + "\n  ".join(remedy) if remedy else "")

@@ -7,7 +7,9 @@
 // It prints one JSON object per line: {"type":"jvm"}, then {"type":"entry"} per store entry (or
 // {"type":"store_error"}), then reads targets from stdin, one per line
 // "ID<TAB>IP<TAB>PORT<TAB>HOST[<TAB>WHENS[<TAB>CONNECT_MS<TAB>HANDSHAKE_MS]]", and prints
-// {"type":"verdict"} for each, probing concurrently. WHENS says when to judge, comma-separated: "now",
+// {"type":"verdict"} for each, probing concurrently. A verdict's "chain_seen" says whether the server's
+// certificate ever reached the trust manager: false when the handshake failed before any was sent (the
+// server had no key it may sign with for this client, say), so the reason is not about a chain at all. WHENS says when to judge, comma-separated: "now",
 // or an ISO instant. The first decides the handshake; the others are judged in that same handshake,
 // on the same presented chain, by PKIX trust managers whose validation date is that instant: as the
 // JVM would judge the chain on that day, at the cost of one handshake per IP, not one per date.
@@ -483,7 +485,7 @@ public class Probe {
                         + ",\"when\":" + q(whens[i]) + ",\"ok\":" + ok + ",\"step\":" + q(step) + ",\"reason\":"
                         + q(text) + ",\"protocol\":" + q(ok ? tls : null) + ",\"ms\":" + ms + ",\"via\":" + q(proxy)
                         + ",\"proxy_kind\":" + q(own == null && mine == null ? proxyKind : null)
-                        + ",\"proxy_detail\":" + q(proxyDetail) + "}");
+                        + ",\"proxy_detail\":" + q(proxyDetail) + ",\"chain_seen\":" + (seen != null) + "}");
             }
         }
     }

@@ -77,6 +77,9 @@ class JavaVerdict:
             a trust kind (`cutover.judge.reasons.TrustFailure`: ``no_trust_path``, ``name_mismatch``,
             ``expired``, ...). Given by whoever observed a failure without words (a fetch, Probe's tunnel);
             else read once from `reason` when the verdict is made (`cutover.judge.reasons.failure_of`).
+        chain_sent: False when the TLS handshake failed before the server's certificate reached the
+            JVM's trust manager (nothing was judged: the reason is about the handshake, not a chain);
+            None when not known (the approximate engine, a success, a failure before the handshake).
     """
 
     target_id: str
@@ -89,6 +92,7 @@ class JavaVerdict:
     when: str = "now"
     via: str | None = None
     failure: VerdictFailure | None = None
+    chain_sent: bool | None = None
 
     def __post_init__(self) -> None:
         if not self.ok and self.failure is None:
@@ -383,8 +387,15 @@ class ProbeRun:
             reason = describe(self.proxy.label, hostport(msg["ip"], port), msg["proxy_kind"], detail, connect,
                               self.proxy.user)
             failure = failure_of(reason, msg["proxy_kind"], detail)
+        chain_sent = None
+        if not msg["ok"] and msg["step"] == "TLS handshake" and msg.get("chain_seen") is False \
+                and not msg.get("proxy_kind"):
+            # The trust manager was never called: the server sent no certificate before the handshake failed.
+            chain_sent = False
+            kind = failure_of(reason)
+            failure = "no_certificate" if kind == "rejected" else kind
         return JavaVerdict(msg["id"], msg["ip"], bool(msg["ok"]), reason, msg["step"], msg.get("protocol"),
-                           when=when, via=via, failure=None if msg["ok"] else failure)
+                           when=when, via=via, failure=None if msg["ok"] else failure, chain_sent=chain_sent)
 
     def _why_not(self, err: str) -> str:
         """Say why the JVM could not run the probe: too old, a JRE, or the JVM's own words."""

@@ -1,20 +1,28 @@
-"""The approximate verdict when no JVM can be found: pyca/cryptography's web-PKI verifier.
+"""The approximate verdict when no JVM can be found: pyca/cryptography's web-PKI verifier, then Java's rules.
 
 It is stricter than Java on real cases (CN fallback, anchor dates, SHA-1 under a private root, name
-constraints on anchors, missing AKI), so its verdict is always labelled approximate.
+constraints on anchors, missing AKI), so its verdict is always labelled approximate. It must never be
+looser: where cryptography accepts a chain Java's known rules would refuse (an alternate path around a
+name constraint, a fraction of a second past a notAfter, a host name equal only after IDNA folding), the
+rules of `cutover.judge.rules` reject it and say why.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from cryptography.x509 import verification as v
 
+from cutover.judge import rules
 from cutover.judge.java import JavaVerdict
 from cutover.stores.certs import CertInfo
 
 APPROXIMATE = "approximate: no JVM"
+#: How a reject of Java's rules begins: cryptography said yes, and the approximate engine says no.
+#: How a verdict begins when cryptography could not judge at all (a certificate it cannot parse).
+CANNOT_JUDGE = "cryptography cannot judge this chain"
+STRICTER = "approximate verdict, stricter than cryptography's: it accepts, but Java would not or may not:"
 
 
 def verify(
@@ -24,29 +32,58 @@ def verify(
     hostname: str,
     anchors: Sequence[CertInfo],
     at: dt.datetime | None = None,
+    *,
+    aliases: Mapping[str, str] | None = None,
 ) -> JavaVerdict:
-    """Judge `chain` for `hostname` against `anchors` as a strict web-PKI client would."""
+    """Judge `chain` for `hostname` against `anchors` (the store's trusted certificates, those cryptography
+    cannot parse included, so they can be named) as a strict web-PKI client would, then by Java's rules.
+    `aliases`: SHA-256 -> the store's alias, to name a certificate."""
+    def no(reason: str) -> JavaVerdict:
+        return JavaVerdict(target_id, ip, False, reason, engine="python")
+
     if not chain:
-        return JavaVerdict(target_id, ip, False, "no chain was presented", engine="python")
+        return no("no chain was presented")
     refused = [c for c in chain if c.parsed_by != "cryptography"]
     if refused:  # handing it to cryptography would warn, and a future release refuses it outright
-        return JavaVerdict(target_id, ip, False, f"cryptography cannot judge this chain: {refused[0].name} is "
-                           f"malformed (serial {refused[0].serial}); only a JVM can say whether Java accepts it",
-                           engine="python")
-    anchors = [a for a in anchors if a.parsed_by == "cryptography"]
-    if not anchors:
-        return JavaVerdict(target_id, ip, False, "the truststore holds no trusted certificate", engine="python")
+        return no(f"{CANNOT_JUDGE}: {refused[0].name} is malformed (serial "
+                  f"{refused[0].serial}); only a JVM can say whether Java accepts it")
+    readable = [a for a in anchors if a.parsed_by == "cryptography"]
+    unreadable = unreadable_anchors(anchors, aliases or {})
+    if not readable:
+        if unreadable:
+            return no(f"{CANNOT_JUDGE}: {unreadable}; only a JVM can say whether Java "
+                      "accepts it")
+        return no("the truststore holds no trusted certificate")
+    if not hostname.isascii():
+        return no(f"{STRICTER} {hostname} is not an ASCII name, and Java compares host names byte for byte with "
+                  "the certificate's, with no IDNA folding (cryptography cannot compare it at all)")
+    when = at or dt.datetime.now(dt.UTC)
+    also = f" (the store also holds {unreadable}: it may be the anchor Java would use)" if unreadable else ""
     try:
         verifier = (
             v.PolicyBuilder()
-            .store(v.Store([a.to_cert() for a in anchors]))
-            .time(at or dt.datetime.now(dt.UTC))
+            .store(v.Store([a.to_cert() for a in readable]))
+            .time(when)
             .build_server_verifier(v.DNSName(hostname))
         )
-        verifier.verify(chain[0].to_cert(), [c.to_cert() for c in chain[1:]])
+        path = verifier.verify(chain[0].to_cert(), [c.to_cert() for c in chain[1:]])
     except v.VerificationError as e:
-        return JavaVerdict(target_id, ip, False, f"cryptography: {e}", engine="python")
+        return no(f"cryptography: {e}{also}")
     except ValueError as e:
-        return JavaVerdict(target_id, ip, False, f"cryptography cannot judge this chain: {e}", engine="python")
+        return no(f"{CANNOT_JUDGE}: {e}")
+    why = (rules.exact_validity(path, when) or rules.byte_exact_host(path[0], hostname)
+           or rules.name_constraints(chain, anchors, hostname))
+    if why:
+        return no(f"{STRICTER} {why}")
     return JavaVerdict(target_id, ip, True, f"trusted by cryptography's web-PKI verifier for {hostname}",
                        engine="python")
+
+
+def unreadable_anchors(anchors: Sequence[CertInfo], aliases: Mapping[str, str]) -> str:
+    """The store's certificates cryptography cannot parse, named as a person finds them (alias, SHA-256);
+    empty when there are none. Java reads them: to the client they are trust anchors like any other."""
+    named = [(f"alias {aliases[c.sha256]!r} " if c.sha256 in aliases else "") + f"({c.name}, SHA-256 {c.sha256})"
+             for c in anchors if c.parsed_by != "cryptography"]
+    if not named:
+        return ""
+    return f"the store's certificate {'; '.join(named)}: Java reads it, cryptography cannot"

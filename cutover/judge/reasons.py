@@ -14,10 +14,12 @@ from cutover.net.tunnel import proxy_failure
 
 #: Why a chain was not trusted: ``no_trust_path`` (no path to an anchor of the store), ``name_mismatch``
 #: (the certificate does not name the host), ``expired``, ``not_yet_valid``, ``revocation_unknown`` (the
-#: client checks revocation and its status could not be learnt), ``rejected`` (any other refusal);
+#: client checks revocation and its status could not be learnt), ``no_certificate`` (the TLS handshake
+#: failed before the server sent any certificate: the JVM's trust manager was never asked), ``rejected``
+#: (any other refusal);
 #: ``proxy_error`` is a proxy the JVM itself was told to use (a SOCKS proxy in the client's options).
 TrustFailure = Literal["no_trust_path", "name_mismatch", "expired", "not_yet_valid", "revocation_unknown",
-                       "rejected", "proxy_error"]
+                       "no_certificate", "rejected", "proxy_error"]
 VerdictFailure = FetchFailure | TrustFailure
 
 #: In the order they are tried: the first whose words are in the answer names its kind. Trust before

@@ -195,12 +195,12 @@ def since_json(since: SinceSection | None) -> Json | None:
 
 def _verdict_json(v: JavaVerdict) -> Json:
     return {"ip": v.ip, "ok": v.ok, "reason": v.reason, "step": v.step, "engine": v.engine, "when": v.when,
-            "protocol": v.protocol, "via": v.via}
+            "protocol": v.protocol, "via": v.via, "failure": v.failure}
 
 
 def _fetch_json(kind: str, f: ChainFetch) -> Json:
     return {"network": kind, "ip": f.ip, "sni": f.sni, "protocol": f.protocol, "error": f.error, "via": f.via,
-            "chain": [c.to_json() for c in f.chain]}
+            "failure": f.failure, "chain": [c.to_json() for c in f.chain]}
 
 
 def pod_json(pod: PodEvidence, phase: Phase | None = None) -> Json:
@@ -212,7 +212,7 @@ def pod_json(pod: PodEvidence, phase: Phase | None = None) -> Json:
         "cname_chain": list(st.cname_chain), "edge_hostname": st.edge_hostname, "staging_name": st.staging_name,
         "staging_chain": list(st.staging_chain), "staging_ips": list(st.staging_ips),
         "production_ips": list(st.production_ips), "dns_problem": st.problem,
-        "hosts_lines": [f"{ip} {pod.target.hostname}" for ip in st.staging_ips],
+        "dns_failure": st.failure, "hosts_lines": [f"{ip} {pod.target.hostname}" for ip in st.staging_ips],
         "presented_chains": [_fetch_json(kind, f) for kind, fetches in (("staging", pod.staging_chains),
                                                                          ("production", pod.production_chains))
                              for f in fetches],

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cutover.config import Config
 from cutover.gates import fixplan
+from cutover.gates.verdict import failure_text
 from cutover.outputs import atomic, evidence_json
 from cutover.outputs import html as html_mod
 from cutover.outputs.evidence_json import RunFacts
@@ -48,7 +49,7 @@ def split(config: Config, records: Sequence[Record]) -> dict[str, list[Record]]:
 
 
 def file_stem(stem: str, sr: str) -> str:
-    """``<stem>-SR-<number>``; the SR was checked to be letters, digits, dots and hyphens (config._SR)."""
+    """``<stem>-SR-<number>``; the SR was checked to be letters, digits, dots and hyphens (cutover.config.values)."""
     return f"{stem}-SR-{sr}"
 
 
@@ -121,9 +122,8 @@ def junit_xml(records: Sequence[Record], name: str) -> bytes:
         case = ET.SubElement(suite, "testcase", classname=path.removesuffix(".py").replace("/", "."), name=test,
                              time=f"{(r.stop - r.start) if r.start and r.stop else 0:.3f}")
         if r.outcome == "failed":
-            fix = ("\nTo fix it:\n  " + "\n  ".join(r.remedy)) if r.remedy else ""
             failure = ET.SubElement(case, "failure", message=_xml_text(r.message, 1000))
-            failure.text = _xml_text(r.message + fix, 20_000)
+            failure.text = _xml_text(failure_text(r.message, r.remedy), 20_000)
         elif r.outcome == "skipped":
             ET.SubElement(case, "skipped", type="pytest.skip", message=_xml_text(r.message, 1000))
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

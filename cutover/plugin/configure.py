@@ -8,7 +8,6 @@ any test: a wrong path or password, a malformed datacenters file, --report-per-s
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from cutover.judge.locate import StoreSpec, store_of
 from cutover.outputs import environment
 from cutover.plugin.state import Setup
 from cutover.stores import bundle as bundle_mod
+from cutover.stores import password as store_password
 from cutover.stores import truststore as truststore_mod
 from cutover.stores.truststore import StoreContents
 
@@ -124,7 +124,8 @@ def _password(config: pytest.Config, client: Client, spec: StoreSpec) -> None:
     if sys.__stdin__ is not None and sys.__stdin__.isatty():
         capman = config.pluginmanager.getplugin("capturemanager")
         with capman.global_and_fixture_disabled():
-            os.environ[env] = getpass.getpass(f"{named}Password of truststore {spec.path} ({env} is not set): ")
+            typed = store_password.ask(f"{named}Password of truststore {spec.path} ({env} is not set): ")
+            os.environ[env] = typed or ""  # Enter alone: a store without a password
         return
     where = "[truststore] password_env" if client.name == DEFAULT_CLIENT else f"[clients.{client.name}] password_env"
     raise pytest.UsageError(

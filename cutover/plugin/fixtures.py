@@ -15,7 +15,7 @@ import pytest
 from cutover.config import Client, Target
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence
 from cutover.gates import lifecycle
-from cutover.gates.verdict import Verdict
+from cutover.gates.verdict import Verdict, failure_text
 from cutover.plugin.run import RUN, VERDICT, GateRun
 from cutover.text import printable
 
@@ -68,7 +68,6 @@ def expect_pass(request: pytest.FixtureRequest) -> Callable[[Verdict], None]:
             # Attributed to the data centre or pod it is about, not to a line of our code.
             warnings.warn_explicit(CutoverWarning(printable(w, 4000)), CutoverWarning, filename=where, lineno=0)
         if not verdict.ok:
-            fix = ("\nTo fix it:\n  " + "\n  ".join(verdict.remedy)) if verdict.remedy else ""
-            pytest.fail(printable(verdict.message + fix, 20_000, keep="\n"), pytrace=False)
+            pytest.fail(printable(failure_text(verdict.message, verdict.remedy), 20_000, keep="\n"), pytrace=False)
 
     return check

@@ -26,6 +26,7 @@ import pytest
 
 from cutover import paths
 from cutover.config import Client, Config, DataCenter, Target
+from cutover.config.values import format_instant
 from cutover.evidence import gather
 from cutover.gates import fixplan, lifecycle, registry
 from cutover.gates.verdict import Verdict
@@ -118,7 +119,7 @@ class GateRun:
         previous = lookup.snapshot.previous() if lookup and lookup.snapshot else None
         env = environment.judges_environment(cfg, ev)
         if cfg.at:
-            env["Judged at"] = f"{cfg.at:%Y-%m-%d %H:%M:%S}Z (--at)"
+            env["Judged at"] = f"{format_instant(cfg.at)} (--at)"
         for key, value in env.items():
             _set_metadata(self.pytest_config, key, value)
         return Gathered(ev, lifecycle.phases(ev, previous), lookup, env)

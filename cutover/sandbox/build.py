@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cutover.gates.fixplan import Action, keytool_args
 from cutover.sandbox import pki
 from cutover.sandbox.dnsserver import Zone
 from cutover.sandbox.scenario import (
@@ -176,8 +177,9 @@ def make_store(keytool: Path, workdir: Path, store: Path, entries: list[tuple[st
     for alias, issued in entries:
         cert_file = workdir / "certs" / f"store-{alias}.pem"
         cert_file.write_bytes(issued.pem)
-        cmd = [str(keytool), "-importcert", "-noprompt", "-trustcacerts", "-alias", alias,
-               "-file", str(cert_file), "-keystore", str(store), "-storepass:env", PASSWORD_ENV]
+        # The fix plan's own builder of keytool's arguments: the store is made as the plan would repair it.
+        cmd = [str(keytool), *keytool_args(Action("import", store=str(store), alias=alias), file=str(cert_file),
+                                           store_password_env=PASSWORD_ENV)]
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
             raise SandboxError(f"keytool could not build the sandbox truststore: {done.stdout} {done.stderr}")

@@ -105,6 +105,7 @@ HINTS: dict[VerdictFailure, tuple[str, str]] = {
     "expired": ("A certificate of the served chain has expired",) * 2,
     "not_yet_valid": ("A certificate of the served chain is not valid yet",) * 2,
     "revocation_unknown": ("The client checks revocation",) * 2,
+    "no_certificate": ("The server sent no certificate this client could be asked about",) * 2,
     "proxy_error": (FIREWALL, THROUGH),
     "timeout": (FIREWALL, THROUGH),
     "refused": (FIREWALL, THROUGH),
@@ -122,8 +123,16 @@ HINTS: dict[VerdictFailure, tuple[str, str]] = {
 def test_every_kind_is_in_the_tables() -> None:
     assert set(DNS) == set(get_args(DnsFailure))
     assert set(FETCH) == set(get_args(ConnectFailure)) | PROXY_FAILURES
-    assert {kind for _, kind, _ in JAVA} | {"internal", "handshake", "socket_error", "unparseable"} \
+    # Kinds said without words: by the fetch, or by the probe (no_certificate: its trust manager never called).
+    assert {kind for _, kind, _ in JAVA} | {"internal", "handshake", "socket_error", "unparseable", "no_certificate"} \
         == set(get_args(TrustFailure)) | set(get_args(ConnectFailure))
+
+
+def test_a_handshake_without_a_certificate_is_the_provider_s_chain() -> None:
+    """The probe says it (`chain_sent` False), not the words: the server had no key to sign with for this client."""
+    v = JavaVerdict("us2/acme", IP, False, "javax.net.ssl.SSLHandshakeException: Received fatal alert: "
+                    "handshake_failure", failure="no_certificate", chain_sent=False)
+    assert r.verdict_action(v) == REJECTED
 
 
 @pytest.mark.parametrize("kind", sorted(DNS))

@@ -12,16 +12,22 @@ import json
 import os
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
 
 from cutover.gates.lifecycle import PHASES
 from cutover.gates.registry import NAMES
+from cutover.judge.reasons import VerdictFailure
+from cutover.net.dns import DnsFailure
+from cutover.net.tls import FetchFailure
 from cutover.outputs.evidence_json import SCHEMA, json_schema
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import CHECKS, run_gates
 from tests.outputs.validate import assert_valid, errors
+
+pytestmark = pytest.mark.e2e  # runs the sandbox: not in make test-fast
 
 SR = "3-1234567890"
 #: Two data centres are enough to exercise every part of the document, and keep each run a few seconds.
@@ -35,6 +41,14 @@ def documents(folder: Path) -> tuple[dict, list[dict]]:
     return full, [json.loads(p.read_text()) for p in files if "-SR-" in p.name]
 
 
+def literal_values(kind: object) -> list[str]:
+    """The strings of a Literal, or of a union of Literals, in order."""
+    out: list[str] = []
+    for arg in typing.get_args(kind):
+        out += [arg] if isinstance(arg, str) else literal_values(arg)
+    return out
+
+
 def test_the_schema_is_draft_2020_12_and_names_what_the_code_names() -> None:
     schema = json_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -43,6 +57,10 @@ def test_the_schema_is_draft_2020_12_and_names_what_the_code_names() -> None:
     assert schema["$defs"]["gate"]["enum"] == list(NAMES)
     assert schema["$defs"]["phase"]["enum"] == list(PHASES)
     assert schema["$defs"]["outcome"]["enum"] == ["passed", "failed", "skipped"]
+    # The failure kinds too: a kind added to a Literal fails here until the schema names it.
+    for name, kinds in (("dns_failure", DnsFailure), ("fetch_failure", FetchFailure),
+                        ("verdict_failure", VerdictFailure)):
+        assert schema["$defs"][name]["enum"] == [*literal_values(kinds), None], name
 
 
 @pytest.mark.parametrize("scenario", ["good", "no-staging-record", "pinned-leaf", "after-cutover",

@@ -1,0 +1,53 @@
+"""How `make bench` prints where the suite's wall time goes, from the marks of bench/cutover_bench_timing.py."""
+
+from __future__ import annotations
+
+import os
+import statistics
+
+#: Consecutive segments of one run, from the marks of bench/cutover_bench_timing.py: (label, from, to).
+SEGMENTS = (
+    ("interpreter start, import pytest", "launch", "plugin_imported"),
+    # One segment: cutover's glue is imported by its entry point or by a conftest, depending on the layout.
+    ("plugins, conftest, cutover imports", "plugin_imported", "conftest_end"),
+    ("configure: toml, truststore, bundles", "conftest_end", "sessionstart_start"),
+    ("session start, collection", "sessionstart_start", "tests_start"),
+    ("evidence gathering", "evidence_start", "evidence_end"),
+    ("the tests themselves (less gathering)", "tests_start", "tests_end"),
+    ("reports: HTML, JUnit, JSON, summary", "tests_end", "sessionfinish_end"),
+    ("unconfigure, interpreter exit", "sessionfinish_end", "exit"),
+)
+
+
+def print_breakdown(runs: list[dict[str, float]], imports: tuple[float, list[tuple[str, float]]]) -> None:
+    def med(key: str) -> float | None:
+        values = [r[key] for r in runs if key in r]
+        return statistics.median(values) if values else None
+
+    total = med("total") or 0.0
+    print(f"where the suite's {total:.2f} s go (median of {len(runs)} profiled runs; the segments follow each other):")
+    for label, _, _ in SEGMENTS:
+        v = med(label)
+        if v is not None:
+            print(f"  {label:<40} {v:6.2f} s  {100 * v / total:3.0f}%")
+    if med("cpu python") is not None:
+        print(f"  CPU: python {med('cpu python'):.2f} s, JVM {med('cpu jvm'):.2f} s "
+              f"(the run's wall {total:.2f} s, on {os.cpu_count()} CPUs shared with the sandbox)")
+    inside = []
+    if med("jvm up (first line)") is not None:
+        inside.append(f"JVM up at {med('jvm up (first line)'):.2f} s")
+    if med("DNS done") is not None:
+        inside.append(f"{med('DNS count'):.0f} pods' DNS done at {med('DNS done'):.2f} s "
+                      f"({med('DNS each'):.2f} s each)")
+    if med("handshakes done") is not None:
+        inside.append(f"{med('handshakes count'):.0f} Python handshakes done at {med('handshakes done'):.2f} s "
+                      f"({med('handshakes each'):.2f} s each)")
+    if med("jvm exited") is not None and med("last job to the JVM") is not None:
+        inside.append(f"last job to the JVM at {med('last job to the JVM'):.2f} s, "
+                      f"JVM's verdicts in at {med('jvm exited'):.2f} s")
+    if inside:
+        print("  inside the gathering, from its start: " + "; ".join(inside))
+    all_imports, costliest = imports
+    if costliest:
+        print(f"  imports: {all_imports:.2f} s under python -X importtime (which inflates them), by package: "
+              + ", ".join(f"{name} {100 * sec / all_imports:.0f}%" for name, sec in costliest))
