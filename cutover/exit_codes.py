@@ -71,10 +71,18 @@ PREPARE: tuple[ExitCode, ...] = (
              "exists without `--force`, keytool failed, the gates did not run, or the original changed meanwhile"),
 )
 
+#: ``cutover init URL_OR_HOST...``: a first datacenters.toml.
+INIT: tuple[ExitCode, ...] = (
+    ExitCode(0, "WRITTEN", "the file was written (and, with `--truststore`, loads as written)"),
+    ExitCode(2, "BAD_INPUT", "nothing was written: a pod that is not a hostname or URL, the same pod twice, "
+             "`--bundles` not a folder, a store or password that cannot be read, or `--out` exists"),
+)
+
 #: Every command, as a person types it, and its table.
 COMMANDS: dict[str, tuple[ExitCode, ...]] = {
     "pytest (the gates)": GATE_RUN,
     "python -m cutover truststore": TRUSTSTORE,
     "python -m cutover bundle": BUNDLE,
     "python -m cutover prepare": PREPARE,
+    "cutover init": INIT,
 }

@@ -1,4 +1,4 @@
-"""Where cutover's own files are: the gate modules, and the clone a run may come from.
+"""Where cutover's own files are (the gate modules, the clone a run may come from), and the user's defaults.
 
 The gate modules are the package ``cutover.checks`` (the repository's ``checks/`` folder, mapped by
 setuptools' ``package-dir``). Found through the import system, they are wherever an editable clone or a
@@ -26,6 +26,21 @@ CHECKS = _checks()
 CLONE: Path | None = CHECKS.parent if (CHECKS.parent / "pyproject.toml").is_file() else None
 
 
-def home() -> Path:
-    """Where the default datacenters.toml and reports/ are: the clone's root, else the current folder."""
-    return CLONE if CLONE is not None else Path.cwd()
+def datacenters_file(cwd: Path) -> Path:
+    """The default --datacenters: ``./datacenters.toml`` of the folder the user runs in, then the clone's.
+
+    A user's file lives in their own folder or repository, not in cutover's; the clone's example is the
+    fallback so that ``pytest`` in a fresh clone still finds one. With neither, the folder's name is
+    returned, so the error names the file a user is expected to write.
+    """
+    here = cwd / "datacenters.toml"
+    if here.is_file() or CLONE is None or not (CLONE / "datacenters.toml").is_file():
+        return here
+    return CLONE / "datacenters.toml"
+
+
+def reports_dir(cwd: Path) -> Path:
+    """The default folder of reports, JUnit XML, JSON evidence and history: ``./reports/`` of the folder pytest
+    (or prepare) runs in, the way pytest's own ``--junitxml`` is relative to it; never the clone's, whose
+    history would mix every user's runs."""
+    return cwd / "reports"

@@ -34,6 +34,12 @@ def test_a_non_editable_install_runs_the_gates_from_an_empty_folder(tmp_path: Pa
     assert "site-packages" in checks and not Path(checks).is_relative_to(project), where.stdout + where.stderr
     assert clone == "None", "an installed cutover has no clone to put its reports in"
 
+    # The console script is the same program as python -m cutover, and says so by its own name.
+    helped = subprocess.run([str(bindir / "cutover"), "--help"], cwd=empty, capture_output=True, text=True,
+                            timeout=60)
+    assert helped.returncode == 0 and helped.stdout.startswith("usage: cutover "), helped.stdout + helped.stderr
+    assert all(cmd in helped.stdout for cmd in ("truststore", "bundle", "prepare")), helped.stdout
+
     good = _pytest(bindir, empty, "--sandbox", "--dc", "us2", "--sandbox-pods", "1")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "ready for cutover: all 5 gate tests passed" in good.stdout
@@ -47,3 +53,65 @@ def test_a_non_editable_install_runs_the_gates_from_an_empty_folder(tmp_path: Pa
     failed = {(r["gate"], r["target"]) for r in doc["records"] if r["outcome"] == "failed"}
     assert failed == {("no_lb_cert", "us2")}
     assert "server certificate of the us2 bundle" in pinned.stdout
+
+
+def test_make_demo_installs_what_a_gate_run_needs_and_nothing_else(tmp_path: Path) -> None:
+    """`make demo` from scratch: the runtime install only; the [dev] extra (playwright, ruff, ...) is make test's."""
+    import shutil
+
+    import pytest
+
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    root = Path(__file__).resolve().parent.parent
+    venv = tmp_path / "venv"
+
+    def plan(target: str) -> str:
+        done = subprocess.run(["make", "-n", target, f"VENV={venv}"], cwd=root, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    demo, test = plan("demo"), plan("test")
+    assert "pip install --quiet -e .\n" in demo and "[dev]" not in demo and "wheelhouse" not in demo, demo
+    assert "--sandbox=good" in demo
+    assert "pip install --quiet -e '.[dev]'" in test and "pip install --quiet -e .\n" in test, test
+
+
+def test_cutover_init_writes_a_file_that_runs_from_an_empty_folder(tmp_path: Path) -> None:
+    """A first real run: the pods' URLs (with their port) and the provider's zips -> `cutover init` -> every gate
+    passes, and the evidence lands in ./reports/ of the folder the user runs in."""
+    import os
+    import re
+
+    from cutover.sandbox import PASSWORD_ENV, Sandbox
+
+    bindir, _ = install_copy(tmp_path, editable=False)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    hostnames = {"us2": ["acme.fa.us2.oraclecloud.com", "fa-eabc-test-saasfaprod1.fa.ocs.oraclecloud.com"],
+                 "em1": ["eqay-dev3.fa.em1.ukg.oraclecloud.com"]}
+    with Sandbox("good", workdir=tmp_path / "edge", datacenters=(), hostnames=hostnames) as sb:
+        port = re.search(r"^port = (\d+)$", sb.config_path.read_text(), re.M).group(1)  # type: ignore[union-attr]
+        dns = "{}:{}".format(*sb.dns_address)
+        env = {**os.environ, PASSWORD_ENV: sb.password}
+        urls = [f"https://{h}:{port}/fscmUI/faces/FuseWelcome" for hosts in hostnames.values() for h in hosts]
+        init = [str(bindir / "cutover"), "init", *urls, f"--bundles={sb.workdir / 'certs'}",
+                f"--truststore={sb.truststore_path}", f"--password-env={PASSWORD_ENV}", f"--nameserver={dns}"]
+        wrote = subprocess.run(init, cwd=empty, env=env, capture_output=True, text=True, timeout=120)
+        assert wrote.returncode == 0, wrote.stdout + wrote.stderr
+        text = (empty / "datacenters.toml").read_text()
+        assert "[datacenters.us2]" in text and "[datacenters.ocs]" in text and "[datacenters.em1]" in text, text
+        assert "Regroup them" in text and f'"https://acme.fa.us2.oraclecloud.com:{port}/"' in text, text
+        assert 'root_alias = "sandbox-root-g2"' in text, "the aliases the bundle's CAs already sit under"
+        again = subprocess.run(init, cwd=empty, env=env, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 2 and "never overwrites" in again.stderr, again.stdout + again.stderr
+        assert (empty / "datacenters.toml").read_text() == text
+
+        run = subprocess.run([str(bindir / "python"), "-m", "pytest", "--datacenters=datacenters.toml"], cwd=empty,
+                             env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "ready for cutover: all 15 gate tests passed" in run.stdout, run.stdout
+    for pod in ("us2/acme", "ocs/fa-eabc-test-saasfaprod1", "em1/eqay-dev3"):
+        assert f"[{pod}]" in (next((empty / "reports").glob("*.xml"))).read_text(), pod
+    assert sorted(p.suffix for p in (empty / "reports").iterdir()) == [".html", ".json", ".xml"]

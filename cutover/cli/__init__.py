@@ -1,4 +1,6 @@
-"""``python -m cutover truststore|bundle PATH``: look before you test; ``prepare``: a fixed copy of the store.
+"""``cutover truststore|bundle PATH``: look before you test; ``prepare``: a fixed store; ``init``: a first config.
+
+``cutover`` is the console script an install puts on PATH; ``python -m cutover`` is the same program.
 
 For the integration admin who wants to see what is in a store or a provider's bundle the way cutover
 (and Java) sees it, without the gates. Exit 0 on success, 1 when the bundle does not link, 2 on bad
@@ -18,8 +20,28 @@ from cutover.config import DEFAULT_PASSWORD_ENV
 from cutover.text import printable
 
 
+def _init_parser(sub: argparse._SubParsersAction) -> None:
+    """``init``'s options: from the pods' URLs and the provider's zips, a first datacenters.toml."""
+    it = sub.add_parser("init", help="write a first datacenters.toml from your pods' URLs and the provider's zips")
+    it.add_argument("hosts", nargs="+", metavar="URL_OR_HOST",
+                    help="a pod's URL from the browser's address bar, or its hostname")
+    it.add_argument("--bundles", type=Path, metavar="DIR",
+                    help="the folder of the provider's zips; each data centre gets the one whose server "
+                         "certificate names its pods, else the one with its code in the file name")
+    it.add_argument("--truststore", type=Path, metavar="PATH",
+                    help="your client's store: the aliases the bundles' root and intermediate sit under in it")
+    it.add_argument("--password-env", default=DEFAULT_PASSWORD_ENV,
+                    help=f"environment variable holding the store's password (default {DEFAULT_PASSWORD_ENV})")
+    it.add_argument("--nameserver", action="append", default=[], metavar="IP[:PORT]",
+                    help="DNS resolver for [run] nameservers (repeatable; default: the system resolver)")
+    it.add_argument("--out", type=Path, default=Path("datacenters.toml"),
+                    help="the file to write (default: ./datacenters.toml); never overwritten")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m cutover", description=__doc__.splitlines()[0])
+    # The `cutover` script and `python -m cutover` are the same program; --help names the one that ran.
+    prog = "python -m cutover" if Path(sys.argv[0]).name == "__main__.py" else "cutover"
+    p = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
     ts = sub.add_parser("truststore", help="list a truststore as Java sees it")
     ts.add_argument("path", type=Path)
@@ -34,10 +56,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     pr.add_argument("--out", type=Path, required=True, help="the new store to write (the original is only read)")
     pr.add_argument("--client", metavar="NAME", help="the client whose store to prepare (when there are several)")
     pr.add_argument("--force", action="store_true", help="overwrite --out if it exists")
-    pr.add_argument("--reports-dir", type=Path, help="where the prepare run's reports go (default: reports/)")
+    pr.add_argument("--reports-dir", type=Path,
+                    help="where the prepare run's reports go (default: ./reports/ of the current folder)")
     pr.add_argument("pytest_args", nargs="*", metavar="-- PYTEST-OPTION",
                     help="more options for the gate runs after --, e.g. -- --nameserver=10.0.0.53")
+    _init_parser(sub)
     args = p.parse_args(argv)
+    if args.command == "init":
+        from cutover.cli import init
+
+        try:
+            return init.main(args)
+        except init.InitError as e:
+            print(printable(str(e), 4000, keep=chr(10)), file=sys.stderr)
+            return 2
     if args.command == "prepare":
         from cutover.cli import prepare
 

@@ -229,7 +229,7 @@ def main(args: argparse.Namespace) -> int:
     """The prepare command, with the options cutover.__main__ parsed."""
     datacenters: Path = args.datacenters
     out: Path = args.out
-    reports: Path = args.reports_dir or paths.home() / "reports"
+    reports: Path = args.reports_dir or paths.reports_dir(Path.cwd())
     chosen: str | None = args.client
     config, client, original = _client(datacenters, chosen)
     # With a client named, the gate runs judge that client only, its store replaced by --truststore.

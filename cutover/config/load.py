@@ -29,6 +29,7 @@ from cutover.config.model import (
     DataCenter,
     Target,
 )
+from cutover.config.pods import pod_entry
 from cutover.config.values import (
     check_keys,
     check_readable_file,
@@ -64,10 +65,9 @@ _TOP = {"defaults", "truststore", "datacenters", "run", "sandbox", "clients"}
 _RUN = {"nameservers", "java_home", "java_options", "concurrency", "allow_private_ips", "proxy",
         "proxy_password_env"}
 _SANDBOX = {"scenario", "description"}
-_POD_TABLE = {"name", "sr"}
 
-_DC_CODE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
-_POD = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+#: The provider's codes (us2), others it uses (em1), or a name a user groups ocs pods under (us-ashburn-1, ocs).
+_DC_CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
@@ -102,8 +102,9 @@ def load(
     sandbox_raw = raw.get("sandbox")
     if sandbox_raw is not None:
         check_keys("[sandbox]", sandbox_raw, _SANDBOX, path)
+    warnings: list[str] = []
     datacenters = _datacenters_table(path, raw.get("datacenters", {}), defaults, only_dcs, only_pods,
-                                     {k: v for k, v in (timeouts or {}).items() if v is not None})
+                                     {k: v for k, v in (timeouts or {}).items() if v is not None}, warnings)
     if sr is not None:  # --sr: one service request for the whole run, whatever the file says
         one = service_request(path, "--sr", sr)
         datacenters = tuple(replace(dc, sr=one, targets=tuple(replace(t, sr=one) for t in dc.targets))
@@ -125,6 +126,7 @@ def load(
         proxy=run_proxy,
         sandbox_scenario=(sandbox_raw or {}).get("scenario", "unnamed") if sandbox_raw is not None else None,
         sandbox_description=(sandbox_raw or {}).get("description", ""),
+        warnings=tuple(warnings),
     )
 
 
@@ -212,7 +214,7 @@ def _run_table(path: Path, run_raw: Mapping[str, Any], nameservers: Sequence[str
 
 def _datacenters_table(path: Path, dcs_raw: Mapping[str, Any], defaults: Mapping[str, Any],
                        only_dcs: Sequence[str], only_pods: Sequence[str],
-                       cli_timeouts: Mapping[str, float]) -> tuple[DataCenter, ...]:
+                       cli_timeouts: Mapping[str, float], warnings: list[str]) -> tuple[DataCenter, ...]:
     """[datacenters.<code>]: each inherits [defaults], the command line's timeouts win; --dc/--pod select."""
     if not dcs_raw:
         raise ConfigError(f"{path}: no [datacenters.<code>] tables; add at least one, e.g. [datacenters.us2].")
@@ -226,7 +228,7 @@ def _datacenters_table(path: Path, dcs_raw: Mapping[str, Any], defaults: Mapping
     datacenters: list[DataCenter] = []
     seen_pods: set[str] = set()
     for code, dc_raw in dcs_raw.items():
-        dc = _datacenter(path, code, dc_raw, defaults, only_pods, cli_timeouts)
+        dc = _datacenter(path, code, dc_raw, defaults, only_pods, cli_timeouts, warnings)
         seen_pods.update(t.pod for t in dc.targets)
         if not wanted_dcs or code in wanted_dcs:
             datacenters.append(dc)
@@ -246,10 +248,11 @@ def _datacenters_table(path: Path, dcs_raw: Mapping[str, Any], defaults: Mapping
 
 
 def _datacenter(path: Path, code: str, dc_raw: Any, defaults: Mapping[str, Any], only_pods: Sequence[str],
-                cli_timeouts: Mapping[str, float]) -> DataCenter:
+                cli_timeouts: Mapping[str, float], warnings: list[str]) -> DataCenter:
     where = f"[datacenters.{code}]"
     if not _DC_CODE.match(code):
-        raise ConfigError(f"{path}: {where}: data centre codes are lower case letters and digits, like us2.")
+        raise ConfigError(f"{path}: {where}: data centre codes are lower-case letters, digits and hyphens, like "
+                          "us2, em1 or us-ashburn-1 (at most 40, no hyphen at either end).")
     if not isinstance(dc_raw, dict):
         raise ConfigError(f"{path}: {where} must be a table.")
     check_keys(where, dc_raw, _DC_ONLY | set(_DEFAULTABLE), path)
@@ -263,7 +266,7 @@ def _datacenter(path: Path, code: str, dc_raw: Any, defaults: Mapping[str, Any],
     pods = typed(path, f"datacenters.{code}", "pods", dc_raw["pods"], list)
     _check_settings(path, code, v)
     renewal = date_value(path, f"datacenters.{code}", v["renewal_date"]) if v["renewal_date"] else None
-    targets = _targets(path, code, pods, v, renewal, only_pods)
+    targets = _targets(path, code, pods, v, renewal, only_pods, warnings)
     bundle = _bundle(path, code, dc_raw, v)
     return DataCenter(code, name, targets, bundle, v["root_alias"], v["intermediate_alias"], renewal, v["sr"])
 
@@ -298,28 +301,31 @@ def _check_settings(path: Path, code: str, v: Mapping[str, Any]) -> None:
 
 
 def _targets(path: Path, code: str, pods: Sequence[object], v: Mapping[str, Any], renewal: dt.date | None,
-             only_pods: Sequence[str]) -> tuple[Target, ...]:
-    """The data centre's pods, each checked even when --pod leaves it out, so a typo is found on any run."""
+             only_pods: Sequence[str], warnings: list[str]) -> tuple[Target, ...]:
+    """The data centre's pods, each checked even when --pod leaves it out, so a typo is found on any run.
+
+    A pod may carry its own hostname (see `cutover.config.pods`), in a data centre its name does not
+    contain (ocs pods grouped by region): its data centre is where the user put it, for its bundle and
+    store gates."""
     targets: list[Target] = []
-    listed: set[str] = set()
-    for entry in pods:
-        pod, pod_sr = _pod_entry(path, code, entry, v["sr"])
-        if not _POD.match(pod):
+    listed: dict[str, str] = {}  # pod id -> its hostname, to name both when two entries share an id
+    for raw in pods:
+        entry = pod_entry(path, code, raw, v["sr"])
+        hostname = entry.hostname or _hostname(path, code, entry.id, v["hostname"], v["app"], "hostname")
+        if entry.id in listed:
             raise ConfigError(
-                f"{path}: datacenters.{code}.pods: {pod!r} is not a pod name "
-                "(lower case letters, digits and hyphens)."
-            )
-        if pod in listed:
-            raise ConfigError(f"{path}: datacenters.{code}.pods lists {pod!r} twice; remove one.")
-        listed.add(pod)
-        if only_pods and pod not in only_pods:
+                f"{path}: datacenters.{code}.pods: two pods have the id {entry.id!r} ({listed[entry.id]} and "
+                f'{hostname}); remove one, or name one: {{ name = "{entry.id}-2", hostname = "{hostname}" }}.')
+        listed[entry.id] = hostname
+        if entry.warning:
+            warnings.append(entry.warning)
+        if only_pods and entry.id not in only_pods:
             continue
-        hostname = _hostname(path, code, pod, v["hostname"], v["app"], "hostname")
-        staging = (_hostname(path, code, pod, v["staging_hostname"], v["app"], "staging_hostname")
+        staging = (_hostname(path, code, entry.id, v["staging_hostname"], v["app"], "staging_hostname")
                    if v["staging_hostname"] else None)
-        targets.append(Target(code, pod, hostname, v["port"], staging, float(v["timeout"]), renewal,
-                              v["min_days_after_renewal"], v["warn_days"], float(v["dns_timeout"]),
-                              float(v["connect_timeout"]), float(v["handshake_timeout"]), pod_sr))
+        targets.append(Target(code, entry.id, hostname, entry.port or v["port"], staging, float(v["timeout"]),
+                              renewal, v["min_days_after_renewal"], v["warn_days"], float(v["dns_timeout"]),
+                              float(v["connect_timeout"]), float(v["handshake_timeout"]), entry.sr))
     return tuple(targets)
 
 
@@ -336,21 +342,6 @@ def _bundle(path: Path, code: str, dc_raw: Mapping[str, Any], v: Mapping[str, An
                 f"imported the bundle's {key.split('_')[0]} CA under (see keytool -list)."
             )
     return bundle
-
-
-def _pod_entry(path: Path, code: str, entry: object, dc_sr: str | None) -> tuple[str, str | None]:
-    """A pod is ``"abcd"`` or ``{ name = "abcd", sr = "3-1111" }``: the table form gives it its own SR."""
-    where = f"datacenters.{code}.pods"
-    if isinstance(entry, dict):
-        check_keys(f"a pod of {where}", entry, _POD_TABLE, path)
-        if "name" not in entry:
-            raise ConfigError(f'{path}: {where}: a pod table needs a name, e.g. {{ name = "abcd", sr = "3-1111" }}.')
-        name = typed(path, where, "name", entry["name"], str)
-        return name, service_request(path, f"{where} ({name}).sr", entry["sr"]) if "sr" in entry else dc_sr
-    if not isinstance(entry, str):
-        raise ConfigError(f'{path}: {where} entries must be a pod name or {{ name = "...", sr = "..." }}, '
-                          f"got {entry!r}.")
-    return entry, dc_sr
 
 
 def _hostname(path: Path, code: str, pod: str, template: str, app: str, key: str) -> str:

@@ -171,6 +171,8 @@ class Config:
     proxy: proxy_mod.Proxy | None = None
     sandbox_scenario: str | None = None
     sandbox_description: str = ""
+    #: Sentences the run shows before any test (a pod written as an http:// URL): accepted, but worth a look.
+    warnings: tuple[str, ...] = ()
 
     @property
     def targets(self) -> tuple[Target, ...]:

@@ -23,7 +23,7 @@ pytest_plugins = ["cutover.plugin.run", "cutover.plugin.fixtures"]
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("cutover", "cutover: certificate renewal gates")
     g.addoption("--datacenters", metavar="PATH",
-                help="datacenters.toml to read (default: the one at the repository root)")
+                help="datacenters.toml to read (default: ./datacenters.toml of the current folder, then the clone's)")
     g.addoption("--truststore", metavar="PATH",
                 help="the client's truststore; its password comes from the environment variable named in the toml")
     g.addoption("--nameserver", metavar="IP[:PORT]", action="append", default=[],
@@ -57,7 +57,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--report-per-sr", action="store_true",
                 help="also write <report>-SR-<number>.html/.json/.xml per service request, each with only its pods")
     g.addoption("--reports-dir", metavar="DIR",
-                help="where the default report, JUnit XML and JSON go (default: reports/)")
+                help="where the default report, JUnit XML and JSON go "
+                     "(default: ./reports/ of the folder pytest runs in)")
     g.addoption("--store-diff", metavar="JSON", help="(set by python -m cutover prepare) the entries it changed in "
                 "the copy of the store, shown in the report's summary and JSON")
     g.addoption("--no-reports", action="store_true",

@@ -61,11 +61,17 @@ def setup(config: pytest.Config) -> Setup:
     if scenario:
         datacenters = _start_sandbox(config, scenario)
     try:
-        cfg = _load(config, Path(datacenters) if datacenters else paths.home() / "datacenters.toml")
+        cfg = _load(config, Path(datacenters) if datacenters
+                    else paths.datacenters_file(config.invocation_params.dir))
         stores = _read_stores(config, cfg)
         bundles = {dc.code: bundle_mod.read(dc.bundle) for dc in cfg.datacenters if dc.bundle is not None}
     except (ConfigError, truststore_mod.TruststoreError, bundle_mod.BundleError) as e:
         raise pytest.UsageError(str(e)) from None
+    if workerinput is None:  # the controller shows them once, not every xdist worker
+        from cutover.plugin.fixtures import CutoverWarning  # fixtures imports the run, which imports us
+
+        for warning in cfg.warnings:
+            config.issue_config_time_warning(CutoverWarning(warning), stacklevel=2)
     json_path = _default_outputs(config, simulated=cfg.simulated) if workerinput is None else None
     if config.getoption("report_per_sr") and workerinput is None and json_path is None:
         raise pytest.UsageError("--report-per-sr writes files beside the full report, and this run writes none: "
@@ -153,7 +159,7 @@ def _default_outputs(config: pytest.Config, simulated: bool) -> Path | None:
     html_path = config.getoption("htmlpath", None)
     if config.getoption("no_reports"):
         return Path(html_path).with_suffix(".json") if html_path else None
-    folder = Path(config.getoption("reports_dir") or paths.home() / "reports")
+    folder = Path(config.getoption("reports_dir") or paths.reports_dir(config.invocation_params.dir))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     base = folder / f"cutover-{stamp}{'-SIMULATED' if simulated else ''}"
     if not html_path:

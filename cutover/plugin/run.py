@@ -136,7 +136,7 @@ class GateRun:
         json_path = self.setup.json_path
         # Where this run's own evidence goes (beside --html when given) is where the earlier runs' went.
         folder = Path(opt("history_dir") or (json_path.parent if json_path is not None else None)
-                      or opt("reports_dir") or paths.home() / "reports")
+                      or opt("reports_dir") or paths.reports_dir(self.pytest_config.invocation_params.dir))
         exclude = [json_path] if json_path is not None else []
         return history_mod.find_previous(folder, self.config.path, self.setup.started, exclude)
 

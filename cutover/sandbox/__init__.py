@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cutover.config import KNOWN_DATACENTERS
@@ -69,7 +70,10 @@ class Sandbox:
 
     def __init__(self, scenario: str = "good", workdir: Path | None = None, pods_per_dc: int = 2,
                  datacenters: tuple[str, ...] = tuple(KNOWN_DATACENTERS), fault_dc: str = "us2",
-                 password: str | None = None, latency_ms: int = 0) -> None:
+                 password: str | None = None, latency_ms: int = 0,
+                 hostnames: Mapping[str, Sequence[str]] | None = None) -> None:
+        """`hostnames` (data centre -> hostnames) gives those data centres pods of their own hostnames
+        (``fa-eabc-test-saasfaprod1.fa.ocs.oraclecloud.com``), added to `datacenters` when not in it."""
         if scenario not in SCENARIOS:
             raise SandboxError(f"unknown sandbox scenario {scenario!r}; known: {', '.join(SCENARIOS)}.")
         if not 1 <= pods_per_dc <= 250:
@@ -78,9 +82,12 @@ class Sandbox:
         self._own_dir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="cutover-sandbox-"))
         self.pods_per_dc = pods_per_dc
-        self.datacenters = datacenters
-        self.fault_dc = fault_dc if fault_dc in datacenters else datacenters[0]
-        self.fault_pod = POD_NAMES[0]
+        self.hostnames = {dc: tuple(h.lower().rstrip(".") for h in hosts) for dc, hosts in (hostnames or {}).items()}
+        if any(not hosts for hosts in self.hostnames.values()):
+            raise SandboxError("every data centre of hostnames= needs at least one hostname.")
+        self.datacenters = (*datacenters, *(dc for dc in self.hostnames if dc not in datacenters))
+        self.fault_dc = fault_dc if fault_dc in self.datacenters else self.datacenters[0]
+        self.fault_pod = self.pods_of(self.fault_dc)[0]
         self.password = password or secrets.token_urlsafe(18)
         self.latency_ms = latency_ms  # added to every DNS answer and every TLS accept, to measure speed
         self._dns: DNSServer | None = None
@@ -93,6 +100,10 @@ class Sandbox:
     # -- naming -------------------------------------------------------------------------------------
     def pods(self) -> list[str]:
         return [POD_NAMES[i] if i < len(POD_NAMES) else f"acme-{i}" for i in range(self.pods_per_dc)]
+
+    def pods_of(self, dc: str) -> list[str]:
+        """A data centre's pod ids: its hostnames' first labels when it has hostnames, else `pods`."""
+        return [h.split(".")[0] for h in self.hostnames[dc]] if dc in self.hostnames else self.pods()
 
     @staticmethod
     def hostname(dc: str, pod: str) -> str:
@@ -182,7 +193,8 @@ class Sandbox:
     # -- building -----------------------------------------------------------------------------------
     def _build_and_serve(self) -> None:
         keytool = find_keytool()
-        built, entries = build(self.scenario, self.workdir, self.datacenters, self.pods(), self.fault_id)
+        built, entries = build(self.scenario, self.workdir, self.datacenters, self.pods(), self.fault_id,
+                               self.hostnames)
         self.staging_ips = built.staging_ips
         self._switch = built.switch
         self.password_file.write_text(self.password)
@@ -232,7 +244,7 @@ class Sandbox:
             f'proxy_password_env = "{PROXY_PASSWORD_ENV}"',
         ]
         for dc in self.datacenters:
-            pods = ", ".join(f'"{p}"' for p in self.pods())
+            pods = ", ".join(f'"{p}"' for p in self.hostnames.get(dc, self.pods()))
             lines += ["", f"[datacenters.{dc}]", f'name = "{KNOWN_DATACENTERS.get(dc, dc)}"',
                       f"pods = [{pods}]", f'bundle = "certs/{dc}.zip"']
         self.config_path.write_text("\n".join(lines) + "\n")

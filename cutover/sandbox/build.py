@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,12 +105,14 @@ class Builder:
         self.ca = authorities()
         self.built = Built(write_chain(workdir, "edge-default", [self.ca.edge_default, self.ca.edge_ca]))
 
-    def datacenter(self, dc_index: int, dc: str, pods: list[str]) -> list[tuple[str, bytes]]:
-        """Every pod of `dc`; returns its bundle's members (root, intermediate, each pod's new leaf)."""
+    def datacenter(self, dc_index: int, dc: str, pods: list[str], hosts: Sequence[str] = ()) -> list[tuple[str, bytes]]:
+        """Every pod of `dc` (named by `hosts` when given); returns its bundle's members (root, intermediate,
+        each pod's new leaf)."""
         members = [("SandboxRootCAG2.crt.pem", self.ca.root.pem),
                    ("SandboxTLSIssuingCAG22026.crt.pem", self.ca.inter.pem)]
-        for slot, name in enumerate(pods):
-            pod = self.pod(Pod(dc, name, dc_index, slot, self.fault_id, self.ca))
+        named = [(h.split(".")[0], h) for h in hosts] or [(name, "") for name in pods]
+        for slot, (name, host) in enumerate(named):
+            pod = self.pod(Pod(dc, name, dc_index, slot, self.fault_id, self.ca, own_host=host))
             members.append((f"{pod.host}.crt.pem", pod.leaf.pem))
         return members
 
@@ -153,13 +156,15 @@ class Builder:
 
 
 def build(scenario: Scenario, workdir: Path, datacenters: tuple[str, ...], pods: list[str],
-          fault_id: str) -> tuple[Built, list[tuple[str, pki.Issued]]]:
-    """Write the served chains and the bundles; return what to serve and the store's entries."""
+          fault_id: str, hostnames: Mapping[str, Sequence[str]] | None = None,
+          ) -> tuple[Built, list[tuple[str, pki.Issued]]]:
+    """Write the served chains and the bundles; return what to serve and the store's entries. A data centre
+    in `hostnames` has those pods instead of `pods`."""
     (workdir / "certs").mkdir(parents=True, exist_ok=True)
     (workdir / "served").mkdir(exist_ok=True)
     builder = Builder(scenario, workdir, fault_id)
     for dc_index, dc in enumerate(datacenters):
-        members = builder.datacenter(dc_index, dc, pods)
+        members = builder.datacenter(dc_index, dc, pods, (hostnames or {}).get(dc, ()))
         with zipfile.ZipFile(workdir / "certs" / f"{dc}.zip", "w") as z:
             for name, data in members:
                 z.writestr(name, data)

@@ -84,6 +84,8 @@ class Pod:
         old_days: how many days from now production's (old) leaf is valid.
         new_leaf: the provider's new certificate, set by the build (or the `new_leaf` hook).
         old_leaf: the certificate production serves today, set by the build.
+        own_host: its hostname when the sandbox was given one (`Sandbox` ``hostnames=``); empty: the
+            provider's template, ``<pod>.fa.<dc>.oraclecloud.com``.
     """
 
     dc: str
@@ -96,6 +98,7 @@ class Pod:
     old_days: int = 65
     new_leaf: pki.Issued | None = None
     old_leaf: pki.Issued | None = None
+    own_host: str = ""
 
     def __post_init__(self) -> None:
         self.staging_ip = self.staging_ip or f"127.20.{self.dc_index}.{self.slot + 1}"
@@ -114,7 +117,7 @@ class Pod:
 
     @property
     def host(self) -> str:
-        return hostname(self.dc, self.name)
+        return self.own_host or hostname(self.dc, self.name)
 
     @property
     def prod_ip(self) -> str:

@@ -69,7 +69,7 @@ def test_shipped_datacenters_toml_lists_all_14_with_no_pods() -> None:
     (("port = 443", "prot = 443"), r"unknown key 'prot' in \[defaults\]\. Did you mean 'port'\?"),
     (('pods = ["efgh"]', 'pod = ["efgh"]'), r"unknown key 'pod' in \[datacenters\.em3\]\. Did you mean 'pods'\?"),
     (("port = 443", 'port = "443"'), r"defaults\.port must be an integer"),
-    (('pods = ["efgh"]', 'pods = ["efgh", "efgh"]'), r"lists 'efgh' twice"),
+    (('pods = ["efgh"]', 'pods = ["efgh", "efgh"]'), r"two pods have the id 'efgh' \(efgh.login.em3.oraclecloud.com "),
     (('pods = ["efgh"]', 'pods = ["Bad Pod"]'), r"'Bad Pod' is not a pod name"),
     (('hostname = "{pod}.login', 'hostname = "{pood}.login'), r"not a valid template"),
     (('hostname = "{pod}.login', 'hostname = "{pod}_x.login'), r"not a valid DNS name"),
@@ -163,9 +163,9 @@ def test_service_requests_per_default_data_centre_and_pod(tmp_path: Path) -> Non
     (SRS.replace('sr = "3-1000"', 'sr = "../x"'), "defaults.sr: service request '../x' is not an SR number"),
     (SRS.replace('sr = "3-2222"', 'sr = 3'), "datacenters.us2.sr must be a string"),
     (SRS.replace('{ name = "ijkl" }', '{ name = "ijkl", sr_number = "3-1" }'),
-     "unknown key 'sr_number' in a pod of datacenters.em3.pods. Known keys there: name, sr."),
+     "unknown key 'sr_number' in a pod of datacenters.em3.pods. Known keys there: hostname, name, port, sr."),
     (SRS.replace('{ name = "ijkl" }', '{ sr = "3-1" }'), "a pod table needs a name"),
-    (SRS.replace('{ name = "ijkl" }', '42'), "entries must be a pod name or"),
+    (SRS.replace('{ name = "ijkl" }', '42'), "entries must be a pod name, a hostname, a URL or"),
 ])
 def test_sr_mistakes_name_the_key_and_the_fix(tmp_path: Path, text: str, fragment: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(fragment)):
