@@ -91,6 +91,7 @@ def test_an_unparseable_store_certificate_is_named_as_such() -> None:
 JDK = next((p.parent.parent for p in sorted(Path("/usr/lib/jvm").glob("*/bin/javac"))), None)
 
 
+@pytest.mark.e2e  # a JVM and a TLS server
 @pytest.mark.skipif(JDK is None or shutil.which("keytool") is None, reason="no JDK with keytool")
 def test_a_handshake_that_fails_before_any_certificate_says_so(tmp_path: Path) -> None:
     """An ECDSA-only server and a client JVM that allows RSA signatures only: the server has no key it may
