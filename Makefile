@@ -59,7 +59,7 @@ docs: $(STAMP)
 	$(BIN)/python docs/generate.py
 
 clean:
-	rm -rf $(VENV) bench/.peer-venv .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) bench/.peer-venv .pytest_cache .ruff_cache .mypy_cache *.egg-info
 
 # e.g. make bench BENCH_ARGS="--runs 5 --skip b,c" (bench/bench.py --help lists the options)
 BENCH_ARGS ?=
