@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pytest
-
 #: What the commands of ``python -m cutover`` return (their tables below say what each means per command).
 OK = 0
 #: The thing looked at is unusable, or not ready (a bundle that does not link, a copy the gates still fail).
@@ -35,16 +33,18 @@ class ExitCode:
     meaning: str
 
 
-#: ``pytest`` running the gates: pytest's codes, read for a cutover run.
+#: ``pytest`` running the gates: pytest's codes (`pytest.ExitCode`, by name), read for a cutover run. Plain
+#: numbers, so that every ``cutover`` command need not import pytest to know its own codes
+#: (tests/test_docs.py checks them against pytest's).
 GATE_RUN: tuple[ExitCode, ...] = (
-    ExitCode(pytest.ExitCode.OK, "OK", "every selected gate passed: ready for cutover"),
-    ExitCode(pytest.ExitCode.TESTS_FAILED, "TESTS_FAILED", "at least one gate failed (or errored): not ready"),
-    ExitCode(pytest.ExitCode.INTERRUPTED, "INTERRUPTED",
+    ExitCode(0, "OK", "every selected gate passed: ready for cutover"),
+    ExitCode(1, "TESTS_FAILED", "at least one gate failed (or errored): not ready"),
+    ExitCode(2, "INTERRUPTED",
              "the run was interrupted (Ctrl-C or SIGTERM); the report holds what was gathered"),
-    ExitCode(pytest.ExitCode.INTERNAL_ERROR, "INTERNAL_ERROR", "internal error (a bug of ours or of a plugin)"),
-    ExitCode(pytest.ExitCode.USAGE_ERROR, "USAGE_ERROR",
+    ExitCode(3, "INTERNAL_ERROR", "internal error (a bug of ours or of a plugin)"),
+    ExitCode(4, "USAGE_ERROR",
              "usage error: bad option, datacenters.toml, truststore, bundle or password; nothing ran"),
-    ExitCode(pytest.ExitCode.NO_TESTS_COLLECTED, "NO_TESTS_COLLECTED",
+    ExitCode(5, "NO_TESTS_COLLECTED",
              "no gate was selected (for instance `--dc` and `-k` excluded everything)"),
 )
 

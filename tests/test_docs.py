@@ -233,3 +233,9 @@ def test_every_scenario_the_docs_name_exists() -> None:
               re.findall(r"^\| `([a-z0-9-]+)` \|", (ROOT / "docs" / "troubleshooting.md").read_text(), re.M)}
     unknown = sorted(f"{page}: {n}" for page, n in named if n not in SCENARIOS)
     assert not unknown, f"no such sandbox scenario: {unknown}"
+
+
+def test_the_gate_runs_exit_codes_are_pytests() -> None:
+    from cutover.exit_codes import GATE_RUN
+
+    assert [(e.code, e.name) for e in GATE_RUN] == [(int(pytest.ExitCode[e.name]), e.name) for e in GATE_RUN]
