@@ -60,6 +60,7 @@ class Interrupt:
         self._ran = ran
         self._raising = False
         self._frozen = False
+        self._signalled = False
         self._session: pytest.Session | None = None
         self._previous: dict[int, _Handler] = {}
 
@@ -78,12 +79,19 @@ class Interrupt:
         self.config.add_cleanup(self.restore)
 
     def restore(self) -> None:
-        """Give back the handlers found at install: a process that runs the gates again must not keep ours."""
-        for sig, previous in self._previous.items():
-            signal.signal(sig, previous)
+        """Give back the handlers found at install: a process that runs the gates again must not keep ours.
+
+        Not after a stop signal: the process is ending, maybe still waiting on a handshake in flight, and a
+        second Ctrl-C must end it at once (the default action), not raise KeyboardInterrupt into the
+        interpreter's exit, which prints a traceback.
+        """
+        if not self._signalled:
+            for sig, previous in self._previous.items():
+                signal.signal(sig, previous)
         self._previous.clear()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self._signalled = True
         for sig in self._previous:  # a second signal: the default action, at once
             signal.signal(sig, signal.SIG_DFL)
         if self._frozen:
