@@ -286,7 +286,7 @@ def _partial(config: Config, targets: Sequence[Target], python_stores: Mapping[s
             pods[t.id] = PodEvidence(t, st, *(tuple(_outcome(fetches[k], k[2], t) for k in keys[kind])
                                               for kind in ("staging", "production")))
     for g in groups:
-        if g.result is None and g.probe is not None:
+        if g.probe is not None:  # even with a result: a JVM the signal ended first got "no verdict" filled in
             try:
                 g.result = g.probe.received()
             except JudgeUnavailable:
