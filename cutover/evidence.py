@@ -138,6 +138,31 @@ class _Group:
     note: str | None = None
 
 
+class GatherInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM arrived while gathering. Still a KeyboardInterrupt, so whoever does not know this
+    class stops as on any Ctrl-C; whoever does finds in `partial` what the pods' pipelines had finished."""
+
+    def __init__(self, partial: Evidence) -> None:
+        super().__init__("interrupted while gathering evidence")
+        self.partial = partial
+
+
+@dataclass
+class _Progress:
+    """What `_observe` has so far, kept outside it so that a stopped run can still say what it saw."""
+
+    staging: dict[str, StagingEvidence] = field(default_factory=dict)
+    fetches: dict[tuple[str, str, str], Future[ChainFetch]] = field(default_factory=dict)
+
+
+class _Pool(ThreadPoolExecutor):
+    """A pool that, left by an exception (Ctrl-C), does not wait for the look-ups and handshakes in flight:
+    a silent data centre would hold the stopped run for its whole timeout."""
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.shutdown(wait=exc_type is None, cancel_futures=exc_type is not None)
+
+
 def gather(
     config: Config,
     targets: Sequence[Target],
@@ -149,14 +174,28 @@ def gather(
     """Resolve, fetch and judge every target; never raises for a network fault of one target.
 
     `python_stores`: each client's store as Python read it, by client name (the listing when no JVM judges).
+    Stopped by a KeyboardInterrupt (Ctrl-C, or SIGTERM made one), it raises `GatherInterrupted` with the
+    evidence of every pod observed whole by then and the verdicts the JVMs had given on them.
     """
     start = time.monotonic()
     concurrency = concurrency or config.concurrency
     groups, of_client, notes = _groups(config)
+    progress = _Progress()
+    try:
+        return _gather(config, targets, python_stores, bundles, concurrency, start, groups, of_client, notes,
+                       progress)
+    except KeyboardInterrupt:
+        raise GatherInterrupted(_partial(config, targets, python_stores, bundles, start, groups, of_client, notes,
+                                         progress)) from None
+
+
+def _gather(config: Config, targets: Sequence[Target], python_stores: Mapping[str, StoreContents],
+            bundles: dict[str, Bundle], concurrency: int, start: float, groups: list[_Group],
+            of_client: dict[str, tuple[_Group, int]], notes: dict[str, str], progress: _Progress) -> Evidence:
     _start_probes(groups, config, max((t.timeout for t in targets), default=10.0), concurrency)
     primary = _instant(config.at) if config.at else "now"
     try:
-        staging, fetched = _observe(config, targets, groups, primary, concurrency)
+        staging, fetched = _observe(config, targets, groups, primary, concurrency, progress)
     finally:
         for g in groups:
             if g.probe is not None:
@@ -197,16 +236,16 @@ def _start_probes(groups: Sequence[_Group], config: Config, timeout: float, conc
 
 
 def _observe(config: Config, targets: Sequence[Target], groups: Sequence[_Group], primary: str,
-             concurrency: int) -> tuple[dict[str, StagingEvidence], dict[tuple[str, str, str], ChainFetch]]:
+             concurrency: int, progress: _Progress) -> tuple[dict[str, StagingEvidence],
+                                                             dict[tuple[str, str, str], ChainFetch]]:
     """DNS, chains and the JVMs' verdicts of every target: per target id its DNS evidence, per
-    (target id, ``staging`` or ``production``, IP) its chain; each group's result is left on the group."""
+    (target id, ``staging`` or ``production``, IP) its chain; each group's result is left on the group.
+    What is in so far is in `progress` (what a stopped run keeps, `_partial`)."""
     t_by_id = {t.id: t for t in targets}
-    staging: dict[str, StagingEvidence] = {}
-    fetches: dict[tuple[str, str, str], Future[ChainFetch]] = {}
+    staging, fetches = progress.staging, progress.fetches
     # One pipeline per pod, no barrier between pods: as soon as a pod's staging IPs are known, the
     # JVMs start probing them and its chains are fetched, while other pods are still resolving.
-    with ThreadPoolExecutor(max_workers=concurrency) as dns_pool, \
-            ThreadPoolExecutor(max_workers=concurrency) as tls_pool:
+    with _Pool(max_workers=concurrency) as dns_pool, _Pool(max_workers=concurrency) as tls_pool:
 
         def pipeline(t: Target) -> None:
             staging[t.id] = st = _resolve(config, t)
@@ -226,6 +265,58 @@ def _observe(config: Config, targets: Sequence[Target], groups: Sequence[_Group]
                 except JudgeUnavailable as e:
                     g.note = f"{pyjudge.APPROXIMATE}: {e}"
         return staging, {k: _outcome(f, k[2], t_by_id[k[0]]) for k, f in fetches.items()}
+
+
+def _partial(config: Config, targets: Sequence[Target], python_stores: Mapping[str, StoreContents],
+             bundles: dict[str, Bundle], start: float, groups: Sequence[_Group],
+             of_client: dict[str, tuple[_Group, int]], notes: dict[str, str], progress: _Progress) -> Evidence:
+    """What a stopped gathering keeps: each pod whose DNS and every chain were in, whole (a pod half seen
+    would read as a pod without a chain); per client, the JVM's verdicts on those of them it had judged
+    entirely. The JVMs are stopped here; the look-ups still in flight end on their own timeouts."""
+    staging, fetches = dict(progress.staging), dict(progress.fetches)  # pipelines may still be adding
+    pods: dict[str, PodEvidence] = {}
+    for t in targets:
+        st = staging.get(t.id)
+        if st is None:
+            continue
+        keys = {kind: [(t.id, kind, ip) for ip in ips]
+                for kind, ips in (("staging", st.staging_ips), ("production", st.production_ips))}
+        futures = [fetches.get(k) for ks in keys.values() for k in ks]
+        if all(f is not None and f.done() and not f.cancelled() for f in futures):
+            pods[t.id] = PodEvidence(t, st, *(tuple(_outcome(fetches[k], k[2], t) for k in keys[kind])
+                                              for kind in ("staging", "production")))
+    for g in groups:
+        if g.probe is not None:  # even with a result: a JVM the signal ended first got "no verdict" filled in
+            try:
+                g.result = g.probe.received()
+            except JudgeUnavailable:
+                g.note = f"the run was stopped before the JVM ({g.java}) gave a verdict"
+    primary = _instant(config.at) if config.at else "now"
+    seen = [t for t in targets if t.id in pods]
+    clients: dict[str, ClientEvidence] = {}
+    for client in config.clients:
+        mine = [t for t in seen if t.dc in client.datacenters]
+        store = python_stores.get(client.name)
+        group = of_client.get(client.name)
+        if client.name in notes or group is None:
+            clients[client.name] = _python_client(client, store, notes.get(client.name), mine, pods, config.at)
+        elif group[0].result is None:
+            clients[client.name] = ClientEvidence(client, store, None, None, group[0].note)
+        else:
+            sr = group[0].result.stores[group[1]]
+            judged = [t for t in mine if all((t.id, ip, when) in sr.verdicts for ip, when in _asked(t, pods[t.id],
+                                                                                                   primary))]
+            clients[client.name] = _jvm_client(client, group[0].result.jvm, sr, store, judged, pods, config.at,
+                                               primary)
+    return Evidence(pods, clients, bundles, time.monotonic() - start, jvms=sum(g.result is not None for g in groups))
+
+
+def _asked(t: Target, pod: PodEvidence, primary: str) -> list[tuple[str, str]]:
+    """(IP, when) of every verdict a JVM gives on `pod` (as `_submit_probes` asks and `_jvm_client` reads)."""
+    st = pod.staging
+    later = [_instant(d) for _, d in t.later_dates()]
+    return [(ip, primary) for ip in (*st.staging_ips, *st.production_ips)] + \
+        [(ip, when) for ip in st.staging_ips for when in later]
 
 
 def _resolve(config: Config, t: Target) -> StagingEvidence:

@@ -327,7 +327,16 @@ class ProbeRun:
             self.proc.kill()
             self.proc.wait()
 
-    def _parse(self, out: str, err: str, targets: Sequence[Job]) -> ProbeResult:
+    def received(self) -> ProbeResult:
+        """Stop the JVM and keep the verdicts it had printed, filling in none for the jobs it had not reached:
+        a run stopped by Ctrl-C reports what was judged (the JVM, in the terminal's process group, may already
+        be gone; what it wrote is in the pipe). Raises JudgeUnavailable when it had not even said which JVM it is."""
+        self.stop()
+        for r in self._readers:
+            r.join(timeout=2)
+        return self._parse("".join(self._out), "".join(self._err), self._jobs, fill=False)
+
+    def _parse(self, out: str, err: str, targets: Sequence[Job], fill: bool = True) -> ProbeResult:
         jvm: JvmInfo | None = None
         count = len(self.store_paths)
         entries: list[list[StoreEntry]] = [[] for _ in range(count)]
@@ -361,7 +370,7 @@ class ProbeRun:
         why = err.strip().splitlines()[-1] if err.strip() else "no verdict was printed"
         results = []
         for n in range(count):
-            for job in targets:
+            for job in targets if fill else ():
                 for when in job.whens:
                     if (job.target_id, job.ip, when) not in verdicts[n]:
                         verdicts[n][(job.target_id, job.ip, when)] = JavaVerdict(

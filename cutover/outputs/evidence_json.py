@@ -78,6 +78,8 @@ class RunFacts:
         env: the report's Environment rows.
         started, finished: the run's UTC times.
         interrupted: the run was cut short (Ctrl-C, SIGTERM): its evidence is partial.
+        interrupted_at: the step it was stopped at (``running the gates: 40 of 112``), when interrupted.
+        not_run: the node ids of the gate tests collected that did not run, when interrupted.
     """
 
     config: Config
@@ -87,6 +89,13 @@ class RunFacts:
     finished: dt.datetime
     phases: Mapping[str, Phase] = field(default_factory=dict)
     interrupted: bool = False
+    interrupted_at: str | None = None
+    not_run: Sequence[str] = ()
+
+    @property
+    def stopped_at(self) -> str | None:
+        """The step named by the verdict of an interrupted run (never "ready"); None when it went to its end."""
+        return (self.interrupted_at or "an unknown step") if self.interrupted else None
 
 
 def write(path: Path, doc: Mapping[str, object]) -> None:
@@ -115,8 +124,8 @@ def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step]
               since: SinceSection | None = None) -> Json:
     """The parts every file has; `records` may be a part of the run (a per-SR file, `sr` set)."""
     config, ev = run.config, run.evidence
-    verdict, ready = verdict_sentence(records)
-    pods, bundles = _referred(run, records)
+    verdict, ready = verdict_sentence(records, run.stopped_at)
+    pods, bundles = _referred(run, records, sr)
     dcs = {d.code: d for d in config.datacenters}
     lifecycle = lifecycle_json(ev, run.phases) if ev is not None else {}
     return {
@@ -127,6 +136,8 @@ def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step]
         "verdict": verdict,
         "ready": ready,
         "interrupted": run.interrupted,
+        "interrupted_at": run.stopped_at,
+        "not_run": [n for n in run.not_run if sr is None or _of_sr(run, n, sr)],
         "started": run.started.isoformat(),
         "finished": run.finished.isoformat(),
         "judge": None if ev is None else _judge_json(ev.first),
@@ -146,22 +157,39 @@ def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step]
     }
 
 
-def _referred(run: RunFacts, records: Sequence[Record]) -> tuple[Json, Json]:
-    """The pods and bundles `records` refer to, each once, in the order of the first record that refers to it."""
+def _referred(run: RunFacts, records: Sequence[Record], sr: str | None) -> tuple[Json, Json]:
+    """The pods and bundles `records` refer to, each once, in the order of the first record that refers to it;
+    an interrupted run's file has every pod it observed too (of the SR, in a per-SR file), gate or not."""
     ev = run.evidence
     pods: Json = {}
     bundles: Json = {}
     if ev is None:
         return pods, bundles
     srs = {t.id: t.sr for t in run.config.targets}
+    unrun = [tid for tid in ev.pods if sr is None or srs.get(tid) == sr] if run.interrupted else []
     for r in records:
         if r.pod is not None and r.target in ev.pods and r.target not in pods:
-            pods[r.target] = {"sr": srs.get(r.target), **pod_json(ev.pods[r.target], run.phases.get(r.target)),
-                              "trust": {name: trust_json(c.verdicts[r.target]) for name, c in ev.clients.items()
-                                        if r.target in c.verdicts}}
+            pods[r.target] = _pod_entry(ev, r.target, srs.get(r.target), run.phases.get(r.target))
         elif r.pod is None and r.dc in ev.bundles and r.dc not in bundles:
             bundles[r.dc] = bundle_json(ev.bundles[r.dc])
+    for tid in unrun:
+        if tid not in pods:
+            pods[tid] = _pod_entry(ev, tid, srs.get(tid), run.phases.get(tid))
     return pods, bundles
+
+
+def _pod_entry(ev: Evidence, tid: str, sr: str | None, phase: Phase | None) -> Json:
+    return {"sr": sr, **pod_json(ev.pods[tid], phase),
+            "trust": {name: trust_json(c.verdicts[tid]) for name, c in ev.clients.items() if tid in c.verdicts}}
+
+
+def _of_sr(run: RunFacts, nodeid: str, sr: str) -> bool:
+    """A gate test that did not run belongs to `sr`: its pod's (``...[us2/acme]``), or one of its data centre's."""
+    label = nodeid.rpartition("[")[2].rstrip("]").rpartition(":")[2]
+    target = next((t for t in run.config.targets if t.id == label), None)
+    if target is not None:
+        return target.sr == sr
+    return any(d.code == label and sr in d.srs for d in run.config.datacenters)
 
 
 def _reference(run: RunFacts, r: Record) -> Json:

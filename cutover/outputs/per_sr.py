@@ -61,7 +61,7 @@ def title(config: Config, sr: str) -> str:
 def html_document(run: RunFacts, records: Sequence[Record], sr: str, steps: Sequence[fixplan.Step]) -> str:
     """A self-contained page: verdict, fix plan, matrix, environment, the store and bundles once, each test."""
     config, ev = run.config, run.evidence
-    verdict, ready = verdict_sentence(records)
+    verdict, ready = verdict_sentence(records, run.stopped_at)
     only = {r.target for r in records}
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title(config, sr))}</title>",
              html_mod.STYLE, "<style>body { font-family: sans-serif; margin: 8px 16px; } "

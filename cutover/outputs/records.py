@@ -57,11 +57,22 @@ class Record:
         return self.target.split("/")[1] if "/" in self.target else None
 
 
-def verdict_sentence(records: Iterable[Record]) -> tuple[str, bool]:
-    """The run's verdict in one sentence, and whether it is 'ready'. Ready only when every gate passed."""
+#: What every output says of a run stopped before its end (Ctrl-C, SIGTERM): cutover.plugin.interrupt.
+INCOMPLETE = "this run is incomplete, not evidence of readiness"
+
+
+def verdict_sentence(records: Iterable[Record], interrupted_at: str | None = None) -> tuple[str, bool]:
+    """The run's verdict in one sentence, and whether it is 'ready'. Ready only when every gate passed and
+    the run was not stopped (`interrupted_at`: the step it was stopped at): the gates that did not run
+    prove nothing, though a failure among those that ran is a real "not ready"."""
     rs = list(records)
     failed = sum(r.outcome == "failed" for r in rs)
     skipped = sum(r.outcome == "skipped" for r in rs)
+    if interrupted_at is not None:
+        if failed:
+            return (f"NOT ready for cutover: {failed} of the {len(rs)} gate test(s) that ran failed; "
+                    f"interrupted at {interrupted_at}: {INCOMPLETE}"), False
+        return f"not proven: interrupted at {interrupted_at}: {INCOMPLETE}", False
     if not rs:
         return "not proven: no gate test ran", False
     if failed:

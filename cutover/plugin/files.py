@@ -4,15 +4,13 @@ Both plugins open their final path and write into it at the end of the session, 
 meanwhile would leave half a report under the name a person or a dashboard reads. `stage` points
 them at a temporary name in the same folder (before their own ``pytest_configure`` reads the path);
 `publish` renames each finished file and makes every terminal line that names it say the final name.
-The first SIGTERM ends the run like Ctrl-C, so its reports are still written (saying it was
-interrupted); a second SIGTERM, or SIGKILL, kills at once and leaves no file under a final name.
+The first SIGTERM ends the run like Ctrl-C (cutover.plugin.interrupt), so its reports are still written,
+saying it was interrupted; a second signal, or SIGKILL, kills at once and leaves no file under a final name.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import threading
 from pathlib import Path
 
 import pytest
@@ -36,18 +34,6 @@ def stage(config: pytest.Config) -> dict[str, tuple[Path, Path]]:
             atomic.sweep(final.parent)  # what killed runs left behind
             staged[option] = (atomic.partial_name(final), final)
             setattr(config.option, option, str(staged[option][0]))
-    if staged and threading.current_thread() is threading.main_thread():
-        previous = signal.getsignal(signal.SIGTERM)
-
-        def interrupt(signum: int, frame: object) -> None:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM kills at once
-            raise KeyboardInterrupt("SIGTERM")
-
-        def restore() -> None:
-            signal.signal(signal.SIGTERM, previous)
-
-        signal.signal(signal.SIGTERM, interrupt)
-        config.add_cleanup(restore)
     return staged
 
 

@@ -20,11 +20,11 @@ from cutover.evidence import ClientEvidence
 from cutover.gates import fixplan
 from cutover.gates.lifecycle import Phase
 from cutover.gates.verdict import Verdict
-from cutover.outputs import environment, evidence_json
+from cutover.outputs import environment, evidence_json, interrupted
 from cutover.outputs import html as html_mod
 from cutover.outputs import per_sr as per_sr_mod
 from cutover.outputs.evidence_json import RunFacts
-from cutover.outputs.records import verdict_sentence
+from cutover.outputs.records import INCOMPLETE, verdict_sentence
 from cutover.plugin.state import Closing, Gathered, Setup
 from cutover.text import printable
 
@@ -66,7 +66,10 @@ def summary_html(setup: Setup, gathered: Gathered | None, closing: Closing, sr_l
     prefix.append(html_mod.STYLE)
     if cfg.simulated:
         prefix.append(html_mod.simulated_html(cfg.sandbox_scenario))
-    prefix.append(html_mod.verdict_line(*verdict_sentence(closing.records)))
+    stopped = closing.stopped
+    if stopped is not None:
+        prefix.append(interrupted.banner_html(stopped.step, len(stopped.not_run), stopped.collected))
+    prefix.append(html_mod.verdict_line(*verdict_sentence(closing.records, stopped.step if stopped else None)))
     prefix.append(html_mod.fix_plan_html(closing.plan))
     prefix.append(html_mod.sr_links_html(sr_links))
     prefix.append(html_mod.matrix_html(cfg, closing.records, phases=gathered.phases if gathered else {}))
@@ -76,6 +79,9 @@ def summary_html(setup: Setup, gathered: Gathered | None, closing: Closing, sr_l
         for who, judge, approximate in _judges(cfg, gathered):
             judge = f"APPROXIMATE verdicts: {judge}" if approximate else judge
             prefix.append(f"<p>Trust judged{html.escape(who)} by: {html.escape(judge)}</p>")
+        if stopped is not None:  # what it saw that no row shows
+            prefix.append(interrupted.observed_html(gathered.evidence, gathered.phases,
+                                                    {r.target for r in closing.records}))
         # Each store and each bundle once, folded, above the rows that link to them.
         postfix.append(html_mod.stores_html(gathered.evidence) + html_mod.bundles_html(cfg, gathered.evidence.bundles))
     if closing.store_diff is not None:
@@ -83,11 +89,13 @@ def summary_html(setup: Setup, gathered: Gathered | None, closing: Closing, sr_l
 
 
 def write_json(setup: Setup, gathered: Gathered | None, closing: Closing, env: Mapping[str, str],
-               interrupted: bool, per_sr: bool) -> list[tuple[str, Path]]:
+               per_sr: bool) -> list[tuple[str, Path]]:
     """The JSON evidence beside the report, and with --report-per-sr each SR's files; returns (SR, HTML path)."""
     assert setup.json_path is not None
+    stopped = closing.stopped
     facts = RunFacts(setup.config, gathered.evidence if gathered else None, env, setup.started,
-                     dt.datetime.now(dt.UTC), gathered.phases if gathered else {}, interrupted)
+                     dt.datetime.now(dt.UTC), gathered.phases if gathered else {}, stopped is not None,
+                     stopped.step if stopped else None, stopped.not_run if stopped else ())
     evidence_json.write(setup.json_path, evidence_json.full_document(facts, closing.records, closing.plan,
                                                                      closing.since, closing.store_diff))
     if not per_sr:
@@ -111,6 +119,11 @@ def terminal_summary(tr: pytest.TerminalReporter, setup: Setup, gathered: Gather
     if cfg.simulated:
         tr.line(f"SIMULATED run against the sandbox (scenario '{cfg.sandbox_scenario}'): not evidence.",
                 yellow=True, bold=True)
+    stopped = closing.stopped
+    if stopped is not None:
+        unrun = f"{len(stopped.not_run)} of {stopped.collected} gate test(s) did not run" if stopped.collected \
+            else "no gate test ran"
+        tr.line(f"interrupted at {stopped.step}: {INCOMPLETE} ({unrun})", red=True, bold=True)
     if gathered is not None:
         _terminal_evidence(tr, cfg, gathered)
     since = closing.since
@@ -120,7 +133,7 @@ def terminal_summary(tr: pytest.TerminalReporter, setup: Setup, gathered: Gather
             tr.line("  " + printable(line, 1000))
         for line in since.ignored:
             tr.line("  history file ignored: " + printable(line, 1000), yellow=True)
-    verdict, ready = verdict_sentence(closing.records)
+    verdict, ready = verdict_sentence(closing.records, stopped.step if stopped else None)
     config = tr.config
     for label, path in (("report", config.getoption("htmlpath", None)),
                         ("junit xml", getattr(config.option, "xmlpath", None)), ("json evidence", setup.json_path)):

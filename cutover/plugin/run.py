@@ -12,6 +12,7 @@ Rendering lives in cutover.plugin.report, the fixtures the gates use in cutover.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import html
 import os
@@ -27,16 +28,16 @@ import pytest
 from cutover import paths
 from cutover.config import Client, Config, DataCenter, Target
 from cutover.config.values import format_instant
-from cutover.evidence import gather
+from cutover.evidence import Evidence, GatherInterrupted, gather
 from cutover.gates import fixplan, lifecycle, registry
 from cutover.gates.verdict import Verdict
 from cutover.outputs import environment, per_sr
 from cutover.outputs import history as history_mod
 from cutover.outputs.records import Record
-from cutover.plugin import configure
+from cutover.plugin import configure, interrupt
 from cutover.plugin import files as pytest_outputs
 from cutover.plugin import report as reporting
-from cutover.plugin.state import Closing, Gathered, Setup
+from cutover.plugin.state import Closing, Gathered, Setup, Stopped
 
 VERDICT = pytest.StashKey[Verdict]()
 RUN = pytest.StashKey["GateRun"]()
@@ -56,6 +57,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if configure.runs_gates(config):
         run = config.stash[RUN] = GateRun(config, configure.setup(config))
         config.pluginmanager.register(run, "cutover-run")
+        config.pluginmanager.register(run.interrupt, "cutover-interrupt")
+        run.interrupt.install()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -65,6 +68,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if run is not None:
         del config.stash[RUN]
         config.pluginmanager.unregister(run)
+        config.pluginmanager.unregister(run.interrupt)
 
 
 class GateRun:
@@ -77,6 +81,7 @@ class GateRun:
         worker: this process is an xdist worker: the controller gathers, writes and publishes the reports.
         staged: report option -> (temporary, final) path, until published (cutover.plugin.files).
         per_sr_reports: (SR, HTML path) of the per-SR files written, for the terminal.
+        interrupt: where the run is, and where Ctrl-C or SIGTERM stopped it (cutover.plugin.interrupt).
     """
 
     def __init__(self, pytest_config: pytest.Config, setup: Setup) -> None:
@@ -87,6 +92,7 @@ class GateRun:
         self.worker = hasattr(pytest_config, "workerinput")
         self.staged = {} if self.worker else pytest_outputs.stage(pytest_config)
         self.per_sr_reports: list[tuple[str, Path]] = []
+        self.interrupt = interrupt.Interrupt(pytest_config, ran=lambda: len(self.records))
         self._evidence_file: Path | None = None
         self._closing: Closing | None = None
 
@@ -110,11 +116,21 @@ class GateRun:
                 self.gathered = Gathered(ev, phases)
             else:
                 self.gathered = self._gather()
+                self.interrupt.check()  # stopped while gathering: the session ends before the first gate
+        assert self.gathered is not None  # None only when stopped before anything was seen, and check() raised
         return self.gathered
 
-    def _gather(self) -> Gathered:
+    def _gather(self) -> Gathered | None:
         cfg = self.config
-        ev = gather(cfg, cfg.targets, dict(self.setup.stores), dict(self.setup.bundles))
+        ev: Evidence | None = None
+        try:
+            with self.interrupt.gathering():
+                ev = gather(cfg, cfg.targets, dict(self.setup.stores), dict(self.setup.bundles))
+        except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM (cutover.plugin.interrupt): keep what was seen
+            ev = stop.partial if isinstance(stop, GatherInterrupted) else ev
+            self.interrupt.stop(interrupt.gathering_step(cfg, ev))
+        if ev is None:
+            return None
         lookup = self._history()
         previous = lookup.snapshot.previous() if lookup and lookup.snapshot else None
         env = environment.judges_environment(cfg, ev)
@@ -168,21 +184,26 @@ class GateRun:
     @pytest.hookimpl(tryfirst=True)  # before xdist starts its workers
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if _is_xdist_controller(session.config):
-            gathered = self.ensure_gathered()
-            fd, name = tempfile.mkstemp(prefix="cutover-evidence-", suffix=".pickle")
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump((gathered.evidence, gathered.phases), f)
-            self._evidence_file = Path(name)
-            session.config.add_cleanup(self._evidence_file.unlink)
+            # Stopped while gathering: raised here, pytest would skip sessionfinish and write no report;
+            # Interrupt ends the session at its test loop instead, before xdist schedules a test.
+            with contextlib.suppress(pytest.Session.Interrupted):
+                self.ensure_gathered()
+            if self.gathered is not None:
+                fd, name = tempfile.mkstemp(prefix="cutover-evidence-", suffix=".pickle")
+                with os.fdopen(fd, "wb") as f:
+                    pickle.dump((self.gathered.evidence, self.gathered.phases), f)
+                self._evidence_file = Path(name)
+                session.config.add_cleanup(self._evidence_file.unlink)
         # Here, not in pytest_configure: pytest-metadata makes its table after ours runs.
         for key, value in self.env.items():
             _set_metadata(session.config, key, value)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:  # xdist's WorkerController: no public type to name
-        """xdist: tell each worker where the controller's datacenters file and evidence are."""
+        """xdist: tell each worker where the controller's datacenters file and evidence are (none when the
+        run was stopped before it saw anything: the worker then starts no sandbox, and is stopped unused)."""
+        node.workerinput["cutover_datacenters"] = str(self.config.path)
         if self._evidence_file is not None:
-            node.workerinput["cutover_datacenters"] = str(self.config.path)
             node.workerinput["cutover_evidence"] = str(self._evidence_file)
 
     # -- records ---------------------------------------------------------------------------------------------
@@ -235,7 +256,10 @@ class GateRun:
         g = self.gathered
         since = history_mod.since_last_run(g.history if g else None, g.evidence if g else None,
                                            g.phases if g else {}, outcomes)
-        return Closing(records, fixplan.plan(records), since, _store_diff(self.pytest_config))
+        step = self.interrupt.stopped_at
+        stopped = None if step is None else Stopped(step, tuple(self.interrupt.not_run(list(self.records))),
+                                                    len(self.interrupt.collected))
+        return Closing(records, fixplan.plan(records), since, _store_diff(self.pytest_config), stopped)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:  # pytest-html's report object: no public type
@@ -257,10 +281,10 @@ class GateRun:
     # temporary names, see cutover.plugin.files) and before the terminal reporter's wrapper prints where they are.
     @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Generator[None, object, object]:
+        stopped = self.interrupt.freeze(exitstatus)  # what the reports say; a signal from now on lets them finish
         self._closing = self.closing()
         if self.setup.json_path is not None:
             self.per_sr_reports = reporting.write_json(self.setup, self.gathered, self._closing, self.env,
-                                                    exitstatus == pytest.ExitCode.INTERRUPTED,
                                                     per_sr=bool(session.config.getoption("report_per_sr")))
         try:
             result = yield
@@ -268,13 +292,16 @@ class GateRun:
             pytest_outputs.discard(self.staged)
             raise
         pytest_outputs.publish(session.config, self.staged)
+        if stopped is not None:  # stopped between two of pytest's checks (the last test): still exit 2
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
         return result
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter, exitstatus: int,
                                 config: pytest.Config) -> None:
-        if self.records:
+        if self.records or self.interrupt.stopped_at is not None:
             reporting.terminal_summary(terminalreporter, self.setup, self.gathered, self.closing(),
                                     self.per_sr_reports)
+        self.interrupt.terminal_note(terminalreporter)
 
 
 def _title(cfg: Config) -> str:

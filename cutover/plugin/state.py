@@ -61,6 +61,21 @@ class Gathered:
 
 
 @dataclass(frozen=True)
+class Stopped:
+    """Where a run stopped by Ctrl-C or SIGTERM stopped (cutover.plugin.interrupt): its outputs say it.
+
+    Attributes:
+        step: the step it was stopped at, in words (``running the gates: 40 of 112``).
+        not_run: the node ids of the collected gate tests that did not run.
+        collected: how many gate tests were collected; 0 when stopped before they were.
+    """
+
+    step: str
+    not_run: tuple[str, ...] = ()
+    collected: int = 0
+
+
+@dataclass(frozen=True)
 class Closing:
     """What the run's end says, decided once from the complete records: the JSON, the HTML summary and the
     terminal all read it (they run one after another in sessionfinish and terminal_summary).
@@ -70,9 +85,11 @@ class Closing:
         plan: the fix plan over them.
         since: what changed since the last run; None when history is off.
         store_diff: what ``python -m cutover prepare`` changed in the copy of the store judged (--store-diff).
+        stopped: where the run was stopped; None for a run that went to its end.
     """
 
     records: tuple[Record, ...]
     plan: tuple[fixplan.Step, ...]
     since: Since | None
     store_diff: Mapping[str, object] | None
+    stopped: Stopped | None = None
