@@ -28,6 +28,8 @@ Outcomes = Mapping[tuple[str, str | None, str], str]
 MAX_BYTES = 64 * 1024 * 1024
 #: At most this many files are opened looking for the last run, newest first: a bound on a folder of years.
 MAX_FILES = 400
+#: At most this many earlier runs are read for the timeline: two months of nightly runs, and the re-runs of a bad night.
+MAX_RUNS = 90
 
 
 class HistoryError(Exception):
@@ -189,11 +191,14 @@ class Lookup:
         snapshot: the last earlier run of the same datacenters file; None when there is none.
         ignored: ``file: why`` for each file that could not be used.
         note: why there is no snapshot, in a sentence, when there is none.
+        runs: every earlier run of the same datacenters file that was read, oldest first (`find_runs`: the
+            last `MAX_RUNS`; `find_previous`: the last one only), for the timeline.
     """
 
     snapshot: Snapshot | None
     ignored: tuple[str, ...] = ()
     note: str = ""
+    runs: tuple[Snapshot, ...] = ()
 
 
 def find_previous(folder: Path, datacenters: Path, before: dt.datetime, exclude: Iterable[Path] = ()) -> Lookup:
@@ -205,6 +210,17 @@ def find_previous(folder: Path, datacenters: Path, before: dt.datetime, exclude:
     usable evidence are named. A per-SR file (written beside its run's full evidence, and newer than it) is
     a part of a run, passed over too: the full file of the same run holds every pod.
     """
+    return find_runs(folder, datacenters, before, exclude, limit=1)
+
+
+def find_runs(folder: Path, datacenters: Path, before: dt.datetime, exclude: Iterable[Path] = (),
+              limit: int = MAX_RUNS) -> Lookup:
+    """The last `limit` earlier runs of the same datacenters file, by the rules of `find_previous`.
+
+    One pass serves both readers: the newest match is the last run ("since the last run"), and all of
+    them, oldest first, are the timeline's series. The cost is bounded by `limit` matches and `MAX_FILES`
+    files opened, so the run reads at most a couple of months of nightly evidence, never a year of it.
+    """
     if not folder.is_dir():
         return Lookup(None, note=f"no earlier run: history folder {folder} does not exist")
     skip = {p.resolve() for p in exclude}
@@ -215,6 +231,7 @@ def find_previous(folder: Path, datacenters: Path, before: dt.datetime, exclude:
                        key=_mtime, reverse=True)[:MAX_FILES]
     except OSError as e:
         return Lookup(None, note=f"no earlier run: history folder {folder} cannot be read ({e.strerror or e})")
+    found: list[Snapshot] = []
     for path in files:
         try:
             snap = read_snapshot(path)
@@ -224,8 +241,12 @@ def find_previous(folder: Path, datacenters: Path, before: dt.datetime, exclude:
         if snap.datacenters is None or not _same_file(snap.datacenters, want) or snap.started >= before \
                 or snap.interrupted or snap.part_of is not None:
             continue
-        return Lookup(snap, tuple(ignored))
-    return Lookup(None, tuple(ignored), f"no earlier run of {datacenters} in {folder}")
+        found.append(snap)
+        if len(found) >= limit:
+            break
+    if not found:
+        return Lookup(None, tuple(ignored), f"no earlier run of {datacenters} in {folder}")
+    return Lookup(found[0], tuple(ignored), runs=tuple(sorted(found, key=lambda s: s.started)))
 
 
 def _mtime(p: Path) -> float:
