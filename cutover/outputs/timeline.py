@@ -144,6 +144,8 @@ DC_GAP = 6         # px between data centres
 TOP = 40           # px above the first row: the renewal label, then the days
 WIDTH = 1180       # px the picture aims at: the report's width at a 1280 px window, less its margins
 MIN_DAY, MAX_DAY = 6, 44
+#: px a run's cell gets at least where a day has several runs (re-runs after a fix): its pattern must show
+MIN_RUN = 12
 
 #: phase -> (fill, pattern colour, pattern kind); the pattern tells the phase apart without colour.
 STYLES = {
@@ -161,6 +163,7 @@ LEGEND = {
     UNKNOWN: "unknown (white, cross-hatched)",
 }
 FAIL = "#b00020"
+FONTS = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 
 e = html.escape
 
@@ -211,9 +214,9 @@ def _axis(s: Series) -> _Axis:
         if last < d <= s.today + dt.timedelta(days=FUTURE_DAYS):
             last = d
     days = (last - first).days + 1
-    left = float(min(230, 7 * max((len(printable(p, 30)) for p in s.pods), default=8) + 14))
+    left = float(min(240, 7.5 * max((len(printable(p, 30)) for p in s.pods), default=8) + 16))
     per_day = max(dates.count(d) for d in set(dates))
-    day_w = max(min((WIDTH - left - 8) / days, MAX_DAY), MIN_DAY, 4.0 * per_day)
+    day_w = max(min((WIDTH - left - 8) / days, MAX_DAY), MIN_DAY, MIN_RUN * per_day)
     return _Axis(left, first, days, day_w)
 
 
@@ -313,7 +316,7 @@ def svg(s: Series) -> str:
     return "".join([
         f"<svg xmlns='http://www.w3.org/2000/svg' id='cutover-timeline-svg' width='{width:.0f}' height='{height:.0f}' "
         f"viewBox='0 0 {width:.0f} {height:.0f}' role='img' aria-label='{e(desc)}' "
-        "font-family='system-ui, -apple-system, Segoe UI, Roboto, sans-serif' style='display:block;max-width:none'>",
+        f"font-family='{FONTS}' style='display:block;max-width:none'>",
         "<defs>", *(_pattern("cutover-tl", p) for p in PHASES), "</defs>",
         future, *_days(a, height),
         f"<rect x='{this:.1f}' y='{TOP - 4}' width='{a.day_w:.1f}' height='{height - TOP + 4:.0f}' fill='none' "
