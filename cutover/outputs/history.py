@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,7 @@ def read_snapshot(path: Path) -> Snapshot:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise HistoryError(f"{size // (1024 * 1024)} MB, larger than any evidence file")
-        doc = json.loads(path.read_bytes())
+        doc = _members(path.read_bytes())
     except OSError as e:
         raise HistoryError(f"cannot be read ({e.strerror or e})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -165,6 +165,33 @@ def read_snapshot(path: Path) -> Snapshot:
     part = doc.get("service_request")
     return Snapshot(path, started, _datacenters_of(doc), pods, outcomes, bool(doc.get("interrupted")),
                     str(part) if part else None)
+
+
+#: The top-level members history reads: a tenth of a file; the pods' chains and the timeline are the rest.
+_READ = ("schema", "started", "interrupted", "service_request", "datacenters_file", "environment", "lifecycle",
+         "records")
+
+
+def _members(data: bytes) -> object:
+    """The members of `_READ`, each parsed alone when the file is laid out as `evidence_json.write` makes it.
+
+    Reading 90 runs' evidence whole costs about 13 ms a file at 56 pods, over a second a run; decoding
+    and parsing these members alone costs a fifth of it. ``json.dumps(indent=1)`` starts each top-level
+    member on its own line after exactly one space, nested members are indented deeper, and a string holds
+    a newline only as an escape, so a newline, one space and a quote begin a top-level member and nothing
+    else. A file laid out otherwise, or cut short, is parsed whole (and fails there as JSON).
+    """
+    if not (data.startswith(b'{\n "schema": ') and data.endswith(b"\n}")):
+        return json.loads(data)
+    decoder, doc = json.JSONDecoder(), {}
+    for key in _READ:
+        at = data.find(b'\n "' + key.encode() + b'": ')
+        if at >= 0:
+            start = at + len(key) + 6
+            end = data.find(b'\n "', start)
+            value = data[start:end] if end >= 0 else data[start:-2]
+            doc[key] = decoder.decode(value.decode("utf-8").rstrip().removesuffix(","))
+    return doc
 
 
 def _datacenters_of(doc: dict[str, Any]) -> str | None:
@@ -241,7 +268,8 @@ def find_runs(folder: Path, datacenters: Path, before: dt.datetime, exclude: Ite
         if snap.datacenters is None or not _same_file(snap.datacenters, want) or snap.started >= before \
                 or snap.interrupted or snap.part_of is not None:
             continue
-        found.append(snap)
+        # The last run is compared in full; the older ones are kept for their phases and outcomes only.
+        found.append(snap if not found else replace(snap, pods={t: PodState(p.phase) for t, p in snap.pods.items()}))
         if len(found) >= limit:
             break
     if not found:

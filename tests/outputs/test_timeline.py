@@ -100,9 +100,8 @@ def test_unknown_unrecognised_and_unrecorded_phases(tmp_path: Path, dc: Path) ->
     assert [c.phase for c in s.cells["em3/wxyz"]] == [None, "unknown", None]
     doc = timeline_json(s)
     assert doc is not None and doc["pods"] == {
-        "us2/acme": [{"phase": None, "failing": ["chain_trusted"]}, {"phase": "unknown", "failing": []},
-                     {"phase": "staged", "failing": []}],
-        "em3/wxyz": [None, {"phase": "unknown", "failing": []}, None]}
+        "us2/acme": {"phases": [None, "unknown", "staged"], "failing": [["chain_trusted"], [], []]},
+        "em3/wxyz": {"phases": [None, "unknown", None], "failing": [[], [], []]}}
     assert "the file says 'half-rolled'" in html.unescape(timeline.svg(s))
 
 
@@ -201,8 +200,7 @@ def test_the_json_series_follows_the_schema(tmp_path: Path, dc: Path) -> None:
         "runs": [{"started": T0.isoformat(), "file": str(tmp_path / "a.json"), "this_run": False},
                  {"started": NOW.isoformat(), "file": None, "this_run": True}],
         "renewal_dates": [{"date": "2026-12-15", "datacenters": ["us2"]}],
-        "pods": {"us2/acme": [{"phase": "staged", "failing": ["new_cert_staged"]},
-                              {"phase": "cut over", "failing": []}]},
+        "pods": {"us2/acme": {"phases": ["staged", "cut over"], "failing": [["new_cert_staged"], []]}},
     }
 
 
@@ -253,7 +251,8 @@ def test_runs_across_a_cutover_draw_each_pod_s_phase_per_run(pytester: pytest.Py
     assert [r["this_run"] for r in doc["runs"]] == [False] * 4 + [True]
     assert [Path(r["file"]).name for r in doc["runs"][:4]] == [f"run{i}.json" for i in range(4)]
     for tid in ("us2/acme", "em3/acme"):
-        assert [c["phase"] for c in doc["pods"][tid]] == [phases[tid] for _, phases in ACROSS_A_CUTOVER]
+        assert doc["pods"][tid]["phases"] == [phases[tid] for _, phases in ACROSS_A_CUTOVER]
+    assert doc["pods"]["us2/acme"]["failing"] == [["new_cert_staged"], [], ["new_cert_staged"], [], []]
     assert page.index("id='cutover-matrix'") < page.index("id='cutover-timeline'")
     _fits_in_chromium(folder / "run4.html")
 
