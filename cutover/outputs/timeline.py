@@ -220,15 +220,16 @@ def _axis(s: Series) -> _Axis:
     return _Axis(left, first, days, day_w)
 
 
-def _days(a: _Axis, height: float) -> list[str]:
-    """A faint line at each day, a date label every few days (never closer than a label's width)."""
+def _days(a: _Axis, height: float, lines: Sequence[float] = ()) -> list[str]:
+    """A faint line at each day, a date label every few days (never closer than a label's width, never
+    across one of the renewal `lines`)."""
     step = max(1, math.ceil(46 / a.day_w))
     out = []
     for i in range(a.days):
         x = a.left + i * a.day_w
         day = a.first + dt.timedelta(days=i)
         out.append(f"<line x1='{x:.1f}' y1='{TOP - 4}' x2='{x:.1f}' y2='{height:.0f}' stroke='#ececec'/>")
-        if i % step == 0:
+        if i % step == 0 and not any(x + 2 < r < x + 44 for r in lines):
             out.append(f"<text x='{x + 1:.1f}' y='{TOP - 8}' font-size='{FONT}'>{day:%b %d}</text>")
     return out
 
@@ -318,7 +319,7 @@ def svg(s: Series) -> str:
         f"viewBox='0 0 {width:.0f} {height:.0f}' role='img' aria-label='{e(desc)}' "
         f"font-family='{FONTS}' style='display:block;max-width:none'>",
         "<defs>", *(_pattern("cutover-tl", p) for p in PHASES), "</defs>",
-        future, *_days(a, height),
+        future, *_days(a, height, [a.x(d) for d, _ in s.renewals]),
         f"<rect x='{this:.1f}' y='{TOP - 4}' width='{a.day_w:.1f}' height='{height - TOP + 4:.0f}' fill='none' "
         "stroke='#555' stroke-width='1' stroke-dasharray='2 2'><title>the day of this run</title></rect>",
         *rows, *_renewals(s, a, height), "</svg>",
