@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import itertools
 import json
 import os
 import re
@@ -131,9 +132,10 @@ def test_no_history_means_no_timeline() -> None:
 
 
 def cells(svg_text: str) -> dict[tuple[str, int], ET.Element]:
+    """(pod, run) -> the element that draws it: runs alike side by side share one bar."""
     root = ET.fromstring(svg_text)
-    return {(g.get("data-pod", ""), int(g.get("data-run", "-1"))): g for g in root.iter(f"{SVG}g")
-            if g.get("class") == "cutover-cell"}
+    return {(g.get("data-pod", ""), i): g for g in root.iter(f"{SVG}g") if g.get("class") == "cutover-cell"
+            for i in range(int(g.get("data-first", "0")), int(g.get("data-last", "-1")) + 1)}
 
 
 def synthetic(pods: int, runs: int, renewal: dt.date | None = dt.date(2026, 12, 15)) -> timeline.Series:
@@ -161,6 +163,12 @@ def test_56_pods_over_60_runs_fit_1280_px_with_12_px_labels() -> None:
     for (tid, i), g in drawn.items():
         assert g.get("data-phase") == s.cells[tid][i].phase
         assert (g.find(f"{SVG}path") is not None) == bool(s.cells[tid][i].failing)
+    # Runs alike side by side are one bar: as many bars as changes along each row, not one per cell.
+    bars = {id(g) for g in drawn.values()}
+    assert len(bars) == sum(1 + sum(a != b for a, b in itertools.pairwise(c)) for c in s.cells.values())
+    assert len(text) < 320_000  # this worst case (a failure every 9th run) is 939 bars of about 300 bytes
+    bar = drawn[("ca2/pod-0", 1)]
+    assert (bar.get("data-first"), bar.get("data-last")) == ("1", "8")  # runs 1-8: not staged, nothing failed
     title = drawn[("ca2/pod-0", 0)].find(f"{SVG}title")
     assert title is not None and title.text == "ca2/pod-0, 2026-10-02 02:17Z: not staged; failing: new_cert_staged"
     labels = [t for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end" and t.find(f"{SVG}title") is not None]
@@ -264,7 +272,8 @@ def test_runs_across_a_cutover_draw_each_pod_s_phase_per_run(pytester: pytest.Py
     assert drawn[("us2/acme", 2)].get("data-failing") == "new_cert_staged"
     assert [drawn[("em3/acme", i)].get("data-failing") for i in range(5)] == [""] * 5
     title = drawn[("us2/acme", 4)].find(f"{SVG}title")
-    assert title is not None and title.text is not None and title.text.endswith("(this run): cut over")
+    assert title is not None and title.text is not None and title.text.startswith("us2/acme, ")
+    assert title.text.endswith(" (this run), 2 runs: cut over")  # runs 3 and 4, alike, are one bar
     root = ET.fromstring(svg_text[0])
     renewal = (pki.NOW + RENEWAL_IN).date().isoformat()  # the sandbox's renewal date: two weeks ahead, on the axis
     assert [x.get("data-date") for x in root.iter(f"{SVG}line") if x.get("class") == "cutover-renewal"] == [renewal]
