@@ -366,8 +366,9 @@ def timeline_html(s: Series | None) -> str:
     dates = [r.started.astimezone(dt.UTC).date() for r in s.runs]
     renewal = "; ".join(f"renewal {d:%Y-%m-%d}" + (f" ({', '.join(dcs)})" if len(s.renewals) > 1 else "")
                         for d, dcs in s.renewals)
-    head = (f"The renewal at a glance: {len(s.pods)} pod(s), {len(s.runs)} run(s) of this datacenters file, "
-            f"{dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d}" + (f"; {renewal}" if renewal else ""))
+    span = f"on {dates[0]:%Y-%m-%d}" if dates[0] == dates[-1] else f"{dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d}"
+    head = (f"The renewal at a glance: {len(s.pods)} pod(s), {len(s.runs)} run(s) of this datacenters file, {span}"
+            + (f"; {renewal}" if renewal else ""))
     return (f"<div id='cutover-timeline'><p><b>{e(head)}</b></p>{_legend()}"
             "<div class='cutover-timeline-box' role='region' aria-label='timeline, scrolls sideways' tabindex='0' "
             f"style='overflow-x:auto;max-width:100%;margin:4px 0 10px 0'>{svg(s)}</div></div>")
