@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cutover.config import Config
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
@@ -29,6 +29,9 @@ from cutover.outputs.environment import sha256_of
 from cutover.outputs.records import Record, verdict_sentence
 from cutover.stores.bundle import Bundle
 from cutover.stores.truststore import StoreContents
+
+if TYPE_CHECKING:  # timeline reads history, which reads this module: the type alone is needed here
+    from cutover.outputs.timeline import Series
 
 #: /2: the store, each bundle and each pod's evidence are held once (``truststores``, ``bundles``, ``pods``) and
 #: records refer to them; ``fix_plan`` and ``sr`` were added. /1 carried them in every record.
@@ -104,9 +107,12 @@ def write(path: Path, doc: Mapping[str, object]) -> None:
 
 
 def full_document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step],
-                  since: SinceSection | None = None, store_diff: Mapping[str, object] | None = None) -> Json:
-    """The run's evidence file: every record, with what changed since the last run and prepare's store diff."""
+                  since: SinceSection | None = None, store_diff: Mapping[str, object] | None = None,
+                  timeline: Series | None = None) -> Json:
+    """The run's evidence file: every record, with what changed since the last run, the timeline of the runs
+    of its datacenters file, and prepare's store diff."""
     doc = _document(run, records, fix_plan, sr=None, since=since)
+    doc["timeline"] = timeline_json(timeline)
     if store_diff is not None:
         doc["store_diff"] = dict(store_diff)
     return doc
@@ -219,6 +225,25 @@ def since_json(since: SinceSection | None) -> Json | None:
     if since is None:
         return None
     return {"heading": since.heading, "changes": list(since.lines), "ignored": list(since.ignored)}
+
+
+def timeline_json(series: Series | None) -> Json | None:
+    """The ``timeline`` section: each pod's phase and failing gates per run, oldest first, this run last (the
+    report's picture, cutover.outputs.timeline, draws the same series); None when history was off.
+
+    Per pod two lists aligned with ``runs``: ``phases`` (null where that run did not check the pod, or kept
+    no phases) and ``failing`` (the gates that failed for it then). Two flat lists, not an object per run:
+    written with indent=1 in every run's file, 56 pods over 61 runs took 125 KB instead of 222 KB.
+    """
+    if series is None:
+        return None
+    return {
+        "runs": [{"started": r.started.isoformat(), "file": r.file, "this_run": r.file is None}
+                 for r in series.runs],
+        "renewal_dates": [{"date": d.isoformat(), "datacenters": list(dcs)} for d, dcs in series.renewals],
+        "pods": {tid: {"phases": [c.phase for c in cells], "failing": [list(c.failing) for c in cells]}
+                 for tid, cells in series.cells.items()},
+    }
 
 
 def _verdict_json(v: JavaVerdict) -> Json:

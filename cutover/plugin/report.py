@@ -20,7 +20,7 @@ from cutover.evidence import ClientEvidence
 from cutover.gates import fixplan
 from cutover.gates.lifecycle import Phase
 from cutover.gates.verdict import Verdict
-from cutover.outputs import environment, evidence_json, interrupted
+from cutover.outputs import environment, evidence_json, interrupted, timeline
 from cutover.outputs import html as html_mod
 from cutover.outputs import per_sr as per_sr_mod
 from cutover.outputs.evidence_json import RunFacts
@@ -73,6 +73,7 @@ def summary_html(setup: Setup, gathered: Gathered | None, closing: Closing, sr_l
     prefix.append(html_mod.fix_plan_html(closing.plan))
     prefix.append(html_mod.sr_links_html(sr_links))
     prefix.append(html_mod.matrix_html(cfg, closing.records, phases=gathered.phases if gathered else {}))
+    prefix.append(timeline.timeline_html(_series(setup, gathered, closing)))
     if closing.since is not None:
         prefix.append(html_mod.since_html(closing.since.heading, closing.since.lines, closing.since.ignored))
     if gathered is not None:
@@ -97,10 +98,19 @@ def write_json(setup: Setup, gathered: Gathered | None, closing: Closing, env: M
                      dt.datetime.now(dt.UTC), gathered.phases if gathered else {}, stopped is not None,
                      stopped.step if stopped else None, stopped.not_run if stopped else ())
     evidence_json.write(setup.json_path, evidence_json.full_document(facts, closing.records, closing.plan,
-                                                                     closing.since, closing.store_diff))
+                                                                     closing.since, closing.store_diff,
+                                                                     _series(setup, gathered, closing)))
     if not per_sr:
         return []
     return per_sr_mod.write(setup.json_path.parent, setup.json_path.stem, facts, closing.records)
+
+
+def _series(setup: Setup, gathered: Gathered | None, closing: Closing) -> timeline.Series | None:
+    """The timeline of the runs history read and this one, for the report's picture and the JSON alike."""
+    if gathered is None:
+        return None
+    outcomes = {(r.gate, r.client, r.target): r.outcome for r in closing.records}
+    return timeline.series(gathered.history, setup.started, gathered.phases, outcomes, setup.config.targets)
 
 
 def _judges(cfg: Config, gathered: Gathered) -> list[tuple[str, str, bool]]:

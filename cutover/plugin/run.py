@@ -154,7 +154,7 @@ class GateRun:
         folder = Path(opt("history_dir") or (json_path.parent if json_path is not None else None)
                       or opt("reports_dir") or paths.reports_dir(self.pytest_config.invocation_params.dir))
         exclude = [json_path] if json_path is not None else []
-        return history_mod.find_previous(folder, self.config.path, self.setup.started, exclude)
+        return history_mod.find_runs(folder, self.config.path, self.setup.started, exclude)  # + the timeline's
 
     @property
     def env(self) -> dict[str, str]:
