@@ -196,3 +196,21 @@ def phases(evidence: Evidence, previous: Mapping[str, Previous] | None = None,
     previous = previous or {}
     return {tid: phase_of(pod, evidence.bundles.get(pod.target.dc), previous.get(tid), now)
             for tid, pod in evidence.pods.items()}
+
+
+def all_cut_over(evidence: Evidence, phases: Mapping[str, Phase], only: Iterable[str] | None = None) -> bool:
+    """Every pod (of `only`, target ids, when given) is cut over and every client accepts what production serves.
+
+    After the switch "ready for cutover" is the wrong news: the renewal is done. Production's verdicts are the
+    proof, per client, since a cut-over pod whose production a client rejects is an outage, not a success.
+    """
+    wanted = set(only) if only is not None else set(evidence.pods)
+    pods = [tid for tid in evidence.pods if tid in wanted]
+    if not pods or any(phases.get(tid) is None or phases[tid].name != CUT_OVER for tid in pods):
+        return False
+    for c in evidence.clients.values():
+        for tid in pods:
+            trust = c.verdicts.get(tid)
+            if trust is not None and (not trust.production or not all(v.ok for v in trust.production)):
+                return False
+    return bool(evidence.clients)

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from cutover.config import Config
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
+from cutover.gates import lifecycle
 from cutover.gates.fixplan import Step, plan_json
 from cutover.gates.lifecycle import Phase
 from cutover.judge.java import JavaVerdict
@@ -115,7 +116,7 @@ def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step]
               since: SinceSection | None = None) -> Json:
     """The parts every file has; `records` may be a part of the run (a per-SR file, `sr` set)."""
     config, ev = run.config, run.evidence
-    verdict, ready = verdict_sentence(records)
+    verdict, ready = run_verdict(run, records)
     pods, bundles = _referred(run, records)
     dcs = {d.code: d for d in config.datacenters}
     lifecycle = lifecycle_json(ev, run.phases) if ev is not None else {}
@@ -144,6 +145,14 @@ def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step]
         "since_last_run": since_json(since),
         "records": [record_json(r, _reference(run, r)) for r in records],
     }
+
+
+def run_verdict(run: RunFacts, records: Sequence[Record]) -> tuple[str, bool]:
+    """The verdict of `records` (a whole run, or one SR's part): "cut over" once every pod of theirs is, and every
+    client accepts production."""
+    done = run.evidence is not None and lifecycle.all_cut_over(run.evidence, run.phases,
+                                                               {r.target for r in records if r.pod is not None})
+    return verdict_sentence(records, cut_over=done)
 
 
 def _referred(run: RunFacts, records: Sequence[Record]) -> tuple[Json, Json]:
