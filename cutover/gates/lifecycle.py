@@ -83,11 +83,13 @@ class Phase:
 
     @property
     def since_text(self) -> str:
-        """``since 2026-12-15 02:17Z (first seen by the run of that time)`` or ``... (first seen in this run)``."""
+        """``since 2026-12-15 02:17Z (first seen by the run of 2026-12-15 02:17Z)`` or ``... (first seen in this
+        run)``: the run that first saw production serve the new leaf is named, so a reader can open its report."""
         if self.since is None:
             return ""
         when = f"{self.since.astimezone(dt.UTC):%Y-%m-%d %H:%M}Z"
-        return f"since {when} ({'first seen in this run' if self.first_seen_now else 'first seen by an earlier run'})"
+        by = "first seen in this run" if self.first_seen_now else f"first seen by the run of {when}"
+        return f"since {when} ({by})"
 
 
 def true_staging(staging: Leaves, production: Leaves) -> dict[str, str | None]:
@@ -114,7 +116,9 @@ def decide(staging: Leaves, production: Leaves, bundle_servers: Iterable[str] = 
     def phase(name: str, why: str) -> Phase:
         since, first_now = None, False
         if name == CUT_OVER:
-            if previous is not None and previous.phase == CUT_OVER:
+            # Carried over only for the same leaf: a leaf production did not serve last time is first seen now.
+            if previous is not None and previous.phase == CUT_OVER and \
+                    (not previous.production_leaves or p <= previous.production_leaves):
                 since = previous.cut_over_since or previous.when
             else:
                 since, first_now = now, True

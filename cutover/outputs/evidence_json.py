@@ -10,6 +10,7 @@ beside it (JSON Schema, draft 2020-12) states the shape. A change of shape is a 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -67,6 +68,22 @@ class SinceSection(Protocol):
     @property
     def ignored(self) -> Sequence[str]: ...
 
+    @property
+    def changes(self) -> Sequence[ChangeLike]: ...
+
+
+class ChangeLike(Protocol):
+    """One change of the section (cutover.outputs.history.Change): its kind, its line, the whole of it."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def line(self) -> str: ...
+
+    @property
+    def detail(self) -> Mapping[str, object]: ...
+
 
 @dataclass(frozen=True)
 class RunFacts:
@@ -99,6 +116,8 @@ def full_document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[S
                   since: SinceSection | None = None, store_diff: Mapping[str, object] | None = None) -> Json:
     """The run's evidence file: every record, with what changed since the last run and prepare's store diff."""
     doc = _document(run, records, fix_plan, sr=None, since=since)
+    if run.evidence is not None:
+        doc["inputs"] = inputs_json(run.config, run.evidence)
     if store_diff is not None:
         doc["store_diff"] = dict(store_diff)
     return doc
@@ -199,7 +218,32 @@ def since_json(since: SinceSection | None) -> Json | None:
     """The "since the last run" section; None when history was off."""
     if since is None:
         return None
-    return {"heading": since.heading, "changes": list(since.lines), "ignored": list(since.ignored)}
+    return {"heading": since.heading, "changes": list(since.lines), "ignored": list(since.ignored),
+            "details": [{"kind": c.kind, "line": c.line, **c.detail} for c in since.changes]}
+
+
+def inputs_json(config: Config, ev: Evidence) -> Json:
+    """What the run judged, by SHA-256 and entry: the next run says what changed in it ("since the last run").
+
+    A truststore's entries are alias -> the certificate's SHA-256, a bundle's certificates SHA-256 -> role and
+    name; a pod's SR is there too, since new SRs in the file are news as well.
+    """
+    stores: Json = {}
+    for name, c in ev.clients.items():
+        if c.store is not None:
+            stores[name] = {"path": str(c.store.path), "sha256": sha256_of(c.store.path),
+                            "entries": {x.alias.lower(): x.cert.sha256 if x.cert else None for x in c.store.entries}}
+    bundles: Json = {}
+    for code, b in ev.bundles.items():
+        roles = [("root", b.root), *(("intermediate", x) for x in b.intermediates), *(("server", x) for x in b.servers)]
+        # A bundle may be a folder: its fingerprint is then that of its certificates.
+        sha = sha256_of(b.path) if b.path.is_file() else \
+            hashlib.sha256("".join(sorted(x.sha256 for _, x in roles)).encode()).hexdigest().upper()
+        bundles[code] = {"path": str(b.path), "sha256": sha,
+                         "certificates": {x.sha256: f"{role} {x.name}" for role, x in roles}}
+    return {"datacenters_file": {"path": str(config.path), "sha256": sha256_of(config.path)},
+            "clients": list(ev.clients), "truststores": stores, "bundles": bundles,
+            "srs": {t.id: t.sr for t in config.targets}}
 
 
 def _verdict_json(v: JavaVerdict) -> Json:

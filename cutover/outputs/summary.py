@@ -70,8 +70,7 @@ def tool_environment_html(metadata: Mapping[str, object], ours: Mapping[str, str
 def since_html(heading: str, lines: Sequence[str], ignored: Sequence[str] = ()) -> str:
     """The "since the last run" section: its lines are already in order of news (cutover.outputs.history)."""
     items = "".join(f"<li>{_text(line, 1000)}</li>" for line in lines)
-    out = f"<div id='cutover-since'><h2>Since the last run</h2><p>{_text(heading, 1000)}</p>" \
-        + (f"<ul>{items}</ul>" if items else "")
+    out = f"<div id='cutover-since'><p><b>{_text(heading, 1000)}</b></p>" + (f"<ul>{items}</ul>" if items else "")
     if ignored:
         out += "<p>history files ignored:</p><ul>" + "".join(f"<li>{_text(x, 1000)}</li>" for x in ignored) + "</ul>"
     return out + "</div>"

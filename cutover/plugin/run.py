@@ -30,7 +30,7 @@ from cutover.config.values import format_instant
 from cutover.evidence import gather
 from cutover.gates import fixplan, lifecycle, registry
 from cutover.gates.verdict import Verdict
-from cutover.outputs import environment, per_sr
+from cutover.outputs import environment, evidence_json, per_sr
 from cutover.outputs import history as history_mod
 from cutover.outputs.records import Record
 from cutover.plugin import configure
@@ -234,7 +234,8 @@ class GateRun:
         outcomes = {(r.gate, r.client, r.target): r.outcome for r in records}
         g = self.gathered
         since = history_mod.since_last_run(g.history if g else None, g.evidence if g else None,
-                                           g.phases if g else {}, outcomes)
+                                           g.phases if g else {}, outcomes,
+                                           evidence_json.inputs_json(self.config, g.evidence) if g else None)
         return Closing(records, fixplan.plan(records), since, _store_diff(self.pytest_config))
 
     @pytest.hookimpl(optionalhook=True)
