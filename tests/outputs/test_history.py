@@ -11,18 +11,8 @@ from pathlib import Path
 import pytest
 
 from cutover.outputs.evidence_json import SCHEMA
-from cutover.outputs.history import (
-    WIDTH,
-    HistoryError,
-    Leaf,
-    PodState,
-    Snapshot,
-    changes,
-    diff,
-    find_previous,
-    input_changes,
-    read_snapshot,
-)
+from cutover.outputs.history import HistoryError, Leaf, PodState, Snapshot, find_previous, read_snapshot
+from cutover.outputs.news import WIDTH, changes, diff, input_changes
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import run_gates
 
@@ -264,3 +254,34 @@ def test_a_per_sr_file_is_a_part_of_a_run_not_the_last_run(tmp_path: Path) -> No
                   lifecycle={"us2/acme": {"phase": "staged"}})
     found = find_previous(tmp_path, dc, T0 + dt.timedelta(days=1))
     assert found.snapshot is not None and found.snapshot.path == full and found.ignored == ()
+
+
+def test_after_every_pod_cut_over_the_verdict_says_so_and_new_srs_are_news(
+        pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's morning after: the provider switched every pod, QA added the SR to the file. The verdict is
+    "cut over", not "ready for cutover", and the datacenters file and the SR changes are named, not "nothing
+    changed"."""
+    folder = tmp_path / "reports"
+    with Sandbox("good", workdir=tmp_path / "edge", pods_per_dc=1, datacenters=("us2",)) as sb:
+        monkeypatch.setenv(PASSWORD_ENV, sb.password)
+        args = ("--datacenters", str(sb.config_path), f"--reports-dir={folder}")
+        first = run_gates(pytester, *args, f"--html={folder / 'run1.html'}")
+        assert "verdict: ready for cutover: all 5 gate tests passed" in first.output, first.output
+        sb.cut_over()
+        text = sb.config_path.read_text()
+        sb.config_path.write_text(text.replace('name = "US2 - Chicago"\n', 'name = "US2 - Chicago"\nsr = "3-2000"\n'))
+        second = run_gates(pytester, *args, f"--html={folder / 'run2.html'}")
+    assert second.result.ret == 0, second.output
+    assert "verdict: cut over: every pod serves the new certificate and every client accepts it (all 5 gate tests " \
+           "passed)" in second.output
+    since = re.search(r"since the last run \(.*\)\n((?:  .*\n)+)", second.output)
+    assert since is not None, second.output
+    lines = [line.strip() for line in since[1].splitlines()]
+    assert lines[0] == "cut over since the last run: us2/acme (was staged)"
+    assert re.fullmatch(r"datacenters file changed: SHA-256 \w{12}\.\.\. -> \w{12}\.\.\.", lines[1]), lines
+    assert lines[2] == "SR none -> 3-2000: us2/acme"
+    assert all(len(line) <= WIDTH for line in lines)
+    doc = json.loads((folder / "run2.json").read_text())
+    assert doc["verdict"].startswith("cut over: ") and doc["ready"] is True
+    assert doc["inputs"]["srs"] == {"us2/acme": "3-2000"} and len(doc["inputs"]["datacenters_file"]["sha256"]) == 64
+    assert "Verdict: cut over: every pod serves the new certificate" in (folder / "run2.html").read_text()
