@@ -222,28 +222,38 @@ def since_json(since: SinceSection | None) -> Json | None:
             "details": [{"kind": c.kind, "line": c.line, **c.detail} for c in since.changes]}
 
 
-def inputs_json(config: Config, ev: Evidence) -> Json:
-    """What the run judged, by SHA-256 and entry: the next run says what changed in it ("since the last run").
+def inputs_json(config: Config, ev: Evidence, entries: bool = False) -> Json:
+    """What the run judged, by SHA-256: the next run says what changed in it ("since the last run").
 
-    A truststore's entries are alias -> the certificate's SHA-256, a bundle's certificates SHA-256 -> role and
-    name; a pod's SR is there too, since new SRs in the file are news as well.
+    `entries`: with each truststore's entries (alias -> the certificate's SHA-256) and each bundle's certificates
+    (SHA-256 -> role and name), for the comparison. The file is written without them: they are in its
+    ``truststores`` and ``bundles`` sections already, where `cutover.outputs.history` reads them back.
     """
     stores: Json = {}
     for name, c in ev.clients.items():
         if c.store is not None:
-            stores[name] = {"path": str(c.store.path), "sha256": sha256_of(c.store.path),
-                            "entries": {x.alias.lower(): x.cert.sha256 if x.cert else None for x in c.store.entries}}
+            stores[name] = {"path": str(c.store.path), "sha256": sha256_of(c.store.path)} | (
+                {"entries": store_entries(c.store)} if entries else {})
     bundles: Json = {}
     for code, b in ev.bundles.items():
-        roles = [("root", b.root), *(("intermediate", x) for x in b.intermediates), *(("server", x) for x in b.servers)]
+        certs = bundle_certificates(b)
         # A bundle may be a folder: its fingerprint is then that of its certificates.
-        sha = sha256_of(b.path) if b.path.is_file() else \
-            hashlib.sha256("".join(sorted(x.sha256 for _, x in roles)).encode()).hexdigest().upper()
-        bundles[code] = {"path": str(b.path), "sha256": sha,
-                         "certificates": {x.sha256: f"{role} {x.name}" for role, x in roles}}
+        sha = sha256_of(b.path) if b.path.is_file() else hashlib.sha256("".join(sorted(certs)).encode()).hexdigest()
+        bundles[code] = {"path": str(b.path), "sha256": sha.upper()} | ({"certificates": certs} if entries else {})
     return {"datacenters_file": {"path": str(config.path), "sha256": sha256_of(config.path)},
             "clients": list(ev.clients), "truststores": stores, "bundles": bundles,
             "srs": {t.id: t.sr for t in config.targets}}
+
+
+def store_entries(store: StoreContents) -> dict[str, str | None]:
+    """alias (as Java compares it: lower case) -> the certificate's SHA-256."""
+    return {x.alias.lower(): x.cert.sha256 if x.cert else None for x in store.entries}
+
+
+def bundle_certificates(b: Bundle) -> dict[str, str]:
+    """SHA-256 -> ``root CN=...``: a bundle's certificates by fingerprint, with their role."""
+    roles = [("root", b.root), *(("intermediate", x) for x in b.intermediates), *(("server", x) for x in b.servers)]
+    return {x.sha256: f"{role} {x.subject}" for role, x in roles}
 
 
 def _verdict_json(v: JavaVerdict) -> Json:

@@ -166,9 +166,37 @@ def read_snapshot(path: Path) -> Snapshot:
             client = r.get("client")
             outcomes[(r["gate"], client if isinstance(client, str) else None, r["target"])] = r["outcome"]
     part = doc.get("service_request")
-    inputs = doc.get("inputs")
     return Snapshot(path, started, _datacenters_of(doc), pods, outcomes, bool(doc.get("interrupted")),
-                    str(part) if part else None, inputs if isinstance(inputs, dict) else {})
+                    str(part) if part else None, _inputs_of(doc))
+
+
+def _inputs_of(doc: dict[str, Any]) -> dict[str, object]:
+    """The run's ``inputs``, with each store's entries and each bundle's certificates taken from the file's own
+    ``truststores`` and ``bundles`` sections (written once there); empty for a file from before inputs were kept."""
+    inputs = doc.get("inputs")
+    if not isinstance(inputs, dict):
+        return {}
+    out = dict(inputs)
+    sections: dict[str, dict[str, Any]] = {k: _object(doc.get(k)) for k in ("truststores", "bundles")}
+    stores = {}
+    for name, store in _object(inputs.get("truststores")).items():
+        written = _object(sections["truststores"].get(name))
+        written = _object(sections["truststores"].get(str(written["same_as"]))) if "same_as" in written else written
+        entries = {str(x.get("alias", "")).lower(): _object(x.get("certificate")).get("sha256")
+                   for x in written.get("entries") or () if isinstance(x, dict)}
+        stores[name] = {**_object(store), "entries": entries}
+    bundles = {}
+    for code, bundle in _object(inputs.get("bundles")).items():
+        written = _object(sections["bundles"].get(code))
+        certs = [("root", written.get("root")), *(("intermediate", c) for c in written.get("intermediates") or ()),
+                 *(("server", c) for c in written.get("servers") or ())]
+        bundles[code] = {**_object(bundle), "certificates": {
+            str(_object(c).get("sha256")): f"{role} {_object(c).get('subject', '')}" for role, c in certs if c}}
+    return out | {"truststores": stores, "bundles": bundles}
+
+
+def _object(x: object) -> dict[str, Any]:
+    return x if isinstance(x, dict) else {}
 
 
 def _datacenters_of(doc: dict[str, Any]) -> str | None:

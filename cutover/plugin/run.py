@@ -233,9 +233,9 @@ class GateRun:
         records = tuple(self.records.values())
         outcomes = {(r.gate, r.client, r.target): r.outcome for r in records}
         g = self.gathered
+        inputs = evidence_json.inputs_json(self.config, g.evidence, entries=True) if g else None
         since = history_mod.since_last_run(g.history if g else None, g.evidence if g else None,
-                                           g.phases if g else {}, outcomes,
-                                           evidence_json.inputs_json(self.config, g.evidence) if g else None)
+                                           g.phases if g else {}, outcomes, inputs)
         return Closing(records, fixplan.plan(records), since, _store_diff(self.pytest_config))
 
     @pytest.hookimpl(optionalhook=True)

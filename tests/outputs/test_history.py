@@ -179,6 +179,26 @@ def test_changes_to_the_inputs_are_named_by_sha256_and_entry() -> None:
     assert input_changes(now, now) == []
 
 
+def test_an_earlier_file_s_inputs_take_their_entries_from_its_own_store_and_bundle_sections(tmp_path: Path) -> None:
+    """The file holds each store's entries once (``truststores``); ``inputs`` names the files and their SHA-256."""
+    path = evidence_file(tmp_path, "run.json", tmp_path / "dc.toml", T0)
+    doc = json.loads(path.read_text())
+    cert = {"sha256": "R" * 64, "subject": "CN=Root"}
+    doc |= {"inputs": {"datacenters_file": {"path": "dc.toml", "sha256": "A" * 64}, "clients": ["default", "soa"],
+                       "truststores": {"default": {"path": "t.jks", "sha256": "B" * 64},
+                                       "soa": {"path": "t.jks", "sha256": "B" * 64}},
+                       "bundles": {"us2": {"path": "us2.zip", "sha256": "C" * 64}}, "srs": {}},
+            "truststores": {"default": {"entries": [{"alias": "Root", "certificate": cert}]},
+                            "soa": {"same_as": "default"}},
+            "bundles": {"us2": {"root": cert, "intermediates": [], "servers": []}}}
+    path.write_text(json.dumps(doc))
+    inputs = read_snapshot(path).inputs
+    assert inputs["truststores"] == {name: {"path": "t.jks", "sha256": "B" * 64, "entries": {"root": "R" * 64}}
+                                     for name in ("default", "soa")}
+    assert inputs["bundles"] == {"us2": {"path": "us2.zip", "sha256": "C" * 64,
+                                         "certificates": {"R" * 64: "root CN=Root"}}}
+
+
 def test_a_run_before_and_after_the_switch_says_what_changed(pytester: pytest.Pytester, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Run 1 sees us2/acme staged; the provider switches production; run 2 names the switch; run 3 dates it."""
