@@ -7,4 +7,5 @@ from cutover.gates.staging_resolves import staging_resolves
 
 @pytest.mark.staging_resolves
 def test_staging_resolves(pod_evidence, cutover_run, expect_pass):
-    expect_pass(staging_resolves(pod_evidence, cutover_run.config.allow_private_ips))
+    cfg = cutover_run.config
+    expect_pass(staging_resolves(pod_evidence, cfg.allow_private_ips, cfg.nameservers))

@@ -90,17 +90,22 @@ def _rejections(pod: PodEvidence, staging: Sequence[JavaVerdict], production: Se
             judge += f" (through proxy {v.via})" if v.via else ""
             if v.chain_sent is False:  # nothing was judged: the handshake ended before any certificate came
                 parts.append(f"{judge}: the handshake with {kind} {v.ip} for {t.hostname}{judged}{today}{in_phase} "
-                             f"failed before any certificate was sent: {v.reason}. {hint(v.failure, t.hostname, v.via)}"
+                             f"failed before any certificate was sent ({said(v)}). {hint(v.failure, t.hostname, v.via)}"
                              .rstrip())
                 actions.append(verdict_action(v))
                 continue
             parts.append(f"{judge} rejects the chain at {kind} {v.ip} for {t.hostname}{judged}{today}{in_phase} "
-                         f"({v.step}): {v.reason}.{_served(fetches, v.ip)} "
+                         f"({v.step}; {said(v)}).{_served(fetches, v.ip)} "
                          f"{hint(v.failure, t.hostname, v.via)}".rstrip())
             # Production's chain rejected after the cutover is fixed as staging's would be: the client's
             # store import (a missing CA), or the provider's chain.
             actions.append(verdict_action(v))
     return parts, actions
+
+
+def said(v: JavaVerdict) -> str:
+    """``Java said: "..."``: a judge's own words, labelled as such after our sentence, never passed off as ours."""
+    return f'{"Java" if v.engine == "jvm" else "cryptography"} said: "{v.reason}"'
 
 
 def _later_failures(pod: PodEvidence, trust: TrustVerdicts, shared: Sequence[str], prefix: str, judge: str,
@@ -141,7 +146,7 @@ def _warnings(pod: PodEvidence, trust: TrustVerdicts, shared: Sequence[str], pro
             warnings.append(f"the JVM accepts the chain at {v.ip}; no strict web-PKI verdict beside it: {v.reason}")
         elif not v.ok and v.ip in fetched_ok and v.ip not in shared:
             warnings.append(f"the JVM accepts the chain at {v.ip}; a web-PKI client (browser, curl, Python) would "
-                            f"reject it: {v.reason}")
+                            f"reject it ({said(v)})")
     return warnings
 
 

@@ -83,11 +83,13 @@ class Phase:
 
     @property
     def since_text(self) -> str:
-        """``since 2026-12-15 02:17Z (first seen by the run of that time)`` or ``... (first seen in this run)``."""
+        """``since 2026-12-15 02:17Z (first seen by the run of 2026-12-15 02:17Z)`` or ``... (first seen in this
+        run)``: the run that first saw production serve the new leaf is named, so a reader can open its report."""
         if self.since is None:
             return ""
         when = f"{self.since.astimezone(dt.UTC):%Y-%m-%d %H:%M}Z"
-        return f"since {when} ({'first seen in this run' if self.first_seen_now else 'first seen by an earlier run'})"
+        by = "first seen in this run" if self.first_seen_now else f"first seen by the run of {when}"
+        return f"since {when} ({by})"
 
 
 def true_staging(staging: Leaves, production: Leaves) -> dict[str, str | None]:
@@ -114,7 +116,9 @@ def decide(staging: Leaves, production: Leaves, bundle_servers: Iterable[str] = 
     def phase(name: str, why: str) -> Phase:
         since, first_now = None, False
         if name == CUT_OVER:
-            if previous is not None and previous.phase == CUT_OVER:
+            # Carried over only for the same leaf: a leaf production did not serve last time is first seen now.
+            if previous is not None and previous.phase == CUT_OVER and \
+                    (not previous.production_leaves or p <= previous.production_leaves):
                 since = previous.cut_over_since or previous.when
             else:
                 since, first_now = now, True
@@ -196,3 +200,21 @@ def phases(evidence: Evidence, previous: Mapping[str, Previous] | None = None,
     previous = previous or {}
     return {tid: phase_of(pod, evidence.bundles.get(pod.target.dc), previous.get(tid), now)
             for tid, pod in evidence.pods.items()}
+
+
+def all_cut_over(evidence: Evidence, phases: Mapping[str, Phase], only: Iterable[str] | None = None) -> bool:
+    """Every pod (of `only`, target ids, when given) is cut over and every client accepts what production serves.
+
+    After the switch "ready for cutover" is the wrong news: the renewal is done. Production's verdicts are the
+    proof, per client, since a cut-over pod whose production a client rejects is an outage, not a success.
+    """
+    wanted = set(only) if only is not None else set(evidence.pods)
+    pods = [tid for tid in evidence.pods if tid in wanted]
+    if not pods or any(phases.get(tid) is None or phases[tid].name != CUT_OVER for tid in pods):
+        return False
+    for c in evidence.clients.values():
+        for tid in pods:
+            trust = c.verdicts.get(tid)
+            if trust is not None and (not trust.production or not all(v.ok for v in trust.production)):
+                return False
+    return bool(evidence.clients)

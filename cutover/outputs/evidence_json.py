@@ -10,6 +10,7 @@ beside it (JSON Schema, draft 2020-12) states the shape. A change of shape is a 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from cutover.config import Config
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
+from cutover.gates import lifecycle
 from cutover.gates.fixplan import Step, plan_json
 from cutover.gates.lifecycle import Phase
 from cutover.judge.java import JavaVerdict
@@ -69,6 +71,22 @@ class SinceSection(Protocol):
     @property
     def ignored(self) -> Sequence[str]: ...
 
+    @property
+    def changes(self) -> Sequence[ChangeLike]: ...
+
+
+class ChangeLike(Protocol):
+    """One change of the section (cutover.outputs.history.Change): its kind, its line, the whole of it."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def line(self) -> str: ...
+
+    @property
+    def detail(self) -> Mapping[str, object]: ...
+
 
 @dataclass(frozen=True)
 class RunFacts:
@@ -113,6 +131,8 @@ def full_document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[S
     of its datacenters file, and prepare's store diff."""
     doc = _document(run, records, fix_plan, sr=None, since=since)
     doc["timeline"] = timeline_json(timeline)
+    if run.evidence is not None:
+        doc["inputs"] = inputs_json(run.config, run.evidence)
     if store_diff is not None:
         doc["store_diff"] = dict(store_diff)
     return doc
@@ -130,7 +150,7 @@ def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step]
               since: SinceSection | None = None) -> Json:
     """The parts every file has; `records` may be a part of the run (a per-SR file, `sr` set)."""
     config, ev = run.config, run.evidence
-    verdict, ready = verdict_sentence(records, run.stopped_at)
+    verdict, ready = run_verdict(run, records)
     pods, bundles = _referred(run, records, sr)
     dcs = {d.code: d for d in config.datacenters}
     lifecycle = lifecycle_json(ev, run.phases) if ev is not None else {}
@@ -161,6 +181,14 @@ def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step]
         "since_last_run": since_json(since),
         "records": [record_json(r, _reference(run, r)) for r in records],
     }
+
+
+def run_verdict(run: RunFacts, records: Sequence[Record]) -> tuple[str, bool]:
+    """The verdict of `records` (a whole run, or one SR's part): never "ready" once the run was stopped;
+    "cut over" once every pod of theirs is, and every client accepts production."""
+    done = run.evidence is not None and lifecycle.all_cut_over(run.evidence, run.phases,
+                                                               {r.target for r in records if r.pod is not None})
+    return verdict_sentence(records, run.stopped_at, cut_over=done)
 
 
 def _referred(run: RunFacts, records: Sequence[Record], sr: str | None) -> tuple[Json, Json]:
@@ -224,7 +252,42 @@ def since_json(since: SinceSection | None) -> Json | None:
     """The "since the last run" section; None when history was off."""
     if since is None:
         return None
-    return {"heading": since.heading, "changes": list(since.lines), "ignored": list(since.ignored)}
+    return {"heading": since.heading, "changes": list(since.lines), "ignored": list(since.ignored),
+            "details": [{"kind": c.kind, "line": c.line, **c.detail} for c in since.changes]}
+
+
+def inputs_json(config: Config, ev: Evidence, entries: bool = False) -> Json:
+    """What the run judged, by SHA-256: the next run says what changed in it ("since the last run").
+
+    `entries`: with each truststore's entries (alias -> the certificate's SHA-256) and each bundle's certificates
+    (SHA-256 -> role and name), for the comparison. The file is written without them: they are in its
+    ``truststores`` and ``bundles`` sections already, where `cutover.outputs.history` reads them back.
+    """
+    stores: Json = {}
+    for name, c in ev.clients.items():
+        if c.store is not None:
+            stores[name] = {"path": str(c.store.path), "sha256": sha256_of(c.store.path)} | (
+                {"entries": store_entries(c.store)} if entries else {})
+    bundles: Json = {}
+    for code, b in ev.bundles.items():
+        certs = bundle_certificates(b)
+        # A bundle may be a folder: its fingerprint is then that of its certificates.
+        sha = sha256_of(b.path) if b.path.is_file() else hashlib.sha256("".join(sorted(certs)).encode()).hexdigest()
+        bundles[code] = {"path": str(b.path), "sha256": sha.upper()} | ({"certificates": certs} if entries else {})
+    return {"datacenters_file": {"path": str(config.path), "sha256": sha256_of(config.path)},
+            "clients": list(ev.clients), "truststores": stores, "bundles": bundles,
+            "srs": {t.id: t.sr for t in config.targets}}
+
+
+def store_entries(store: StoreContents) -> dict[str, str | None]:
+    """alias (as Java compares it: lower case) -> the certificate's SHA-256."""
+    return {x.alias.lower(): x.cert.sha256 if x.cert else None for x in store.entries}
+
+
+def bundle_certificates(b: Bundle) -> dict[str, str]:
+    """SHA-256 -> ``root CN=...``: a bundle's certificates by fingerprint, with their role."""
+    roles = [("root", b.root), *(("intermediate", x) for x in b.intermediates), *(("server", x) for x in b.servers)]
+    return {x.sha256: f"{role} {x.subject}" for role, x in roles}
 
 
 def timeline_json(series: Series | None) -> Json | None:

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from cutover.evidence import Evidence
 from cutover.gates.lifecycle import Phase, Previous
+from cutover.outputs import news
 from cutover.outputs.evidence_json import SCHEMA, lifecycle_json, schema_version
+from cutover.outputs.news import Change
 
-#: (gate, client, target) -> outcome; client is None for the network gates.
+#: (gate, client, target) -> outcome; client is None for the network gates (cutover.outputs.news reads it too).
 Outcomes = Mapping[tuple[str, str | None, str], str]
 
 #: A larger file is not read: evidence of 500 pods is a few MB; anything this big is not ours.
@@ -112,6 +114,8 @@ class Snapshot:
         outcomes: (gate, client, target) -> passed / failed / skipped; client None for network gates.
         interrupted: that run was interrupted (its evidence is partial).
         part_of: the SR of a per-SR file (``--report-per-sr``): a part of a run, not a run to compare with.
+        inputs: what it judged (``inputs``: files and their SHA-256, entries, SRs, clients); empty for a file
+            written before the section existed.
     """
 
     path: Path
@@ -121,6 +125,7 @@ class Snapshot:
     outcomes: dict[tuple[str, str | None, str], str]
     interrupted: bool = False
     part_of: str | None = None
+    inputs: Mapping[str, object] = field(default_factory=dict)
 
     def previous(self) -> dict[str, Previous]:
         return {tid: state.previous(self.started) for tid, state in self.pods.items()}
@@ -164,7 +169,36 @@ def read_snapshot(path: Path) -> Snapshot:
             outcomes[(r["gate"], client if isinstance(client, str) else None, r["target"])] = r["outcome"]
     part = doc.get("service_request")
     return Snapshot(path, started, _datacenters_of(doc), pods, outcomes, bool(doc.get("interrupted")),
-                    str(part) if part else None)
+                    str(part) if part else None, _inputs_of(doc))
+
+
+def _inputs_of(doc: dict[str, Any]) -> dict[str, object]:
+    """The run's ``inputs``, with each store's entries and each bundle's certificates taken from the file's own
+    ``truststores`` and ``bundles`` sections (written once there); empty for a file from before inputs were kept."""
+    inputs = doc.get("inputs")
+    if not isinstance(inputs, dict):
+        return {}
+    out = dict(inputs)
+    sections: dict[str, dict[str, Any]] = {k: _object(doc.get(k)) for k in ("truststores", "bundles")}
+    stores = {}
+    for name, store in _object(inputs.get("truststores")).items():
+        written = _object(sections["truststores"].get(name))
+        written = _object(sections["truststores"].get(str(written["same_as"]))) if "same_as" in written else written
+        entries = {str(x.get("alias", "")).lower(): _object(x.get("certificate")).get("sha256")
+                   for x in written.get("entries") or () if isinstance(x, dict)}
+        stores[name] = {**_object(store), "entries": entries}
+    bundles = {}
+    for code, bundle in _object(inputs.get("bundles")).items():
+        written = _object(sections["bundles"].get(code))
+        certs = [("root", written.get("root")), *(("intermediate", c) for c in written.get("intermediates") or ()),
+                 *(("server", c) for c in written.get("servers") or ())]
+        bundles[code] = {**_object(bundle), "certificates": {
+            str(_object(c).get("sha256")): f"{role} {_object(c).get('subject', '')}" for role, c in certs if c}}
+    return out | {"truststores": stores, "bundles": bundles}
+
+
+def _object(x: object) -> dict[str, Any]:
+    return x if isinstance(x, dict) else {}
 
 
 #: The top-level members history reads: a tenth of a file; the pods' chains and the timeline are the rest.
@@ -291,62 +325,6 @@ def _same_file(recorded: str, want: str) -> bool:
         return False
 
 
-# -- the comparison ----------------------------------------------------------------------------------
-
-def diff(before: Snapshot, now: Mapping[str, PodState], outcomes: Outcomes) -> list[str]:
-    """What changed since `before`, one line each, pod by pod, then gate outcomes that flipped."""
-    lines: list[str] = []
-    several = len({c for state in now.values() for c in state.trust}
-                  | {c for (_, c, _) in outcomes if c is not None}) > 1
-    for tid, state in now.items():
-        old = before.pods.get(tid)
-        if old is None:
-            if before.pods:
-                lines.append(f"{tid}: not in the last run")
-            continue
-        if old.phase != state.phase:
-            what = " (production switched to the new certificate)" if state.phase == "cut over" else ""
-            lines.append(f"{tid}: phase {old.phase} -> {state.phase}{what}")
-        for kind, a, b in (("staging", old.staging_ips, state.staging_ips),
-                           ("production", old.production_ips, state.production_ips)):
-            if sorted(a) != sorted(b):
-                lines.append(f"{tid}: {kind} IPs {_ips(a)} -> {_ips(b)}")
-        for net in ("staging", "production"):
-            a_leaves, b_leaves = _leaves(old, net), _leaves(state, net)
-            if a_leaves and b_leaves and set(a_leaves) != set(b_leaves):
-                lines.append(f"{tid}: {net} leaf changed: {_names(a_leaves)} -> {_names(b_leaves)}")
-        for client, nets in state.trust.items():
-            whose = f"client {client}'s trust" if several else "trust"
-            for net in ("staging", "production"):
-                a_trust, b_trust = old.trust.get(client, {}).get(net, {}), nets.get(net, {})
-                for ip in b_trust:
-                    if ip in a_trust and a_trust[ip] != b_trust[ip]:
-                        lines.append(f"{tid}: {whose} at {net} {ip}: {_ok(a_trust[ip])} -> {_ok(b_trust[ip])}")
-    lines += [f"{tid}: no longer checked" for tid in before.pods if tid not in now]
-    for (gate, who, target), outcome in outcomes.items():
-        # A file written before records named their client has None there: the same test for a one-client run.
-        was = before.outcomes.get((gate, who, target), before.outcomes.get((gate, None, target)))
-        if was is not None and was != outcome:
-            lines.append(f"{who + ':' if several and who else ''}{target} {gate}: {was} -> {outcome}")
-    return lines
-
-
-def _ips(ips: Sequence[str]) -> str:
-    return ", ".join(ips) or "none"
-
-
-def _ok(ok: bool) -> str:
-    return "trusted" if ok else "rejected"
-
-
-def _leaves(state: PodState, net: str) -> dict[str, Leaf]:
-    return {lf.sha256: lf for lf in state.leaves.get(net, {}).values() if lf is not None}
-
-
-def _names(leaves: Mapping[str, Leaf]) -> str:
-    return "; ".join(lf.short for lf in leaves.values())
-
-
 @dataclass(frozen=True)
 class Since:
     """The "since the last run" section: its heading and lines, for the report and the terminal alike."""
@@ -354,11 +332,13 @@ class Since:
     heading: str
     lines: tuple[str, ...]
     ignored: tuple[str, ...] = ()
+    changes: tuple[Change, ...] = ()
 
 
 def since_last_run(lookup: Lookup | None, evidence: Evidence | None, phases: Mapping[str, Phase],
-                   outcomes: Outcomes) -> Since | None:
-    """The section, or None when history was turned off (``--no-history``)."""
+                   outcomes: Outcomes, inputs: Mapping[str, object] | None = None) -> Since | None:
+    """The section, or None when history was turned off (``--no-history``). `inputs`: what this run judged
+    (`cutover.outputs.evidence_json.inputs_json`), compared with what the last run recorded."""
     if lookup is None:
         return None
     if lookup.snapshot is None:
@@ -367,6 +347,7 @@ def since_last_run(lookup: Lookup | None, evidence: Evidence | None, phases: Map
     now: dict[str, PodState] = {}
     if evidence is not None:
         now = {tid: PodState.from_json(entry) for tid, entry in lifecycle_json(evidence, phases).items()}
-    lines = diff(snap, now, outcomes) or ["nothing changed"]
+    found = news.changes(snap, now, outcomes, inputs)
+    lines = [c.line for c in found] or ["nothing changed"]
     heading = f"since the last run ({snap.started.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z, {snap.path})"
-    return Since(heading, tuple(lines), lookup.ignored)
+    return Since(heading, tuple(lines), lookup.ignored, tuple(found))

@@ -55,11 +55,36 @@ def chain_table(chain: Sequence[CertInfo]) -> str:
     )
 
 
+#: Our sentence for each kind of refusal (cutover.judge.reasons); the judge's own words follow it, labelled.
+_REFUSED = {
+    "no_trust_path": "no path from the chain to a certificate in the truststore",
+    "name_mismatch": "the certificate does not name the host",
+    "expired": "a certificate of the chain has expired",
+    "not_yet_valid": "a certificate of the chain is not valid yet",
+    "revocation_unknown": "the revocation status could not be learnt",
+    "no_certificate": "the TLS handshake failed before any certificate was sent",
+    "proxy_error": "the proxy failed",
+    "timeout": "the connection timed out",
+    "refused": "the connection was refused",
+    "unreachable": "the address is unreachable",
+    "reset": "the connection was reset",
+    "closed": "the server closed the connection",
+    "not_tls": "the server does not speak TLS there",
+}
+
+
 def _verdict_text(v: JavaVerdict) -> str:
-    judge = "JVM" if v.engine == "jvm" else "cryptography (approximate)"
+    """``rejected by the JVM: <our sentence>; Java said: "<its words>"``: what a library says is labelled as
+    such, after our own sentence, never shown as if it were ours."""
+    judge = "the JVM" if v.engine == "jvm" else "cryptography (approximate)"
     when = "" if v.when == "now" else f" at {v.when}"
     via = f" (through proxy {v.via})" if v.via else (" (direct)" if v.engine == "jvm" else "")
-    return _text(f"{judge}{when}{via}: {'trusted' if v.ok else 'rejected'}: {v.reason}", 2000)
+    said = "Java said" if v.engine == "jvm" else "cryptography said"
+    if v.ok:
+        return _text(f"trusted by {judge}{when}{via}" + (f": {v.reason}" if v.reason else ""), 2000)
+    ours = _REFUSED.get(str(v.failure), "rejected")
+    return (_text(f"rejected by {judge}{when}{via}: {ours}", 2000)
+            + f"; <span class='cutover-said'>{said}: &ldquo;{_text(v.reason, 2000)}&rdquo;</span>")
 
 
 def pod_html(pod: PodEvidence, client: ClientEvidence | None = None, gate: str | None = None,
@@ -285,16 +310,6 @@ def _cell(record: Record | None, rowspan: int = 1) -> str:
             f"title='{_text(record.message, 300)}'>{_WORDS.get(record.outcome, record.outcome)}</a></td>")
 
 
-def verdict_line(verdict: str, ready: bool) -> str:
-    color = _COLORS["passed"] if ready else _COLORS["failed"]
-    return f"<p id='cutover-verdict' style='font-size:1.3em;font-weight:bold;color:{color}'>Verdict: {e(verdict)}</p>"
-
-
-def env_table(env: Mapping[str, str]) -> str:
-    return "<table id='environment' class='cutover-table'>" + "".join(
-        f"<tr><td>{e(k)}</td><td>{_text(v, 2000)}</td></tr>" for k, v in env.items()) + "</table>"
-
-
 def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None = None,
                 phases: Mapping[str, Phase] | None = None) -> str:
     """Data centres and pods down, each pod's phase, then the gates across; each cell links to its row.
@@ -317,12 +332,12 @@ def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None
               f"{sr_head if with_sr else ''}<th rowspan='2'>phase</th>" \
               f"<th colspan='{len(GATES) - len(CLIENT_GATES)}'>network</th>" + \
               "".join(f"<th colspan='{len(CLIENT_GATES)}'>client {e(c.name)}</th>" for c in config.clients) + "</tr>"
-        head = top + "<tr>" + "".join(f"<th>{g}</th>" for g, _ in columns) + "</tr>"
+        head = top + "<tr>" + "".join(f"<th>{_breakable(g)}</th>" for g, _ in columns) + "</tr>"
     else:
         first = config.clients[0].name if config.clients else None
         columns = [(g, first if g in CLIENT_GATES else None) for g in GATES]
         head = (f"<tr><th>data centre</th><th>pod</th>{sr_head if with_sr else ''}<th>phase</th>"
-                f"{''.join(f'<th>{g}</th>' for g in GATES)}</tr>")
+                f"{''.join(f'<th>{_breakable(g)}</th>' for g in GATES)}</tr>")
     if not several:  # records of a one-client run may carry the client's name or none
         by |= {(r.gate, columns[GATES.index(r.gate)][1], r.target): r for r in rs if r.gate in GATES}
     rows = []
@@ -354,36 +369,11 @@ def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None
                 elif i == 0:
                     cells += _cell(by.get((gate, client, dc.code)), rowspan=len(pods))
             rows.append(f"<tr>{cells}</tr>")
-    return f"<table id='cutover-matrix' class='cutover-table'>{head}" + "".join(rows) + "</table>"
+    # Its own scroll box: on a phone the matrix may scroll sideways, the page never does.
+    return (f"<div class='cutover-scroll'><table id='cutover-matrix' class='cutover-table'>{head}" + "".join(rows)
+            + "</table></div>")
 
 
-def since_html(heading: str, lines: Sequence[str], ignored: Sequence[str] = ()) -> str:
-    """The "since the last run" section: what changed between the previous run and this one."""
-    items = "".join(f"<li>{_text(line, 1000)}</li>" for line in lines)
-    out = f"<div id='cutover-since'><p><b>{_text(heading, 1000)}</b></p>" + (f"<ul>{items}</ul>" if items else "")
-    if ignored:
-        out += "<p>history files ignored:</p><ul>" + "".join(f"<li>{_text(x, 1000)}</li>" for x in ignored) + "</ul>"
-    return out + "</div>"
-
-
-
-def store_diff_html(diff: Mapping[str, object]) -> str:
-    """The summary's table of what `python -m cutover prepare` changed in the copy of the store."""
-    changes = diff.get("changes")
-    rows = "".join(
-        f"<tr><td>{e(str(c.get('change')))}</td><td>{e(str(c.get('alias')))}</td>"
-        f"<td>{e(str(c.get('sha256_before') or '-'))}</td>"
-        f"<td>{e(str(c.get('sha256_after') or '-'))}</td></tr>"
-        for c in (changes if isinstance(changes, list) else []) if isinstance(c, dict)
-    ) or "<tr><td colspan='4'>no entry changed</td></tr>"
-    return (f"<div id='store-diff'><h2>Prepared store</h2><p>Judged: the copy {e(str(diff.get('copy')))} of "
-            f"{e(str(diff.get('original')))} (original SHA-256 {e(str(diff.get('sha256_original')))}, only read). "
-            "Entries changed in the copy:</p><table class='cutover-table'><tr><th>change</th><th>alias</th>"
-            f"<th>SHA-256 before</th><th>SHA-256 after</th></tr>{rows}</table></div>")
-
-
-def simulated_html(scenario: str | None) -> str:
-    """The banner on top of every page made against the sandbox: a simulated report never passes for evidence."""
-    return ("<p id='cutover-simulated' style='background:#b00020;color:#fff;padding:8px;font-weight:bold'>SIMULATED: "
-            f"produced against the built-in sandbox (scenario {e(str(scenario))}), not the provider's staging "
-            "network. This report is not evidence of readiness.</p>")
+def _breakable(gate: str) -> str:
+    """``staging_<wbr>resolves``: a gate's name may break after its underscores, and nowhere else."""
+    return e(gate).replace("_", "_<wbr>")

@@ -19,10 +19,10 @@ from pathlib import Path
 from cutover.config import Config
 from cutover.gates import fixplan
 from cutover.gates.verdict import failure_text
-from cutover.outputs import atomic, evidence_json
+from cutover.outputs import atomic, evidence_json, summary
 from cutover.outputs import html as html_mod
 from cutover.outputs.evidence_json import RunFacts
-from cutover.outputs.records import Record, verdict_sentence
+from cutover.outputs.records import Record
 from cutover.text import printable
 
 e = html.escape
@@ -48,6 +48,12 @@ def split(config: Config, records: Sequence[Record]) -> dict[str, list[Record]]:
     return {sr: rs for sr, rs in out.items() if rs}
 
 
+def without_sr(config: Config) -> list[str]:
+    """The pods that no per-SR file holds (they have no SR): the terminal and the full report name them, so a
+    set of per-SR files is never taken for every pod."""
+    return [t.id for t in config.targets if not t.sr]
+
+
 def file_stem(stem: str, sr: str) -> str:
     """``<stem>-SR-<number>``; the SR was checked to be letters, digits, dots and hyphens (cutover.config.values)."""
     return f"{stem}-SR-{sr}"
@@ -61,17 +67,17 @@ def title(config: Config, sr: str) -> str:
 def html_document(run: RunFacts, records: Sequence[Record], sr: str, steps: Sequence[fixplan.Step]) -> str:
     """A self-contained page: verdict, fix plan, matrix, environment, the store and bundles once, each test."""
     config, ev = run.config, run.evidence
-    verdict, ready = verdict_sentence(records, run.stopped_at)
+    verdict, ready = evidence_json.run_verdict(run, records)
     only = {r.target for r in records}
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title(config, sr))}</title>",
              html_mod.STYLE, "<style>body { font-family: sans-serif; margin: 8px 16px; } "
              "section { border-top: 1px solid #ccc; margin-top: 10px; } h3 { margin: 6px 0; }</style></head><body>",
              f"<h1 id='title'>{e(title(config, sr))}</h1>"]
     if config.simulated:
-        parts.append(html_mod.simulated_html(config.sandbox_scenario))
-    parts += [html_mod.verdict_line(verdict, ready), html_mod.fix_plan_html(steps),
+        parts.append(summary.simulated_html(config.sandbox_scenario))
+    parts += [summary.verdict_line(verdict, ready), html_mod.fix_plan_html(steps),
               html_mod.matrix_html(config, records, only=only, phases=run.phases)]
-    parts.append("<h2>Environment</h2>" + html_mod.env_table({**run.env, "Service request": sr}))
+    parts.append("<h2>Environment</h2>" + summary.env_table({**run.env, "Service request": sr}))
     if ev is not None:
         dc_codes = {r.dc for r in records if r.pod is None}
         parts.append(html_mod.stores_html(ev, {r.client for r in records if r.pod is None and r.client}))

@@ -59,12 +59,19 @@ class Record:
 
 #: What every output says of a run stopped before its end (Ctrl-C, SIGTERM): cutover.plugin.interrupt.
 INCOMPLETE = "this run is incomplete, not evidence of readiness"
+#: The verdict once the renewal is done: distinct from "ready for cutover", which is news before the switch.
+CUT_OVER_VERDICT = "cut over: every pod serves the new certificate and every client accepts it"
 
 
-def verdict_sentence(records: Iterable[Record], interrupted_at: str | None = None) -> tuple[str, bool]:
+def verdict_sentence(records: Iterable[Record], interrupted_at: str | None = None,
+                     cut_over: bool = False) -> tuple[str, bool]:
     """The run's verdict in one sentence, and whether it is 'ready'. Ready only when every gate passed and
     the run was not stopped (`interrupted_at`: the step it was stopped at): the gates that did not run
-    prove nothing, though a failure among those that ran is a real "not ready"."""
+    prove nothing, though a failure among those that ran is a real "not ready".
+
+    `cut_over`: every pod judged is cut over and every client accepts production
+    (`cutover.gates.lifecycle.all_cut_over`): with every gate passed, the verdict says the renewal is done.
+    """
     rs = list(records)
     failed = sum(r.outcome == "failed" for r in rs)
     skipped = sum(r.outcome == "skipped" for r in rs)
@@ -85,5 +92,7 @@ def verdict_sentence(records: Iterable[Record], interrupted_at: str | None = Non
         return f"NOT ready for cutover: {failed} of {len(rs)} gate test(s) failed{named}", False
     if skipped:
         return f"not proven: no gate failed, but {skipped} gate test(s) were skipped (see their reasons)", False
+    if cut_over:
+        return f"{CUT_OVER_VERDICT} (all {len(rs)} gate tests passed)", True
     return f"ready for cutover: all {len(rs)} gate tests passed", True
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
 from cutover.config import Client, Config, DataCenter, Target
 from cutover.evidence import ClientEvidence
-from cutover.gates import fixplan
+from cutover.gates import fixplan, lifecycle
 from cutover.gates.lifecycle import Phase
 from cutover.gates.verdict import Verdict
-from cutover.outputs import environment, evidence_json, interrupted, timeline
+from cutover.outputs import environment, evidence_json, interrupted, summary, timeline
 from cutover.outputs import html as html_mod
 from cutover.outputs import per_sr as per_sr_mod
 from cutover.outputs.evidence_json import RunFacts
@@ -60,33 +60,54 @@ def add_extras(report: pytest.TestReport, item: pytest.Item, config: Config, gat
 
 
 def summary_html(setup: Setup, gathered: Gathered | None, closing: Closing, sr_links: list[tuple[str, str]],
-                 prefix: list[str], postfix: list[str]) -> None:
-    """pytest-html's summary: the verdict, the fix plan and the matrix first, the stores and bundles last."""
+                 prefix: list[str], postfix: list[str], tool_env: Mapping[str, object] | None = None,
+                 env: Mapping[str, str] | None = None, no_sr: Sequence[str] = ()) -> None:
+    """pytest-html's summary in a reader's order: the verdict, the fix plan, the matrix, what changed since the
+    last run, the run's environment; after the rows (report.css orders the postfix there) the stores, the
+    bundles and pytest-html's own environment, folded. `tool_env`: pytest-metadata's rows; `env`: ours;
+    `no_sr`: with --report-per-sr, the pods in no per-SR file."""
     cfg = setup.config
+    phases = gathered.phases if gathered else {}
     prefix.append(html_mod.STYLE)
     if cfg.simulated:
-        prefix.append(html_mod.simulated_html(cfg.sandbox_scenario))
+        prefix.append(summary.simulated_html(cfg.sandbox_scenario))
     stopped = closing.stopped
     if stopped is not None:
         prefix.append(interrupted.banner_html(stopped.step, len(stopped.not_run), stopped.collected))
-    prefix.append(html_mod.verdict_line(*verdict_sentence(closing.records, stopped.step if stopped else None)))
+    prefix.append(summary.verdict_line(*run_verdict(closing, gathered)))
     prefix.append(html_mod.fix_plan_html(closing.plan))
-    prefix.append(html_mod.sr_links_html(sr_links))
-    prefix.append(html_mod.matrix_html(cfg, closing.records, phases=gathered.phases if gathered else {}))
-    prefix.append(timeline.timeline_html(_series(setup, gathered, closing)))
+    prefix.append(html_mod.sr_links_html(sr_links) + summary.no_sr_html(no_sr))
+    prefix.append(html_mod.matrix_html(cfg, closing.records, phases=phases))
+    prefix.extend(after_matrix(setup, gathered, closing))  # the one place a section after the matrix goes
     if closing.since is not None:
-        prefix.append(html_mod.since_html(closing.since.heading, closing.since.lines, closing.since.ignored))
+        prefix.append(summary.since_html(closing.since.heading, closing.since.lines, closing.since.ignored))
+    judged = ""
     if gathered is not None:
         for who, judge, approximate in _judges(cfg, gathered):
             judge = f"APPROXIMATE verdicts: {judge}" if approximate else judge
-            prefix.append(f"<p>Trust judged{html.escape(who)} by: {html.escape(judge)}</p>")
-        if stopped is not None:  # what it saw that no row shows
-            prefix.append(interrupted.observed_html(gathered.evidence, gathered.phases,
-                                                    {r.target for r in closing.records}))
-        # Each store and each bundle once, folded, above the rows that link to them.
-        postfix.append(html_mod.stores_html(gathered.evidence) + html_mod.bundles_html(cfg, gathered.evidence.bundles))
+            judged += f"<p>Trust judged{html.escape(who)} by: {html.escape(judge)}</p>"
+    prefix.append(summary.environment_html(env if env is not None else setup.env) + judged)
+    if gathered is not None and stopped is not None:  # what it saw that no row shows
+        prefix.append(interrupted.observed_html(gathered.evidence, gathered.phases,
+                                                {r.target for r in closing.records}))
     if closing.store_diff is not None:
-        prefix.append(html_mod.store_diff_html(closing.store_diff))
+        prefix.append(summary.store_diff_html(closing.store_diff))
+    if gathered is not None:
+        # Each store and each bundle once, folded, after the rows that link to them.
+        postfix.append(html_mod.stores_html(gathered.evidence) + html_mod.bundles_html(cfg, gathered.evidence.bundles))
+    postfix.append(summary.tool_environment_html(tool_env or {}, env if env is not None else setup.env))
+
+
+def after_matrix(setup: Setup, gathered: Gathered | None, closing: Closing) -> list[str]:
+    """Sections that follow the matrix, before "since the last run": the renewal timeline."""
+    return [timeline.timeline_html(_series(setup, gathered, closing))]
+
+
+def run_verdict(closing: Closing, gathered: Gathered | None) -> tuple[str, bool]:
+    """The verdict sentence of the whole run, the same in the HTML, the terminal and the JSON."""
+    step = closing.stopped.step if closing.stopped else None
+    return verdict_sentence(closing.records, step, cut_over=lifecycle.all_cut_over(gathered.evidence, gathered.phases)
+                            if gathered is not None else False)
 
 
 def write_json(setup: Setup, gathered: Gathered | None, closing: Closing, env: Mapping[str, str],
@@ -143,7 +164,7 @@ def terminal_summary(tr: pytest.TerminalReporter, setup: Setup, gathered: Gather
             tr.line("  " + printable(line, 1000))
         for line in since.ignored:
             tr.line("  history file ignored: " + printable(line, 1000), yellow=True)
-    verdict, ready = verdict_sentence(closing.records, stopped.step if stopped else None)
+    verdict, ready = run_verdict(closing, gathered)
     config = tr.config
     for label, path in (("report", config.getoption("htmlpath", None)),
                         ("junit xml", getattr(config.option, "xmlpath", None)), ("json evidence", setup.json_path)):
@@ -151,6 +172,9 @@ def terminal_summary(tr: pytest.TerminalReporter, setup: Setup, gathered: Gather
             tr.line(f"{label}: {Path(path).resolve()}")
     for sr, path in per_sr_reports:
         tr.line(f"SR {sr}: {path.resolve()} (and .json, .xml)")
+    if config.getoption("report_per_sr", False) and (lost := per_sr_mod.without_sr(cfg)):
+        tr.line(f"in no per-SR report ({len(lost)} pod(s) without an SR; the full report has them): "
+                + printable(", ".join(lost), 2000), yellow=True)
     steps = closing.plan
     if steps:
         keytool = "; keytool asks for the store password" if any(s.action.command for s in steps) else ""

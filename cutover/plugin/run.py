@@ -31,7 +31,7 @@ from cutover.config.values import format_instant
 from cutover.evidence import Evidence, GatherInterrupted, gather
 from cutover.gates import fixplan, lifecycle, registry
 from cutover.gates.verdict import Verdict
-from cutover.outputs import environment, per_sr
+from cutover.outputs import environment, evidence_json, per_sr
 from cutover.outputs import history as history_mod
 from cutover.outputs.records import Record
 from cutover.plugin import configure, interrupt
@@ -254,8 +254,9 @@ class GateRun:
         records = tuple(self.records.values())
         outcomes = {(r.gate, r.client, r.target): r.outcome for r in records}
         g = self.gathered
+        inputs = evidence_json.inputs_json(self.config, g.evidence, entries=True) if g else None
         since = history_mod.since_last_run(g.history if g else None, g.evidence if g else None,
-                                           g.phases if g else {}, outcomes)
+                                           g.phases if g else {}, outcomes, inputs)
         step = self.interrupt.stopped_at
         stopped = None if step is None else Stopped(step, tuple(self.interrupt.not_run(list(self.records))),
                                                     len(self.interrupt.collected))
@@ -267,7 +268,25 @@ class GateRun:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
-        reporting.summary_html(self.setup, self.gathered, self.closing(), self.per_sr_links(), prefix, postfix)
+        per_sr_on = bool(self.pytest_config.getoption("report_per_sr"))
+        reporting.summary_html(self.setup, self.gathered, self.closing(), self.per_sr_links(), prefix, postfix,
+                               tool_env=_metadata(self.pytest_config), env=self.env,
+                               no_sr=per_sr.without_sr(self.config) if per_sr_on else ())
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        """A column that titles each row by target and gate, before pytest's node id (kept for CI)."""
+        cells.insert(1, '<th class="sortable col-check" data-column-type="check">Check</th>')
+        cells[:] = [c.replace("<th>Links</th>", '<th class="col-links">Links</th>') for c in cells]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        """``us2/abcd - chain_trusted``: the row's title, as the header hook promised (one cell each)."""
+        info = next((v for k, v in report.user_properties if k == "cutover"), None)
+        title = f"{info['target']} - {info['gate']}" if isinstance(info, dict) else report.nodeid
+        if isinstance(info, dict) and info.get("client") and self.config.several_clients:
+            title = f"{info['client']}: {title}"
+        cells.insert(1, f'<td class="col-check">{html.escape(title)}</td>')
 
     def per_sr_links(self) -> list[tuple[str, str]]:
         """(SR, file name) of each per-SR report beside the full one, when --report-per-sr is on."""
@@ -305,9 +324,11 @@ class GateRun:
 
 
 def _title(cfg: Config) -> str:
+    """The page's title names the SR(s): the report is attached to them."""
+    srs = f" for SR {', '.join(cfg.srs)}" if cfg.srs else ""
     if cfg.simulated:
-        return f"SIMULATED staging edge (sandbox '{cfg.sandbox_scenario}'): cutover gates"
-    return "cutover: certificate renewal gates" + (f" for SR {', '.join(cfg.srs)}" if cfg.srs else "")
+        return f"SIMULATED staging edge (sandbox '{cfg.sandbox_scenario}'): cutover gates{srs}"
+    return f"cutover: certificate renewal gates{srs}"
 
 
 def _gate_of(item: pytest.Item) -> str | None:
@@ -360,6 +381,15 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
         return False
     workers = config.getoption("numprocesses", None)
     return bool(workers) and config.getoption("dist", "no") != "no"
+
+
+def _metadata(config: pytest.Config) -> dict[str, object]:
+    """pytest-metadata's rows (pytest-html's Environment table), for the folded copy at the report's end."""
+    try:
+        from pytest_metadata.plugin import metadata_key
+    except ImportError:
+        return {}
+    return dict(config.stash.get(metadata_key, {}))
 
 
 def _set_metadata(config: pytest.Config, key: str, value: str) -> None:

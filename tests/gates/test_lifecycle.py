@@ -36,7 +36,16 @@ def test_cut_over_since_comes_from_the_run_that_first_saw_it() -> None:
     yesterday = Previous(NOW - dt.timedelta(days=1), CUT_OVER, frozenset({NEW}), frozenset({NEW}), first)
     phase = decide({S1: NEW}, {P1: NEW}, [NEW], now=NOW, previous=yesterday)
     assert phase.since == first and not phase.first_seen_now
-    assert phase.since_text == "since 2026-11-28 02:17Z (first seen by an earlier run)"
+    assert phase.since_text == "since 2026-11-28 02:17Z (first seen by the run of 2026-11-28 02:17Z)"
+
+
+def test_a_leaf_production_did_not_serve_last_time_is_first_seen_now() -> None:
+    """Cut over last time with one leaf, now with another (a second renewal, a re-issue): not "an earlier run"."""
+    first = dt.datetime(2026, 11, 28, 2, 17, tzinfo=dt.UTC)
+    yesterday = Previous(NOW - dt.timedelta(days=1), CUT_OVER, frozenset({OLD}), frozenset({OLD}), first)
+    phase = decide({S1: NEW}, {P1: NEW}, [NEW], now=NOW, previous=yesterday)
+    assert phase.name == CUT_OVER and phase.since == NOW and phase.first_seen_now
+    assert phase.since_text == "since 2026-12-01 09:00Z (first seen in this run)"
 
 
 def test_without_a_bundle_the_passed_renewal_date_tells_cut_over() -> None:
@@ -206,3 +215,29 @@ def test_new_cert_staged_passes_a_cut_over_pod_and_says_since_when(leaves) -> No
     assert verdict.ok
     assert verdict.message.startswith("cut over: production serves the new certificate since 2026-12-01 09:00Z "
                                       "(first seen in this run)")
+
+
+def test_the_run_is_cut_over_only_when_every_pod_is_and_every_client_accepts_production(leaves) -> None:
+    """After the switch the verdict says the renewal is done, not "ready for cutover"; a rejecting client or a
+    pod still staged keeps it "ready"."""
+    from cutover.config import Client
+    from cutover.evidence import ClientEvidence, Evidence
+    from cutover.gates.lifecycle import all_cut_over, leaves_of
+    from cutover.outputs.records import CUT_OVER_VERDICT, Record, verdict_sentence
+    from cutover.stores.certs import CertInfo
+
+    old, new = leaves
+    records = [Record("checks/test_chain_trusted.py::test_chain_trusted[us2/acme]", "chain_trusted", "us2/acme")]
+
+    def run(production_ok: bool, production_leaf) -> tuple[str, bool]:  # type: ignore[no-untyped-def]
+        pod, trust = _pod(("127.20.11.1",), ("127.10.11.1",), new, production_leaf, production_ok)
+        client = ClientEvidence(Client("default", None, "", None, (), ("us2",)), None, None, None, None,
+                                {"us2/acme": trust})
+        ev = Evidence({"us2/acme": pod}, {"default": client}, {}, 0.1)
+        staging, production = leaves_of(pod)  # the bundle's server certificate is the new one
+        p = {"us2/acme": decide(staging, production, [CertInfo.from_cert(new.cert).sha256], now=NOW)}
+        return verdict_sentence(records, cut_over=all_cut_over(ev, p))
+
+    assert run(True, new) == (f"{CUT_OVER_VERDICT} (all 1 gate tests passed)", True)
+    assert run(False, new)[0].startswith("ready for cutover"), "a client rejects production: not done"
+    assert run(True, old)[0].startswith("ready for cutover"), "staging differs from production: staged, not done"

@@ -117,8 +117,8 @@ def test_a_handshake_that_fails_before_any_certificate_says_so(tmp_path: Path) -
     assert not verdict.ok and verdict.chain_sent is False, verdict
     assert verdict.failure == "no_certificate"
     gate = chain_trusted(_pod(fetched.chain), TrustVerdicts((verdict,)))
-    assert f"the handshake with staging {IP} for {HOST} failed before any certificate was sent: " \
-           f"{verdict.reason}" in gate.message, gate.message
+    assert f"the handshake with staging {IP} for {HOST} failed before any certificate was sent (Java said: " \
+           f'"{verdict.reason}")' in gate.message, gate.message  # the JVM's words, labelled, after our sentence
     assert "rejects the chain" not in gate.message
 
 

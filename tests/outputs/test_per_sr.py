@@ -79,6 +79,10 @@ def test_one_report_per_sr_holds_only_its_pods_and_their_store_gates(
     # Pods without an SR are in the full report only, which holds everything.
     assert len(json.loads(full.with_suffix(".json").read_text())["records"]) == 3 * 6 + 2 * 3
     assert f"SR 3-2000: {folder / f'{stem}-SR-3-2000.html'}" in run.output
+    # ... and both the terminal and the full report say which they are, so nobody takes the SR files for all pods.
+    lost = "em3/acme-test, la1/acme, la1/acme-test"
+    assert f"in no per-SR report (3 pod(s) without an SR; the full report has them): {lost}" in run.output
+    assert f"In no per-SR report (3 pod(s) without an SR; this report has them): {lost}." in full_page
 
 
 def test_report_per_sr_needs_a_report_to_sit_beside(pytester: pytest.Pytester) -> None:

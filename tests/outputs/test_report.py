@@ -97,14 +97,42 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def no_sideways_scroll(page: object) -> None:
-    """Every row opened, the page is no wider than the window: long commands and names wrap."""
-    if page.locator("#show_all_details").count():  # type: ignore[attr-defined]
-        page.locator("#show_all_details").click()  # type: ignore[attr-defined]
-    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # type: ignore[attr-defined]
-    page.wait_for_timeout(200)  # type: ignore[attr-defined]
-    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")  # type: ignore[attr-defined]
-    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+def no_sideways_scroll(page: Any, widths: tuple[int, ...] = (1280, 390)) -> None:
+    """Every row opened, the page is no wider than the window at each width (a desktop, a phone): long commands
+    and names wrap, and only the matrix scrolls, inside its own box. No text is smaller than 12 px."""
+    if page.locator("#show_all_details").count():
+        page.locator("#show_all_details").click()
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(200)
+        scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert scroll <= client == width, f"the page scrolls sideways at {width} px: {scroll} > {client}"
+        assert page.evaluate(SMALLEST_TEXT) >= 12, f"text under 12 px at {width} px"
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+#: The smallest font size of any visible element that holds text of its own.
+SMALLEST_TEXT = """Math.min(...[...document.querySelectorAll('body *')].filter(el => el.offsetParent !== null &&
+    [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())).map(el =>
+    parseFloat(getComputedStyle(el).fontSize)))"""
+
+
+def reader_order(page: Any) -> None:
+    """The verdict first (in the first 300 px), then the fix plan and the matrix, then the environment and the
+    rows; pytest-html's own environment folded after the rows."""
+    def top(selector: str) -> float:
+        box = page.locator(selector).first.bounding_box()
+        assert box is not None, f"{selector} is not shown"
+        return float(box["y"])
+
+    page.evaluate("window.scrollTo(0, 0)")
+    verdict = top("#cutover-verdict")
+    assert verdict < 300, f"the verdict is {verdict} px down the page"
+    assert verdict < top("#cutover-matrix") < top("#cutover-env") < top("#results-table") < top("#cutover-tool-env")
+    assert not page.locator("#environment").is_visible(), "pytest-html's own table is not where a reader starts"
+    assert page.locator("#cutover-tool-env").get_attribute("open") is None, "folded"
+    assert "Python" in page.locator("#cutover-tool-env").inner_text()
 
 
 @pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -119,6 +147,7 @@ def test_report_in_a_real_browser(pytester: pytest.Pytester, tmp_path: Path) -> 
     run_gates(pytester, "--sandbox", "missing-intermediate", "--dc", "us2", "--dc", "em3", "--reports-dir",
               str(failing))
     [failing_report] = failing.glob("*.html")
+    three = three_clients_report(pytester, tmp_path)
     errors: list[str] = []
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium(), args=[
@@ -131,6 +160,7 @@ def test_report_in_a_real_browser(pytester: pytest.Pytester, tmp_path: Path) -> 
             _full_report(page, report, per_sr)
             _per_sr_page(page, per_sr)
             _failing_report(page, failing_report)
+            _three_clients(page, three)
         finally:
             browser.close()
     assert errors == []
@@ -168,6 +198,11 @@ def _full_report(page: Any, report: Path, per_sr: Path) -> None:
     # The store and bundles are shown once, folded; a data centre's row links to them.
     assert page.locator("#cutover-store").count() == 1
     assert row.locator("a[href='#cutover-store']").count() == 1
+    # The row is titled by target and gate; pytest's node id stays beside it, for CI.
+    assert row.locator(".col-check").inner_text() == "em3 - no_lb_cert"
+    assert row.locator(".col-testId").inner_text() == target
+    assert "SR 3-1234567890" in page.locator("#title").inner_text()
+    reader_order(page)
     no_sideways_scroll(page)
     shot = ROOT / "reports" / "browser-check.png"
     shot.parent.mkdir(exist_ok=True)
@@ -190,8 +225,50 @@ def _failing_report(page: Any, failing_report: Path) -> None:
     assert plan.is_visible() and plan.bounding_box()["y"] < page.locator("#cutover-matrix").bounding_box()["y"]
     assert plan.locator("li").count() == 1 and plan.inner_text().count("keytool -importcert") == 1
     assert "fixes aliases_present for em3, us2 and chain_trusted for us2/acme" in plan.inner_text()
+    reader_order(page)
+    # What a library said is labelled, after our own sentence.
+    row = page.locator("tbody[id='checks/test_chain_trusted.py::test_chain_trusted[us2/acme]']")
+    assert re.search(r"rejected by the JVM \(direct\): no path from the chain to a certificate in the truststore; "
+                     r"Java said: “[^”]*PKIX path building failed", row.inner_text()), row.inner_text()
     no_sideways_scroll(page)
     page.screenshot(path=str(ROOT / "reports" / "browser-check-fix-plan.png"), full_page=False)
+
+
+def three_clients_report(pytester: pytest.Pytester, tmp_path: Path) -> Path:
+    """The widest report a team makes: 3 clients x 14 data centres (copies of the sandbox's store, so every gate
+    passes and the run stays short)."""
+    from tests.plugin.test_clients import clients_toml
+
+    with Sandbox("good", workdir=tmp_path / "wide", pods_per_dc=1) as sb:
+        names = ("good", "soa-integration", "payroll-batch")
+        stores = [sb.truststore_path] + [shutil.copy(sb.truststore_path, tmp_path / f"{n}.jks") for n in names[1:]]
+        toml = sb.workdir / "clients.toml"
+        tables = [f'[clients.{n}]\ntruststore = "{p}"\npassword_env = "{PASSWORD_ENV}"\n'
+                  for n, p in zip(names, stores, strict=True)]
+        toml.write_text(clients_toml(sb, "\n".join(tables)))
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(PASSWORD_ENV, sb.password)
+            report = tmp_path / "three.html"
+            run = run_gates(pytester, "--datacenters", str(toml), f"--html={report}", "--self-contained-html")
+    assert run.result.ret == 0, run.output
+    return report
+
+
+def _three_clients(page: Any, report: Path) -> None:
+    """3 clients x 14 data centres: the matrix fits 1280 px; on a phone it scrolls in its own box, the page not."""
+    page.goto(report.as_uri())
+    reader_order(page)
+    assert page.locator("#cutover-matrix a").count() == 14 * (2 + 3) + 3 * 14 * 2
+    box = page.locator("#cutover-matrix").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 1280, box
+    page.screenshot(path=str(ROOT / "reports" / "browser-check-3-clients.png"), full_page=False)
+    no_sideways_scroll(page)
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = false)")
+    page.locator("#hide_all_details").click()
+    reader_order(page)
+    page.screenshot(path=str(ROOT / "reports" / "browser-check-390.png"), full_page=False)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_xdist_gives_the_same_verdicts_and_one_report(pytester: pytest.Pytester, tmp_path: Path) -> None:

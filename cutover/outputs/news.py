@@ -1,0 +1,205 @@
+"""What changed since the last run, in order of news: the comparison of an earlier run (cutover.outputs.history
+reads it) with this one.
+
+A lead reads this section every morning of a renewal. What they need first is which pods cut over, then which
+verdicts flipped, then whether what was judged changed (a truststore, a bundle, the datacenters file, the SRs), and
+only then the network's churn. Each change is one line a person reads, at most `WIDTH` characters; its whole detail
+goes to the JSON, where a dashboard can read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cutover.outputs.history import Leaf, Outcomes, PodState, Snapshot
+
+#: The longest line a change gets: a list of pods beyond it ends "and N more" (all of them are in the JSON).
+WIDTH = 120
+#: The order of the kinds of change.
+KINDS = ("phase", "pods", "verdict", "inputs", "network")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change since the last run.
+
+    Attributes:
+        kind: one of KINDS: the order the section shows them in.
+        line: what the report and the terminal show, at most WIDTH characters.
+        detail: the whole of it, for the JSON (pods, addresses, fingerprints).
+    """
+
+    kind: str
+    line: str
+    detail: Mapping[str, object] = field(default_factory=dict)
+
+
+def _listed(head: str, items: Sequence[str], tail: str = "") -> str:
+    """``head: a, b, c and 4 more tail``, no longer than WIDTH."""
+    shown = list(items)
+    while True:
+        rest = len(items) - len(shown)
+        more = f" and {rest} more" if rest else ""
+        line = f"{head}: {', '.join(shown)}{more}{tail}"
+        if len(line) <= WIDTH or len(shown) <= 1:
+            return line if len(line) <= WIDTH else line[:WIDTH - 3] + "..."
+        shown.pop()
+
+
+def changes(before: Snapshot, now: Mapping[str, PodState], outcomes: Outcomes,
+            inputs: Mapping[str, object] | None = None) -> list[Change]:
+    """What changed since `before`, in order of news (KINDS); `inputs`: this run's (evidence_json.inputs_json)."""
+    found = _phase_changes(before, now) + _verdict_changes(before, now, outcomes)
+    found += input_changes(before.inputs, inputs or {}) + _network_changes(before, now)
+    return sorted(found, key=lambda c: KINDS.index(c.kind))  # stable: within a kind, the order found
+
+
+def diff(before: Snapshot, now: Mapping[str, PodState], outcomes: Outcomes,
+         inputs: Mapping[str, object] | None = None) -> list[str]:
+    """The lines of `changes`."""
+    return [c.line for c in changes(before, now, outcomes, inputs)]
+
+
+def _phase_changes(before: Snapshot, now: Mapping[str, PodState]) -> list[Change]:
+    """``cut over since the last run: us2/abcd, us2/abcd-test (was staged)``: pods grouped by their change."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for tid, state in now.items():
+        old = before.pods.get(tid)
+        if old is not None and old.phase != state.phase:
+            groups.setdefault((old.phase, state.phase), []).append(tid)
+    # Cut over first: it is the news of a renewal.
+    order = sorted(groups, key=lambda k: (k[1] != "cut over", k[1]))
+    out = [Change("phase", _listed(f"{new} since the last run", groups[(was, new)], f" (was {was})"),
+                  {"from": was, "to": new, "pods": groups[(was, new)]}) for was, new in order]
+    added = [tid for tid in now if tid not in before.pods] if before.pods else []
+    gone = [tid for tid in before.pods if tid not in now]
+    if added:
+        out.append(Change("pods", _listed("new since the last run", added), {"added": added}))
+    if gone:
+        out.append(Change("pods", _listed("no longer checked", gone), {"removed": gone}))
+    return out
+
+
+def _verdict_changes(before: Snapshot, now: Mapping[str, PodState], outcomes: Outcomes) -> list[Change]:
+    """Gate outcomes that flipped, grouped by gate and flip; then trust verdicts per address that flipped."""
+    several = len({c for state in now.values() for c in state.trust}
+                  | {c for (_, c, _) in outcomes if c is not None}) > 1
+    flips: dict[tuple[str, str, str], list[str]] = {}
+    for (gate, who, target), outcome in outcomes.items():
+        # A file written before records named their client has None there: the same test for a one-client run.
+        was = before.outcomes.get((gate, who, target), before.outcomes.get((gate, None, target)))
+        if was is not None and was != outcome:
+            flips.setdefault((gate, was, outcome), []).append(f"{who}:{target}" if several and who else target)
+    out = [Change("verdict", _listed(f"{gate} {was} -> {outcome}", targets),
+                  {"gate": gate, "from": was, "to": outcome, "targets": targets})
+           for (gate, was, outcome), targets in flips.items()]
+    for tid, state in now.items():
+        old = before.pods.get(tid)
+        for client, nets in (state.trust.items() if old is not None else ()):
+            whose = f"client {client}'s trust" if several else "trust"
+            for net in ("staging", "production"):
+                a, b = old.trust.get(client, {}).get(net, {}), nets.get(net, {})  # type: ignore[union-attr]
+                for ip in (ip for ip in b if ip in a and a[ip] != b[ip]):
+                    line = f"{tid}: {whose} at {net} {ip}: {_ok(a[ip])} -> {_ok(b[ip])}"
+                    out.append(Change("verdict", line[:WIDTH], {"pod": tid, "client": client, "network": net,
+                                                                 "ip": ip, "from": a[ip], "to": b[ip]}))
+    return out
+
+
+def _network_changes(before: Snapshot, now: Mapping[str, PodState]) -> list[Change]:
+    out: list[Change] = []
+    for tid, state in now.items():
+        old = before.pods.get(tid)
+        if old is None:
+            continue
+        for kind, a, b in (("staging", old.staging_ips, state.staging_ips),
+                           ("production", old.production_ips, state.production_ips)):
+            if sorted(a) != sorted(b):
+                line = f"{tid}: {kind} IPs {_ips(a)} -> {_ips(b)}"
+                out.append(Change("network", line if len(line) <= WIDTH else f"{tid}: {kind} IPs changed (see the "
+                                  "JSON)", {"pod": tid, "network": kind, "from": list(a), "to": list(b)}))
+        for net in ("staging", "production"):
+            a_leaves, b_leaves = _leaves(old, net), _leaves(state, net)
+            if a_leaves and b_leaves and set(a_leaves) != set(b_leaves):
+                line = f"{tid}: {net} leaf {_shas(a_leaves)} -> {_shas(b_leaves)}"
+                out.append(Change("network", line[:WIDTH], {
+                    "pod": tid, "network": net, "from": [vars(lf) for lf in a_leaves.values()],
+                    "to": [vars(lf) for lf in b_leaves.values()]}))
+    return out
+
+
+def _shas(leaves: Mapping[str, Leaf]) -> str:
+    """``AB12CD34EF56 (expires 2027-12-31)``: a leaf told apart in a line; its name is in the JSON."""
+    return ", ".join(f"{lf.sha256[:12]} (expires {lf.not_after[:10]})" for lf in leaves.values())
+
+
+def input_changes(was: Mapping[str, object], now: Mapping[str, object]) -> list[Change]:
+    """What changed in what was judged: the datacenters file, each client's truststore (by entry), each bundle (by
+    certificate), the SRs of the pods, the clients. Nothing when the earlier run recorded no inputs."""
+    if not was or not now:
+        return []
+    out: list[Change] = []
+    a_file, b_file = _dict(was.get("datacenters_file")), _dict(now.get("datacenters_file"))
+    if a_file.get("sha256") != b_file.get("sha256"):
+        out.append(Change("inputs", f"datacenters file changed: SHA-256 {_sha(a_file)} -> {_sha(b_file)}",
+                          {"input": "datacenters_file", "from": a_file, "to": b_file}))
+    a_clients, b_clients = [str(c) for c in _list(was.get("clients"))], [str(c) for c in _list(now.get("clients"))]
+    if a_clients != b_clients:
+        added, gone = [c for c in b_clients if c not in a_clients], [c for c in a_clients if c not in b_clients]
+        what = "; ".join(x for x in (f"added {', '.join(added)}" if added else "",
+                                     f"removed {', '.join(gone)}" if gone else "") if x) or "reordered"
+        out.append(Change("inputs", f"clients: {what}"[:WIDTH], {"input": "clients", "from": a_clients,
+                                                                  "to": b_clients}))
+    for section, noun, entries in (("truststores", "truststore", "entries"), ("bundles", "bundle", "certificates")):
+        a_all, b_all = _dict(was.get(section)), _dict(now.get(section))
+        for name in b_all:
+            a, b = _dict(a_all.get(name)), _dict(b_all.get(name))
+            if not a or a.get("sha256") == b.get("sha256"):
+                continue
+            whose = f"client {name}'s truststore" if noun == "truststore" else f"bundle of {name}"
+            a_set, b_set = _dict(a.get(entries)), _dict(b.get(entries))
+            added = [k for k in b_set if k not in a_set]
+            gone = [k for k in a_set if k not in b_set]
+            changed = [k for k in b_set if k in a_set and a_set[k] != b_set[k]]
+            parts = [f"+{', +'.join(added)}" if added else "", f"-{', -'.join(gone)}" if gone else "",
+                     f"changed {', '.join(changed)}" if changed else ""]
+            what = "; ".join(x for x in parts if x) or "same entries"
+            line = f"{whose} changed (SHA-256 {_sha(a)} -> {_sha(b)}): {what}"
+            out.append(Change("inputs", line if len(line) <= WIDTH else line[:WIDTH - 3] + "...",
+                              {"input": noun, "name": name, "from": a, "to": b, "added": added, "removed": gone,
+                               "changed": changed}))
+    a_srs, b_srs = _dict(was.get("srs")), _dict(now.get("srs"))
+    moved: dict[tuple[str, str], list[str]] = {}
+    for tid, sr in b_srs.items():
+        if tid in a_srs and a_srs[tid] != sr:
+            moved.setdefault((str(a_srs[tid] or "none"), str(sr or "none")), []).append(tid)
+    out += [Change("inputs", _listed(f"SR {a} -> {b}", pods), {"input": "sr", "from": a, "to": b, "pods": pods})
+            for (a, b), pods in moved.items()]
+    return out
+
+
+def _dict(x: object) -> dict[str, object]:
+    return {str(k): v for k, v in x.items()} if isinstance(x, dict) else {}
+
+
+def _list(x: object) -> list[object]:
+    return list(x) if isinstance(x, list) else []
+
+
+def _sha(x: Mapping[str, object]) -> str:
+    return f"{str(x.get('sha256') or '?')[:12]}..."
+
+
+def _ips(ips: Sequence[str]) -> str:
+    return ", ".join(ips) or "none"
+
+
+def _ok(ok: bool) -> str:
+    return "trusted" if ok else "rejected"
+
+
+def _leaves(state: PodState, net: str) -> dict[str, Leaf]:
+    return {lf.sha256: lf for lf in state.leaves.get(net, {}).values() if lf is not None}
