@@ -273,13 +273,13 @@ def _chain(run_proxy: Proxy | None, t: Target, ip: str, jvm: Future[Probed | Non
         return pool.submit(fetch)
     out: Future[ChainFetch] = Future()
 
-    def answered(f: Future[Probed | None]) -> None:  # on the thread that reads the JVM's lines
+    def settle(probed: Probed | None) -> ChainFetch:
+        return chain_fetch(probed, t.port, t.hostname, proxy.label if proxy else None) or fetch()
+
+    def answered(f: Future[Probed | None]) -> None:
+        # On the thread that reads the JVM's lines: hand on at once, or a full pipe would hold up the JVM.
         try:
-            record = chain_fetch(f.result(), t.port, t.hostname, proxy.label if proxy else None)
-            if record is not None:
-                out.set_result(record)
-                return
-            pool.submit(fetch).add_done_callback(partial(_copy, into=out))
+            pool.submit(settle, f.result()).add_done_callback(partial(_copy, into=out))
         except Exception as e:  # a pool already shut down (the run was stopped): say it, never hang
             out.set_exception(e)
 
