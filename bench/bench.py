@@ -230,6 +230,7 @@ def profiled(edge: Edge) -> dict[str, float]:
                           ("jvm exited", "jvm_exited")):
             if mark in m and "jvm_start" in m:
                 out[key] = m[mark] - t0
+        out["JVM chains count"] = len(data["spans"].get("jvm_chain") or [])
         for kind, label in (("dns", "DNS"), ("tls", "handshakes")):
             spans = data["spans"].get(kind) or []
             if spans:

@@ -39,6 +39,8 @@ def print_breakdown(runs: list[dict[str, float]], imports: tuple[float, list[tup
     if med("DNS done") is not None:
         inside.append(f"{med('DNS count'):.0f} pods' DNS done at {med('DNS done'):.2f} s "
                       f"({med('DNS each'):.2f} s each)")
+    if med("JVM chains count") is not None:  # one handshake per address: the JVM's, its chain handed back
+        inside.append(f"{med('JVM chains count'):.0f} chains from the JVM's handshakes")
     if med("handshakes done") is not None:
         inside.append(f"{med('handshakes count'):.0f} Python handshakes done at {med('handshakes done'):.2f} s "
                       f"({med('handshakes each'):.2f} s each)")

@@ -25,7 +25,7 @@ import pytest
 
 MARKS: dict[str, float] = {"plugin_imported": time.monotonic()}
 CPU: dict[str, float] = {"plugin_imported": time.process_time()}  # this process's CPU seconds, all threads
-SPANS: dict[str, list[tuple[float, float]]] = {"dns": [], "tls": []}
+SPANS: dict[str, list[tuple[float, float]]] = {"dns": [], "tls": [], "jvm_chain": []}
 
 
 def _mark(name: str) -> None:
@@ -45,6 +45,18 @@ def _spanned(kind: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return timed
 
 
+def _counted(kind: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Count the calls that returned something (a span of no length, at the moment it returned)."""
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        if result is not None:
+            now = time.monotonic()
+            SPANS[kind].append((now, now))
+        return result
+
+    return counted
+
+
 def _instrument() -> None:
     """Wrap what the gathering calls, in the run's own process; each name only if it is still there."""
     ev = sys.modules.get("cutover.evidence")
@@ -54,9 +66,12 @@ def _instrument() -> None:
         ev.resolve_staging = _spanned("dns", ev.resolve_staging)
     if callable(getattr(ev, "fetch_chain", None)):
         ev.fetch_chain = _spanned("tls", ev.fetch_chain)
+    if callable(getattr(ev, "chain_fetch", None)):  # a chain built from the JVM's handshake: no Python one
+        ev.chain_fetch = _counted("jvm_chain", ev.chain_fetch)
     probe = getattr(ev, "ProbeRun", None)
     if probe is None:
         return
+    base: Any = probe
 
     class TimedProbeRun(probe):  # type: ignore[misc, valid-type]
         """The JVM's life: first started, first up (its first line), last job handed over, last exited."""
@@ -66,17 +81,19 @@ def _instrument() -> None:
             super().__init__(*args, **kwargs)
 
         @staticmethod
-        def _drain(stream: Any, into: list[str]) -> None:
-            if stream is None:
-                return
-            for line in stream:
+        def _drain(stream: Any, into: Callable[[str], None], ended: Callable[[], None] = lambda: None) -> None:
+            def seen(line: str) -> None:
                 if '"type":"jvm"' in line:
                     _mark("jvm_first_line")
-                into.append(line)
+                into(line)
 
-        def submit(self, *args: Any, **kwargs: Any) -> None:
-            super().submit(*args, **kwargs)
-            MARKS["jvm_last_submit"] = time.monotonic()
+            base._drain(stream, seen, ended)
+
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().submit(*args, **kwargs)
+            finally:
+                MARKS["jvm_last_submit"] = time.monotonic()
 
         def finish(self, *args: Any, **kwargs: Any) -> Any:
             _mark("jvm_finish_called")

@@ -16,22 +16,25 @@ import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from cutover.config import Client, Config, Target, format_instant
-from cutover.config.proxy import client_proxy, for_target
+from cutover.config.proxy import Proxy, client_proxy, for_target
 from cutover.judge import python as pyjudge
 from cutover.judge.java import (
     JavaVerdict,
     Job,
     JudgeUnavailable,
     JvmInfo,
+    Probed,
     ProbeResult,
     ProbeRun,
     StoreResult,
     find_java,
 )
 from cutover.judge.locate import CACERTS_ENV, CACERTS_PASSWORD, StoreSpec, store_of
+from cutover.judge.presented import chain_fetch, speaks_for_python
 from cutover.net.dns import StagingEvidence, make_resolver, resolve_staging
 from cutover.net.tls import ChainFetch, fetch_chain
 from cutover.net.tunnel import PROXY_FAILURES
@@ -244,17 +247,16 @@ def _observe(config: Config, targets: Sequence[Target], groups: Sequence[_Group]
     t_by_id = {t.id: t for t in targets}
     staging, fetches = progress.staging, progress.fetches
     # One pipeline per pod, no barrier between pods: as soon as a pod's staging IPs are known, the
-    # JVMs start probing them and its chains are fetched, while other pods are still resolving.
+    # JVMs start probing them, while other pods are still resolving. Each address's chain is the one its
+    # JVM was presented, or, where no JVM's handshake can stand for Python's, fetched by Python.
     with _Pool(max_workers=concurrency) as dns_pool, _Pool(max_workers=concurrency) as tls_pool:
 
         def pipeline(t: Target) -> None:
             staging[t.id] = st = _resolve(config, t)
-            _submit_probes(t, st, groups, primary)
+            probed = _submit_probes(t, st, groups, primary, config.proxy)
             for kind, ips in (("staging", st.staging_ips), ("production", st.production_ips)):
                 for ip in ips:
-                    fetches[(t.id, kind, ip)] = tls_pool.submit(
-                        fetch_chain, ip, t.port, t.hostname, t.connect_timeout, t.handshake_timeout,
-                        for_target(config.proxy, t.hostname, ip))
+                    fetches[(t.id, kind, ip)] = _chain(config.proxy, t, ip, probed.get(ip), tls_pool)
 
         for f in [dns_pool.submit(pipeline, t) for t in targets]:
             f.result()
@@ -327,16 +329,63 @@ def _resolve(config: Config, t: Target) -> StagingEvidence:
                                                    f"{type(e).__name__}: {e}", failure="internal")
 
 
-def _submit_probes(t: Target, st: StagingEvidence, groups: Sequence[_Group], primary: str) -> None:
+def _submit_probes(t: Target, st: StagingEvidence, groups: Sequence[_Group], primary: str,
+                   run_proxy: Proxy | None) -> dict[str, Future[Probed | None]]:
     """Production too: what clients get today (after the cutover, the new chain). An address both names
-    resolve to is probed once, at every date."""
+    resolve to is probed once, at every date. Per address, what the handshake of the first JVM that can
+    stand for Python's fetch there showed (`cutover.judge.presented`); no entry where none can."""
     whens = (primary, *(_instant(d) for _, d in t.later_dates()))
+    python_route = {ip: _route(for_target(run_proxy, t.hostname, ip)) for ip in (*st.staging_ips, *st.production_ips)}
+    probed: dict[str, Future[Probed | None]] = {}
     for ip in dict.fromkeys((*st.staging_ips, *st.production_ips)):
         for g in groups:
             if g.probe is not None and t.dc in g.codes:
-                proxied = for_target(g.probe.proxy, t.hostname, ip) is not None
-                g.probe.submit(Job(t.id, ip, t.port, t.hostname, whens if ip in st.staging_ips else (primary,),
-                                   t.connect_timeout, t.handshake_timeout, proxied))
+                proxy = for_target(g.probe.proxy, t.hostname, ip)
+                answer = g.probe.submit(Job(t.id, ip, t.port, t.hostname,
+                                            whens if ip in st.staging_ips else (primary,),
+                                            t.connect_timeout, t.handshake_timeout, proxy is not None))
+                if ip not in probed and speaks_for_python(g.options) and _route(proxy) == python_route[ip]:
+                    probed[ip] = answer
+    return probed
+
+
+def _route(proxy: Proxy | None) -> tuple[str, int] | None:
+    """Where a connection first goes: the proxy's address, or None for the address itself."""
+    return None if proxy is None else (proxy.host, proxy.port)
+
+
+def _chain(run_proxy: Proxy | None, t: Target, ip: str, jvm: Future[Probed | None] | None,
+           pool: ThreadPoolExecutor) -> Future[ChainFetch]:
+    """The chain presented at (t, ip): from the JVM's handshake when it can stand for Python's fetch, else
+    fetched by Python once the JVM's answer says it cannot (or at once, where no JVM can)."""
+    proxy = for_target(run_proxy, t.hostname, ip)
+    fetch = partial(fetch_chain, ip, t.port, t.hostname, t.connect_timeout, t.handshake_timeout, proxy)
+    if jvm is None:
+        return pool.submit(fetch)
+    out: Future[ChainFetch] = Future()
+
+    def settle(probed: Probed | None) -> ChainFetch:
+        return chain_fetch(probed, t.port, t.hostname, proxy.label if proxy else None) or fetch()
+
+    def answered(f: Future[Probed | None]) -> None:
+        # On the thread that reads the JVM's lines: hand on at once, or a full pipe would hold up the JVM.
+        try:
+            pool.submit(settle, f.result()).add_done_callback(partial(_copy, into=out))
+        except RuntimeError:  # the pool is shut down: the run was stopped, and this address was not seen
+            out.cancel()
+        except Exception as e:  # anything else: say it, never hang
+            out.set_exception(e)
+
+    jvm.add_done_callback(answered)
+    return out
+
+
+def _copy(f: Future[ChainFetch], into: Future[ChainFetch]) -> None:
+    error = f.exception()
+    if error is not None:
+        into.set_exception(error)
+    else:
+        into.set_result(f.result())
 
 
 def _jvm_client(client: Client, jvm: JvmInfo, sr: StoreResult, python_store: StoreContents | None,

@@ -9,7 +9,11 @@
 // "ID<TAB>IP<TAB>PORT<TAB>HOST[<TAB>WHENS[<TAB>CONNECT_MS<TAB>HANDSHAKE_MS]]", and prints
 // {"type":"verdict"} for each, probing concurrently. A verdict's "chain_seen" says whether the server's
 // certificate ever reached the trust manager: false when the handshake failed before any was sent (the
-// server had no key it may sign with for this client, say), so the reason is not about a chain at all. WHENS says when to judge, comma-separated: "now",
+// server had no key it may sign with for this client, say), so the reason is not about a chain at all.
+// After a target's verdicts comes one {"type":"probed"} line, its last: the chain the server presented
+// (base64 DER, leaf first, as sent), the negotiated protocol and the protocols this JVM offered, when the
+// handshake completed or ended only because no store trusted that chain; "chain" is null otherwise.
+// Python builds its presented-chain evidence from it rather than handshake a second time. WHENS says when to judge, comma-separated: "now",
 // or an ISO instant. The first decides the handshake; the others are judged in that same handshake,
 // on the same presented chain, by PKIX trust managers whose validation date is that instant: as the
 // JVM would judge the chain on that day, at the cost of one handshake per IP, not one per date.
@@ -22,7 +26,8 @@
 // Each probe connects a plain socket to the IP and layers an SSLSocket over it with the production
 // hostname as peer host: what a client sees whose hosts file points the hostname at staging. The
 // trust manager is a PKIX TrustManagerFactory over the client's store, with endpoint identification
-// HTTPS, so the JDK's own java.security policy applies.
+// HTTPS, so the JDK's own java.security policy applies. Each probe has an SSLContext of its own, so no
+// handshake resumes another's session (a resumed session sends no certificate, and none would be judged).
 
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -231,6 +236,21 @@ public class Probe {
         }
     }
 
+    // What the trust managers said about one handshake's chain, and the chain itself, as presented.
+    static final class Outcome {
+        final String[][] results;  // [store][when]: the reason it is not trusted, or null
+        final X509Certificate[] chain;
+        final String protocol;     // negotiated, as the handshake session says when the chain arrives
+        final boolean rejected;    // no store trusts it now: the trust manager ended the handshake
+
+        Outcome(String[][] results, X509Certificate[] chain, String protocol, boolean rejected) {
+            this.results = results;
+            this.chain = chain;
+            this.protocol = protocol;
+            this.rejected = rejected;
+        }
+    }
+
     // The trust managers of one list of "whens", for every store: each is asked the same question, in the
     // same handshake, about the same chain, with its own store and validation date. The handshake goes on
     // when any store trusts the chain now, so that each store's verdict is its own trust decision and the
@@ -241,7 +261,7 @@ public class Probe {
         final X509ExtendedTrustManager[][] tms;  // [store][when]; null for a store that did not load
         final String[] buildErrors;
         final SSLContext context;
-        final ConcurrentHashMap<Socket, String[][]> outcomes = new ConcurrentHashMap<>();
+        final ConcurrentHashMap<Socket, Outcome> outcomes = new ConcurrentHashMap<>();
 
         Judge(String[] whens) throws Exception {
             this.whens = whens;
@@ -259,8 +279,15 @@ public class Probe {
                     buildErrors[s] = "cannot build a PKIX trust manager from the store: " + reason(e);
                 }
             }
-            context = SSLContext.getInstance("TLS");
-            context.init(null, new javax.net.ssl.TrustManager[] {this}, null);
+            context = newContext();
+        }
+
+        // A context of its own for each handshake: a shared one would cache sessions by host and port, and
+        // a probe of the pod's next address would resume one, sending and judging no certificate.
+        SSLContext newContext() throws Exception {
+            SSLContext c = SSLContext.getInstance("TLS");
+            c.init(null, new javax.net.ssl.TrustManager[] {this}, null);
+            return c;
         }
 
         int first() {
@@ -286,7 +313,11 @@ public class Probe {
                     }
                 }
             }
-            outcomes.put(socket, results);
+            String protocol = null;
+            if (socket instanceof SSLSocket && ((SSLSocket) socket).getHandshakeSession() != null) {
+                protocol = ((SSLSocket) socket).getHandshakeSession().getProtocol();
+            }
+            outcomes.put(socket, new Outcome(results, chain.clone(), protocol, !anyTrusted));
             if (!anyTrusted && firstFailure != null) throw firstFailure;
             if (!anyTrusted) throw new CertificateException("no truststore could be loaded");
         }
@@ -426,7 +457,9 @@ public class Probe {
         String proxyDetail = null;
         String why = null;
         String tls = null;
-        String[][] seen = null;
+        String offered = null;
+        boolean completed = false;
+        Outcome seen = null;
         Judge judge = null;
         try {
             judge = judge(whens);
@@ -443,14 +476,17 @@ public class Probe {
                 }
                 raw.setSoTimeout(handshakeMs);
                 step = "TLS handshake";
-                try (SSLSocket s = (SSLSocket) judge.context.getSocketFactory().createSocket(raw, host, port, false)) {
+                SSLContext context = judge.newContext();
+                try (SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(raw, host, port, false)) {
                     SSLParameters p = s.getSSLParameters();
                     p.setEndpointIdentificationAlgorithm("HTTPS");
                     p.setServerNames(Collections.<javax.net.ssl.SNIServerName>singletonList(new SNIHostName(host)));
                     s.setSSLParameters(p);
+                    offered = String.join(",", s.getEnabledProtocols());
                     try {
                         s.startHandshake();
                         tls = s.getSession().getProtocol();
+                        completed = true;
                     } finally {
                         seen = judge.outcomes.remove(s);
                     }
@@ -477,7 +513,7 @@ public class Probe {
             }
             for (int i = 0; i < whens.length; i++) {
                 // The store's own trust decision first; else the handshake's outcome, which is everyone's.
-                String mine = seen == null ? null : seen[n][i];
+                String mine = seen == null ? null : seen.results[n][i];
                 String text = own != null ? own : mine != null ? mine : why;
                 boolean ok = text == null;
                 if (ok) text = "trusted: PKIX path to an anchor in the truststore, hostname " + host + " verified";
@@ -488,5 +524,27 @@ public class Probe {
                         + ",\"proxy_detail\":" + q(proxyDetail) + ",\"chain_seen\":" + (seen != null) + "}");
             }
         }
+        // The chain is evidence when the handshake completed, or when it ended only because no store trusted
+        // it (the trust manager's own refusal, after the whole chain had arrived); not when it failed otherwise.
+        boolean whole = seen != null && (completed || seen.rejected);
+        emitProbed(id, ip, whole ? seen.chain : null, whole ? seen.protocol : null, offered, ms);
+    }
+
+    // The target's last line: the chain as presented, for the evidence.
+    static void emitProbed(String id, String ip, X509Certificate[] chain, String protocol, String offered, long ms) {
+        StringBuilder ders = new StringBuilder();
+        if (chain != null) {
+            try {
+                for (X509Certificate c : chain) {
+                    ders.append(ders.length() == 0 ? "[" : ",").append(q(Base64.getEncoder().encodeToString(c.getEncoded())));
+                }
+                ders.append(ders.length() == 0 ? "[]" : "]");
+            } catch (java.security.cert.CertificateEncodingException e) {
+                ders.setLength(0);  // Python fetches the chain itself
+            }
+        }
+        emit("{\"type\":\"probed\",\"id\":" + q(id) + ",\"ip\":" + q(ip) + ",\"chain\":"
+                + (ders.length() == 0 ? "null" : ders.toString()) + ",\"protocol\":" + q(chain == null ? null : protocol)
+                + ",\"offered\":" + q(offered) + ",\"ms\":" + ms + "}");
     }
 }

@@ -8,10 +8,8 @@ are known, and it probes them concurrently.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
-import json
 import math
 import os
 import re
@@ -19,17 +17,30 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from cutover.config.proxy import Proxy
-from cutover.judge.reasons import VerdictFailure, failure_of
-from cutover.net.tunnel import describe, hostport
-from cutover.stores.certs import CertInfo
-from cutover.stores.truststore import StoreContents, StoreEntry
+from cutover.judge.reasons import VerdictFailure
+from cutover.judge.wire import (  # the records are the wire's; named here too, where callers have always found them
+    JavaVerdict,
+    Job,
+    JvmInfo,
+    Probed,
+    ProbeResult,
+    StoreResult,
+    Transcript,
+    job_line,
+    parse_result,
+)
+from cutover.net.tunnel import hostport
+
+__all__ = ["JVM_SPEED_FLAGS", "PROBE", "JavaVerdict", "Job", "JudgeUnavailable", "JvmInfo", "ProbeResult", "ProbeRun",
+           "Probed", "StoreResult", "VerdictFailure", "compiled_probe", "exe", "find_java", "find_javac",
+           "java_version"]
 
 PROBE = Path(str(resources.files("cutover.judge") / "Probe.java"))
 
@@ -42,109 +53,6 @@ JVM_SPEED_FLAGS = ("-XX:+IgnoreUnrecognizedVMOptions", "-XX:TieredStopAtLevel=1"
 class JudgeUnavailable(Exception):
     """No usable JVM: the message says why, and the run falls back to the approximate Python engine."""
 
-
-@dataclass(frozen=True)
-class JvmInfo:
-    """Which JVM judged: shown in the report because the same chain may pass under one JDK and fail under another."""
-
-    java: Path
-    home: str
-    version: str
-    vendor: str
-
-    @property
-    def label(self) -> str:
-        return f"Java {self.version} ({self.vendor}) at {self.home}"
-
-
-@dataclass(frozen=True)
-class JavaVerdict:
-    """Java's decision for one staging IP.
-
-    Attributes:
-        target_id: ``dc/pod``.
-        ip: the staging IP probed.
-        ok: the handshake completed: the chain is trusted and the hostname verified.
-        reason: Java's exception text on failure, the exception chain joined; a short sentence on success.
-        step: ``connect`` or ``TLS handshake``: where a failure happened.
-        protocol: negotiated protocol on success.
-        engine: ``jvm``, or ``python`` for the approximate fallback.
-        when: ``now``, or the ISO instant the chain was judged at (``2026-12-15T00:00:00Z``).
-        via: the proxy the probe went through (its label, which says where it was configured), or None
-            for a direct connection.
-        failure: why it was not trusted, as a kind, for the fix plan; None when `ok`. A connection's kind
-            (`cutover.net.tls.FetchFailure`: ``timeout``, ``refused``, ``reset``, ``proxy_forbidden``, ...) or
-            a trust kind (`cutover.judge.reasons.TrustFailure`: ``no_trust_path``, ``name_mismatch``,
-            ``expired``, ...). Given by whoever observed a failure without words (a fetch, Probe's tunnel);
-            else read once from `reason` when the verdict is made (`cutover.judge.reasons.failure_of`).
-        chain_sent: False when the TLS handshake failed before the server's certificate reached the
-            JVM's trust manager (nothing was judged: the reason is about the handshake, not a chain);
-            None when not known (the approximate engine, a success, a failure before the handshake).
-    """
-
-    target_id: str
-    ip: str
-    ok: bool
-    reason: str
-    step: str = "TLS handshake"
-    protocol: str | None = None
-    engine: str = "jvm"
-    when: str = "now"
-    via: str | None = None
-    failure: VerdictFailure | None = None
-    chain_sent: bool | None = None
-
-    def __post_init__(self) -> None:
-        if not self.ok and self.failure is None:
-            object.__setattr__(self, "failure", failure_of(self.reason))  # frozen: set once, as it is made
-
-
-@dataclass(frozen=True)
-class StoreResult:
-    """One store of a probe run: as the JVM listed it (or why it could not), and its verdicts.
-
-    Attributes:
-        store: the entries as the JVM lists them; None when Java could not load the store.
-        store_error: Java's reason when it could not.
-        verdicts: per (target id, IP, when).
-    """
-
-    store: StoreContents | None
-    store_error: str | None
-    verdicts: dict[tuple[str, str, str], JavaVerdict]
-
-
-@dataclass(frozen=True)
-class ProbeResult:
-    """What one JVM decided: which JVM, and per store (in the order given to `ProbeRun`) its result."""
-
-    jvm: JvmInfo
-    stores: tuple[StoreResult, ...]
-
-
-@dataclass(frozen=True)
-class Job:
-    """One address for the JVM to probe.
-
-    Attributes:
-        target_id: ``dc/pod``.
-        ip: the address to connect to.
-        port: its TCP port.
-        hostname: the production hostname: SNI and the name verified.
-        whens: when to judge: ``now`` or ISO instants, the first deciding the handshake.
-        connect_timeout: seconds for the TCP connect (and a proxy's CONNECT); None: the run's timeout.
-        handshake_timeout: seconds for the TLS handshake; None: the run's timeout.
-        proxied: go through the run's proxy (when it has one); False where NO_PROXY says direct.
-    """
-
-    target_id: str
-    ip: str
-    port: int
-    hostname: str
-    whens: tuple[str, ...] = ("now",)
-    connect_timeout: float | None = None
-    handshake_timeout: float | None = None
-    proxied: bool = True
 
 #: Where the probe JVM finds the Proxy-Authorization value: its environment, never its command line.
 PROXY_AUTH_ENV = "CUTOVER_PROBE_PROXY_AUTHORIZATION"
@@ -269,11 +177,13 @@ class ProbeRun:
             )
         except OSError as e:
             raise JudgeUnavailable(f"cannot start {java}: {e.strerror}.") from None
-        # Read as the JVM writes, so a full pipe never blocks it; stderr likewise.
-        self._out: list[str] = []
+        # Read as the JVM writes, so a full pipe never blocks it (and each address's chain is known as soon
+        # as it is probed); stderr likewise.
+        self.transcript = Transcript()
         self._err: list[str] = []
-        self._readers = [threading.Thread(target=self._drain, args=(self.proc.stdout, self._out), daemon=True),
-                         threading.Thread(target=self._drain, args=(self.proc.stderr, self._err), daemon=True)]
+        self._readers = [threading.Thread(target=self._drain, args=(self.proc.stdout, self.transcript.feed,
+                                                                    self.transcript.close), daemon=True),
+                         threading.Thread(target=self._drain, args=(self.proc.stderr, self._err.append), daemon=True)]
         for r in self._readers:
             r.start()
         self._lock = threading.Lock()
@@ -281,18 +191,22 @@ class ProbeRun:
         self._worst = 2 * timeout
 
     @staticmethod
-    def _drain(stream: IO[str] | None, into: list[str]) -> None:
-        if stream is not None:
-            for line in stream:
-                into.append(line)
+    def _drain(stream: IO[str] | None, into: Callable[[str], None], ended: Callable[[], None] = lambda: None) -> None:
+        try:
+            if stream is not None:
+                for line in stream:
+                    into(line)
+        finally:
+            ended()
 
-    def submit(self, job: Job) -> None:
-        """Hand the JVM one target as soon as its staging IP is known; it starts probing at once."""
+    def submit(self, job: Job) -> Future[Probed | None]:
+        """Hand the JVM one target as soon as its staging IP is known; it starts probing at once. The future
+        is what its handshake showed of the server (the chain presented), answered as soon as it is probed."""
         connect = job.connect_timeout if job.connect_timeout is not None else self.timeout
         handshake = job.handshake_timeout if job.handshake_timeout is not None else self.timeout
         via = hostport(self.proxy.host, self.proxy.port) if job.proxied and self.proxy else ""
-        line = f"{job.target_id}\t{job.ip}\t{job.port}\t{job.hostname}\t{','.join(job.whens)}\t" \
-               f"{int(connect * 1000)}\t{int(handshake * 1000)}\t{via}\n"
+        line = job_line(job, self.timeout, via)
+        probed = self.transcript.watch(job.target_id, job.ip)
         with self._lock:
             self._jobs.append(job)
             self._worst = max(self._worst, connect + handshake)
@@ -302,6 +216,7 @@ class ProbeRun:
                 self.proc.stdin.flush()
             except (OSError, ValueError):
                 pass  # the JVM is gone: finish() says why, and every job gets a verdict that says so
+        return probed
 
     def finish(self, targets: Sequence[Job] = ()) -> ProbeResult:
         """Submit any last jobs, then wait for every verdict; kill the JVM if it overruns its budget."""
@@ -320,7 +235,11 @@ class ProbeRun:
             self._err.append(f"the JVM probe did not finish within {budget:g}s and was stopped.")
         for r in self._readers:
             r.join(timeout=10)
-        return self._parse("".join(self._out), "".join(self._err), self._jobs)
+        result = parse_result(self.java, self.store_paths, self.transcript.lines, "".join(self._err), self._jobs,
+                              self.proxy, self.timeout)
+        if result is None:
+            raise JudgeUnavailable(self._why_not("".join(self._err)))
+        return result
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -334,77 +253,11 @@ class ProbeRun:
         self.stop()
         for r in self._readers:
             r.join(timeout=2)
-        return self._parse("".join(self._out), "".join(self._err), self._jobs, fill=False)
-
-    def _parse(self, out: str, err: str, targets: Sequence[Job], fill: bool = True) -> ProbeResult:
-        jvm: JvmInfo | None = None
-        count = len(self.store_paths)
-        entries: list[list[StoreEntry]] = [[] for _ in range(count)]
-        store_types: list[str | None] = [None] * count
-        store_errors: list[str | None] = [None] * count
-        verdicts: list[dict[tuple[str, str, str], JavaVerdict]] = [{} for _ in range(count)]
-        for line in out.splitlines():
-            try:
-                msg = json.loads(line)
-                kind = msg.get("type")
-                n = int(msg.get("store", 0))
-                if not 0 <= n < count:
-                    continue
-            except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
-                continue
-            if kind == "jvm":
-                jvm = JvmInfo(self.java, msg["home"], msg["version"], msg["vendor"])
-            elif kind == "store":
-                store_types[n] = msg["store_type"]
-            elif kind == "entry":
-                der = msg.get("der")
-                cert = CertInfo.from_der(base64.b64decode(der)) if der else None
-                entries[n].append(StoreEntry(msg["alias"].lower(), msg["kind"], cert))
-            elif kind == "store_error":
-                store_errors[n] = msg["reason"]
-            elif kind == "verdict":
-                verdict = self._verdict(msg, targets)
-                verdicts[n][(verdict.target_id, verdict.ip, verdict.when)] = verdict
-        if jvm is None:
-            raise JudgeUnavailable(self._why_not(err))
-        why = err.strip().splitlines()[-1] if err.strip() else "no verdict was printed"
-        results = []
-        for n in range(count):
-            for job in targets if fill else ():
-                for when in job.whens:
-                    if (job.target_id, job.ip, when) not in verdicts[n]:
-                        verdicts[n][(job.target_id, job.ip, when)] = JavaVerdict(
-                            job.target_id, job.ip, False, f"the JVM gave no verdict: {why}", when=when)
-            store = None
-            if store_types[n] is not None:
-                store = StoreContents(self.store_paths[n], str(store_types[n]),
-                                      tuple(sorted(entries[n], key=lambda e: e.alias)), f"the JVM ({jvm.label})")
-            results.append(StoreResult(store, store_errors[n], verdicts[n]))
-        return ProbeResult(jvm, tuple(results))
-
-    def _verdict(self, msg: dict[str, Any], targets: Sequence[Job]) -> JavaVerdict:
-        """One verdict line; a tunnel Probe could not open is said in the same paragraph as Python's fetch says it."""
-        when = msg.get("when", "now")
-        via = self.proxy.label if msg.get("via") and self.proxy is not None else None
-        reason = msg["reason"]
-        failure: VerdictFailure | None = None
-        if msg.get("proxy_kind") and self.proxy is not None:
-            detail = msg.get("proxy_detail") or ""
-            job = next((j for j in targets if j.target_id == msg["id"] and j.ip == msg["ip"]), None)
-            port = job.port if job else 0
-            connect = job.connect_timeout if job is not None and job.connect_timeout is not None else self.timeout
-            reason = describe(self.proxy.label, hostport(msg["ip"], port), msg["proxy_kind"], detail, connect,
-                              self.proxy.user)
-            failure = failure_of(reason, msg["proxy_kind"], detail)
-        chain_sent = None
-        if not msg["ok"] and msg["step"] == "TLS handshake" and msg.get("chain_seen") is False \
-                and not msg.get("proxy_kind"):
-            # The trust manager was never called: the server sent no certificate before the handshake failed.
-            chain_sent = False
-            kind = failure_of(reason)
-            failure = "no_certificate" if kind == "rejected" else kind
-        return JavaVerdict(msg["id"], msg["ip"], bool(msg["ok"]), reason, msg["step"], msg.get("protocol"),
-                           when=when, via=via, failure=None if msg["ok"] else failure, chain_sent=chain_sent)
+        result = parse_result(self.java, self.store_paths, self.transcript.lines, "".join(self._err), self._jobs,
+                              self.proxy, self.timeout, fill=False)
+        if result is None:
+            raise JudgeUnavailable(self._why_not("".join(self._err)))
+        return result
 
     def _why_not(self, err: str) -> str:
         """Say why the JVM could not run the probe: too old, a JRE, or the JVM's own words."""

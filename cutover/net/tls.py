@@ -10,6 +10,7 @@ import errno
 import socket
 import ssl
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -103,9 +104,7 @@ def fetch_chain(ip: str, port: int, sni: str, timeout: float, handshake_timeout:
             limit = handshake_timeout or timeout
             raw.settimeout(limit)  # the socket timeout also bounds the handshake
             with _CTX.wrap_socket(raw, server_hostname=sni) as tls:
-                chain = _presented_chain(tls)
-                return ChainFetch(ip, port, sni, tuple(CertInfo.from_der(d) for d in chain), tls.version(),
-                                  None, time.monotonic() - start, via)
+                return presented(ip, port, sni, _presented_chain(tls), tls.version(), time.monotonic() - start, via)
     except TimeoutError:
         err, failure = f"{step} with {ip}:{port}{through} timed out after {limit:g}s", "timeout"
     except ConnectionRefusedError:
@@ -115,8 +114,23 @@ def fetch_chain(ip: str, port: int, sni: str, timeout: float, handshake_timeout:
     except OSError as e:
         err, failure = f"{step} to {ip}:{port}{through} failed: {e.strerror or e}", _socket_failure(e)
     except ValueError as e:  # a certificate cryptography cannot parse
-        err, failure = f"{ip}:{port} presented a certificate that cannot be parsed: {e}", "unparseable"
+        err, failure = _unparseable(ip, port, e), "unparseable"
     return ChainFetch(ip, port, sni, error=err, seconds=time.monotonic() - start, via=via, failure=failure)
+
+
+def presented(ip: str, port: int, sni: str, ders: Sequence[bytes], protocol: str | None, seconds: float,
+              via: str | None) -> ChainFetch:
+    """The record of a handshake that completed and presented `ders` (leaf first), whoever made it: this
+    fetch, or the judging JVM (`cutover.judge.presented`), so that both say it in the same words."""
+    try:
+        return ChainFetch(ip, port, sni, tuple(CertInfo.from_der(d) for d in ders), protocol, None, seconds, via)
+    except ValueError as e:
+        return ChainFetch(ip, port, sni, error=_unparseable(ip, port, e), seconds=seconds, via=via,
+                          failure="unparseable")
+
+
+def _unparseable(ip: str, port: int, e: ValueError) -> str:
+    return f"{ip}:{port} presented a certificate that cannot be parsed: {e}"
 
 
 #: OpenSSL's reasons when the peer answered, but not in TLS (an HTTP server, say).

@@ -256,9 +256,10 @@ def test_a_silent_data_centre_fails_alone_within_its_timeout(pytester: pytest.Py
     assert run.failed == expected_failures("silent-dc")
     assert "TLS handshake timed out after 2000 ms" in run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
     assert "timed out after 2s" in run.messages[("new_cert_staged", f"{FAULT_DC}/{FAULT_POD}")]
-    # A bound, not a speed claim: a silent peer costs one connect + handshake timeout, never a hang.
+    # A bound, not a speed claim: a silent peer costs the JVM's connect + handshake timeout, then (the JVM saw
+    # no chain) Python's fetch's, never a hang; twice that, for a loaded machine, as before issue 24.
     gathered = float(re.search(r"evidence gathered in ([\d.]+)s", run.output)[1])
-    assert gathered < 2 * (2 + 2), run.output
+    assert gathered < 2 * 2 * (2 + 2), run.output
 
 
 def test_hostile_names_are_escaped_and_shortened_in_the_terminal(pytester: pytest.Pytester) -> None:
