@@ -104,13 +104,13 @@ def read(path: Path, password: str | None, *, password_env: str | None = None,
     try:
         return _read(path, password, path_from)
     except _PasswordProblem as e:
-        variable = f"{password_env} (named by {env_from})" if password_env else \
-            f"the environment variable named by {env_from}"
+        variable = f"{password_env} (the variable {env_from} names)" if password_env else \
+            f"the environment variable {env_from} names"
         if e.given:
             raise TruststoreError(f"truststore {path} ({e.kind}): the password is wrong (keystore password was "
                                   f"incorrect). Set {variable} to the store's password.") from None
-        raise TruststoreError(f"truststore {path} ({e.kind}) is password-protected but no password was given. "
-                              f"Set {variable} (Java would silently see no entries).") from None
+        raise TruststoreError(f"truststore {path} ({e.kind}) is password-protected but no password was given: "
+                              f"set {variable} to it; Java would silently see no entries.") from None
 
 
 def _read(path: Path, password: str | None, path_from: str) -> StoreContents:
