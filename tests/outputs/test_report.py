@@ -14,13 +14,13 @@ import pytest
 
 from cutover.outputs.evidence_json import SCHEMA
 from cutover.sandbox import PASSWORD_ENV, Sandbox
-from tests.conftest import ROOT, run_gates
+from tests.conftest import ROOT, report_files, run_gates
 
 KNOWN_PASSWORD = "Kn0wn-Secret-Pa55w0rd"
 
 
 def outputs(folder: Path, kinds: tuple[str, ...] = (".html", ".xml", ".json")) -> dict[str, Path]:
-    found = {p.suffix: p for p in folder.iterdir()}
+    found = {p.suffix: p for p in report_files(folder)}
     assert set(found) == set(kinds), sorted(folder.iterdir())
     for p in found.values():
         assert re.fullmatch(r"cutover-\d{8}T\d{6}Z-SIMULATED\.(html|xml|json)", p.name), p.name
