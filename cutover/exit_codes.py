@@ -58,8 +58,9 @@ TRUSTSTORE: tuple[ExitCode, ...] = (
 BUNDLE: tuple[ExitCode, ...] = (
     ExitCode(0, "OK", "the bundle was read and its chain links (root -> intermediate(s) -> server(s))"),
     ExitCode(1, "BUNDLE_UNUSABLE",
-             "the bundle cannot be read, holds no certificate or no intermediate, or its chain does not link"),
-    ExitCode(2, "BAD_INPUT", "the bundle does not exist, or a bad option"),
+             "the bundle holds no intermediate, several roots, or its chain does not link: the provider's to fix"),
+    ExitCode(2, "BAD_INPUT", "the bundle does not exist, cannot be read or holds no certificate at all (not a "
+             "bundle: a PDF, the wrong download), or a bad option"),
 )
 
 #: ``python -m cutover prepare``: a fixed copy of the store, proven by the gates.

@@ -36,6 +36,12 @@ class GateRun:
         return self.result.stdout.str() + self.result.stderr.str()
 
 
+def report_files(folder: Path) -> list[Path]:
+    """A reports folder's reports, without what the fix plan's commands name beside them: the folder of
+    certificates it imports (``<report>-certs``) and, for a --sandbox run, the store (``<report>-truststore.jks``)."""
+    return [p for p in folder.iterdir() if not p.name.endswith(("-certs", "-truststore.jks"))]
+
+
 def run_gates(pytester: pytest.Pytester, *args: str, timeout: float = 300) -> GateRun:
     """Run checks/ in a fresh pytest process and parse its JUnit XML; bounded by `timeout`."""
     junit = pytester.path / "gates.xml"

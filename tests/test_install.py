@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import report_files
 from tests.installs import install_copy
 
 pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
@@ -43,7 +44,7 @@ def test_a_non_editable_install_runs_the_gates_from_an_empty_folder(tmp_path: Pa
     good = _pytest(bindir, empty, "--sandbox", "--dc", "us2", "--sandbox-pods", "1")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "ready for cutover: all 5 gate tests passed" in good.stdout
-    assert {p.suffix for p in (empty / "reports").iterdir()} == {".html", ".json", ".xml"}, \
+    assert {p.suffix for p in report_files(empty / "reports")} == {".html", ".json", ".xml"}, \
         "the reports of an installed cutover go to the reports/ folder of the folder it runs in"
 
     pinned = _pytest(bindir, empty, "--sandbox=pinned-leaf", "--dc", "us2", "--sandbox-pods", "1", "--no-reports",
@@ -114,4 +115,4 @@ def test_cutover_init_writes_a_file_that_runs_from_an_empty_folder(tmp_path: Pat
     assert "ready for cutover: all 15 gate tests passed" in run.stdout, run.stdout
     for pod in ("us2/acme", "ocs/fa-eabc-test-saasfaprod1", "em1/eqay-dev3"):
         assert f"[{pod}]" in (next((empty / "reports").glob("*.xml"))).read_text(), pod
-    assert sorted(p.suffix for p in (empty / "reports").iterdir()) == [".html", ".json", ".xml"]
+    assert sorted(p.suffix for p in report_files(empty / "reports")) == [".html", ".json", ".xml"]

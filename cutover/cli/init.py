@@ -99,10 +99,10 @@ def _match_bundles(dcs: dict[str, _Dc], folder: Path) -> None:
 def _find_aliases(dcs: dict[str, _Dc], store: Path, password_env: str) -> None:
     password = store_password.from_env(password_env)
     try:
-        contents = truststore_mod.read(store, password)
+        contents = truststore_mod.read(store, password, password_env=password_env, path_from="--truststore",
+                                       env_from="--password-env")
     except truststore_mod.TruststoreError as e:
-        hint = f" Export {password_env} with its password." if password is None else ""
-        raise InitError(f"cutover init: {e}{hint}") from None
+        raise InitError(f"cutover init: {e}") from None
     by_sha = {e.cert.sha256: e.alias for e in contents.entries if e.cert is not None}
     for dc in dcs.values():
         if dc.bundle is not None:

@@ -44,14 +44,17 @@ def cmd_truststore(path: Path, password_env: str, as_json: bool) -> int:
     """List a store's entries as Java lists them; asks for the password only where a person can answer."""
     password = store_password.from_env(password_env)
     if password is None and sys.stdin.isatty():
-        password = store_password.ask(f"Password of {path} ({password_env} is not set; empty for none): ")
+        try:
+            password = store_password.ask(f"Password of {path} ({password_env} is not set; empty for none): ")
+        except store_password.NotTyped as e:
+            print(f"cutover: {e}; nothing was read. Run again and type it, or export {password_env} with the "
+                  f"password of {path}.", file=sys.stderr)
+            return exit_codes.BAD_INPUT
     try:
-        contents = truststore.read(path, password)
+        contents = truststore.read(path, password, password_env=password_env, path_from="the command's PATH",
+                                   env_from="--password-env")
     except truststore.TruststoreError as e:
-        said = str(e)
-        if password is None and "password-protected" in said:
-            said = f"{said} Here: export {password_env}=... and run again."
-        print(f"cutover: {said}", file=sys.stderr)
+        print(f"cutover: {e}", file=sys.stderr)
         return exit_codes.BAD_INPUT
     now = dt.datetime.now(dt.UTC)
     if as_json:
@@ -90,7 +93,7 @@ def cmd_bundle(path: Path, as_json: bool) -> int:
         b = bundle_mod.read(path)
     except bundle_mod.BundleError as e:
         print(f"cutover: {e}", file=sys.stderr)
-        return exit_codes.NOT_OK
+        return exit_codes.BAD_INPUT if e.not_a_bundle else exit_codes.NOT_OK
     parts = [("root", b.root), *(("intermediate", c) for c in b.intermediates), *(("server", c) for c in b.servers)]
     if as_json:
         print(json.dumps({"path": str(path), "links": True, "certificates": [

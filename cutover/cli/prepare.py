@@ -187,7 +187,7 @@ def _open(original: Path, client: Client, config: Config) -> tuple[str, truststo
         raise PrepareError(f"the truststore password is not set: export {env} with the password of {original}; "
                            "the copy gets the same password.")
     try:
-        before = truststore.read(original, password)
+        before = truststore.read(original, password, password_env=env)
         java = find_java(client.java_home or config.java_home)
     except (truststore.TruststoreError, JudgeUnavailable) as e:
         raise PrepareError(str(e)) from None

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 #: keytool actions, in the order they must run: a delete frees the alias an import then reuses.
@@ -78,13 +78,28 @@ class Action:
 
     @property
     def command(self) -> str | None:
-        """The keytool command for a store action, to paste. No -storepass: keytool prompts, so no password is
-        ever in a command line, a shell history or a report."""
+        """The keytool command for a store action, to paste as one line. No -storepass: keytool prompts, so no
+        password is ever in a command line, a shell history or a report. Nothing after it on the line either: a
+        trailing ``# comment`` swallows the next command when several lines are pasted at once."""
         if self.kind not in STORE_KINDS or self.store is None:
             return None
+        return "keytool " + quote_args(keytool_args(self))
+
+    @property
+    def zipped(self) -> tuple[str, str] | None:
+        """(archive, member) when the file to import is still inside the provider's zip: a run that wrote no
+        certificate files beside its report (--no-reports) can only name the member."""
         archive, inside_zip, member = (self.file or "").partition("!")
-        cmd = "keytool " + quote_args(keytool_args(self))
-        return cmd + (f"  # extract {member} from {archive} first" if inside_zip else "")
+        return (archive, member) if self.kind == "import" and inside_zip else None
+
+    @property
+    def what(self) -> str:
+        """The store step in words, for the line above its command."""
+        if self.kind == "changealias":
+            return f"rename alias {self.alias!r} to {self.dest_alias!r}"
+        if self.kind == "import":
+            return f"import {self.subject or 'the certificate'} under alias {self.alias!r}"
+        return f"delete alias {self.alias!r}"
 
     def to_json(self) -> dict[str, object]:
         return {"kind": self.kind, "text": self.text, "store": self.store, "store_type": self.store_type,
@@ -103,10 +118,12 @@ def keytool_args(action: Action, *, store_password_env: str | None = None, file:
     """keytool's arguments (after the program) for a store action: the one place they are built, so the command
     a person pastes and the one `prepare` runs cannot drift apart.
 
-    Printed, there is no password option and keytool prompts. `prepare` passes `store_password_env` (the password
-    travels in the environment, -storepass:env) and gets -noprompt, since keytool asks before importing a
-    certificate that another alias already holds and, unanswered, adds nothing yet exits 0. `file` replaces
-    the action's file (prepare's copy of the certificate); otherwise an ``archive!member`` file is its member.
+    Printed, there is no password option and keytool prompts for it. Every import has -noprompt: keytool asks
+    before importing a certificate another alias already holds (one root under per-data-centre aliases) and, on
+    Enter, adds nothing yet exits 0, leaving the store half fixed; the plan means every import it lists. (The
+    store password is still asked: -noprompt only answers the yes/no questions.) `prepare` passes
+    `store_password_env` (the password travels in the environment, -storepass:env). `file` replaces the action's
+    file (prepare's copy of the certificate); otherwise an ``archive!member`` file is its member.
     """
     if action.kind not in STORE_KINDS or action.store is None:
         raise ValueError(f"{action.kind!r} is not a keytool action on a store")
@@ -120,8 +137,17 @@ def keytool_args(action: Action, *, store_password_env: str | None = None, file:
     }[action.kind]
     args += ["-keystore", action.store, "-storetype", action.store_type or "PKCS12"]
     if store_password_env is not None:
-        args += ["-storepass:env", store_password_env, "-noprompt"]
+        args += ["-storepass:env", store_password_env]
+    if action.kind == "import" or store_password_env is not None:
+        args.append("-noprompt")
     return args
+
+
+def with_files(actions: Iterable[Action], files: Mapping[str, str]) -> tuple[Action, ...]:
+    """The actions with each import's file replaced by the PEM written for its certificate (SHA-256 -> the path
+    as printed, see cutover.outputs.certfiles): a file that exists, rather than a member of a zip."""
+    return tuple(replace(a, file=files[a.sha256]) if a.kind == "import" and a.sha256 is not None
+                 and a.sha256 in files else a for a in actions)
 
 
 class Failed(Protocol):
@@ -263,6 +289,45 @@ def plan_json(steps: Sequence[Step]) -> list[dict[str, object]]:
     return [{"step": i, **s.to_json()} for i, s in enumerate(steps, 1)]
 
 
+def stores_of(steps: Sequence[Step]) -> list[str]:
+    """The stores the plan's keytool commands change, each once: ``/path/store.jks (PKCS12)``."""
+    return list(dict.fromkeys(f"{s.action.store} ({s.action.store_type or 'PKCS12'})"
+                              for s in steps if s.action.command))
+
+
+def keytool_note(steps: Sequence[Step]) -> str | None:
+    """What the plan says once, on top, when it has keytool commands: the password is asked, not written, and
+    which store the commands change. None when it has none."""
+    stores = stores_of(steps)
+    if not stores:
+        return None
+    which = f"the store {stores[0]}" if len(stores) == 1 else "the store after its -keystore: " + "; ".join(stores)
+    return ("Each keytool command asks for the store password (type it; it is never part of a command) and changes "
+            f"{which}. Paste each command as one line, from the folder this run was made in.")
+
+
+def extract_note(action: Action) -> str | None:
+    """For a run that wrote no certificate files: the file to take out of the provider's zip first, in words."""
+    if action.zipped is None:
+        return None
+    archive, member = action.zipped
+    return f"first extract {member} from {archive} into that folder (this run wrote no certificate files)"
+
+
 def plan_lines(steps: Sequence[Step]) -> list[str]:
-    """The plan as numbered lines, for the terminal."""
-    return [f"{i}. {s.sentence}" for i, s in enumerate(steps, 1)]
+    """The plan as lines for the terminal: the keytool note, then numbered steps, each keytool command alone on
+    its own line, so that it pastes as printed."""
+    note = keytool_note(steps)
+    several = len(stores_of(steps)) > 1
+    lines = [note] if note else []
+    for i, s in enumerate(steps, 1):
+        a = s.action
+        if a.command is None:
+            lines.append(f"{i}. {s.sentence}")
+            continue
+        where = f" in {a.store}" if several else ""
+        lines.append(f"{i}. {a.what}{where} (fixes {s.fixes_text}):")
+        extract = extract_note(a)
+        lines += [f"   {extract}"] if extract else []
+        lines.append(f"   {a.command}")
+    return lines

@@ -6,10 +6,10 @@ importing the evidence or any gate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
-from cutover.gates.fixplan import Action
+from cutover.gates.fixplan import Action, with_files
 
 
 @dataclass(frozen=True)
@@ -40,3 +40,12 @@ def failed(message: str, *actions: Action, warnings: tuple[str, ...] = ()) -> Ve
 def failure_text(message: str, remedy: Sequence[str]) -> str:
     """A failure as pytest and the JUnit XML say it: the message, then its commands under "To fix it"."""
     return message + ("\nTo fix it:\n  " + "\n  ".join(remedy) if remedy else "")
+
+
+def with_cert_files(verdict: Verdict, files: Mapping[str, str]) -> Verdict:
+    """The verdict with its imports pointing at the certificate files written beside the report (SHA-256 -> path
+    as printed), its commands re-made from them: the decision knows the bundle, the run knows where files go."""
+    if not files or not any(a.kind == "import" for a in verdict.actions):
+        return verdict
+    actions = with_files(verdict.actions, files)
+    return replace(verdict, remedy=tuple(a.command for a in actions if a.command), actions=actions)

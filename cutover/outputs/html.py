@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from cutover.config import Config, DataCenter
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
-from cutover.gates.fixplan import Step
+from cutover.gates.fixplan import Step, extract_note, keytool_note, stores_of
 from cutover.gates.lifecycle import CUT_OVER, ROLLING, Phase
 from cutover.gates.registry import BY_NAME, CLIENT_GATES, POD_GATES, View
 from cutover.gates.registry import NAMES as GATES
@@ -253,22 +253,31 @@ def bundles_html(config: Config, bundles: dict[str, Bundle], only: Iterable[str]
 
 
 def fix_plan_html(steps: Sequence[Step]) -> str:
-    """The fix plan on top of the report; nothing at all when nothing failed."""
+    """The fix plan on top of the report; nothing at all when nothing failed.
+
+    Each keytool command is alone in its block, so that what a person selects and copies is the command and
+    nothing else; what keytool asks and which store it changes is said once, above the steps.
+    """
     if not steps:
         return ""
+    several = len(stores_of(steps)) > 1
     items = []
     for s in steps:
         a = s.action
+        fixes = f"<span class='cutover-fixes'>(fixes {_text(s.fixes_text, 1000)})</span>"
         if a.command:
-            what = f"run once: <pre class='cutover-cmd'>{_text(a.command, 4000)}</pre>"
+            where = f" in {_text(str(a.store))}" if several else ""
+            extract = extract_note(a)
+            what = (f"{_text(a.what, 1000)}{where} {fixes}:" + (f"<br>{_text(extract, 1000)}" if extract else "")
+                    + f"<pre class='cutover-cmd'>{_text(a.command, 4000)}</pre>")
         else:
             who = (f"ask the provider on SR {e(s.sr)}" if s.sr else "ask the provider (no SR set for these pods)") \
                 if s.owner == "provider" else ("look into" if a.kind == "investigate" else "on your side")
-            what = f"{who}: {_text(a.text, 1000)} "
-        items.append(f"<li class='cutover-step cutover-{e(s.owner)}'>{what}<span class='cutover-fixes'>(fixes "
-                     f"{_text(s.fixes_text, 1000)})</span></li>")
+            what = f"{who}: {_text(a.text, 1000)} {fixes}"
+        items.append(f"<li class='cutover-step cutover-{e(s.owner)}'>{what}</li>")
+    note = keytool_note(steps)
     return (f"<div id='fix-plan'><h2>Fix plan: {len(steps)} step(s), in order</h2>"
-            "<p>Each action once; keytool asks for the store password. Then run the gates again.</p>"
+            f"<p>Each action once.{' ' + _text(note, 2000) if note else ''} Then run the gates again.</p>"
             f"<ol>{''.join(items)}</ol></div>")
 
 
@@ -292,7 +301,11 @@ def verdict_html(ok: bool, message: str, warnings: Sequence[str], remedy: Sequen
     out = f"<p><b>{'PASS' if ok else 'FAIL'}</b>: {_text(message, 4000)}</p>"
     out += "".join(f"<p>warning: {_text(w, 2000)}</p>" for w in warnings)
     if remedy:
-        out += "<p>fix (keytool asks for the store password):</p><pre>" + _text("\n".join(remedy), 4000) + "</pre>"
+        # One command per line of the block (a real newline, not an escaped one), nothing else in it: copied
+        # whole and pasted into a shell, each line is one keytool command.
+        out += ("<p>fix: one keytool command per line; each asks for the password of the store after its "
+                "-keystore (type it, it is never part of a command):</p><pre class='cutover-fix'>"
+                + "\n".join(_text(c, 4000) for c in remedy) + "</pre>")
     return out
 
 

@@ -7,9 +7,9 @@ any test: a wrong path or password, a malformed datacenters file, --report-per-s
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ import pytest
 from cutover import paths
 from cutover.config import DEFAULT_CLIENT, Client, Config, ConfigError, load
 from cutover.judge.locate import StoreSpec, store_of
-from cutover.outputs import environment
+from cutover.outputs import certfiles, environment
 from cutover.plugin.state import Setup
 from cutover.stores import bundle as bundle_mod
 from cutover.stores import password as store_password
@@ -58,8 +58,10 @@ def setup(config: pytest.Config) -> Setup:
     if workerinput is not None and "cutover_datacenters" in workerinput:
         # An xdist worker: the controller already started the sandbox and gathered the evidence.
         datacenters, scenario = workerinput["cutover_datacenters"], None
-    if scenario:
-        datacenters = _start_sandbox(config, scenario)
+    json_path: Path | None = None
+    if scenario:  # the outputs first: the sandbox's store goes beside them, to outlive the sandbox's folder
+        json_path = _default_outputs(config, simulated=True) if workerinput is None else None
+        datacenters = _start_sandbox(config, scenario, json_path)
     try:
         cfg = _load(config, Path(datacenters) if datacenters
                     else paths.datacenters_file(config.invocation_params.dir))
@@ -72,22 +74,37 @@ def setup(config: pytest.Config) -> Setup:
 
         for warning in cfg.warnings:
             config.issue_config_time_warning(CutoverWarning(warning), stacklevel=2)
-    json_path = _default_outputs(config, simulated=cfg.simulated) if workerinput is None else None
+        if not scenario:
+            json_path = _default_outputs(config, simulated=cfg.simulated)
     if config.getoption("report_per_sr") and workerinput is None and json_path is None:
         raise pytest.UsageError("--report-per-sr writes files beside the full report, and this run writes none: "
                                 "drop --no-reports, or give --html=PATH.")
     started = dt.datetime.now(dt.UTC)
     env = environment.environment(cfg, stores, config.getoption("sr"), started)
-    return Setup(cfg, stores, bundles, started, env, json_path)
+    if workerinput is not None:
+        cert_files = dict(workerinput.get("cutover_cert_files", {}))
+    elif json_path is not None:
+        cert_files = certfiles.paths([d.code for d in cfg.datacenters], bundles, certfiles.folder(json_path),
+                                     config.invocation_params.dir)
+    else:
+        cert_files = {}
+    return Setup(cfg, stores, bundles, started, env, json_path, cert_files)
 
 
-def _start_sandbox(config: pytest.Config, scenario: str) -> str:
-    """The simulated edge, stopped when pytest cleans up; returns its datacenters file."""
+def _start_sandbox(config: pytest.Config, scenario: str, json_path: Path | None) -> str:
+    """The simulated edge, stopped when pytest cleans up; returns its datacenters file.
+
+    Its truststore is written beside the run's report (``<report>-truststore.jks``) rather than in the
+    sandbox's temporary folder, so the fix plan's commands name a store that is still there after the run;
+    its password is ``CUTOVER_SANDBOX_PASSWORD`` when set, so a person trying those commands knows what to type.
+    """
     from cutover.sandbox import PASSWORD_ENV, Sandbox, SandboxError
 
+    store = json_path.with_name(f"{json_path.stem}-truststore.jks") if json_path is not None else None
     try:
         sandbox = Sandbox(scenario, pods_per_dc=config.getoption("sandbox_pods"),
-                          latency_ms=config.getoption("sandbox_latency_ms")).start()
+                          latency_ms=config.getoption("sandbox_latency_ms"),
+                          password=os.environ.get(PASSWORD_ENV) or None, truststore=store).start()
     except SandboxError as e:
         raise pytest.UsageError(f"--sandbox: {e}") from None
     os.environ[PASSWORD_ENV] = sandbox.password
@@ -115,19 +132,37 @@ def _load(config: pytest.Config, path: Path) -> Config:
     )
 
 
+def _stdin_is_terminal(config: pytest.Config) -> bool:
+    """Whether pytest was started with a terminal on stdin. By configure time pytest's capture has pointed fd 0
+    at /dev/null and kept the original in its (undocumented) saved descriptor: look there first."""
+    capman = config.pluginmanager.getplugin("capturemanager")
+    saved = getattr(getattr(getattr(capman, "_global_capturing", None), "in_", None), "targetfd_save", None)
+    for fd in ((saved,) if isinstance(saved, int) else ()) + (0,):
+        try:
+            if os.isatty(fd):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def _password(config: pytest.Config, client: Client, spec: StoreSpec) -> None:
     """Make sure the password variable is set, asking on the terminal when it is not and one is there."""
     env = spec.password_env
     if spec.cacerts or not env or env in os.environ:
         return
     named = "" if client.name == DEFAULT_CLIENT else f"client {client.name!r}: "
-    if sys.__stdin__ is not None and sys.__stdin__.isatty():
-        capman = config.pluginmanager.getplugin("capturemanager")
-        with capman.global_and_fixture_disabled():
-            typed = store_password.ask(f"{named}Password of truststore {spec.path} ({env} is not set): ")
-            os.environ[env] = typed or ""  # Enter alone: a store without a password
-        return
     where = "[truststore] password_env" if client.name == DEFAULT_CLIENT else f"[clients.{client.name}] password_env"
+    if _stdin_is_terminal(config):
+        capman = config.pluginmanager.getplugin("capturemanager")
+        with capman.global_and_fixture_disabled() if capman is not None else contextlib.nullcontext():
+            try:
+                typed = store_password.ask(f"{named}Password of truststore {spec.path} ({env} is not set): ")
+            except store_password.NotTyped as e:
+                raise pytest.UsageError(f"{named}{e}: the gates need the password of {spec.path}. Run again and "
+                                        f"type it, or export {env} with it first.") from None
+        os.environ[env] = typed or ""  # Enter alone: a store without a password
+        return
     raise pytest.UsageError(
         f"{named}the truststore password is not set: export {env} with the password of {spec.path}. "
         f"It is read from the environment only, never from the command line (the variable's name is "
@@ -145,7 +180,10 @@ def _read_stores(config: pytest.Config, cfg: Config) -> dict[str, StoreContents]
         _password(config, client, spec)
         if spec not in read:
             try:
-                read[spec] = truststore_mod.read(spec.path, spec.password())
+                env_from = "[truststore] password_env" if client.name == DEFAULT_CLIENT else \
+                    f"[clients.{client.name}] password_env"
+                read[spec] = truststore_mod.read(spec.path, spec.password(), password_env=spec.password_env,
+                                                 env_from=env_from)
             except truststore_mod.TruststoreError as e:
                 if client.name == DEFAULT_CLIENT:
                     raise

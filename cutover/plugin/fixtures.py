@@ -15,7 +15,7 @@ import pytest
 from cutover.config import Client, Target
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence
 from cutover.gates import lifecycle
-from cutover.gates.verdict import Verdict, failure_text
+from cutover.gates.verdict import Verdict, failure_text, with_cert_files
 from cutover.plugin.run import RUN, VERDICT, GateRun
 from cutover.text import printable
 
@@ -59,8 +59,12 @@ def client_evidence(client: Client, evidence: Evidence) -> ClientEvidence:
 def expect_pass(request: pytest.FixtureRequest) -> Callable[[Verdict], None]:
     """Record a gate's verdict for the report and fail the test, with its message and fix, when it is not ok."""
 
+    run = request.config.stash.get(RUN, None)
+    files = run.setup.cert_files if run is not None else {}
+
     def check(verdict: Verdict) -> None:
         __tracebackhide__ = True
+        verdict = with_cert_files(verdict, files)  # imports name the files written beside the report
         request.node.stash[VERDICT] = verdict
         callspec = getattr(request.node, "callspec", None)
         where = callspec.id if callspec is not None else request.node.name

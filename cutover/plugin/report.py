@@ -20,7 +20,7 @@ from cutover.evidence import ClientEvidence
 from cutover.gates import fixplan, lifecycle
 from cutover.gates.lifecycle import Phase
 from cutover.gates.verdict import Verdict
-from cutover.outputs import environment, evidence_json, interrupted, summary, timeline
+from cutover.outputs import certfiles, environment, evidence_json, interrupted, summary, timeline
 from cutover.outputs import html as html_mod
 from cutover.outputs import per_sr as per_sr_mod
 from cutover.outputs.evidence_json import RunFacts
@@ -115,6 +115,9 @@ def write_json(setup: Setup, gathered: Gathered | None, closing: Closing, env: M
     """The JSON evidence beside the report, and with --report-per-sr each SR's files; returns (SR, HTML path)."""
     assert setup.json_path is not None
     stopped = closing.stopped
+    # The certificates the plan imports, as the files its commands name (before the JSON that names them).
+    certfiles.write([d.code for d in setup.config.datacenters], setup.bundles, certfiles.folder(setup.json_path),
+                    (s.action.sha256 for s in closing.plan if s.action.kind == "import"))
     facts = RunFacts(setup.config, gathered.evidence if gathered else None, env, setup.started,
                      dt.datetime.now(dt.UTC), gathered.phases if gathered else {}, stopped is not None,
                      stopped.step if stopped else None, stopped.not_run if stopped else ())
@@ -177,8 +180,7 @@ def terminal_summary(tr: pytest.TerminalReporter, setup: Setup, gathered: Gather
                 + printable(", ".join(lost), 2000), yellow=True)
     steps = closing.plan
     if steps:
-        keytool = "; keytool asks for the store password" if any(s.action.command for s in steps) else ""
-        tr.line(f"fix plan ({len(steps)} step(s), in order{keytool}):", bold=True)
+        tr.line(f"fix plan ({len(steps)} step(s), in order):", bold=True)
         for line in fixplan.plan_lines(steps):
             tr.line("  " + printable(line, 2000))
     tr.line(f"verdict: {verdict}", green=ready, red=not ready, bold=True)

@@ -205,6 +205,7 @@ class GateRun:
         node.workerinput["cutover_datacenters"] = str(self.config.path)
         if self._evidence_file is not None:
             node.workerinput["cutover_evidence"] = str(self._evidence_file)
+            node.workerinput["cutover_cert_files"] = dict(self.setup.cert_files)
 
     # -- records ---------------------------------------------------------------------------------------------
 

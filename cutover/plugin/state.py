@@ -33,6 +33,8 @@ class Setup:
         started: when the run was configured (UTC): the reports' names and history's "before" use it.
         env: the report's Environment rows known before gathering.
         json_path: where the JSON evidence goes; None when the run writes none, and on an xdist worker.
+        cert_files: SHA-256 -> the path a fix's keytool -file names, for each bundle CA (cutover.outputs.certfiles);
+            empty when the run writes no files.
     """
 
     config: Config
@@ -41,6 +43,7 @@ class Setup:
     started: dt.datetime
     env: Mapping[str, str]
     json_path: Path | None = None
+    cert_files: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

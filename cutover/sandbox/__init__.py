@@ -71,15 +71,18 @@ class Sandbox:
     def __init__(self, scenario: str = "good", workdir: Path | None = None, pods_per_dc: int = 2,
                  datacenters: tuple[str, ...] = tuple(KNOWN_DATACENTERS), fault_dc: str = "us2",
                  password: str | None = None, latency_ms: int = 0,
-                 hostnames: Mapping[str, Sequence[str]] | None = None) -> None:
+                 hostnames: Mapping[str, Sequence[str]] | None = None, truststore: Path | None = None) -> None:
         """`hostnames` (data centre -> hostnames) gives those data centres pods of their own hostnames
-        (``fa-eabc-test-saasfaprod1.fa.ocs.oraclecloud.com``), added to `datacenters` when not in it."""
+        (``fa-eabc-test-saasfaprod1.fa.ocs.oraclecloud.com``), added to `datacenters` when not in it.
+        `truststore`: where to write the client's store instead of `workdir` (it is left there at stop), so that
+        the fix plan of a run with its own temporary folder names a store that outlives it."""
         if scenario not in SCENARIOS:
             raise SandboxError(f"unknown sandbox scenario {scenario!r}; known: {', '.join(SCENARIOS)}.")
         if not 1 <= pods_per_dc <= 250:
             raise SandboxError("pods per data centre must be between 1 and 250.")
         self.scenario = SCENARIOS[scenario]
         self._own_dir = workdir is None
+        self._truststore = Path(truststore).resolve() if truststore is not None else None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="cutover-sandbox-"))
         self.pods_per_dc = pods_per_dc
         self.hostnames = {dc: tuple(h.lower().rstrip(".") for h in hosts) for dc, hosts in (hostnames or {}).items()}
@@ -119,7 +122,7 @@ class Sandbox:
 
     @property
     def truststore_path(self) -> Path:
-        return self.workdir / "client-truststore.jks"
+        return self._truststore or self.workdir / "client-truststore.jks"
 
     @property
     def password_file(self) -> Path:
@@ -199,6 +202,8 @@ class Sandbox:
         self._switch = built.switch
         self.password_file.write_text(self.password)
         self.password_file.chmod(0o600)
+        self.truststore_path.parent.mkdir(parents=True, exist_ok=True)
+        self.truststore_path.unlink(missing_ok=True)  # keytool adds to a store that exists
         make_store(keytool, self.workdir, self.truststore_path, entries, self.env())
         _raise_open_files_limit(len(built.endpoints) + 64)
         self._dns = DNSServer(built.zone, latency=self.latency_ms / 1000)
@@ -232,7 +237,7 @@ class Sandbox:
             "min_days_after_renewal = 30",
             "",
             "[truststore]",
-            f'path = "{self.truststore_path.name}"',
+            f'path = "{self.truststore_path.name if self._truststore is None else self.truststore_path.as_posix()}"',
             f'password_env = "{PASSWORD_ENV}"',
             "",
             "[run]",

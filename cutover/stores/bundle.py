@@ -18,7 +18,15 @@ from cutover.stores.certs import CertInfo
 
 
 class BundleError(Exception):
-    """The bundle cannot be read or does not hold a linked root/intermediate pair."""
+    """The bundle cannot be read or does not hold a linked root/intermediate pair.
+
+    `not_a_bundle`: the file cannot be read or holds no certificate at all (a PDF, the wrong download): the
+    user's input to fix, not a bundle of the provider's that does not link.
+    """
+
+    def __init__(self, message: str, *, not_a_bundle: bool = False) -> None:
+        super().__init__(message)
+        self.not_a_bundle = not_a_bundle
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,8 @@ def read(path: Path) -> Bundle:
     try:
         members = _members(Path(path))
     except (OSError, zipfile.BadZipFile) as e:
-        raise BundleError(f"bundle {path} cannot be read: {e}. Download the provider's zip again.") from None
+        raise BundleError(f"bundle {path} cannot be read: {e}. Download the provider's zip again.",
+                          not_a_bundle=True) from None
     certs: dict[str, CertInfo] = {}
     files: dict[str, str] = {}
     for name, data in members:
@@ -100,7 +109,8 @@ def read(path: Path) -> Bundle:
     inters = [c for c in certs.values() if c.is_ca and not c.self_signed]
     servers = tuple(c for c in certs.values() if not c.is_ca)
     if not certs:
-        raise BundleError(f"bundle {path} holds no certificate (PEM, DER or PKCS7). Is it the provider's bundle?")
+        raise BundleError(f"bundle {path} holds no certificate (PEM, DER or PKCS7). Is it the provider's bundle?",
+                          not_a_bundle=True)
     if len(roots) != 1:
         raise BundleError(
             f"bundle {path} holds {len(roots)} root CAs (self-signed CA certificates); expected exactly one. "

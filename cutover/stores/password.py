@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from collections.abc import Mapping
 
 #: The password the JDKs ship their cacerts with; a well-known constant, not a secret. A JDK that ships
@@ -30,9 +31,22 @@ def from_env(env: str, *, cacerts: bool = False, environ: Mapping[str, str] | No
     return source.get(env) if env else None
 
 
+class NotTyped(Exception):
+    """The person ended the password prompt (Ctrl-C or Ctrl-D) instead of typing: the message says which."""
+
+
 def ask(prompt: str) -> str | None:
     """The password typed on the terminal, without echo; None when the person just pressed Enter.
 
-    Callers check that there is a terminal first: a CI job has none, and must be told which variable to set.
+    Ctrl-C and Ctrl-D raise `NotTyped` rather than KeyboardInterrupt and EOFError, so that every caller ends
+    with one line and its usage exit code instead of a traceback. Callers check that there is a terminal
+    first: a CI job has none, and must be told which variable to set.
     """
-    return getpass.getpass(prompt) or None
+    try:
+        return getpass.getpass(prompt) or None
+    except KeyboardInterrupt:
+        print(file=sys.stderr)  # getpass leaves the cursor after the prompt
+        raise NotTyped("no password was typed (Ctrl-C at the prompt)") from None
+    except EOFError:
+        print(file=sys.stderr)
+        raise NotTyped("no password was typed (Ctrl-D at the prompt)") from None

@@ -84,8 +84,36 @@ def detect_type(data: bytes) -> StoreType | None:
     return None
 
 
-def read(path: Path, password: str | None) -> StoreContents:
-    """Read the store at `path` without ever writing to it."""
+class _PasswordProblem(TruststoreError):
+    """Raised by the readers; `read` words it, naming the variable the password comes from."""
+
+    def __init__(self, kind: str, given: bool) -> None:
+        super().__init__(kind)
+        self.kind, self.given = kind, given
+
+
+def read(path: Path, password: str | None, *, password_env: str | None = None,
+         path_from: str = "[truststore] path (or --truststore)",
+         env_from: str = "[truststore] password_env") -> StoreContents:
+    """Read the store at `path` without ever writing to it.
+
+    `password_env` is the variable the password came from, and `path_from` / `env_from` what names the path and
+    that variable for this caller (the gates' datacenters.toml, or a command's argument), so that an error says
+    what to change where the person can change it.
+    """
+    try:
+        return _read(path, password, path_from)
+    except _PasswordProblem as e:
+        variable = f"{password_env} (the variable {env_from} names)" if password_env else \
+            f"the environment variable {env_from} names"
+        if e.given:
+            raise TruststoreError(f"truststore {path} ({e.kind}): the password is wrong (keystore password was "
+                                  f"incorrect). Set {variable} to the store's password.") from None
+        raise TruststoreError(f"truststore {path} ({e.kind}) is password-protected but no password was given: "
+                              f"set {variable} to it; Java would silently see no entries.") from None
+
+
+def _read(path: Path, password: str | None, path_from: str) -> StoreContents:
     try:
         data = Path(path).read_bytes()
     except OSError as e:
@@ -95,7 +123,7 @@ def read(path: Path, password: str | None) -> StoreContents:
     if kind is None:
         raise TruststoreError(
             f"truststore {path} is not a keystore: it is neither JKS, JCEKS, PKCS12 nor PEM. "
-            "Point [truststore] path (or --truststore) at the file your client's javax.net.ssl.trustStore names."
+            f"Point {path_from} at the file your client's javax.net.ssl.trustStore names."
         )
     try:
         if kind in ("JKS", "JCEKS"):
@@ -117,13 +145,6 @@ def read(path: Path, password: str | None) -> StoreContents:
     return StoreContents(Path(path), kind, entries, "python")
 
 
-def _wrong_password(path: Path, kind: str) -> TruststoreError:
-    return TruststoreError(
-        f"truststore {path} ({kind}): the password is wrong (keystore password was incorrect). "
-        "Set the environment variable named by [truststore] password_env to the store's password."
-    )
-
-
 def _read_jks(data: bytes, password: str | None, path: Path) -> tuple[StoreEntry, ...]:
     import jks
 
@@ -132,7 +153,7 @@ def _read_jks(data: bytes, password: str | None, path: Path) -> tuple[StoreEntry
         # and a truststore's job is its certificates anyway.
         ks = jks.KeyStore.loads(data, password or "", try_decrypt_keys=False)
     except jks.util.KeystoreSignatureException:
-        raise _wrong_password(path, "JKS") from None
+        raise _PasswordProblem("JKS", password is not None) from None
     entries: list[StoreEntry] = []
     for alias, entry in ks.certs.items():
         entries.append(StoreEntry(alias.lower(), "trustedCertEntry", CertInfo.from_der(entry.cert)))
@@ -148,13 +169,8 @@ def _read_pkcs12(data: bytes, password: str | None, path: Path) -> tuple[StoreEn
     try:
         bags = pkcs12.read_bags(data, password)
     except pkcs12.PKCS12Error as e:
-        if e.wrong_password and password is None:
-            raise TruststoreError(
-                f"truststore {path} (PKCS12) is password-protected but no password was given. Set the "
-                "environment variable named by [truststore] password_env (Java would silently see no entries)."
-            ) from None
         if e.wrong_password:
-            raise _wrong_password(path, "PKCS12") from None
+            raise _PasswordProblem("PKCS12", password is not None) from None
         raise TruststoreError(f"truststore {path} (PKCS12) is corrupted or cannot be read: {e}.") from None
     keys = {b.local_key_id: b for b in bags if b.kind == "key" and b.local_key_id}
     entries: list[StoreEntry] = []

@@ -56,15 +56,20 @@ def test_truststore_json_for_scripts(store: Path) -> None:
 
 
 @pytest.mark.parametrize(("make", "password", "says"), [
-    (lambda p: p, "wrong", "the password is wrong"),
-    (lambda p: p, None, "is password-protected but no password was given"),
+    (lambda p: p, "wrong", "the password is wrong (keystore password was incorrect). Set "
+                           "CUTOVER_TRUSTSTORE_PASSWORD (the variable --password-env names)"),
+    (lambda p: p, None, "is password-protected but no password was given: set CUTOVER_TRUSTSTORE_PASSWORD"),
     (lambda p: p.with_name("missing.jks"), PASSWORD, "cannot be read: No such file"),
+    # The command's own words: it has no [truststore] path and no --truststore.
+    (lambda p: Path(__file__), PASSWORD, "is not a keystore: it is neither JKS, JCEKS, PKCS12 nor PEM. Point the "
+                                         "command's PATH at"),
 ])
 def test_truststore_bad_input_is_one_line_and_exit_2(store: Path, make, password, says) -> None:
     done = cli("truststore", str(make(store)), password=password)
     assert done.returncode == 2
     assert says in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+    assert "[truststore]" not in done.stderr and "--truststore" not in done.stderr
 
 
 def test_bundle_classified_and_broken(tmp_path: Path) -> None:
@@ -85,3 +90,9 @@ def test_bundle_classified_and_broken(tmp_path: Path) -> None:
     done = cli("bundle", str(broken))
     assert done.returncode == 1 and "the chain does not link" in done.stderr
     assert cli("bundle", str(tmp_path / "nope.zip")).returncode == 2
+    # Not a bundle at all (a PDF, the wrong download) is bad input, 2, as the docs say; 1 is a bundle that
+    # does not link, the provider's to fix.
+    pdf = tmp_path / "certificates.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")
+    done = cli("bundle", str(pdf))
+    assert done.returncode == 2 and "holds no certificate" in done.stderr and "Traceback" not in done.stderr

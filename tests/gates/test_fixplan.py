@@ -7,7 +7,18 @@ import shlex
 import pytest
 
 from cutover.config import KNOWN_DATACENTERS
-from cutover.gates.fixplan import PROVIDER, TRUST_PATH, Action, Step, keytool_args, plan, plan_json, plan_lines
+from cutover.gates.fixplan import (
+    PROVIDER,
+    TRUST_PATH,
+    Action,
+    Step,
+    keytool_args,
+    plan,
+    plan_json,
+    plan_lines,
+    with_files,
+)
+from cutover.gates.verdict import Verdict, with_cert_files
 from cutover.outputs.records import Record
 
 STORE = "/stores/client truststore.jks"  # a space: the command must quote it
@@ -41,11 +52,17 @@ def test_one_import_for_fourteen_data_centres_and_the_pod_it_also_fixes() -> Non
     assert step.action.kind == "import" and step.owner == "you"
     assert step.fixes_text == "aliases_present for 14 data centres and chain_trusted for us2/acme"
     assert len(step.fixes) == 15
-    # The first data centre's zip names the file; the command is the same whichever zip it came from.
+    # Without certificate files (a run that writes no reports) the member is named; the command stays one
+    # command, with nothing after it, and the extraction is said on a line of its own.
     assert step.action.command == ("keytool -importcert -trustcacerts -alias issuing-ca -file inter.pem -keystore "
-                                   "'/stores/client truststore.jks' -storetype PKCS12  # extract inter.pem from "
-                                   "/certs/ca2.zip first")
-    assert shlex.split(step.action.command.partition("  # ")[0])[-3] == STORE
+                                   "'/stores/client truststore.jks' -storetype PKCS12 -noprompt")
+    assert shlex.split(step.action.command)[-4] == STORE
+    lines = plan_lines([step])
+    assert lines[1:] == ["1. import CN=Issuing CA under alias 'issuing-ca' (fixes aliases_present for 14 data centres "
+                         "and chain_trusted for us2/acme):",
+                         "   first extract inter.pem from /certs/ca2.zip into that folder (this run wrote no "
+                         "certificate files)", f"   {step.action.command}"]
+    assert "asks for the store password" in lines[0] and STORE in lines[0]
     assert step.sentence.startswith("run once: keytool -importcert") and step.sentence.endswith(
         "(fixes aliases_present for 14 data centres and chain_trusted for us2/acme)")
 
@@ -69,7 +86,10 @@ def test_store_steps_in_keytool_order_then_yours_then_the_providers_per_sr() -> 
     assert steps[3].fixes == (("aliases_present", "us2"), ("aliases_present", "em3"))
     assert steps[5].sentence == "ask the provider on SR 3-2: activate it (fixes new_cert_staged for us2/acme)"
     assert steps[7].sentence.startswith("ask the provider (no SR set for these pods): activate it")
-    assert plan_lines(steps)[0].startswith("1. run once: keytool -delete -alias issuing-ca")
+    lines = plan_lines(steps)
+    assert lines[1:3] == ["1. delete alias 'issuing-ca' (fixes aliases_present for em3):",
+                          f"   {steps[0].action.command}"]
+    assert lines[3].startswith("2. delete alias 'us2-lb'") and lines[-1].startswith("8. ask the provider")
     doc = plan_json(steps)
     assert [d["step"] for d in doc] == list(range(1, 9))
     assert doc[1] | {"fixes": None} == doc[1] | {
@@ -157,3 +177,21 @@ def test_a_step_reads_back_from_its_json() -> None:
     [step] = plan([failed("no_lb_cert", "us2", on_store("delete", "lb", sha=None)),
                    failed("no_lb_cert", "em3", on_store("delete", "lb", sha=None))])
     assert Step.from_json(plan_json([step])[0]) == step
+
+
+def test_imports_name_the_certificate_files_written_beside_the_report() -> None:
+    """The run replaces a zip member by the PEM it writes; deletes and other certificates are left alone."""
+    zipped = on_store("import", "issuing-ca", file="/certs/us2.zip!inter.pem")
+    other = on_store("import", "root", sha="CD" * 32, file="/certs/us2.zip!root.pem")
+    delete = on_store("delete", "old")
+    placed = with_files([zipped, other, delete], {INTER: "reports/run-certs/us2-intermediate.pem"})
+    assert placed[0].file == "reports/run-certs/us2-intermediate.pem" and placed[0].zipped is None
+    assert placed[0].command is not None and "-file reports/run-certs/us2-intermediate.pem " in placed[0].command
+    assert placed[1:] == (other, delete)
+    verdict = with_cert_files(Verdict(False, "m", (), (), (zipped, delete)), {INTER: "c/us2-intermediate.pem"})
+    assert verdict.remedy == tuple(a.command for a in verdict.actions) and "-file c/us2-intermediate.pem" in \
+        verdict.remedy[0]
+    # keytool's yes/no questions are answered on imports (a root already under another alias is added, not
+    # skipped with exit 0); the password is still asked, and never written.
+    assert verdict.remedy[0].endswith("-noprompt") and "-noprompt" not in verdict.remedy[1]
+    assert "storepass" not in " ".join(verdict.remedy)

@@ -14,13 +14,13 @@ import pytest
 
 from cutover.outputs.evidence_json import SCHEMA
 from cutover.sandbox import PASSWORD_ENV, Sandbox
-from tests.conftest import ROOT, run_gates
+from tests.conftest import ROOT, report_files, run_gates
 
 KNOWN_PASSWORD = "Kn0wn-Secret-Pa55w0rd"
 
 
 def outputs(folder: Path, kinds: tuple[str, ...] = (".html", ".xml", ".json")) -> dict[str, Path]:
-    found = {p.suffix: p for p in folder.iterdir()}
+    found = {p.suffix: p for p in report_files(folder)}
     assert set(found) == set(kinds), sorted(folder.iterdir())
     for p in found.values():
         assert re.fullmatch(r"cutover-\d{8}T\d{6}Z-SIMULATED\.(html|xml|json)", p.name), p.name
@@ -55,7 +55,9 @@ def test_every_run_leaves_report_junit_and_json(pytester: pytest.Pytester, tmp_p
     # The fix plan: one structured step, the delete, naming the failure it fixes.
     [step] = doc["fix_plan"]
     assert step["kind"] == "delete" and step["alias"] == "us2-lb-cert" and step["owner"] == "you"
-    assert step["store"].endswith("client-truststore.jks") and step["store_type"] == "PKCS12"
+    # A --sandbox run's store is written beside its report, so the command still runs once the edge is gone.
+    assert step["store"] == str(files[".json"].with_name(f"{files['.json'].stem}-truststore.jks"))
+    assert step["store_type"] == "PKCS12" and Path(step["store"]).is_file()
     assert step["sha256"] == next(e["certificate"]["sha256"] for e in store["entries"] if e["alias"] == "us2-lb-cert")
     assert step["command"] == failed["remedy"][0] and step["fixes"] == [{"gate": "no_lb_cert", "target": "us2"}]
     assert "fix plan (1 step(s)" in result.stdout.str() and "(fixes no_lb_cert for us2)" in result.stdout.str()

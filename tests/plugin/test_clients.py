@@ -168,11 +168,19 @@ def test_java_cacerts_resolves_the_jdks_own_store(three, pytester: pytest.Pytest
     assert "unable to find valid certification path" in run.messages[("chain_trusted", "batch:us2/acme")]
     # One import per client's store; batch's rejected chains are filed under batch's own import.
     section = run.output.split("fix plan (", 1)[1].split("\nverdict:", 1)[0]
-    plan = [line.strip() for line in section.splitlines()[1:]]
-    assert all(line.startswith(f"{i}. run once: keytool -importcert") for i, line in enumerate(plan, 1)), plan
-    by_store = Counter("nointer" if "nointer.jks" in line else "batch" for line in plan)
-    assert by_store == {"batch": 2, "nointer": 1}, plan  # batch's JDK store lacks the root and the intermediate
-    fixes = {line.rpartition("(fixes ")[2] for line in plan}
-    assert fixes == {"aliases_present for batch:us2 and chain_trusted for batch:us2/acme, batch:us2/acme-test)",
-                     "aliases_present for nointer:us2)"}, plan
+    lines = [line.strip() for line in section.splitlines()[1:]]
+    assert lines[0].startswith("Each keytool command asks for the store password") and "nointer.jks" in lines[0]
+    # Each step's line, then its command alone (this run writes no files: the zip member is named, the
+    # extraction said on a line of its own before the command).
+    steps = [line for line in lines if line[:1].isdigit()]
+    commands = [line for line in lines if line.startswith("keytool ")]
+    assert len(commands) == len(steps) and all(" #" not in c for c in commands), lines
+    assert all(line.startswith(f"{i}. import ") for i, line in enumerate(steps, 1)), lines
+    assert all(c.startswith("keytool -importcert") for c in commands), lines
+    by_store = Counter("nointer" if "nointer.jks" in line else "batch" for line in commands)
+    assert by_store == {"batch": 2, "nointer": 1}, lines  # batch's JDK store lacks the root and the intermediate
+    assert all(" in " in line for line in steps), "several stores: each step names the store it changes"
+    fixes = {line.rpartition("(fixes ")[2] for line in steps}
+    assert fixes == {"aliases_present for batch:us2 and chain_trusted for batch:us2/acme, batch:us2/acme-test):",
+                     "aliases_present for nointer:us2):"}, lines
     assert "JDK_COPY_PASSWORD" not in run.output and "changeit" not in run.output

@@ -20,7 +20,7 @@ import pytest
 
 from cutover.judge.java import JudgeUnavailable, find_java
 from cutover.sandbox import PASSWORD_ENV, Sandbox
-from tests.conftest import ROOT
+from tests.conftest import ROOT, report_files
 from tests.installs import install_copy
 
 pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
@@ -81,7 +81,7 @@ def test_path_options_work_in_every_spelling_from_every_folder(
     assert done.returncode == 0, output
     assert "ready for cutover: all 10 gate tests passed" in output, output
     assert re.search(r"^collected 10 items", output, re.M), "only the gates were collected, not tests/"
-    assert {p.suffix for p in out.iterdir()} == {".html", ".json", ".xml"}, "the evidence went to --reports-dir"
+    assert {p.suffix for p in report_files(out)} == {".html", ".json", ".xml"}, "the evidence went to --reports-dir"
     assert not (files / ".pytest_cache").exists(), "nothing written next to the user's files"
 
 
@@ -148,4 +148,4 @@ def test_the_plain_pip_path_runs_the_demo_without_make(tmp_path: Path) -> None:
                 f"--reports-dir={tmp_path / 'out'}"], elsewhere, "unused")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ready for cutover: all 5 gate tests passed" in done.stdout
-    assert {p.suffix for p in (tmp_path / "out").iterdir()} == {".html", ".json", ".xml"}
+    assert {p.suffix for p in report_files(tmp_path / "out")} == {".html", ".json", ".xml"}

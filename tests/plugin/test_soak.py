@@ -29,7 +29,7 @@ import pytest
 
 from cutover.config import KNOWN_DATACENTERS
 from cutover.sandbox import PASSWORD_ENV, POD_NAMES, SCENARIOS, Sandbox
-from tests.conftest import CHECKS
+from tests.conftest import CHECKS, report_files
 from tests.processes import descendants, open_fds
 from tests.sandbox.test_gates_sandbox import ipv6_loopback
 
@@ -86,8 +86,10 @@ def assert_whole_reports(reports: Path, where: str, scenario: str, expected: set
                          dcs: int) -> None:
     """A run's report, JUnit XML and JSON are complete, and the JSON holds exactly the scenario's failures."""
     __tracebackhide__ = True
-    files = {p.suffix: p for p in reports.iterdir()}
+    files = {p.suffix: p for p in report_files(reports)}
     assert sorted(files) == [".html", ".json", ".xml"], f"{where}: {sorted(reports.iterdir())}"
+    for certs in reports.glob("*-certs"):  # the certificates the fix plan imports, beside the report
+        assert certs.name == f"{files['.json'].stem}-certs" and {p.suffix for p in certs.iterdir()} <= {".pem"}, where
     doc = json.loads(files[".json"].read_text())
     assert doc["finished"] and doc["sandbox_scenario"] == scenario and not doc["interrupted"], where
     failed = {(r["gate"], r["target"]) for r in doc["records"] if r["outcome"] == "failed"}
