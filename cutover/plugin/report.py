@@ -22,7 +22,6 @@ from cutover.gates.lifecycle import Phase
 from cutover.gates.verdict import Verdict
 from cutover.outputs import environment, evidence_json
 from cutover.outputs import html as html_mod
-from cutover.outputs import per_sr as per_sr_mod
 from cutover.outputs.evidence_json import RunFacts
 from cutover.outputs.records import verdict_sentence
 from cutover.plugin.state import Closing, Gathered, Setup
@@ -92,6 +91,8 @@ def write_json(setup: Setup, gathered: Gathered | None, closing: Closing, env: M
                                                                      closing.since, closing.store_diff))
     if not per_sr:
         return []
+    from cutover.outputs import per_sr as per_sr_mod  # only a run that asks for per-SR files needs its code
+
     return per_sr_mod.write(setup.json_path.parent, setup.json_path.stem, facts, closing.records)
 
 
