@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cutover.config.proxy import Proxy
+from cutover.judge import cds
 from cutover.judge.reasons import VerdictFailure, failure_of
 from cutover.net.tunnel import describe, hostport
 from cutover.stores.certs import CertInfo
@@ -253,7 +254,12 @@ class ProbeRun:
         self.timeout = timeout
         self.threads = threads
         classes = self.classes = compiled_probe(java, compiler_hint)
-        launch = ["-cp", str(classes), "Probe"] if classes is not None else [str(PROBE)]
+        # The class-data archive of the compiled probe (cutover.judge.cds): mapped, or made as this JVM exits.
+        self.archive = cds.prepare(java, classes, java_options) if classes is not None else None
+        if self.archive is not None:
+            launch = [*self.archive.flags, "-cp", str(self.archive.classpath), "Probe"]
+        else:
+            launch = ["-cp", str(classes), "Probe"] if classes is not None else [str(PROBE)]
         extra = [a for p, e in more_stores for a in (str(p), e)]
         cmd = [str(java), *JVM_SPEED_FLAGS, *java_options, *launch, str(store), password_env,
                str(int(timeout * 1000)), str(threads), *extra]
@@ -268,6 +274,8 @@ class ProbeRun:
                 text=True, encoding="utf-8", env=child_env,
             )
         except OSError as e:
+            if self.archive is not None:
+                self.archive.settle(None)
             raise JudgeUnavailable(f"cannot start {java}: {e.strerror}.") from None
         # Read as the JVM writes, so a full pipe never blocks it; stderr likewise.
         self._out: list[str] = []
@@ -318,6 +326,8 @@ class ProbeRun:
             self.proc.kill()
             self.proc.wait()
             self._err.append(f"the JVM probe did not finish within {budget:g}s and was stopped.")
+        if self.archive is not None:
+            self.archive.settle(self.proc.returncode)
         for r in self._readers:
             r.join(timeout=10)
         return self._parse("".join(self._out), "".join(self._err), self._jobs)
@@ -326,6 +336,8 @@ class ProbeRun:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+            if self.archive is not None:
+                self.archive.settle(None)  # a half-written archive is never put in place
 
     def _parse(self, out: str, err: str, targets: Sequence[Job]) -> ProbeResult:
         jvm: JvmInfo | None = None
