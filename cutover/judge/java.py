@@ -165,7 +165,7 @@ def find_javac(*javas: Path | None) -> Path | None:
         candidates.append(Path(on_path))
     for javac in dict.fromkeys(candidates):
         if javac.is_file():
-            version = java_version(javac.parent / exe("java"))
+            version = cds.release_version(javac) or java_version(javac.parent / exe("java"))
             if version is not None and _major(version) >= 9:
                 return javac
     return None

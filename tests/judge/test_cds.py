@@ -188,3 +188,16 @@ def test_each_jdk_makes_and_maps_its_own_archive(store: Path) -> None:
         archives.add(run.archive.path)
     assert len(archives) == 2
     assert all(p.is_file() for p in archives)
+
+
+@pytest.mark.e2e
+def test_the_release_file_says_what_java_version_says(tmp_path: Path) -> None:
+    """find_javac reads a compiler's version from its JDK's release file instead of starting `java -version`."""
+    from cutover.judge.java import find_javac, java_version
+
+    java = system_java()
+    javac = find_javac(java)
+    if javac is None:
+        pytest.skip("no JDK 9+ javac on this machine")
+    assert cds.release_version(javac) == java_version(javac.parent / "java")
+    assert cds.release_version(fake_jdk(tmp_path, None)) is None  # then find_javac asks java -version
