@@ -40,6 +40,7 @@ MIN_MAJOR = 13
 JAR = "probe.jar"
 #: Silence CDS's own log lines, which go to stdout among the probe's; -Xshare:auto runs on without an archive.
 QUIET = ("-Xshare:auto", "-Xlog:cds=off", "-Xlog:cds+dynamic=off")
+_THEIRS = ("-Xshare", "-XX:SharedArchiveFile", "-XX:ArchiveClassesAtExit", "-XX:+AutoCreateSharedArchive")
 _LIBJVM = ("lib/server/libjvm.so", "lib/server/libjvm.dylib", "bin/server/jvm.dll")
 
 
@@ -90,7 +91,11 @@ def prepare(java: Path, classes: Path, options: Sequence[str] = ()) -> Archive |
     """The archive for this `java` running the probe compiled in `classes` with `options`; None to run without.
 
     Never raises: a cache that cannot be read or written costs the archive's speed, never the verdict.
+    Options that choose class sharing themselves (``-Xshare:off``, an archive of the client's) are obeyed:
+    no archive of ours then.
     """
+    if any(o.startswith(_THEIRS) for o in options):
+        return None
     identity = jdk_identity(java)
     if identity is None:
         return None

@@ -59,6 +59,7 @@ def test_the_archive_is_keyed_by_the_jdk_its_files_and_the_options(tmp_path: Pat
     (tmp_path / "release").write_text('JAVA_VERSION="17.0.16"\n')
     assert len({first, updated, path(), path(("-Xmx64m",))}) == 4
     assert (classes / cds.JAR).is_file()
+    assert cds.prepare(java, classes, ("-Xshare:off",)) is None  # the client's own choice of class sharing wins
 
 
 def test_an_archive_is_mapped_only_while_it_is_the_one_made_here(tmp_path: Path) -> None:
