@@ -360,9 +360,12 @@ def _measure(edge: Edge, args: argparse.Namespace, skip: set[str], peer: Path | 
         print(f"(d) floor:                                   {m['d']:7.2f} s  "
               f"({', '.join(f'{k} {v:.2f} s' for k, v in parts.items())})", flush=True)
     if "profile" not in skip:
-        print_breakdown([profiled(edge) for _ in range(args.runs)],
-                        import_costs(lambda: suite(edge, python=["-X", "importtime"], extra=["--capture=no"]),
-                                     args.runs))
+        try:
+            print_breakdown([profiled(edge) for _ in range(args.runs)],
+                            import_costs(lambda: suite(edge, python=["-X", "importtime"], extra=["--capture=no"]),
+                                         args.runs))
+        except SystemExit as e:  # a run that failed (DNS timeouts on a machine at load 40): say so, measure on
+            print(f"  breakdown skipped: {str(e).splitlines()[0]} ({str(e).count('FAILED')} tests failed)")
         print_jvm_starts(jvm_starts(edge, args.runs))
     _ratios(m)
     return m
