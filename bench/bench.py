@@ -414,12 +414,16 @@ def _ratios(m: dict[str, float | None]) -> None:
         print("ratios: " + ", ".join(r for r in ratios if r), flush=True)
 
 
-def _large(args: argparse.Namespace, a: float | None, n: int) -> tuple[int, float]:
-    """The suite once at ~500 pods, against its own sandbox: how the time grows with the pods."""
+def _large(args: argparse.Namespace, a: float | None, n: int) -> tuple[int, float] | None:
+    """The suite once at ~500 pods, against its own sandbox: how the time grows with the pods; None if it failed."""
     large = Edge(args.large_pods, args.latency_ms)
     try:
         out = io.StringIO()
-        t, t_cpu = timed_cpu(lambda: suite(large, out))
+        try:
+            t, t_cpu = timed_cpu(lambda: suite(large, out))
+        except SystemExit as e:  # DNS timeouts on an overloaded machine: the goals are still printed
+            print(f"large run failed: {str(e).count('FAILED')} tests failed ({str(e).splitlines()[-2:]})", flush=True)
+            return None
         mem = re.findall(r"peak memory: python (\d+) MB, largest child process \(the JVM\) (\d+) MB", out.getvalue())
         gathered = re.findall(r"evidence gathered in ([\d.]+)s", out.getvalue())
         print(f"large run: {len(large.targets)} pods in {t:.2f} s (CPU {t_cpu:.2f} s, evidence "
