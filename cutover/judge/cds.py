@@ -147,22 +147,33 @@ def _release(java: Path) -> tuple[Path, str, str] | None:
 
 
 def probe_jar(classes: Path) -> Path | None:
-    """The probe's classes in one jar beside them, made once; None if it cannot be written."""
+    """The probe's classes in one jar beside them, made once (again if damaged); None if it cannot be written.
+
+    A damaged jar would not merely cost the archive: the JVM could not load the probe at all and the run
+    would fall back to the approximate engine. So the jar is checked (about a millisecond) on every run.
+    """
     jar = classes / JAR
-    if jar.is_file():
+    try:
+        wanted = {c.name: c.stat().st_size for c in classes.glob("*.class")}
+    except OSError:
+        return None
+    if jar.is_file() and _holds(jar, wanted):
         return jar
+    first = not jar.exists()
     try:
         fd, name = tempfile.mkstemp(prefix="probe-", suffix=".jar", dir=classes)
     except OSError:
         return None
     try:
         with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w") as z:
-            for c in sorted(classes.glob("*.class")):
-                z.write(c, c.name)
+            for c in sorted(wanted):
+                z.write(classes / c, c)
         try:
+            if not first:
+                raise FileExistsError(jar)  # a damaged jar: replaced below
             os.link(name, jar)  # first one wins: a jar replaced under an archive would void it
         except OSError:
-            if not jar.is_file():
+            if not jar.is_file() or not _holds(jar, wanted):
                 os.replace(name, jar)
     except OSError:
         return None
@@ -170,6 +181,15 @@ def probe_jar(classes: Path) -> Path | None:
         with contextlib.suppress(OSError):
             os.unlink(name)
     return jar if jar.is_file() else None
+
+
+def _holds(jar: Path, wanted: dict[str, int]) -> bool:
+    """The jar is whole (every entry's CRC checks) and holds exactly the compiled classes, by name and size."""
+    try:
+        with zipfile.ZipFile(jar) as z:
+            return z.testzip() is None and {i.filename: i.file_size for i in z.infolist()} == wanted
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return False
 
 
 def _intact(path: Path) -> bool:

@@ -178,6 +178,20 @@ def test_a_truncated_archive_is_made_again_and_a_garbled_one_ignored_while_the_j
 
 
 @pytest.mark.e2e
+def test_a_damaged_jar_is_made_again_and_the_jvm_judges(store: Path) -> None:
+    """Without its jar the JVM cannot load the probe at all: a damaged one must never reach it."""
+    java = system_java()
+    first, _ = probe(java, store)
+    if first.archive is None:
+        pytest.skip(f"{java} cannot make a class-data archive (JDK 13+ with a release file)")
+    jar = first.archive.classpath
+    whole = jar.read_bytes()
+    jar.write_bytes(whole[: len(whole) // 2])
+    again, _ = probe(java, store)  # probe() asserts the JVM listed the store
+    assert again.archive is not None and again.archive.classpath.read_bytes() == whole
+
+
+@pytest.mark.e2e
 def test_each_jdk_makes_and_maps_its_own_archive(store: Path) -> None:
     java = system_java()
     if not TEMURIN_25.is_file():
