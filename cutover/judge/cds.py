@@ -15,8 +15,8 @@ Its log lines (``[warning][cds] Skipping ...`` while dumping) are turned off: th
 probe's output.
 
 The archive is keyed by the JDK (its home, its ``release`` file, the size and time of libjvm: an update in
-place changes them), by the probe's jar and by the JVM options, since the JVM refuses an archive made
-under other options. A JDK older than 13, or a ``java`` whose JDK cannot be told without starting it (a
+place changes them), by the probe's jar and by the JVM options but system properties, since the JVM
+refuses an archive made under other VM options. A JDK older than 13, or a ``java`` whose JDK cannot be told without starting it (a
 wrapper script), runs without one, as before.
 """
 
@@ -106,7 +106,10 @@ def prepare(java: Path, classes: Path, options: Sequence[str] = ()) -> Archive |
         jar_stat = _stat(jar)
     except OSError:
         return None
-    key = hashlib.sha256(json.dumps([identity, jar_stat, list(options)]).encode()).hexdigest()[:20]
+    # System properties change no archive's validity (a class they load later is loaded as usual): one
+    # archive serves every -D a client runs with, rather than 8 MB per set of properties.
+    vm_options = [o for o in options if not o.startswith("-D")]
+    key = hashlib.sha256(json.dumps([identity, jar_stat, vm_options]).encode()).hexdigest()[:20]
     path = classes / f"cds-{key}.jsa"
     if path.with_suffix(".unsupported").exists():
         return None

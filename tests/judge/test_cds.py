@@ -58,6 +58,7 @@ def test_the_archive_is_keyed_by_the_jdk_its_files_and_the_options(tmp_path: Pat
     updated = path()
     (tmp_path / "release").write_text('JAVA_VERSION="17.0.16"\n')
     assert len({first, updated, path(), path(("-Xmx64m",))}) == 4
+    assert path(("-Dcom.sun.net.ssl.checkRevocation=true",)) == path()  # a system property: the same archive
     assert (classes / cds.JAR).is_file()
     assert cds.prepare(java, classes, ("-Xshare:off",)) is None  # the client's own choice of class sharing wins
 
