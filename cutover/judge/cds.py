@@ -16,8 +16,8 @@ probe's output.
 
 The archive is keyed by the JDK (its home, its ``release`` file, the size and time of libjvm: an update in
 place changes them), by the probe's jar and by the JVM options but system properties, since the JVM
-refuses an archive made under other VM options. A JDK older than 13, or a ``java`` whose JDK cannot be told without starting it (a
-wrapper script), runs without one, as before.
+refuses an archive made under other VM options. A JDK older than 13, or a ``java`` whose JDK cannot be
+told without starting it (a wrapper script), runs without one, as before.
 """
 
 from __future__ import annotations
