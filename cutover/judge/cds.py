@@ -96,6 +96,13 @@ def prepare(java: Path, classes: Path, options: Sequence[str] = ()) -> Archive |
     """
     if any(o.startswith(_THEIRS) for o in options):
         return None
+    try:
+        return _prepare(java, classes, options)
+    except OSError:  # a file that vanished between two looks: run without, this once
+        return None
+
+
+def _prepare(java: Path, classes: Path, options: Sequence[str]) -> Archive | None:
     identity = jdk_identity(java)
     if identity is None:
         return None
