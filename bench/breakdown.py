@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import statistics
+from collections.abc import Callable
 
 #: Consecutive segments of one run, from the marks of bench/cutover_bench_timing.py: (label, from, to).
 SEGMENTS = (
@@ -19,7 +21,46 @@ SEGMENTS = (
 )
 
 
-def print_breakdown(runs: list[dict[str, float]], imports: tuple[float, list[tuple[str, float]]]) -> None:
+def import_costs(run: Callable[[], str], runs: int = 3, top: int = 8) -> tuple[float, list[tuple[str, float]], int]:
+    """All import time of a gate run, the costliest packages (each module's own time summed by package) and
+    the number of modules imported; medians of `runs` runs of `run`, which returns the stderr of one gate run
+    under ``python -X importtime`` (pytest's --capture=no, else pytest swallows it).
+
+    -X importtime inflates what it measures: read the shares and compare runs, not the seconds.
+    """
+    totals: list[float] = []
+    counts: list[int] = []
+    by_package: dict[str, list[float]] = {}
+    for _ in range(runs):
+        found = re.findall(r"^import time:\s+(\d+) \|\s+\d+ \| +(\S+)", run(), re.MULTILINE)
+        costs: dict[str, float] = {}
+        for us, module in found:
+            costs[module.split(".")[0]] = costs.get(module.split(".")[0], 0.0) + int(us) / 1e6
+        totals.append(sum(costs.values()))
+        counts.append(len(found))
+        for package, sec in costs.items():
+            by_package.setdefault(package, []).append(sec)
+    medians = {p: statistics.median(v + [0.0] * (runs - len(v))) for p, v in by_package.items()}
+    return (statistics.median(totals), sorted(medians.items(), key=lambda kv: -kv[1])[:top],
+            int(statistics.median(counts)))
+
+
+def print_jvm_starts(starts: dict[str, list[tuple[float, float]]]) -> None:
+    """One probe JVM's start-up and one probe, per launch, alternated: medians, and each against the bare launch."""
+    if not starts:
+        return
+    base: tuple[float, float] | None = None
+    print(f"  one JVM start-up + one probe (median of {len(next(iter(starts.values())))}, alternated):")
+    for label, runs in starts.items():
+        wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+        base = base or (wall, cpu)
+        print(f"    {label:<42} wall {wall:5.2f} s ({wall / base[0]:.2f}x)  CPU {cpu:5.2f} s ({cpu / base[1]:.2f}x)")
+    (w1, c1), (w2, c2) = ((statistics.median(r[0] for r in v), statistics.median(r[1] for r in v))
+                          for v in list(starts.values())[-2:])
+    print(f"    the class-data archive alone: wall {w2 / w1:.2f}x, CPU {c2 / c1:.2f}x", flush=True)
+
+
+def print_breakdown(runs: list[dict[str, float]], imports: tuple[float, list[tuple[str, float]], int]) -> None:
     def med(key: str) -> float | None:
         values = [r[key] for r in runs if key in r]
         return statistics.median(values) if values else None
@@ -49,7 +90,8 @@ def print_breakdown(runs: list[dict[str, float]], imports: tuple[float, list[tup
                       f"JVM's verdicts in at {med('jvm exited'):.2f} s")
     if inside:
         print("  inside the gathering, from its start: " + "; ".join(inside))
-    all_imports, costliest = imports
+    all_imports, costliest, modules = imports
     if costliest:
-        print(f"  imports: {all_imports:.2f} s under python -X importtime (which inflates them), by package: "
-              + ", ".join(f"{name} {100 * sec / all_imports:.0f}%" for name, sec in costliest))
+        shares = ", ".join(f"{name} {sec:.3f} s {100 * sec / all_imports:.0f}%" for name, sec in costliest)
+        print(f"  imports: {all_imports:.2f} s under python -X importtime (which inflates them), {modules} modules, "
+              f"by package: {shares}")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from cutover.config.proxy import Proxy
+from cutover.judge import cds
 from cutover.judge.reasons import VerdictFailure
 from cutover.judge.wire import (  # the records are the wire's; named here too, where callers have always found them
     JavaVerdict,
@@ -72,7 +73,7 @@ def find_javac(*javas: Path | None) -> Path | None:
         candidates.append(Path(on_path))
     for javac in dict.fromkeys(candidates):
         if javac.is_file():
-            version = java_version(javac.parent / exe("java"))
+            version = cds.release_version(javac) or java_version(javac.parent / exe("java"))
             if version is not None and _major(version) >= 9:
                 return javac
     return None
@@ -161,7 +162,12 @@ class ProbeRun:
         self.timeout = timeout
         self.threads = threads
         classes = self.classes = compiled_probe(java, compiler_hint)
-        launch = ["-cp", str(classes), "Probe"] if classes is not None else [str(PROBE)]
+        # The class-data archive of the compiled probe (cutover.judge.cds): mapped, or made as this JVM exits.
+        self.archive = cds.prepare(java, classes, java_options) if classes is not None else None
+        if self.archive is not None:
+            launch = [*self.archive.flags, "-cp", str(self.archive.classpath), "Probe"]
+        else:
+            launch = ["-cp", str(classes), "Probe"] if classes is not None else [str(PROBE)]
         extra = [a for p, e in more_stores for a in (str(p), e)]
         cmd = [str(java), *JVM_SPEED_FLAGS, *java_options, *launch, str(store), password_env,
                str(int(timeout * 1000)), str(threads), *extra]
@@ -176,6 +182,8 @@ class ProbeRun:
                 text=True, encoding="utf-8", env=child_env,
             )
         except OSError as e:
+            if self.archive is not None:
+                self.archive.settle(None)
             raise JudgeUnavailable(f"cannot start {java}: {e.strerror}.") from None
         # Read as the JVM writes, so a full pipe never blocks it (and each address's chain is known as soon
         # as it is probed); stderr likewise.
@@ -233,6 +241,8 @@ class ProbeRun:
             self.proc.kill()
             self.proc.wait()
             self._err.append(f"the JVM probe did not finish within {budget:g}s and was stopped.")
+        if self.archive is not None:
+            self.archive.settle(self.proc.returncode)
         for r in self._readers:
             r.join(timeout=10)
         result = parse_result(self.java, self.store_paths, self.transcript.lines, "".join(self._err), self._jobs,
@@ -245,6 +255,8 @@ class ProbeRun:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+            if self.archive is not None:
+                self.archive.settle(None)  # a half-written archive is never put in place
 
     def received(self) -> ProbeResult:
         """Stop the JVM and keep the verdicts it had printed, filling in none for the jobs it had not reached:

@@ -22,7 +22,6 @@ from cutover.gates.lifecycle import Phase
 from cutover.gates.verdict import Verdict
 from cutover.outputs import certfiles, environment, evidence_json, interrupted, summary, timeline
 from cutover.outputs import html as html_mod
-from cutover.outputs import per_sr as per_sr_mod
 from cutover.outputs.evidence_json import RunFacts
 from cutover.outputs.records import INCOMPLETE, verdict_sentence
 from cutover.plugin.state import Closing, Gathered, Setup
@@ -126,6 +125,8 @@ def write_json(setup: Setup, gathered: Gathered | None, closing: Closing, env: M
                                                                      _series(setup, gathered, closing)))
     if not per_sr:
         return []
+    from cutover.outputs import per_sr as per_sr_mod  # only a run that asks for per-SR files needs its code
+
     return per_sr_mod.write(setup.json_path.parent, setup.json_path.stem, facts, closing.records)
 
 
@@ -175,7 +176,7 @@ def terminal_summary(tr: pytest.TerminalReporter, setup: Setup, gathered: Gather
             tr.line(f"{label}: {Path(path).resolve()}")
     for sr, path in per_sr_reports:
         tr.line(f"SR {sr}: {path.resolve()} (and .json, .xml)")
-    if config.getoption("report_per_sr", False) and (lost := per_sr_mod.without_sr(cfg)):
+    if config.getoption("report_per_sr", False) and (lost := _without_sr(cfg)):
         tr.line(f"in no per-SR report ({len(lost)} pod(s) without an SR; the full report has them): "
                 + printable(", ".join(lost), 2000), yellow=True)
     steps = closing.plan
@@ -217,3 +218,9 @@ def _phase_summary(phases: Mapping[str, Phase]) -> str:
                                                                   else "") + ")"
         parts.append(f"{name} {len(pods)}{named}")
     return ", ".join(parts)
+
+
+def _without_sr(cfg: Config) -> list[str]:
+    from cutover.outputs import per_sr as per_sr_mod  # only a run that asks for per-SR files needs its code
+
+    return per_sr_mod.without_sr(cfg)

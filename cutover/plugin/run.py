@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -31,13 +31,18 @@ from cutover.config.values import format_instant
 from cutover.evidence import Evidence, GatherInterrupted, gather
 from cutover.gates import fixplan, lifecycle, registry
 from cutover.gates.verdict import Verdict
-from cutover.outputs import environment, evidence_json, per_sr
-from cutover.outputs import history as history_mod
+from cutover.outputs import environment
 from cutover.outputs.records import Record
 from cutover.plugin import configure, interrupt
 from cutover.plugin import files as pytest_outputs
-from cutover.plugin import report as reporting
 from cutover.plugin.state import Closing, Gathered, Setup, Stopped
+
+if TYPE_CHECKING:
+    from cutover.outputs import history as history_mod
+
+# History, the report's HTML and JSON writers and the per-SR split are imported where they are first used,
+# not with the plugin: pytest imports the plugin in every run (our own tests', `pytest --help`), and a gate
+# run imports them after its JVM has started, so that they overlap its start-up rather than delay it.
 
 VERDICT = pytest.StashKey[Verdict]()
 RUN = pytest.StashKey["GateRun"]()
@@ -149,6 +154,8 @@ class GateRun:
         opt = self.pytest_config.getoption
         if opt("no_history") or opt("sandbox"):
             return None
+        from cutover.outputs import history as history_mod
+
         json_path = self.setup.json_path
         # Where this run's own evidence goes (beside --html when given) is where the earlier runs' went.
         folder = Path(opt("history_dir") or (json_path.parent if json_path is not None else None)
@@ -217,6 +224,8 @@ class GateRun:
         gate = _gate_of(item)
         if gate is None or (test_report.when != "call" and test_report.passed):
             return test_report
+        from cutover.plugin import report as reporting
+
         verdict = item.stash.get(VERDICT, None)
         test_report.user_properties.append(("cutover", _report_info(item, gate, test_report.when, verdict)))
         reporting.add_extras(test_report, item, self.config, self.gathered, gate, verdict)
@@ -252,6 +261,9 @@ class GateRun:
         mid-run, pytest-html's generate_report_on_test, must not fix an incomplete plan)."""
         if self._closing is not None:
             return self._closing
+        from cutover.outputs import evidence_json
+        from cutover.outputs import history as history_mod
+
         records = tuple(self.records.values())
         outcomes = {(r.gate, r.client, r.target): r.outcome for r in records}
         g = self.gathered
@@ -269,6 +281,9 @@ class GateRun:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
+        from cutover.outputs import per_sr
+        from cutover.plugin import report as reporting
+
         per_sr_on = bool(self.pytest_config.getoption("report_per_sr"))
         reporting.summary_html(self.setup, self.gathered, self.closing(), self.per_sr_links(), prefix, postfix,
                                tool_env=_metadata(self.pytest_config), env=self.env,
@@ -294,6 +309,8 @@ class GateRun:
         json_path = self.setup.json_path
         if json_path is None or not self.pytest_config.getoption("report_per_sr"):
             return []
+        from cutover.outputs import per_sr
+
         return [(sr, f"{per_sr.file_stem(json_path.stem, sr)}.html")
                 for sr in per_sr.split(self.config, list(self.records.values()))]
 
@@ -303,6 +320,8 @@ class GateRun:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Generator[None, object, object]:
         stopped = self.interrupt.freeze(exitstatus)  # what the reports say; a signal from now on lets them finish
         self._closing = self.closing()
+        from cutover.plugin import report as reporting
+
         if self.setup.json_path is not None:
             self.per_sr_reports = reporting.write_json(self.setup, self.gathered, self._closing, self.env,
                                                     per_sr=bool(session.config.getoption("report_per_sr")))
@@ -319,6 +338,8 @@ class GateRun:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter, exitstatus: int,
                                 config: pytest.Config) -> None:
         if self.records or self.interrupt.stopped_at is not None:
+            from cutover.plugin import report as reporting
+
             reporting.terminal_summary(terminalreporter, self.setup, self.gathered, self.closing(),
                                     self.per_sr_reports)
         self.interrupt.terminal_note(terminalreporter)

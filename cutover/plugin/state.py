@@ -11,15 +11,17 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cutover.config import Config
-from cutover.evidence import Evidence
-from cutover.gates import fixplan
-from cutover.gates.lifecycle import Phase
-from cutover.outputs.history import Lookup, Since
-from cutover.outputs.records import Record
-from cutover.stores.bundle import Bundle
-from cutover.stores.truststore import StoreContents
+if TYPE_CHECKING:  # names for the annotations only: importing this module must not import history's code
+    from cutover.config import Config
+    from cutover.evidence import Evidence
+    from cutover.gates import fixplan
+    from cutover.gates.lifecycle import Phase
+    from cutover.outputs.history import Lookup, Since
+    from cutover.outputs.records import Record
+    from cutover.stores.bundle import Bundle
+    from cutover.stores.truststore import StoreContents
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from pyasn1.codec.der import decoder
 from pyasn1.error import PyAsn1Error
-from pyasn1.type import univ
-from pyasn1_modules import rfc5652, rfc7292
+from pyasn1.type import namedtype, tag, univ
 
 ORACLE_TRUSTED_KEY_USAGE = "2.16.840.1.113894.746875.1.1"
 _DATA, _ENCRYPTED_DATA = "1.2.840.113549.1.7.1", "1.2.840.113549.1.7.6"
@@ -51,6 +50,91 @@ _PKCS12_PBES = {  # oid: (key bytes, cipher)  from RFC 7292 appendix C
     "1.2.840.113549.1.12.1.3": (24, "3DES"), "1.2.840.113549.1.12.1.4": (16, "3DES"),
     "1.2.840.113549.1.12.1.5": (16, "RC2"), "1.2.840.113549.1.12.1.6": (5, "RC2"),
 }
+
+
+# -- the few ASN.1 types a PKCS12 file is read with ----------------------------------------------------------
+# As pyasn1_modules' rfc7292 and rfc5652 define them, minus the open-type maps we never decode through.
+# Importing those modules costs more than anything else a gate run imports (rfc5652 pulls rfc5280, rfc3280
+# and rfc3281: 90 ms under -X importtime, a fifth of the run's imports), for five SEQUENCEs. Only a JKS or
+# JCEKS store still loads pyasn1_modules, through pyjks, when it is read.
+
+def _explicit0(asn1: Any) -> Any:
+    return asn1.subtype(explicitTag=tag.Tag(tag.tagClassContext, tag.tagFormatSimple, 0))
+
+
+class _AlgorithmIdentifier(univ.Sequence):
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("algorithm", univ.ObjectIdentifier()),
+        namedtype.OptionalNamedType("parameters", univ.Any()))
+
+
+class _ContentInfo(univ.Sequence):
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("contentType", univ.ObjectIdentifier()),
+        namedtype.NamedType("content", _explicit0(univ.Any())))
+
+
+class _DigestInfo(univ.Sequence):
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("digestAlgorithm", _AlgorithmIdentifier()),
+        namedtype.NamedType("digest", univ.OctetString()))
+
+
+class _MacData(univ.Sequence):
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("mac", _DigestInfo()),
+        namedtype.NamedType("macSalt", univ.OctetString()),
+        namedtype.DefaultedNamedType("iterations", univ.Integer(1)))
+
+
+class _PFX(univ.Sequence):
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("version", univ.Integer()),
+        namedtype.NamedType("authSafe", _ContentInfo()),
+        namedtype.OptionalNamedType("macData", _MacData()))
+
+
+class _AuthenticatedSafe(univ.SequenceOf):
+    componentType = _ContentInfo()
+
+
+class _Attribute(univ.Sequence):
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("attrType", univ.ObjectIdentifier()),
+        namedtype.NamedType("attrValues", univ.SetOf(componentType=univ.Any())))
+
+
+class _SafeBag(univ.Sequence):
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("bagId", univ.ObjectIdentifier()),
+        namedtype.NamedType("bagValue", _explicit0(univ.Any())),
+        namedtype.OptionalNamedType("bagAttributes", univ.SetOf(componentType=_Attribute())))
+
+
+class _SafeContents(univ.SequenceOf):
+    componentType = _SafeBag()
+
+
+class _CertBag(univ.Sequence):
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("certId", univ.ObjectIdentifier()),
+        namedtype.NamedType("certValue", _explicit0(univ.Any())))
+
+
+class _EncryptedContentInfo(univ.Sequence):
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("contentType", univ.ObjectIdentifier()),
+        namedtype.NamedType("contentEncryptionAlgorithm", _AlgorithmIdentifier()),
+        namedtype.OptionalNamedType("encryptedContent", univ.OctetString().subtype(
+            implicitTag=tag.Tag(tag.tagClassContext, tag.tagFormatSimple, 0))))
+
+
+class _EncryptedData(univ.Sequence):
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("version", univ.Integer()),
+        namedtype.NamedType("encryptedContentInfo", _EncryptedContentInfo()),
+        namedtype.OptionalNamedType("unprotectedAttrs", univ.SetOf(componentType=_Attribute()).subtype(
+            implicitTag=tag.Tag(tag.tagClassContext, tag.tagFormatSimple, 1))))
 
 
 class PKCS12Error(Exception):
@@ -193,12 +277,12 @@ def _attributes(bag: Any) -> tuple[str | None, bytes | None, bool]:
 
 def _bags(safe_contents: bytes, password: str | None, depth: int = 0) -> list[Bag]:
     out: list[Bag] = []
-    contents, _ = decoder.decode(safe_contents, asn1Spec=rfc7292.SafeContents())
+    contents, _ = decoder.decode(safe_contents, asn1Spec=_SafeContents())
     for bag in contents:
         bag_id = str(bag["bagId"])
         alias, key_id, trusted = _attributes(bag)
         if bag_id == _CERT_BAG:
-            cert_bag, _ = decoder.decode(bag["bagValue"], asn1Spec=rfc7292.CertBag())
+            cert_bag, _ = decoder.decode(bag["bagValue"], asn1Spec=_CertBag())
             if str(cert_bag["certId"]) != _X509:
                 continue
             der = bytes(decoder.decode(cert_bag["certValue"])[0])
@@ -215,19 +299,19 @@ def _bags(safe_contents: bytes, password: str | None, depth: int = 0) -> list[Ba
 def read_bags(data: bytes, password: str | None) -> list[Bag]:
     """Every bag of the file, after the MAC check; raise PKCS12Error on a wrong password or damage."""
     try:
-        pfx, _ = decoder.decode(data, asn1Spec=rfc7292.PFX())
+        pfx, _ = decoder.decode(data, asn1Spec=_PFX())
         if str(pfx["authSafe"]["contentType"]) != _DATA:
             raise PKCS12Error("public-key integrity mode is not supported")
         content = bytes(decoder.decode(pfx["authSafe"]["content"])[0])
         _verify_mac(pfx, content, password)
-        auth_safe, _ = decoder.decode(content, asn1Spec=rfc7292.AuthenticatedSafe())
+        auth_safe, _ = decoder.decode(content, asn1Spec=_AuthenticatedSafe())
         bags: list[Bag] = []
         for info in auth_safe:
             kind = str(info["contentType"])
             if kind == _DATA:
                 bags += _bags(bytes(decoder.decode(info["content"])[0]), password)
             elif kind == _ENCRYPTED_DATA:
-                encrypted, _ = decoder.decode(info["content"], asn1Spec=rfc5652.EncryptedData())
+                encrypted, _ = decoder.decode(info["content"], asn1Spec=_EncryptedData())
                 eci = encrypted["encryptedContentInfo"]
                 try:
                     plain = _decrypt(eci["contentEncryptionAlgorithm"], bytes(eci["encryptedContent"]), password)
