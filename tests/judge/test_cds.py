@@ -129,7 +129,7 @@ def probe(java: Path, store: Path) -> tuple[ProbeRun, ProbeResult]:
         run.stop()
     assert result.stores[0].store is not None, result.stores[0].store_error  # the JVM judged
     assert [e.alias for e in result.stores[0].store.entries] == ["cds-root"]
-    noise = [line for line in run._out if not line.startswith("{")] + run._err
+    noise = [line for line in run.transcript.lines if not line.startswith("{")] + run._err
     assert not noise, "the JVM's CDS log lines must not reach the probe's output"
     return run, result
 
