@@ -16,7 +16,6 @@ import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from cutover.config import Client, Config, Target, format_instant
@@ -34,9 +33,9 @@ from cutover.judge.java import (
     find_java,
 )
 from cutover.judge.locate import CACERTS_ENV, CACERTS_PASSWORD, StoreSpec, store_of
-from cutover.judge.presented import chain_fetch, speaks_for_python
+from cutover.judge.presented import chain_future, speaks_for_python
 from cutover.net.dns import StagingEvidence, make_resolver, resolve_staging
-from cutover.net.tls import ChainFetch, fetch_chain
+from cutover.net.tls import ChainFetch
 from cutover.net.tunnel import PROXY_FAILURES
 from cutover.stores.bundle import Bundle
 from cutover.stores.certs import CertInfo
@@ -256,7 +255,7 @@ def _observe(config: Config, targets: Sequence[Target], groups: Sequence[_Group]
             probed = _submit_probes(t, st, groups, primary, config.proxy)
             for kind, ips in (("staging", st.staging_ips), ("production", st.production_ips)):
                 for ip in ips:
-                    fetches[(t.id, kind, ip)] = _chain(config.proxy, t, ip, probed.get(ip), tls_pool)
+                    fetches[(t.id, kind, ip)] = chain_future(config.proxy, t, ip, probed.get(ip), tls_pool)
 
         for f in [dns_pool.submit(pipeline, t) for t in targets]:
             f.result()
@@ -352,40 +351,6 @@ def _submit_probes(t: Target, st: StagingEvidence, groups: Sequence[_Group], pri
 def _route(proxy: Proxy | None) -> tuple[str, int] | None:
     """Where a connection first goes: the proxy's address, or None for the address itself."""
     return None if proxy is None else (proxy.host, proxy.port)
-
-
-def _chain(run_proxy: Proxy | None, t: Target, ip: str, jvm: Future[Probed | None] | None,
-           pool: ThreadPoolExecutor) -> Future[ChainFetch]:
-    """The chain presented at (t, ip): from the JVM's handshake when it can stand for Python's fetch, else
-    fetched by Python once the JVM's answer says it cannot (or at once, where no JVM can)."""
-    proxy = for_target(run_proxy, t.hostname, ip)
-    fetch = partial(fetch_chain, ip, t.port, t.hostname, t.connect_timeout, t.handshake_timeout, proxy)
-    if jvm is None:
-        return pool.submit(fetch)
-    out: Future[ChainFetch] = Future()
-
-    def settle(probed: Probed | None) -> ChainFetch:
-        return chain_fetch(probed, t.port, t.hostname, proxy.label if proxy else None) or fetch()
-
-    def answered(f: Future[Probed | None]) -> None:
-        # On the thread that reads the JVM's lines: hand on at once, or a full pipe would hold up the JVM.
-        try:
-            pool.submit(settle, f.result()).add_done_callback(partial(_copy, into=out))
-        except RuntimeError:  # the pool is shut down: the run was stopped, and this address was not seen
-            out.cancel()
-        except Exception as e:  # anything else: say it, never hang
-            out.set_exception(e)
-
-    jvm.add_done_callback(answered)
-    return out
-
-
-def _copy(f: Future[ChainFetch], into: Future[ChainFetch]) -> None:
-    error = f.exception()
-    if error is not None:
-        into.set_exception(error)
-    else:
-        into.set_result(f.result())
 
 
 def _jvm_client(client: Client, jvm: JvmInfo, sr: StoreResult, python_store: StoreContents | None,

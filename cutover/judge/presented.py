@@ -24,9 +24,13 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 
+from cutover.config import Target
+from cutover.config.proxy import Proxy, for_target
 from cutover.judge.wire import Probed
-from cutover.net.tls import ChainFetch, presented
+from cutover.net.tls import ChainFetch, fetch_chain, presented
 
 #: System properties that change where a JVM connects or how it judges, never what it sends in its
 #: ClientHello: a JVM given only these is shown the chain Python is shown.
@@ -69,3 +73,37 @@ def chain_fetch(probed: Probed | None, port: int, sni: str, via: str | None) -> 
     if not negotiates_as_python(probed.protocol, probed.offered):
         return None
     return presented(probed.ip, port, sni, probed.chain, probed.protocol, probed.seconds, via)
+
+
+def chain_future(run_proxy: Proxy | None, t: Target, ip: str, jvm: Future[Probed | None] | None,
+           pool: ThreadPoolExecutor) -> Future[ChainFetch]:
+    """The chain presented at (t, ip): from the JVM's handshake when it can stand for Python's fetch, else
+    fetched by Python once the JVM's answer says it cannot (or at once, where no JVM can)."""
+    proxy = for_target(run_proxy, t.hostname, ip)
+    fetch = partial(fetch_chain, ip, t.port, t.hostname, t.connect_timeout, t.handshake_timeout, proxy)
+    if jvm is None:
+        return pool.submit(fetch)
+    out: Future[ChainFetch] = Future()
+
+    def settle(probed: Probed | None) -> ChainFetch:
+        return chain_fetch(probed, t.port, t.hostname, proxy.label if proxy else None) or fetch()
+
+    def answered(f: Future[Probed | None]) -> None:
+        # On the thread that reads the JVM's lines: hand on at once, or a full pipe would hold up the JVM.
+        try:
+            pool.submit(settle, f.result()).add_done_callback(partial(_copy, into=out))
+        except RuntimeError:  # the pool is shut down: the run was stopped, and this address was not seen
+            out.cancel()
+        except Exception as e:  # anything else: say it, never hang
+            out.set_exception(e)
+
+    jvm.add_done_callback(answered)
+    return out
+
+
+def _copy(f: Future[ChainFetch], into: Future[ChainFetch]) -> None:
+    error = f.exception()
+    if error is not None:
+        into.set_exception(error)
+    else:
+        into.set_result(f.result())

@@ -361,11 +361,7 @@ def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None
             continue
         pods: list[str | None] = [t.pod for t in targets] or [None]  # a data centre without pods: one row
         srs = {t.pod: t.sr for t in targets}
-        renewal = ""
-        if dc.renewal_date is not None:
-            left = (dc.renewal_date - today).days
-            renewal = f"<br><small>renewal {dc.renewal_date:%Y-%m-%d}: {left} day(s) left</small>" if left >= 0 \
-                else f"<br><small>renewed {dc.renewal_date:%Y-%m-%d}</small>"
+        renewal = _renewal(dc, today)
         name = f" <span class='cutover-dcname'>{_text(dc.name, 100)}</span>" if dc.name != dc.code else ""
         for i, pod in enumerate(pods):
             cells = (f"<th>{e(dc.code)}{name if i == 0 else ''}{renewal if i == 0 else ''}</th>"
@@ -385,6 +381,15 @@ def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None
     # Its own scroll box: on a phone the matrix may scroll sideways, the page never does.
     return (f"<div class='cutover-scroll'><table id='cutover-matrix' class='cutover-table'>{head}" + "".join(rows)
             + "</table></div>")
+
+
+def _renewal(dc: DataCenter, today: dt.date) -> str:
+    """The data centre's renewal date under its code, counted down until it passes."""
+    if dc.renewal_date is None:
+        return ""
+    left = (dc.renewal_date - today).days
+    return f"<br><small>renewal {dc.renewal_date:%Y-%m-%d}: {left} day(s) left</small>" if left >= 0 \
+        else f"<br><small>renewed {dc.renewal_date:%Y-%m-%d}</small>"
 
 
 def _breakable(gate: str) -> str:
