@@ -64,10 +64,15 @@ def _instrument() -> None:
         return
     if callable(getattr(ev, "resolve_staging", None)):
         ev.resolve_staging = _spanned("dns", ev.resolve_staging)
-    if callable(getattr(ev, "fetch_chain", None)):
-        ev.fetch_chain = _spanned("tls", ev.fetch_chain)
-    if callable(getattr(ev, "chain_fetch", None)):  # a chain built from the JVM's handshake: no Python one
-        ev.chain_fetch = _counted("jvm_chain", ev.chain_fetch)
+    # Python's fetch and the chain built from the JVM's handshake are called where the chain of an address is
+    # decided: cutover.judge.presented (chain_future), or the gathering itself in older trees.
+    for where in (ev, sys.modules.get("cutover.judge.presented")):
+        if where is None:
+            continue
+        if callable(getattr(where, "fetch_chain", None)):
+            where.fetch_chain = _spanned("tls", where.fetch_chain)
+        if callable(getattr(where, "chain_fetch", None)):  # a chain built from the JVM's handshake: no Python one
+            where.chain_fetch = _counted("jvm_chain", where.chain_fetch)
     probe = getattr(ev, "ProbeRun", None)
     if probe is None:
         return
