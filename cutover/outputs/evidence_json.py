@@ -184,11 +184,18 @@ def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step]
 
 
 def run_verdict(run: RunFacts, records: Sequence[Record]) -> tuple[str, bool]:
-    """The verdict of `records` (a whole run, or one SR's part): never "ready" once the run was stopped;
-    "cut over" once every pod of theirs is, and every client accepts production."""
-    done = run.evidence is not None and lifecycle.all_cut_over(run.evidence, run.phases,
-                                                               {r.target for r in records if r.pod is not None})
-    return verdict_sentence(records, run.stopped_at, cut_over=done)
+    """The verdict of `records` (a whole run, or one SR's part), as `verdict_of` decides it."""
+    return verdict_of(records, run.evidence, run.phases, run.stopped_at)
+
+
+def verdict_of(records: Sequence[Record], evidence: Evidence | None, phases: Mapping[str, Phase],
+               stopped_at: str | None) -> tuple[str, bool]:
+    """The one verdict the JSON, the HTML and the terminal say: never "ready" once the run was stopped; "cut
+    over" once every pod of `records` is (the pods the run judged, not every pod it observed), and every
+    client accepts production."""
+    done = evidence is not None and lifecycle.all_cut_over(evidence, phases,
+                                                           {r.target for r in records if r.pod is not None})
+    return verdict_sentence(records, stopped_at, cut_over=done)
 
 
 def _referred(run: RunFacts, records: Sequence[Record], sr: str | None) -> tuple[Json, Json]:

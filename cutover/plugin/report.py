@@ -17,13 +17,13 @@ import pytest
 
 from cutover.config import Client, Config, DataCenter, Target
 from cutover.evidence import ClientEvidence
-from cutover.gates import fixplan, lifecycle
+from cutover.gates import fixplan
 from cutover.gates.lifecycle import Phase
 from cutover.gates.verdict import Verdict
 from cutover.outputs import certfiles, environment, evidence_json, interrupted, summary, timeline
 from cutover.outputs import html as html_mod
 from cutover.outputs.evidence_json import RunFacts
-from cutover.outputs.records import INCOMPLETE, verdict_sentence
+from cutover.outputs.records import INCOMPLETE
 from cutover.plugin.state import Closing, Gathered, Setup
 from cutover.text import printable
 
@@ -104,9 +104,9 @@ def after_matrix(setup: Setup, gathered: Gathered | None, closing: Closing) -> l
 
 def run_verdict(closing: Closing, gathered: Gathered | None) -> tuple[str, bool]:
     """The verdict sentence of the whole run, the same in the HTML, the terminal and the JSON."""
-    step = closing.stopped.step if closing.stopped else None
-    return verdict_sentence(closing.records, step, cut_over=lifecycle.all_cut_over(gathered.evidence, gathered.phases)
-                            if gathered is not None else False)
+    return evidence_json.verdict_of(closing.records, gathered.evidence if gathered else None,
+                                    gathered.phases if gathered else {},
+                                    closing.stopped.step if closing.stopped else None)
 
 
 def write_json(setup: Setup, gathered: Gathered | None, closing: Closing, env: Mapping[str, str],
