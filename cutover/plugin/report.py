@@ -77,7 +77,7 @@ def summary_html(setup: Setup, gathered: Gathered | None, closing: Closing, sr_l
     prefix.append(html_mod.fix_plan_html(closing.plan))
     prefix.append(html_mod.sr_links_html(sr_links) + summary.no_sr_html(no_sr))
     prefix.append(html_mod.matrix_html(cfg, closing.records, phases=phases))
-    prefix.extend(after_matrix(setup, gathered, closing))  # the one place a section after the matrix goes
+    prefix.extend(after_matrix(closing))  # the one place a section after the matrix goes
     if closing.since is not None:
         prefix.append(summary.since_html(closing.since.heading, closing.since.lines, closing.since.ignored))
     judged = ""
@@ -97,9 +97,9 @@ def summary_html(setup: Setup, gathered: Gathered | None, closing: Closing, sr_l
     postfix.append(summary.tool_environment_html(tool_env or {}, env if env is not None else setup.env))
 
 
-def after_matrix(setup: Setup, gathered: Gathered | None, closing: Closing) -> list[str]:
+def after_matrix(closing: Closing) -> list[str]:
     """Sections that follow the matrix, before "since the last run": the renewal timeline."""
-    return [timeline.timeline_html(_series(setup, gathered, closing))]
+    return [timeline.timeline_html(closing.series)]
 
 
 def run_verdict(closing: Closing, gathered: Gathered | None) -> tuple[str, bool]:
@@ -122,20 +122,12 @@ def write_json(setup: Setup, gathered: Gathered | None, closing: Closing, env: M
                      stopped.step if stopped else None, stopped.not_run if stopped else ())
     evidence_json.write(setup.json_path, evidence_json.full_document(facts, closing.records, closing.plan,
                                                                      closing.since, closing.store_diff,
-                                                                     _series(setup, gathered, closing)))
+                                                                     closing.series))
     if not per_sr:
         return []
     from cutover.outputs import per_sr as per_sr_mod  # only a run that asks for per-SR files needs its code
 
     return per_sr_mod.write(setup.json_path.parent, setup.json_path.stem, facts, closing.records)
-
-
-def _series(setup: Setup, gathered: Gathered | None, closing: Closing) -> timeline.Series | None:
-    """The timeline of the runs history read and this one, for the report's picture and the JSON alike."""
-    if gathered is None:
-        return None
-    outcomes = {(r.gate, r.client, r.target): r.outcome for r in closing.records}
-    return timeline.series(gathered.history, setup.started, gathered.phases, outcomes, setup.config.targets)
 
 
 def _judges(cfg: Config, gathered: Gathered) -> list[tuple[str, str, bool]]:

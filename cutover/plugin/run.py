@@ -261,7 +261,7 @@ class GateRun:
         mid-run, pytest-html's generate_report_on_test, must not fix an incomplete plan)."""
         if self._closing is not None:
             return self._closing
-        from cutover.outputs import evidence_json
+        from cutover.outputs import evidence_json, timeline
         from cutover.outputs import history as history_mod
 
         records = tuple(self.records.values())
@@ -273,7 +273,8 @@ class GateRun:
         step = self.interrupt.stopped_at
         stopped = None if step is None else Stopped(step, tuple(self.interrupt.not_run(list(self.records))),
                                                     len(self.interrupt.collected))
-        return Closing(records, fixplan.plan(records), since, _store_diff(self.pytest_config), stopped)
+        series = timeline.series(g.history, self.setup.started, g.phases, outcomes, self.config.targets) if g else None
+        return Closing(records, fixplan.plan(records), since, _store_diff(self.pytest_config), stopped, series)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:  # pytest-html's report object: no public type

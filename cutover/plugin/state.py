@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # names for the annotations only: importing this module must 
     from cutover.gates.lifecycle import Phase
     from cutover.outputs.history import Lookup, Since
     from cutover.outputs.records import Record
+    from cutover.outputs.timeline import Series
     from cutover.stores.bundle import Bundle
     from cutover.stores.truststore import StoreContents
 
@@ -91,6 +92,8 @@ class Closing:
         since: what changed since the last run; None when history is off.
         store_diff: what ``python -m cutover prepare`` changed in the copy of the store judged (--store-diff).
         stopped: where the run was stopped; None for a run that went to its end.
+        series: the renewal timeline (the runs history read, and this one): the report's picture and the
+            JSON's ``timeline`` alike; None when nothing was gathered.
     """
 
     records: tuple[Record, ...]
@@ -98,3 +101,4 @@ class Closing:
     since: Since | None
     store_diff: Mapping[str, object] | None
     stopped: Stopped | None = None
+    series: Series | None = None
