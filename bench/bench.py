@@ -38,6 +38,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import dns.nameserver
 import dns.resolver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from cutover.judge import cds  # noqa: E402
 from cutover.judge.java import JVM_SPEED_FLAGS, PROBE, compiled_probe, find_java  # noqa: E402
-from cutover.net.dns import edge_hostname_in, make_resolver, staging_twin  # noqa: E402
+from cutover.net.dns import edge_hostname_in, staging_twin  # noqa: E402
 from cutover.sandbox import PASSWORD_ENV  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -145,7 +146,9 @@ def three_clients(edge: Edge) -> Edge:
 
 
 def staging_ip(edge: Edge, host: str) -> str:
-    resolver = make_resolver([edge.nameserver], 10)
+    resolver = dns.resolver.Resolver(configure=False)  # one look-up at a time, as nslookup asks
+    resolver.nameservers = [dns.nameserver.Do53Nameserver(*edge.nameserver)]
+    resolver.lifetime = 10
     chain = [host] + [str(r[0].target).rstrip(".") for r in
                       resolver.resolve(host + ".", "A").response.resolve_chaining().cnames]
     edge_name = edge_hostname_in(chain)

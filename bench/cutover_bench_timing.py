@@ -45,6 +45,18 @@ def _spanned(kind: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return timed
 
 
+def _spanned_async(kind: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`_spanned` for a coroutine function: the span is from its call to its return."""
+    async def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.monotonic()
+        try:
+            return await fn(*args, **kwargs)
+        finally:
+            SPANS[kind].append((start, time.monotonic()))
+
+    return timed
+
+
 def _counted(kind: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     """Count the calls that returned something (a span of no length, at the moment it returned)."""
     def counted(*args: Any, **kwargs: Any) -> Any:
@@ -62,7 +74,9 @@ def _instrument() -> None:
     ev = sys.modules.get("cutover.evidence")
     if ev is None:
         return
-    if callable(getattr(ev, "resolve_staging", None)):
+    if callable(getattr(ev, "resolve_staging_async", None)):  # one event loop for every look-up
+        ev.resolve_staging_async = _spanned_async("dns", ev.resolve_staging_async)
+    elif callable(getattr(ev, "resolve_staging", None)):  # a thread per pod, in older trees
         ev.resolve_staging = _spanned("dns", ev.resolve_staging)
     # Python's fetch and the chain built from the JVM's handshake are called where the chain of an address is
     # decided: cutover.judge.presented (chain_future), or the gathering itself in older trees.

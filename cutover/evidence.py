@@ -11,9 +11,10 @@ was observed, and a slow data centre costs its own time, not everyone's.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ from cutover.judge.java import (
 )
 from cutover.judge.locate import CACERTS_ENV, CACERTS_PASSWORD, StoreSpec, store_of
 from cutover.judge.presented import chain_future, speaks_for_python
-from cutover.net.dns import StagingEvidence, make_resolver, resolve_staging
+from cutover.net.dns import StagingEvidence, make_resolver, resolve_staging_async
 from cutover.net.tls import ChainFetch
 from cutover.net.tunnel import PROXY_FAILURES
 from cutover.stores.bundle import Bundle
@@ -247,18 +248,18 @@ def _observe(config: Config, targets: Sequence[Target], groups: Sequence[_Group]
     staging, fetches = progress.staging, progress.fetches
     # One pipeline per pod, no barrier between pods: as soon as a pod's staging IPs are known, the
     # JVMs start probing them, while other pods are still resolving. Each address's chain is the one its
-    # JVM was presented, or, where no JVM's handshake can stand for Python's, fetched by Python.
-    with _Pool(max_workers=concurrency) as dns_pool, _Pool(max_workers=concurrency) as tls_pool:
+    # JVM was presented, or, where no JVM's handshake can stand for Python's, fetched by Python. Every
+    # look-up is in flight on one event loop in this thread, `concurrency` pods at a time.
+    with _Pool(max_workers=concurrency) as tls_pool:
 
-        def pipeline(t: Target) -> None:
-            staging[t.id] = st = _resolve(config, t)
+        def probe(t: Target, st: StagingEvidence) -> None:
+            staging[t.id] = st
             probed = _submit_probes(t, st, groups, primary, config.proxy)
             for kind, ips in (("staging", st.staging_ips), ("production", st.production_ips)):
                 for ip in ips:
                     fetches[(t.id, kind, ip)] = chain_future(config.proxy, t, ip, probed.get(ip), tls_pool)
 
-        for f in [dns_pool.submit(pipeline, t) for t in targets]:
-            f.result()
+        asyncio.run(_resolve_all(config, targets, concurrency, probe))
         for g in groups:  # the JVMs ran side by side; collect each in turn
             if g.probe is not None:
                 try:
@@ -320,9 +321,23 @@ def _asked(t: Target, pod: PodEvidence, primary: str) -> list[tuple[str, str]]:
         [(ip, when) for ip in st.staging_ips for when in later]
 
 
-def _resolve(config: Config, t: Target) -> StagingEvidence:
+async def _resolve_all(config: Config, targets: Sequence[Target], concurrency: int,
+                       then: Callable[[Target, StagingEvidence], None]) -> None:
+    """Resolve every target, at most `concurrency` at a time, and hand each to `then` as soon as it is."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(t: Target) -> None:
+        async with gate:
+            st = await _resolve(config, t)
+        then(t, st)
+
+    await asyncio.gather(*(one(t) for t in targets))
+
+
+async def _resolve(config: Config, t: Target) -> StagingEvidence:
     try:
-        return resolve_staging(t.hostname, make_resolver(config.nameservers, t.dns_timeout), t.staging_hostname)
+        return await resolve_staging_async(t.hostname, make_resolver(config.nameservers, t.dns_timeout),
+                                           t.staging_hostname)
     except Exception as e:  # one pod's surprise must not end the session: it fails that pod only
         return StagingEvidence(t.hostname, problem=f"internal error while resolving {t.hostname}: "
                                                    f"{type(e).__name__}: {e}", failure="internal")

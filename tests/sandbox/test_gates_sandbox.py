@@ -281,14 +281,14 @@ def test_one_pods_internal_error_fails_that_pod_only(monkeypatch: pytest.MonkeyP
     from cutover.sandbox import PASSWORD_ENV, Sandbox
     from cutover.stores import truststore
 
-    real = evidence_mod.resolve_staging
+    real = evidence_mod.resolve_staging_async
 
-    def flaky(hostname, *args, **kwargs):
+    async def flaky(hostname, *args, **kwargs):
         if hostname.startswith("acme-test.fa.us2"):
             raise RuntimeError("simulated bug")
-        return real(hostname, *args, **kwargs)
+        return await real(hostname, *args, **kwargs)
 
-    monkeypatch.setattr(evidence_mod, "resolve_staging", flaky)
+    monkeypatch.setattr(evidence_mod, "resolve_staging_async", flaky)
     with Sandbox("good", pods_per_dc=2, datacenters=("us2", "em3")) as sb:
         monkeypatch.setenv(PASSWORD_ENV, sb.password)
         cfg = load(sb.config_path)
