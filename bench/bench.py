@@ -333,7 +333,11 @@ def main() -> None:
 
 def _measure(edge: Edge, args: argparse.Namespace, skip: set[str], peer: Path | None) -> dict[str, float | None]:
     """(a) beside (e), then (f), (b), (c), (d) and the profile; prints them and the ratios, returns the figures."""
-    suite(edge)  # warm-up: compiles and caches the probe and its class-data archive, fills the OS caches
+    # Warm-up: compiles and caches the probe and its class-data archive, fills the OS caches, and writes the
+    # bytecode a user's first run writes (pytest's rewritten modules too), even where the environment says
+    # PYTHONDONTWRITEBYTECODE: sslyze's was compiled by pip, and a run that compiles cutover's every time
+    # measures 0.35 s of compiling that no second run of a user's pays.
+    suite(edge, env={k: v for k, v in edge.env().items() if k != "PYTHONDONTWRITEBYTECODE"})
     targets = sslyze_targets(edge) if peer else []
     if peer:
         try:

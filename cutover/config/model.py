@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cutover.config import proxy as proxy_mod
@@ -174,9 +175,15 @@ class Config:
     #: Sentences the run shows before any test (a pod written as an http:// URL): accepted, but worth a look.
     warnings: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def targets(self) -> tuple[Target, ...]:
         return tuple(t for dc in self.datacenters for t in dc.targets)
+
+    @cached_property
+    def target_by_id(self) -> dict[str, Target]:
+        """Every pod by its id (``us2/acme``): a gate's record finds its pod here, not by a scan of them all,
+        which made a 504-pod run's records cost a quarter of a second."""
+        return {t.id: t for t in self.targets}
 
     @property
     def srs(self) -> tuple[str, ...]:

@@ -121,7 +121,7 @@ async def _lookup(resolver: dns.asyncresolver.Resolver, name: str,
     chain: tuple[str, ...] = (name,)
     ips: list[str] = []
     for answer in answers:
-        result = answer.response.resolve_chaining()
+        result = answer.chaining_result  # dnspython resolved the chain as it made the answer
         chain = (name, *(str(rrset[0].target).rstrip(".") for rrset in result.cnames))
         if result.answer is not None:
             ips.extend(r.address for r in result.answer)

@@ -121,7 +121,32 @@ class RunFacts:
 
 def write(path: Path, doc: Mapping[str, object]) -> None:
     """Whole or not at all (cutover.outputs.atomic): a killed run leaves no half file under a final name."""
-    atomic.write_text(path, json.dumps(doc, indent=1))
+    atomic.write_text(path, dumps(doc))
+
+
+def dumps(doc: Mapping[str, object]) -> str:
+    """The file's text: each top-level member on a line of its own after one space (what
+    `cutover.outputs.history` finds members by), each element of a list or object member on a line of its
+    own after two, and every value below that on one line.
+
+    ``json.dumps(indent=1)`` lays a file out the same way to the top two levels, but any indent sends the
+    whole document through the json module's Python encoder: 0.7 s of a 504-pod run's CPU for its 6 MB.
+    Each line here is written by the C encoder.
+    """
+    return "{\n" + ",\n".join(f" {_key(key)}: {_member(value)}" for key, value in doc.items()) + "\n}"
+
+
+def _key(key: object) -> str:
+    """A member's name as the json module writes it (a number or None too, as it converts them)."""
+    return json.dumps({key: 0})[1:-4]
+
+
+def _member(value: object) -> str:
+    if isinstance(value, dict) and value:
+        return "{\n" + ",\n".join(f"  {_key(k)}: {json.dumps(v)}" for k, v in value.items()) + "\n }"
+    if isinstance(value, list | tuple) and value:
+        return "[\n" + ",\n".join(f"  {json.dumps(v)}" for v in value) + "\n ]"
+    return json.dumps(value)
 
 
 def full_document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step],
@@ -227,7 +252,7 @@ def _pod_entry(ev: Evidence, tid: str, sr: str | None, phase: Phase | None) -> J
 def _of_sr(run: RunFacts, nodeid: str, sr: str) -> bool:
     """A gate test that did not run belongs to `sr`: its pod's (``...[us2/acme]``), or one of its data centre's."""
     label = nodeid.rpartition("[")[2].rstrip("]").rpartition(":")[2]
-    target = next((t for t in run.config.targets if t.id == label), None)
+    target = run.config.target_by_id.get(label)
     if target is not None:
         return target.sr == sr
     return any(d.code == label and sr in d.srs for d in run.config.datacenters)

@@ -238,7 +238,7 @@ class GateRun:
             return
         record = self.records.get(report.nodeid)
         if record is None:
-            target = next((t for t in self.config.targets if t.id == info["target"]), None)
+            target = self.config.target_by_id.get(info["target"])
             record = self.records[report.nodeid] = Record(report.nodeid, info["gate"], info["target"],
                                                           client=info.get("client"),
                                                           sr=target.sr if target else None)
