@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -131,20 +131,48 @@ class Snapshot:
         return {tid: state.previous(self.started) for tid, state in self.pods.items()}
 
 
-def read_snapshot(path: Path, inputs: bool = True) -> Snapshot:
+def read_snapshot(path: Path, inputs: bool = True, wanted: Callable[[Snapshot], bool] | None = None) -> Snapshot:
     """Read an earlier run's evidence file; HistoryError says why it cannot be used.
 
     `inputs`: with what the run judged (its truststores' and bundles' entries), which only the last run's
-    comparison needs: the timeline's older runs are read without them, a fraction of each file."""
+    comparison needs: the timeline's older runs are read without them, a fraction of each file.
+    `wanted`: asked of the run's head (when, which datacenters file, stopped or not, an SR's part); a run it
+    does not want comes back without its pods and outcomes, unread: in a folder of nightly runs of several
+    datacenters files, the others' lifecycle and records are most of what would be parsed.
+    """
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise HistoryError(f"{size // (1024 * 1024)} MB, larger than any evidence file")
-        doc = _members(path.read_bytes(), _READ + (_INPUTS if inputs else ()))
+        data = path.read_bytes()
+        whole = _members(data, _HEAD)
+        head = _head_of(path, whole)  # a HistoryError unless `whole` is an object
+        if wanted is not None and not wanted(head):
+            return head
+        doc = _object(whole)
+        if _laid_out(data):  # else `_members` parsed it whole: the pods' members are in already
+            doc = {**doc, **_object(_members(data, _BODY + (_INPUTS if inputs else ())))}
     except OSError as e:
         raise HistoryError(f"cannot be read ({e.strerror or e})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise HistoryError(f"not valid JSON ({e})") from None
+    pods: dict[str, PodState] = {}
+    section = doc.get("lifecycle")
+    section = {} if section is None else section
+    if not isinstance(section, dict):
+        raise HistoryError("a 'lifecycle' section that is not an object")
+    for tid, entry in section.items():
+        pods[str(tid)] = PodState.from_json(entry)
+    outcomes: dict[tuple[str, str | None, str], str] = {}
+    for r in doc.get("records") or ():
+        if isinstance(r, dict) and all(isinstance(r.get(k), str) for k in ("gate", "target", "outcome")):
+            client = r.get("client")
+            outcomes[(r["gate"], client if isinstance(client, str) else None, r["target"])] = r["outcome"]
+    return replace(head, pods=pods, outcomes=outcomes, inputs=_inputs_of(doc))
+
+
+def _head_of(path: Path, doc: object) -> Snapshot:
+    """A run's file as its head says (schema, start, datacenters file, stopped, SR), with no pods yet."""
     if not isinstance(doc, dict):
         raise HistoryError("not a cutover evidence file (no schema)")
     version, ours = schema_version(doc.get("schema")), schema_version(SCHEMA)
@@ -158,21 +186,9 @@ def read_snapshot(path: Path, inputs: bool = True) -> Snapshot:
         started = _instant(doc["started"])
     except (KeyError, TypeError, ValueError):
         raise HistoryError("no valid 'started' time") from None
-    pods: dict[str, PodState] = {}
-    section = doc.get("lifecycle")
-    section = {} if section is None else section
-    if not isinstance(section, dict):
-        raise HistoryError("a 'lifecycle' section that is not an object")
-    for tid, entry in section.items():
-        pods[str(tid)] = PodState.from_json(entry)
-    outcomes: dict[tuple[str, str | None, str], str] = {}
-    for r in doc.get("records") or ():
-        if isinstance(r, dict) and all(isinstance(r.get(k), str) for k in ("gate", "target", "outcome")):
-            client = r.get("client")
-            outcomes[(r["gate"], client if isinstance(client, str) else None, r["target"])] = r["outcome"]
     part = doc.get("service_request")
-    return Snapshot(path, started, _datacenters_of(doc), pods, outcomes, bool(doc.get("interrupted")),
-                    str(part) if part else None, _inputs_of(doc))
+    return Snapshot(path, started, _datacenters_of(doc), {}, {}, bool(doc.get("interrupted")),
+                    str(part) if part else None)
 
 
 def _inputs_of(doc: dict[str, Any]) -> dict[str, object]:
@@ -205,24 +221,30 @@ def _object(x: object) -> dict[str, Any]:
 
 
 #: The top-level members history reads: a tenth of a file; the pods' chains and the timeline are the rest.
-_READ = ("schema", "started", "interrupted", "service_request", "datacenters_file", "environment", "lifecycle",
-         "records")
+#: The head says whether the run is one to read further (`read_snapshot`'s `wanted`); the body is its pods.
+_HEAD = ("schema", "started", "interrupted", "service_request", "datacenters_file", "environment")
+_BODY = ("lifecycle", "records")
 
 
 #: And what "since the last run" compares the inputs by (`_inputs_of`).
 _INPUTS = ("inputs", "truststores", "bundles")
 
 
+def _laid_out(data: bytes) -> bool:
+    return data.startswith(b'{\n "schema": ') and data.endswith(b"\n}")
+
+
 def _members(data: bytes, keys: Sequence[str]) -> object:
     """The members `keys`, each parsed alone when the file is laid out as `evidence_json.write` makes it.
 
     Reading 90 runs' evidence whole costs about 13 ms a file at 56 pods, over a second a run; decoding
-    and parsing these members alone costs a fifth of it. ``json.dumps(indent=1)`` starts each top-level
-    member on its own line after exactly one space, nested members are indented deeper, and a string holds
-    a newline only as an escape, so a newline, one space and a quote begin a top-level member and nothing
-    else. A file laid out otherwise, or cut short, is parsed whole (and fails there as JSON).
+    and parsing these members alone costs a fifth of it. `cutover.outputs.evidence_json.dumps` (and
+    ``json.dumps(indent=1)``, which wrote older files) starts each top-level member on its own line after
+    exactly one space, nested members are indented deeper, and a string holds a newline only as an escape,
+    so a newline, one space and a quote begin a top-level member and nothing else. A file laid out
+    otherwise, or cut short, is parsed whole (and fails there as JSON).
     """
-    if not (data.startswith(b'{\n "schema": ') and data.endswith(b"\n}")):
+    if not _laid_out(data):
         return json.loads(data)
     decoder, doc = json.JSONDecoder(), {}
     for key in keys:
@@ -300,14 +322,18 @@ def find_runs(folder: Path, datacenters: Path, before: dt.datetime, exclude: Ite
     except OSError as e:
         return Lookup(None, note=f"no earlier run: history folder {folder} cannot be read ({e.strerror or e})")
     found: list[Snapshot] = []
+
+    def wanted(snap: Snapshot) -> bool:
+        return snap.datacenters is not None and _same_file(snap.datacenters, want) and snap.started < before \
+            and not snap.interrupted and snap.part_of is None
+
     for path in files:
         try:
-            snap = read_snapshot(path, inputs=not found)
+            snap = read_snapshot(path, inputs=not found, wanted=wanted)
         except HistoryError as e:
             ignored.append(f"{path}: {e}")
             continue
-        if snap.datacenters is None or not _same_file(snap.datacenters, want) or snap.started >= before \
-                or snap.interrupted or snap.part_of is not None:
+        if not wanted(snap):
             continue
         # The last run is compared in full; the older ones are kept for their phases and outcomes only.
         found.append(snap if not found else replace(snap, pods={t: PodState(p.phase) for t, p in snap.pods.items()}))
