@@ -31,7 +31,7 @@ demo: $(RUNTIME)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest tests -n auto --durations=10 -m "not soak"
+	$(BIN)/pytest tests -n auto --dist worksteal --durations=10 -m "not soak"
 
 # The unit tests of decisions on hand-built evidence, in seconds: nothing started (no sandbox, JVM or child pytest).
 test-fast: $(STAMP)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cutover.gates.fixplan import Action, keytool_args
+from cutover.judge.java import JVM_SPEED_FLAGS
 from cutover.sandbox import pki
 from cutover.sandbox.dnsserver import Zone
 from cutover.sandbox.scenario import (
@@ -178,8 +179,11 @@ def make_store(keytool: Path, workdir: Path, store: Path, entries: list[tuple[st
         cert_file = workdir / "certs" / f"store-{alias}.pem"
         cert_file.write_bytes(issued.pem)
         # The fix plan's own builder of keytool's arguments: the store is made as the plan would repair it.
-        cmd = [str(keytool), *keytool_args(Action("import", store=str(store), alias=alias), file=str(cert_file),
-                                           store_password_env=PASSWORD_ENV)]
+        # keytool's JVM with the probe's start-up flags (C1 only, serial GC): the same store for half the CPU
+        # (0.56 -> 0.30 s an import), which every sandbox of the suite's own tests pays per entry.
+        plan = keytool_args(Action("import", store=str(store), alias=alias), file=str(cert_file),
+                            store_password_env=PASSWORD_ENV)
+        cmd = [str(keytool), *(f"-J{flag}" for flag in JVM_SPEED_FLAGS), *plan]
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
             raise SandboxError(f"keytool could not build the sandbox truststore: {done.stdout} {done.stderr}")
