@@ -50,7 +50,7 @@ from cutover.net.dns import edge_hostname_in, staging_twin  # noqa: E402
 from cutover.sandbox import PASSWORD_ENV  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from breakdown import SEGMENTS, import_costs, print_breakdown, print_jvm_starts  # noqa: E402
+from breakdown import SEGMENTS, import_costs, print_breakdown, print_jvm_starts, print_large_breakdown  # noqa: E402
 from goals import Goal, print_goals, ratio  # noqa: E402
 from peer import peer_python, sslyze  # noqa: E402
 
@@ -246,14 +246,14 @@ def sslyze_targets(edge: Edge) -> list[str]:
 
 # -- where the suite's time goes -------------------------------------------------------------------------
 
-def profiled(edge: Edge) -> dict[str, float]:
+def profiled(edge: Edge, out: io.StringIO | None = None) -> dict[str, float]:
     """One run of the suite with the timing plugin: seconds per segment, and what went on inside the gathering."""
     marks_file = edge.dir / "marks.json"
     marks_file.unlink(missing_ok=True)
     env = {**edge.env(), "CUTOVER_BENCH_MARKS": str(marks_file),
            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "bench"), os.environ.get("PYTHONPATH")) if p)}
     launch = time.monotonic()  # CLOCK_MONOTONIC on Linux: the same clock as the run's own marks
-    wall, cpu = timed_cpu(lambda: suite(edge, extra=["-p", "cutover_bench_timing"], env=env))
+    wall, cpu = timed_cpu(lambda: suite(edge, out, extra=["-p", "cutover_bench_timing"], env=env))
     data = json.loads(marks_file.read_text())
     m = {**data["marks"], "launch": launch, "exit": launch + wall}
     out: dict[str, float] = {"total": wall, "cpu total": cpu}
@@ -428,16 +428,19 @@ def _large(args: argparse.Namespace, a: float | None, n: int) -> tuple[int, floa
     try:
         out = io.StringIO()
         try:
-            t, t_cpu = timed_cpu(lambda: suite(large, out))
+            before = large.cpu()
+            seg = profiled(large, out)  # with the timing plugin: where the time of many pods goes (item 4)
         except SystemExit as e:  # DNS timeouts on an overloaded machine: the goals are still printed
             print(f"large run failed: {str(e).count('FAILED')} tests failed ({str(e).splitlines()[-2:]})", flush=True)
             return None
+        t, t_cpu, edge_cpu = seg["total"], seg["cpu total"], large.cpu() - before
         mem = re.findall(r"peak memory: python (\d+) MB, largest child process \(the JVM\) (\d+) MB", out.getvalue())
         gathered = re.findall(r"evidence gathered in ([\d.]+)s", out.getvalue())
         print(f"large run: {len(large.targets)} pods in {t:.2f} s (CPU {t_cpu:.2f} s, evidence "
               f"{gathered[0] if gathered else '?'} s): {t / a if a else 0:.2f}x the time of {n} pods for "
               f"{len(large.targets) / n:.1f}x the pods; python peak {mem[0][0] if mem else '?'} MB, "
               f"JVM peak {mem[0][1] if mem else '?'} MB", flush=True)
+        print_large_breakdown(seg, edge_cpu)
         return len(large.targets), t
     finally:
         large.stop()

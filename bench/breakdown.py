@@ -95,3 +95,19 @@ def print_breakdown(runs: list[dict[str, float]], imports: tuple[float, list[tup
         shares = ", ".join(f"{name} {sec:.3f} s {100 * sec / all_imports:.0f}%" for name, sec in costliest)
         print(f"  imports: {all_imports:.2f} s under python -X importtime (which inflates them), {modules} modules, "
               f"by package: {shares}")
+
+
+def print_large_breakdown(seg: dict[str, float], sandbox_cpu: float) -> None:
+    """Where the time of the large run goes, on one line each: the segments, what the gathering waited on, and
+    the CPU of the suite's Python, its JVM and the sandbox, which share the machine's CPUs."""
+    parts = [f"{label.split(':')[0].split(',')[0]} {seg[label]:.2f} s" for label, _, _ in SEGMENTS if label in seg]
+    print("  where they go: " + ", ".join(parts))
+    inside = [f"{what} at {seg[key]:.2f} s" for key, what in (("DNS done", "DNS of every pod done"),
+                                                              ("last job to the JVM", "last job to the JVM"),
+                                                              ("jvm exited", "JVM's verdicts in")) if key in seg]
+    if inside:
+        print("  inside the gathering, from its start: " + ", ".join(inside))
+    if "cpu jvm" in seg:
+        print(f"  CPU: python {seg['cpu python']:.2f} s, JVM {seg['cpu jvm']:.2f} s, sandbox {sandbox_cpu:.2f} s: "
+              f"{(seg['cpu total'] + sandbox_cpu) / (os.cpu_count() or 1):.2f} s of wall on {os.cpu_count()} CPUs "
+              "at best", flush=True)
