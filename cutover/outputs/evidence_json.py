@@ -130,8 +130,8 @@ def dumps(doc: Mapping[str, object]) -> str:
     own after two, and every value below that on one line.
 
     ``json.dumps(indent=1)`` lays a file out the same way to the top two levels, but any indent sends the
-    whole document through the json module's Python encoder: 0.7 s of a 504-pod run's CPU for its 6 MB.
-    Each line here is written by the C encoder.
+    whole document through the json module's Python encoder: 0.13 s of CPU for a 504-pod run's 5.7 MB,
+    0.04 s here, where each line is written by the C encoder.
     """
     return "{\n" + ",\n".join(f" {_key(key)}: {_member(value)}" for key, value in doc.items()) + "\n}"
 

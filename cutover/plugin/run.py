@@ -129,7 +129,7 @@ class GateRun:
     def _gather(self) -> Gathered | None:
         cfg = self.config
         ev: Evidence | None = None
-        # Python's cyclic collector took a tenth of a 56-pod run's CPU, traversing again and again what the
+        # Python's cyclic collector took a tenth of a 56-pod run's Python CPU, traversing again and again what the
         # imports and the configuration made and the run keeps to its end: that is frozen (out of every
         # collection until the session is let go of, `pytest_unconfigure`), and the collector waits while the
         # evidence is gathered, whose objects are freed by their counts or kept.
