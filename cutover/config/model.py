@@ -181,8 +181,8 @@ class Config:
 
     @cached_property
     def target_by_id(self) -> dict[str, Target]:
-        """Every pod by its id (``us2/acme``): a gate's record finds its pod here, not by a scan of them all,
-        which made a 504-pod run's records cost a quarter of a second."""
+        """Every pod by its id (``us2/acme``): a gate's record finds its pod here, not by a scan of them all
+        (0.09 s of a 504-pod run's records)."""
         return {t.id: t for t in self.targets}
 
     @property

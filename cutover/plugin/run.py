@@ -134,6 +134,7 @@ class GateRun:
         # collection until the session is let go of, `pytest_unconfigure`), and the collector waits while the
         # evidence is gathered, whose objects are freed by their counts or kept.
         gc.freeze()
+        collecting = gc.isenabled()
         gc.disable()
         try:
             with self.interrupt.gathering():
@@ -142,7 +143,8 @@ class GateRun:
             ev = stop.partial if isinstance(stop, GatherInterrupted) else ev
             self.interrupt.stop(interrupt.gathering_step(cfg, ev))
         finally:
-            gc.enable()
+            if collecting:
+                gc.enable()
         if ev is None:
             return None
         lookup = self._history()
