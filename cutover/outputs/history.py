@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from cutover.evidence import Evidence
 from cutover.gates.lifecycle import Phase, Previous
-from cutover.outputs import news
+from cutover.outputs import layout, news
 from cutover.outputs.evidence_json import SCHEMA, lifecycle_json, schema_version
 from cutover.outputs.news import Change
 
@@ -153,13 +153,13 @@ def read_snapshot(path: Path, full: bool = True, wanted: Callable[[Snapshot], bo
         if size > MAX_BYTES:
             raise HistoryError(f"{size // (1024 * 1024)} MB, larger than any evidence file")
         data = path.read_bytes()
-        whole = _members(data, _HEAD)
+        whole = layout.members(data, _HEAD)
         head = _head_of(path, whole)  # a HistoryError unless `whole` is an object
         if wanted is not None and not wanted(head):
             return head
         doc = _object(whole)
-        if _laid_out(data):  # else `_members` parsed it whole: the pods' members are in already
-            doc = {**doc, **_object(_members(data, _BODY + (_INPUTS if full else ())))}
+        if layout.laid_out(data):  # else `_members` parsed it whole: the pods' members are in already
+            doc = {**doc, **_object(layout.members(data, _BODY + (_INPUTS if full else ())))}
     except OSError as e:
         raise HistoryError(f"cannot be read ({e.strerror or e})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -238,31 +238,6 @@ _BODY = ("lifecycle", "records")
 _INPUTS = ("inputs", "truststores", "bundles")
 
 
-def _laid_out(data: bytes) -> bool:
-    return data.startswith(b'{\n "schema": ') and data.endswith(b"\n}")
-
-
-def _members(data: bytes, keys: Sequence[str]) -> object:
-    """The members `keys`, each parsed alone when the file is laid out as `evidence_json.write` makes it.
-
-    Reading 90 runs' evidence whole costs about 13 ms a file at 56 pods, over a second a run; decoding
-    and parsing these members alone costs a fifth of it. `cutover.outputs.evidence_json.dumps` (and
-    ``json.dumps(indent=1)``, which wrote older files) starts each top-level member on its own line after
-    exactly one space, nested members are indented deeper, and a string holds a newline only as an escape,
-    so a newline, one space and a quote begin a top-level member and nothing else. A file laid out
-    otherwise, or cut short, is parsed whole (and fails there as JSON).
-    """
-    if not _laid_out(data):
-        return json.loads(data)
-    decoder, doc = json.JSONDecoder(), {}
-    for key in keys:
-        at = data.find(b'\n "' + key.encode() + b'": ')
-        if at >= 0:
-            start = at + len(key) + 6
-            end = data.find(b'\n "', start)
-            value = data[start:end] if end >= 0 else data[start:-2]
-            doc[key] = decoder.decode(value.decode("utf-8").rstrip().removesuffix(","))
-    return doc
 
 
 def _datacenters_of(doc: dict[str, Any]) -> str | None:

@@ -213,23 +213,28 @@ def test_the_json_series_follows_the_schema(tmp_path: Path, dc: Path) -> None:
 
 
 def test_history_reads_the_members_it_needs_alone_and_anything_else_whole(tmp_path: Path, dc: Path) -> None:
-    """A file as the writer lays it out (indent=1) is read member by member, skipping the pods' chains and its
-    own timeline; the same document in another layout, or cut short, is parsed whole (and fails as JSON)."""
+    """A file as the writer lays it out (and as older runs' indent=1 did) is read member by member, skipping the
+    pods' chains and its own timeline; the same document in another layout, or cut short, is parsed whole
+    (and fails as JSON)."""
     from cutover.outputs.history import HistoryError, read_snapshot
+    from cutover.outputs.layout import dumps, laid_out
 
     doc = {"schema": SCHEMA, "started": T0.isoformat(), "pods": {"us2/acme": {"note": "\n \"lifecycle\": {}"}},
            "datacenters_file": str(dc), "lifecycle": {"us2/acme": {"phase": "staged"}}, "interrupted": False,
            "records": [{"gate": "chain_trusted", "client": None, "target": "us2/acme", "outcome": "failed"}],
            "timeline": {"runs": []}}
-    ours, other = tmp_path / "ours.json", tmp_path / "other.json"
-    ours.write_text(json.dumps(doc, indent=1))
+    ours, older, other = tmp_path / "ours.json", tmp_path / "older.json", tmp_path / "other.json"
+    ours.write_text(dumps(doc))
+    older.write_text(json.dumps(doc, indent=1))
     other.write_text(json.dumps(doc))
-    for path in (ours, other):
+    assert json.loads(ours.read_text()) == doc
+    assert [laid_out(p.read_bytes()) for p in (ours, older, other)] == [True, True, False]
+    for path in (ours, older, other):
         snap = read_snapshot(path)
         assert snap.pods["us2/acme"].phase == "staged" and snap.datacenters == str(dc)
         assert snap.outcomes == {("chain_trusted", None, "us2/acme"): "failed"}
     cut = tmp_path / "cut.json"
-    cut.write_text(json.dumps(doc, indent=1)[:-40])
+    cut.write_text(dumps(doc)[:-40])
     with pytest.raises(HistoryError, match="not valid JSON"):
         read_snapshot(cut)
 
