@@ -141,12 +141,19 @@ def system_java() -> Path:
         pytest.skip(f"no JDK: {e} (.ci/run installs openjdk-17-jdk-headless)")
 
 
-@pytest.mark.e2e
-def test_the_probe_jvm_makes_the_archive_once_then_maps_it(store: Path) -> None:
+def first_probe(store: Path) -> tuple[Path, ProbeRun]:
+    """The system JDK and its first probe JVM, which makes the archive; skips where that JDK cannot."""
     java = system_java()
     first, _ = probe(java, store)
     if first.archive is None:
         pytest.skip(f"{java} cannot make a class-data archive (JDK 13+ with a release file)")
+    return java, first
+
+
+@pytest.mark.e2e
+def test_the_probe_jvm_makes_the_archive_once_then_maps_it(store: Path) -> None:
+    java, first = first_probe(store)
+    assert first.archive is not None
     assert first.archive.dumping is not None and not first.archive.dumping.exists()
     made = first.archive.path
     assert made.is_file() and made.stat().st_size > 1_000_000, "the archive holds the TLS stack's classes"
@@ -158,10 +165,8 @@ def test_the_probe_jvm_makes_the_archive_once_then_maps_it(store: Path) -> None:
 
 @pytest.mark.e2e
 def test_a_truncated_archive_is_made_again_and_a_garbled_one_ignored_while_the_jvm_judges(store: Path) -> None:
-    java = system_java()
-    first, _ = probe(java, store)
-    if first.archive is None:
-        pytest.skip(f"{java} cannot make a class-data archive (JDK 13+ with a release file)")
+    java, first = first_probe(store)
+    assert first.archive is not None
     made = first.archive.path
     with made.open("r+b") as f:
         f.truncate(100_000)
@@ -181,10 +186,8 @@ def test_a_truncated_archive_is_made_again_and_a_garbled_one_ignored_while_the_j
 @pytest.mark.e2e
 def test_a_damaged_jar_is_made_again_and_the_jvm_judges(store: Path) -> None:
     """Without its jar the JVM cannot load the probe at all: a damaged one must never reach it."""
-    java = system_java()
-    first, _ = probe(java, store)
-    if first.archive is None:
-        pytest.skip(f"{java} cannot make a class-data archive (JDK 13+ with a release file)")
+    java, first = first_probe(store)
+    assert first.archive is not None
     jar = first.archive.classpath
     whole = jar.read_bytes()
     jar.write_bytes(whole[: len(whole) // 2])
