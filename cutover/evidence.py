@@ -159,7 +159,7 @@ class _Progress:
 
 
 class _Pool(ThreadPoolExecutor):
-    """A pool that, left by an exception (Ctrl-C), does not wait for the look-ups and handshakes in flight:
+    """A pool that, left by an exception (Ctrl-C), does not wait for the handshakes in flight (Python's fetches):
     a silent data centre would hold the stopped run for its whole timeout."""
 
     def __exit__(self, exc_type: object, *rest: object) -> None:

@@ -210,8 +210,7 @@ class ProbeRun:
     def submit(self, job: Job) -> Future[Probed | None]:
         """Hand the JVM one target as soon as its staging IP is known; it starts probing at once. The future
         is what its handshake showed of the server (the chain presented), answered as soon as it is probed."""
-        connect = job.connect_timeout if job.connect_timeout is not None else self.timeout
-        handshake = job.handshake_timeout if job.handshake_timeout is not None else self.timeout
+        connect, handshake = job.limits(self.timeout)
         via = hostport(self.proxy.host, self.proxy.port) if job.proxied and self.proxy else ""
         line = job_line(job, self.timeout, via)
         probed = self.transcript.watch(job.target_id, job.ip)
@@ -245,11 +244,7 @@ class ProbeRun:
             self.archive.settle(self.proc.returncode)
         for r in self._readers:
             r.join(timeout=10)
-        result = parse_result(self.java, self.store_paths, self.transcript.lines, "".join(self._err), self._jobs,
-                              self.proxy, self.timeout)
-        if result is None:
-            raise JudgeUnavailable(self._why_not("".join(self._err)))
-        return result
+        return self._result(fill=True)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -265,8 +260,12 @@ class ProbeRun:
         self.stop()
         for r in self._readers:
             r.join(timeout=2)
+        return self._result(fill=False)
+
+    def _result(self, fill: bool) -> ProbeResult:
+        """The JVM's lines read into verdicts; `fill`: a job without one gets "the JVM gave no verdict"."""
         result = parse_result(self.java, self.store_paths, self.transcript.lines, "".join(self._err), self._jobs,
-                              self.proxy, self.timeout, fill=False)
+                              self.proxy, self.timeout, fill=fill)
         if result is None:
             raise JudgeUnavailable(self._why_not("".join(self._err)))
         return result

@@ -127,6 +127,11 @@ class Job:
     handshake_timeout: float | None = None
     proxied: bool = True
 
+    def limits(self, timeout: float) -> tuple[float, float]:
+        """Seconds for the connect and for the handshake: the job's own, else the run's `timeout`."""
+        return (self.connect_timeout if self.connect_timeout is not None else timeout,
+                self.handshake_timeout if self.handshake_timeout is not None else timeout)
+
 
 @dataclass(frozen=True)
 class Probed:
@@ -154,10 +159,13 @@ class Probed:
 def job_line(job: Job, timeout: float, via: str) -> str:
     """The job as Probe.java reads it from stdin: `timeout` stands in for a step's own, `via` is the proxy's
     host:port (empty: direct)."""
-    connect = job.connect_timeout if job.connect_timeout is not None else timeout
-    handshake = job.handshake_timeout if job.handshake_timeout is not None else timeout
+    connect, handshake = job.limits(timeout)
     return f"{job.target_id}\t{job.ip}\t{job.port}\t{job.hostname}\t{','.join(job.whens)}\t" \
            f"{int(connect * 1000)}\t{int(handshake * 1000)}\t{via}\n"
+
+
+#: How Probe.java begins the line of an address's presented chain (`Probed`).
+_PROBED = '{"type":"probed"'
 
 
 class Transcript:
@@ -185,7 +193,7 @@ class Transcript:
     def feed(self, line: str) -> None:
         """One line from the JVM's stdout (called by the thread that drains it)."""
         self.lines.append(line)
-        if not line.startswith('{"type":"probed"'):
+        if not line.startswith(_PROBED):
             return
         probed = _probed(line)
         if probed is None:
@@ -230,6 +238,8 @@ def parse_result(java: Path, store_paths: Sequence[Path], lines: Sequence[str], 
     store_errors: list[str | None] = [None] * count
     verdicts: list[dict[tuple[str, str, str], JavaVerdict]] = [{} for _ in range(count)]
     for line in lines:
+        if line.startswith(_PROBED):  # a chain, read by `Transcript.feed` as it arrived: not parsed again
+            continue
         try:
             msg = json.loads(line)
             kind = msg.get("type")
@@ -279,7 +289,7 @@ def _verdict(msg: dict[str, Any], targets: Sequence[Job], proxy: Proxy | None, t
         detail = msg.get("proxy_detail") or ""
         job = next((j for j in targets if j.target_id == msg["id"] and j.ip == msg["ip"]), None)
         port = job.port if job else 0
-        connect = job.connect_timeout if job is not None and job.connect_timeout is not None else timeout
+        connect = job.limits(timeout)[0] if job is not None else timeout
         reason = describe(proxy.label, hostport(msg["ip"], port), msg["proxy_kind"], detail, connect, proxy.user)
         failure = failure_of(reason, msg["proxy_kind"], detail)
     chain_sent = None
