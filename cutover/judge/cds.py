@@ -34,6 +34,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cutover.outputs import atomic
+
 #: The first JDK with dynamic archives (JEP 350).
 MIN_MAJOR = 13
 #: The probe's classes as one jar: CDS archives classes from jars only, never from a folder.
@@ -80,9 +82,10 @@ class Archive:
                 if self.path.exists():  # the JVM makes archives read-only; Windows will not replace such a file
                     self.path.chmod(0o644)
                 os.replace(temp, self.path)
-                _write(self.path.with_suffix(".stamp"), json.dumps(_stat(self.path)))
+                atomic.write_text(self.path.with_suffix(".stamp"), json.dumps(_stat(self.path)))
             elif returncode == 0:
-                _write(self.path.with_suffix(".unsupported"), "the JVM exited cleanly and wrote no archive\n")
+                atomic.write_text(self.path.with_suffix(".unsupported"),
+                                  "the JVM exited cleanly and wrote no archive\n")
         with contextlib.suppress(OSError):
             temp.unlink(missing_ok=True)
 
@@ -133,7 +136,7 @@ def jdk_identity(java: Path) -> str | None:
     if read is None:
         return None
     home, release, version = read
-    if _major(version) < MIN_MAJOR:
+    if major(version) < MIN_MAJOR:
         return None
     libjvm = next((_stat(home / p) for p in _LIBJVM if (home / p).is_file()), None)
     return json.dumps([str(home), release, libjvm])
@@ -215,15 +218,7 @@ def _stat(path: Path) -> list[int]:
     return [st.st_size, st.st_mtime_ns]
 
 
-def _write(path: Path, text: str) -> None:
-    """Written under a temporary name and renamed: a reader sees the old file or the new one, never half."""
-    fd, name = tempfile.mkstemp(prefix=path.name, dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(name, path)
-
-
-def _major(version: str) -> int:
+def major(version: str) -> int:
     """1.8.0_392 -> 8, 17.0.15 -> 17, 25 -> 25."""
     parts = version.split(".")
     try:

@@ -74,7 +74,7 @@ def find_javac(*javas: Path | None) -> Path | None:
     for javac in dict.fromkeys(candidates):
         if javac.is_file():
             version = cds.release_version(javac) or java_version(javac.parent / exe("java"))
-            if version is not None and _major(version) >= 9:
+            if version is not None and cds.major(version) >= 9:
                 return javac
     return None
 
@@ -277,7 +277,7 @@ class ProbeRun:
         if self.classes is not None:
             return (f"{self.java} (Java {version or 'of unknown version'}) could not run the probe compiled for "
                     f"Java 8 ({detail}). Check that it is a working Java 8 or newer (the client's own, ideally).")
-        if version is not None and _major(version) < 11:
+        if version is not None and cds.major(version) < 11:
             return (f"{self.java} is Java {version} and no JDK 9+ compiler was found to build the probe for it "
                     f"(javac --release 8), so it could not run ({detail}). Install any JDK 9+ beside it (javac on "
                     "PATH or JAVA_HOME): the client's own Java then runs the compiled probe.")
@@ -294,11 +294,3 @@ def java_version(java: Path) -> str | None:
     found = re.search(r'version "([^"]+)"', done.stderr + done.stdout)
     return found[1] if found else None
 
-
-def _major(version: str) -> int:
-    """1.8.0_392 -> 8, 17.0.15 -> 17."""
-    parts = version.split(".")
-    try:
-        return int(parts[1]) if parts[0] == "1" and len(parts) > 1 else int(parts[0].split("-")[0])
-    except ValueError:
-        return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cutover.judge import cds
 from cutover.judge import java as javajudge
 from cutover.judge.java import Job, ProbeRun, compiled_probe, find_java
 from cutover.sandbox import PASSWORD_ENV, Sandbox
@@ -59,7 +60,7 @@ def test_a_jre_without_javac_runs_the_compiled_probe(major: int, sandbox: Sandbo
     finally:
         run.stop()
     assert run.classes is not None and not (jre / "bin" / "javac").exists()
-    assert javajudge._major(result.jvm.version) == major
+    assert cds.major(result.jvm.version) == major
     verdict = result.stores[0].verdicts[("us2/acme", "127.20.0.1", "now")]
     assert verdict.ok, verdict.reason
     assert os.path.samefile(result.jvm.home, home) or str(home) in result.jvm.home
