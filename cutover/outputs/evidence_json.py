@@ -126,13 +126,14 @@ def write(path: Path, doc: Mapping[str, object]) -> None:
 
 def full_document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step],
                   since: SinceSection | None = None, store_diff: Mapping[str, object] | None = None,
-                  timeline: Series | None = None) -> Json:
+                  timeline: Series | None = None, inputs: Json | None = None) -> Json:
     """The run's evidence file: every record, with what changed since the last run, the timeline of the runs
-    of its datacenters file, and prepare's store diff."""
+    of its datacenters file, what it judged (`inputs_json` with its entries, as the comparison used it) and
+    prepare's store diff."""
     doc = _document(run, records, fix_plan, sr=None, since=since)
     doc["timeline"] = timeline_json(timeline)
-    if run.evidence is not None:
-        doc["inputs"] = inputs_json(run.config, run.evidence)
+    if inputs is not None:
+        doc["inputs"] = _as_written(inputs)
     if store_diff is not None:
         doc["store_diff"] = dict(store_diff)
     return doc
@@ -284,6 +285,16 @@ def inputs_json(config: Config, ev: Evidence, entries: bool = False) -> Json:
     return {"datacenters_file": {"path": str(config.path), "sha256": sha256_of(config.path)},
             "clients": list(ev.clients), "truststores": stores, "bundles": bundles,
             "srs": {t.id: t.sr for t in config.targets}}
+
+
+def _as_written(inputs: Json) -> Json:
+    """`inputs_json` with entries, as the file keeps it: without them (see there)."""
+    def without(section: object, key: str) -> Json:
+        assert isinstance(section, dict)
+        return {name: {k: v for k, v in x.items() if k != key} for name, x in section.items()}
+
+    return {**inputs, "truststores": without(inputs["truststores"], "entries"),
+            "bundles": without(inputs["bundles"], "certificates")}
 
 
 def store_entries(store: StoreContents) -> dict[str, str | None]:

@@ -122,7 +122,7 @@ def write_json(setup: Setup, gathered: Gathered | None, closing: Closing, env: M
                      stopped.step if stopped else None, stopped.not_run if stopped else ())
     evidence_json.write(setup.json_path, evidence_json.full_document(facts, closing.records, closing.plan,
                                                                      closing.since, closing.store_diff,
-                                                                     closing.series))
+                                                                     closing.series, closing.inputs))
     if not per_sr:
         return []
     from cutover.outputs import per_sr as per_sr_mod  # only a run that asks for per-SR files needs its code

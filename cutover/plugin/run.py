@@ -285,7 +285,8 @@ class GateRun:
         stopped = None if step is None else Stopped(step, tuple(self.interrupt.not_run(list(self.records))),
                                                     len(self.interrupt.collected))
         series = timeline.series(g.history, self.setup.started, g.phases, outcomes, self.config.targets) if g else None
-        return Closing(records, fixplan.plan(records), since, _store_diff(self.pytest_config), stopped, series)
+        return Closing(records, fixplan.plan(records), since, _store_diff(self.pytest_config), stopped, series,
+                       inputs)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:  # pytest-html's report object: no public type

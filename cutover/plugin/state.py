@@ -94,6 +94,8 @@ class Closing:
         stopped: where the run was stopped; None for a run that went to its end.
         series: the renewal timeline (the runs history read, and this one): the report's picture and the
             JSON's ``timeline`` alike; None when nothing was gathered.
+        inputs: what the run judged, by SHA-256 and entry (`cutover.outputs.evidence_json.inputs_json`):
+            compared with the last run's, and written in the JSON; None when nothing was gathered.
     """
 
     records: tuple[Record, ...]
@@ -102,3 +104,4 @@ class Closing:
     store_diff: Mapping[str, object] | None
     stopped: Stopped | None = None
     series: Series | None = None
+    inputs: dict[str, object] | None = None
