@@ -37,6 +37,11 @@ class Change:
     detail: Mapping[str, object] = field(default_factory=dict)
 
 
+def _fit(line: str) -> str:
+    """At most WIDTH characters, "..." ending one cut short."""
+    return line if len(line) <= WIDTH else line[:WIDTH - 3] + "..."
+
+
 def _listed(head: str, items: Sequence[str], tail: str = "") -> str:
     """``head: a, b, c and 4 more tail``, no longer than WIDTH."""
     shown = list(items)
@@ -45,7 +50,7 @@ def _listed(head: str, items: Sequence[str], tail: str = "") -> str:
         more = f" and {rest} more" if rest else ""
         line = f"{head}: {', '.join(shown)}{more}{tail}"
         if len(line) <= WIDTH or len(shown) <= 1:
-            return line if len(line) <= WIDTH else line[:WIDTH - 3] + "..."
+            return _fit(line)
         shown.pop()
 
 
@@ -168,7 +173,7 @@ def input_changes(was: Mapping[str, object], now: Mapping[str, object]) -> list[
                      f"changed {', '.join(changed)}" if changed else ""]
             what = "; ".join(x for x in parts if x) or "same entries"
             line = f"{whose} changed (SHA-256 {_sha(a)} -> {_sha(b)}): {what}"
-            out.append(Change("inputs", line if len(line) <= WIDTH else line[:WIDTH - 3] + "...",
+            out.append(Change("inputs", _fit(line),
                               {"input": noun, "name": name, "from": a, "to": b, "added": added, "removed": gone,
                                "changed": changed}))
     a_srs, b_srs = _dict(was.get("srs")), _dict(now.get("srs"))
