@@ -7,6 +7,7 @@ and must not be able to fake our own output.
 
 from __future__ import annotations
 
+import html
 import unicodedata
 
 
@@ -27,3 +28,8 @@ def printable(text: str, limit: int = 200, keep: str = "\t") -> str:
             out.append(ch.encode("unicode_escape").decode("ascii"))
     s = "".join(out)
     return s if len(s) <= limit else s[: max(limit - 1, 1)] + "…"
+
+
+def html_text(text: str, limit: int = 500) -> str:
+    """`printable`, then escaped for an HTML page: what every string from the network or a file is in a report."""
+    return html.escape(printable(text, limit))

@@ -28,7 +28,7 @@ from cutover.outputs.records import Record
 from cutover.stores.bundle import Bundle
 from cutover.stores.certs import CertInfo
 from cutover.stores.truststore import StoreContents, StoreEntry
-from cutover.text import printable
+from cutover.text import html_text as _text
 
 e = html.escape
 
@@ -41,10 +41,6 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     head = "".join(f"<th>{h}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table class='cutover-table'><tr>{head}</tr>{body}</table>"
-
-
-def _text(s: str, limit: int = 500) -> str:
-    return e(printable(s, limit))
 
 
 def chain_table(chain: Sequence[CertInfo]) -> str:

@@ -23,7 +23,7 @@ from cutover.outputs import atomic, evidence_json, summary
 from cutover.outputs import html as html_mod
 from cutover.outputs.evidence_json import RunFacts
 from cutover.outputs.records import Record
-from cutover.text import printable
+from cutover.text import html_text, printable
 
 e = html.escape
 
@@ -94,7 +94,7 @@ def _test_section(run: RunFacts, r: Record) -> str:
     dcs = {d.code: d for d in run.config.datacenters}
     word = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}.get(r.outcome, r.outcome)
     body = html_mod.verdict_html(r.outcome == "passed", r.message, r.warnings, r.remedy) \
-        if r.outcome != "skipped" else f"<p><b>SKIP</b>: {e(printable(r.message, 4000))}</p>"
+        if r.outcome != "skipped" else f"<p><b>SKIP</b>: {html_text(r.message, 4000)}</p>"
     client = ev.clients.get(r.client) if ev is not None and r.client else None
     if ev is not None and r.pod is not None and r.target in ev.pods:
         body += html_mod.pod_html(ev.pods[r.target], client, r.gate, run.phases.get(r.target))

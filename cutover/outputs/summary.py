@@ -11,15 +11,11 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
-from cutover.text import printable
+from cutover.text import html_text as _text
 
 e = html.escape
 
 _GREEN, _RED = "#1b7f3b", "#b00020"
-
-
-def _text(s: str, limit: int = 500) -> str:
-    return e(printable(s, limit))
 
 
 def simulated_html(scenario: str | None) -> str:

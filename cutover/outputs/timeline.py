@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from cutover.config import Target
 from cutover.gates.lifecycle import CUT_OVER, NOT_STAGED, PHASES, ROLLING, STAGED, UNKNOWN, Phase
 from cutover.outputs.history import Lookup, Outcomes, Snapshot
-from cutover.text import printable
+from cutover.text import html_text, printable
 
 #: Runs older than this many days before this run are left out: the picture is of one renewal, not a year.
 MAX_DAYS = 120
@@ -181,7 +181,7 @@ def _pattern(prefix: str, phase: str) -> str:
 
 
 def _label(text: str, limit: int = 30) -> str:
-    return e(printable(text, limit))
+    return html_text(text, limit)
 
 
 @dataclass(frozen=True)
@@ -275,7 +275,7 @@ def _rows(s: Series, a: _Axis) -> tuple[list[str], float]:
             y += DC_GAP
         dc = tid.split("/")[0]
         out.append(f"<text x='{a.left - 6:.0f}' y='{y + 11:.0f}' font-size='{FONT}' text-anchor='end'>"
-                   f"<title>{e(printable(tid, 300))}</title>{_label(tid)}</text>")
+                   f"<title>{html_text(tid, 300)}</title>{_label(tid)}</text>")
         cells, first = s.cells[tid], 0
         for i in range(1, len(cells) + 1):
             if i < len(cells) and cells[i] == cells[first] and abs(sum(slots[i - 1]) - slots[i][0]) < 0.01:
@@ -303,7 +303,7 @@ def _segment(tid: str, first: int, last: int, runs: Sequence[RunPoint], cell: Ce
     gap = 1.0 if w1 > 3 else 0.0
     parts = [f"<g class='cutover-cell' data-pod='{e(tid)}' data-first='{first}' data-last='{last}' "
              f"data-phase='{e(cell.phase or '')}' data-failing='{e(' '.join(cell.failing))}'>"
-             f"<title>{e(printable(tip, 600))}</title>"]
+             f"<title>{html_text(tip, 600)}</title>"]
     if cell.phase is not None:
         parts.append(f"<rect x='{x0:.1f}' y='{y + 2:.0f}' width='{max(x1 + w1 - gap - x0, 1.0):.1f}' height='12' "
                      f"fill='url(#{_id('cutover-tl', cell.phase)})'/>")
