@@ -146,13 +146,18 @@ def _stdin_is_terminal(config: pytest.Config) -> bool:
     return False
 
 
+def _password_field(client: Client) -> str:
+    """Where datacenters.toml names the client's password variable: what a message tells a person to check."""
+    return "[truststore] password_env" if client.name == DEFAULT_CLIENT else f"[clients.{client.name}] password_env"
+
+
 def _password(config: pytest.Config, client: Client, spec: StoreSpec) -> None:
     """Make sure the password variable is set, asking on the terminal when it is not and one is there."""
     env = spec.password_env
     if spec.cacerts or not env or env in os.environ:
         return
     named = "" if client.name == DEFAULT_CLIENT else f"client {client.name!r}: "
-    where = "[truststore] password_env" if client.name == DEFAULT_CLIENT else f"[clients.{client.name}] password_env"
+    where = _password_field(client)
     if _stdin_is_terminal(config):
         capman = config.pluginmanager.getplugin("capturemanager")
         with capman.global_and_fixture_disabled() if capman is not None else contextlib.nullcontext():
@@ -180,10 +185,8 @@ def _read_stores(config: pytest.Config, cfg: Config) -> dict[str, StoreContents]
         _password(config, client, spec)
         if spec not in read:
             try:
-                env_from = "[truststore] password_env" if client.name == DEFAULT_CLIENT else \
-                    f"[clients.{client.name}] password_env"
                 read[spec] = truststore_mod.read(spec.path, spec.password(), password_env=spec.password_env,
-                                                 env_from=env_from)
+                                                 env_from=_password_field(client))
             except truststore_mod.TruststoreError as e:
                 if client.name == DEFAULT_CLIENT:
                     raise
