@@ -244,8 +244,8 @@ class GateRun:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Build the run's records where the report is written: here, or in the xdist controller."""
-        info = next((v for k, v in report.user_properties if k == "cutover"), None)
-        if not isinstance(info, dict):
+        info = _info_of(report)
+        if info is None:
             return
         record = self.records.get(report.nodeid)
         if record is None:
@@ -311,9 +311,9 @@ class GateRun:
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
         """``us2/abcd - chain_trusted``: the row's title, as the header hook promised (one cell each)."""
-        info = next((v for k, v in report.user_properties if k == "cutover"), None)
-        title = f"{info['target']} - {info['gate']}" if isinstance(info, dict) else report.nodeid
-        if isinstance(info, dict) and info.get("client") and self.config.several_clients:
+        info = _info_of(report)
+        title = f"{info['target']} - {info['gate']}" if info is not None else report.nodeid
+        if info is not None and info.get("client") and self.config.several_clients:
             title = f"{info['client']}: {title}"
         cells.insert(1, f'<td class="col-check">{html.escape(title)}</td>')
 
@@ -368,6 +368,12 @@ def _title(cfg: Config) -> str:
 
 def _gate_of(item: pytest.Item) -> str | None:
     return next((g for g in registry.NAMES if item.get_closest_marker(g)), None)
+
+
+def _info_of(report: pytest.TestReport) -> dict[str, Any] | None:
+    """What `_report_info` attached to a gate test's report; None on anything else's."""
+    info = next((v for k, v in report.user_properties if k == "cutover"), None)
+    return info if isinstance(info, dict) else None
 
 
 def _report_info(item: pytest.Item, gate: str, when: str, verdict: Verdict | None) -> dict[str, object]:
