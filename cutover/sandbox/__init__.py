@@ -80,6 +80,10 @@ class Sandbox:
             raise SandboxError(f"unknown sandbox scenario {scenario!r}; known: {', '.join(SCENARIOS)}.")
         if not 1 <= pods_per_dc <= 250:
             raise SandboxError("pods per data centre must be between 1 and 250.")
+        if password and len(password) < 6:  # keytool's own minimum: said here, naming where it came from
+            raise SandboxError(f"the sandbox's truststore password (${PASSWORD_ENV}) has {len(password)} characters; "
+                               f"keytool needs at least 6. Set a longer one, or unset {PASSWORD_ENV} for a generated "
+                               "one.")
         self.scenario = SCENARIOS[scenario]
         self._own_dir = workdir is None
         self._truststore = Path(truststore).resolve() if truststore is not None else None

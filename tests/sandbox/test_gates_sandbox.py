@@ -124,6 +124,16 @@ def check_fix_plan(scenario: str, doc: dict, failed: set[tuple[str, str]], outpu
         assert (f"for {dcs} data centres" in step["fixes_text"]) == (dcs > 3), step["fixes_text"]
 
 
+def test_a_sandbox_password_keytool_would_refuse_is_named_before_anything_starts(tmp_path: Path) -> None:
+    """keytool refuses a store password under 6 characters; the run says which variable held it, not keytool."""
+    from cutover.sandbox import Sandbox, SandboxError
+
+    said = r"\(\$CUTOVER_SANDBOX_PASSWORD\) has 2 characters; keytool needs at least 6"
+    with pytest.raises(SandboxError, match=said):
+        Sandbox("good", workdir=tmp_path / "edge", password="pw")
+    assert not (tmp_path / "edge").exists()
+
+
 def test_good_sandbox_passes_every_gate(pytester: pytest.Pytester) -> None:
     run = run_gates(pytester, "--sandbox", "good")
     assert run.result.ret == 0, run.output
