@@ -29,7 +29,8 @@ _MASKS = [
     (re.compile(r"/tmp/[^\s'\"),;]*"), "<TMP>"),
     (re.compile(r"(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost):\d+"), r"\1:<PORT>"),
     (re.compile(r"\b(port|Port) \d+"), r"\1 <PORT>"),
-    (re.compile(r"\b\d+(\.\d+)? (s|ms)\b"), "<DURATION>"),
+    (re.compile(r"\b\d+(\.\d+)? ?(s|ms)\b"), "<DURATION>"),
+    (re.compile(r"\b\d+ MB\b"), "<MB>"),
     (re.compile(r"\bin \d+ days\b"), "in <N> days"),
 ]
 _DROP = {"start", "stop", "duration_s", "started", "finished", "serial", "not_before", "not_after", "sha256",

@@ -19,7 +19,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cutover.config import Client, Config, Target, format_instant
+from cutover.base.instants import format_instant
+from cutover.config import Client, Config, Target
 from cutover.config.proxy import Proxy, client_proxy, for_target
 from cutover.judge import python as pyjudge
 from cutover.judge.java import (
@@ -37,9 +38,7 @@ from cutover.judge.locate import CACERTS_ENV, CACERTS_PASSWORD, StoreSpec, store
 from cutover.judge.presented import chain_future, speaks_for_python
 from cutover.net.dns import StagingEvidence, make_resolver, resolve_staging_async
 from cutover.net.tls import ChainFetch
-from cutover.net.tunnel import PROXY_FAILURES
 from cutover.stores.bundle import Bundle
-from cutover.stores.certs import CertInfo
 from cutover.stores.truststore import StoreContents
 
 
@@ -196,7 +195,7 @@ def _gather(config: Config, targets: Sequence[Target], python_stores: Mapping[st
             bundles: dict[str, Bundle], concurrency: int, start: float, groups: list[_Group],
             of_client: dict[str, tuple[_Group, int]], notes: dict[str, str], progress: _Progress) -> Evidence:
     _start_probes(groups, config, max((t.timeout for t in targets), default=10.0), concurrency)
-    primary = _instant(config.at) if config.at else "now"
+    primary = format_instant(config.at) if config.at else "now"
     try:
         staging, fetched = _observe(config, targets, groups, primary, concurrency, progress)
     finally:
@@ -293,7 +292,7 @@ def _partial(config: Config, targets: Sequence[Target], python_stores: Mapping[s
                 g.result = g.probe.received()
             except JudgeUnavailable:
                 g.note = f"the run was stopped before the JVM ({g.java}) gave a verdict"
-    primary = _instant(config.at) if config.at else "now"
+    primary = format_instant(config.at) if config.at else "now"
     seen = [t for t in targets if t.id in pods]
     clients: dict[str, ClientEvidence] = {}
     for client in config.clients:
@@ -316,7 +315,7 @@ def _partial(config: Config, targets: Sequence[Target], python_stores: Mapping[s
 def _asked(t: Target, pod: PodEvidence, primary: str) -> list[tuple[str, str]]:
     """(IP, when) of every verdict a JVM gives on `pod` (as `_submit_probes` asks and `_jvm_client` reads)."""
     st = pod.staging
-    later = [_instant(d) for _, d in t.later_dates()]
+    later = [format_instant(d) for _, d in t.later_dates()]
     return [(ip, primary) for ip in (*st.staging_ips, *st.production_ips)] + \
         [(ip, when) for ip in st.staging_ips for when in later]
 
@@ -348,7 +347,7 @@ def _submit_probes(t: Target, st: StagingEvidence, groups: Sequence[_Group], pri
     """Production too: what clients get today (after the cutover, the new chain). An address both names
     resolve to is probed once, at every date. Per address, what the handshake of the first JVM that can
     stand for Python's fetch there showed (`cutover.judge.presented`); no entry where none can."""
-    whens = (primary, *(_instant(d) for _, d in t.later_dates()))
+    whens = (primary, *(format_instant(d) for _, d in t.later_dates()))
     python_route = {ip: _route(for_target(run_proxy, t.hostname, ip)) for ip in (*st.staging_ips, *st.production_ips)}
     probed: dict[str, Future[Probed | None]] = {}
     for ip in dict.fromkeys((*st.staging_ips, *st.production_ips)):
@@ -373,15 +372,15 @@ def _jvm_client(client: Client, jvm: JvmInfo, sr: StoreResult, python_store: Sto
                 primary: str) -> ClientEvidence:
     """A client its JVM judged; cryptography's strict verdict beside it, on the store as the JVM listed it."""
     store = sr.store or python_store
-    anchors = _anchors(store)
+    anchors = pyjudge.anchors(store)
     verdicts = {}
     for t in targets:
         st, chains = pods[t.id].staging, pods[t.id].staging_chains
         verdicts[t.id] = TrustVerdicts(
             tuple(sr.verdicts[(t.id, ip, primary)] for ip in st.staging_ips),
-            tuple((label, sr.verdicts[(t.id, ip, _instant(d))]) for label, d in t.later_dates()
+            tuple((label, sr.verdicts[(t.id, ip, format_instant(d))]) for label, d in t.later_dates()
                   for ip in st.staging_ips),
-            tuple(_python_verdict(t, f, anchors, at) for f in chains),
+            tuple(pyjudge.judge_fetch(t, f, anchors, at) for f in chains),
             tuple(sr.verdicts[(t.id, ip, primary)] for ip in st.production_ips))
     return ClientEvidence(client, sr.store, sr.store_error, jvm, None, verdicts)
 
@@ -409,14 +408,14 @@ def _groups(config: Config) -> tuple[list[_Group], dict[str, tuple[_Group, int]]
 
 def _python_client(client: Client, store: StoreContents | None, note: str | None, targets: Sequence[Target],
                    pods: Mapping[str, PodEvidence], at: dt.datetime | None) -> ClientEvidence:
-    anchors = _anchors(store)
+    anchors = pyjudge.anchors(store)
     verdicts = {}
     for t in targets:
         chains = pods[t.id].staging_chains
         verdicts[t.id] = TrustVerdicts(
-            tuple(_python_verdict(t, f, anchors, at) for f in chains),
-            tuple((label, _python_verdict(t, f, anchors, d)) for label, d in t.later_dates() for f in chains),
-            production=tuple(_python_verdict(t, f, anchors, at) for f in pods[t.id].production_chains))
+            tuple(pyjudge.judge_fetch(t, f, anchors, at) for f in chains),
+            tuple((label, pyjudge.judge_fetch(t, f, anchors, d)) for label, d in t.later_dates() for f in chains),
+            production=tuple(pyjudge.judge_fetch(t, f, anchors, at) for f in pods[t.id].production_chains))
     return ClientEvidence(client, store, None if store else "not read", None, note, verdicts)
 
 
@@ -426,28 +425,3 @@ def _outcome(future: Future[ChainFetch], ip: str, t: Target) -> ChainFetch:
     except Exception as e:  # fetch_chain reports network faults itself; this is anything else
         return ChainFetch(ip, t.port, t.hostname, error=f"internal error while fetching the chain: "
                                                          f"{type(e).__name__}: {e}", failure="internal")
-
-
-def _instant(when: dt.datetime) -> str:
-    """The instant as the JVM is asked about it and the evidence records it: every digit given (see
-    `cutover.config.values.format_instant`), so a millisecond past a notAfter is judged as such."""
-    return format_instant(when)
-
-
-def _anchors(store: StoreContents | None) -> tuple[list[CertInfo], dict[str, str]]:
-    """The store's trusted certificates, those cryptography cannot parse too (the approximate engine names
-    them rather than say the store holds none), and their aliases by SHA-256."""
-    entries = [e for e in (store.trusted if store else ()) if e.cert is not None]
-    return [e.cert for e in entries if e.cert is not None], {e.cert.sha256: e.alias for e in entries if e.cert}
-
-
-def _python_verdict(t: Target, fetch: ChainFetch, anchors: tuple[list[CertInfo], dict[str, str]],
-                    at: dt.datetime | None) -> JavaVerdict:
-    if fetch.error is not None:
-        step = "proxy" if fetch.via and fetch.failure in PROXY_FAILURES else "TLS handshake"
-        return JavaVerdict(t.id, fetch.ip, False, fetch.error, step, engine="python", via=fetch.via,
-                           failure=fetch.failure or "internal")
-    when = _instant(at) if at else "now"
-    verdict = pyjudge.verify(t.id, fetch.ip, fetch.chain, t.hostname, anchors[0], at, aliases=anchors[1])
-    return JavaVerdict(verdict.target_id, verdict.ip, verdict.ok, verdict.reason, engine="python", when=when,
-                       via=fetch.via)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from cutover.judge.java import JVM_SPEED_FLAGS
 from cutover.sandbox import pki
+from cutover.stores import keytool as keytool_mod
 
 pytest_plugins = ["pytester"]
 
@@ -119,20 +119,15 @@ def keytool() -> Path:
     return Path(path)
 
 
-#: keytool's JVM started as the probe's is (cutover.judge.java.JVM_SPEED_FLAGS): the same store, half the CPU.
-KEYTOOL_FAST = tuple(f"-J{flag}" for flag in JVM_SPEED_FLAGS)
-
-
 def make_store(keytool: Path, store: Path, password: str, certs: dict[str, pki.Issued],
                storetype: str | None = None) -> Path:
-    """A truststore made the way integration admins make theirs: keytool -importcert, one alias at a time."""
+    """A truststore made the way integration admins make theirs: keytool -importcert, one alias at a time, with
+    the arguments the fix plan prints (`cutover.stores.keytool`), keytool's JVM started as the probe's is
+    (JVM_SPEED_FLAGS: the same store, half the CPU)."""
+    pems = {}
     for alias, issued in certs.items():
-        pem = store.with_name(f"{store.stem}-{alias}.pem")  # per store: stores may be made side by side
-        pem.write_bytes(issued.pem)
-        cmd = [str(keytool), *KEYTOOL_FAST, "-importcert", "-noprompt", "-trustcacerts", "-alias", alias, "-file",
-               str(pem), "-keystore", str(store), "-storepass:env", "TEST_STOREPASS"]
-        if storetype:
-            cmd += ["-storetype", storetype]
-        subprocess.run(cmd, env={"TEST_STOREPASS": password, "PATH": "/usr/bin:/bin"}, check=True,
-                       capture_output=True, timeout=60)
+        pems[alias] = store.with_name(f"{store.stem}-{alias}.pem")  # per store: stores may be made side by side
+        pems[alias].write_bytes(issued.pem)
+    keytool_mod.import_certs(keytool, store, pems, password_env="TEST_STOREPASS", store_type=storetype,
+                             env={"TEST_STOREPASS": password, "PATH": "/usr/bin:/bin"}, jvm_flags=JVM_SPEED_FLAGS)
     return store

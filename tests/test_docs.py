@@ -238,6 +238,6 @@ def test_every_scenario_the_docs_name_exists() -> None:
 
 
 def test_the_gate_runs_exit_codes_are_pytests() -> None:
-    from cutover.exit_codes import GATE_RUN
+    from cutover.base.exit_codes import GATE_RUN
 
     assert [(e.code, e.name) for e in GATE_RUN] == [(int(pytest.ExitCode[e.name]), e.name) for e in GATE_RUN]

@@ -29,7 +29,7 @@ def test_a_non_editable_install_runs_the_gates_from_an_empty_folder(tmp_path: Pa
     bindir, project = install_copy(tmp_path, editable=False)
     empty = tmp_path / "empty"
     empty.mkdir()
-    where = subprocess.run([str(bindir / "python"), "-c", "import cutover.paths as p; print(p.CHECKS, p.CLONE)"],
+    where = subprocess.run([str(bindir / "python"), "-c", "import cutover.base.paths as p; print(p.CHECKS, p.CLONE)"],
                            cwd=empty, capture_output=True, text=True, timeout=60)
     checks, clone = where.stdout.split()
     assert "site-packages" in checks and not Path(checks).is_relative_to(project), where.stdout + where.stderr

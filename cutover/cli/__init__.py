@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cutover import exit_codes
+from cutover.base import exit_codes
+from cutover.base.text import printable
 from cutover.cli.inspect import cmd_bundle, cmd_truststore
 from cutover.config import DEFAULT_PASSWORD_ENV
-from cutover.text import printable
 
 
 def _init_parser(sub: argparse._SubParsersAction) -> None:
@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _init_parser(sub)
     args = p.parse_args(argv)
     if args.command == "init":
-        from cutover.cli import init
+        from cutover.cli import init  # each command's code loads only when it runs (start-up of the others)
 
         try:
             return init.main(args)
@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(printable(str(e), 4000, keep=chr(10)), file=sys.stderr)
             return 2
     if args.command == "prepare":
-        from cutover.cli import prepare
+        from cutover.cli import prepare  # as init above
 
         try:
             return prepare.main(args)

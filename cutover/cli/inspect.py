@@ -12,12 +12,12 @@ import json
 import sys
 from pathlib import Path
 
-from cutover import exit_codes
+from cutover.base import exit_codes
+from cutover.base.certs import CertInfo
+from cutover.base.text import printable
 from cutover.stores import bundle as bundle_mod
 from cutover.stores import password as store_password
 from cutover.stores import truststore
-from cutover.stores.certs import CertInfo
-from cutover.text import printable
 
 
 def _flags(kind: str, cert: CertInfo | None, now: dt.datetime) -> list[str]:

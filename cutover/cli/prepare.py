@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import shutil
 import subprocess
@@ -26,10 +25,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from cutover import exit_codes, paths
+from cutover.base import exit_codes, paths
+from cutover.base.digest import sha256_hex
 from cutover.config import Client, Config, ConfigError, load
 from cutover.gates.fixplan import STORE_KINDS, Action, Step, keytool_args
 from cutover.judge.java import JudgeUnavailable, exe, find_java
+from cutover.outputs.fixtext import fixes_text
 from cutover.stores import bundle as bundle_mod
 from cutover.stores import password as store_password
 from cutover.stores import truststore
@@ -52,12 +53,8 @@ class EntryChange:
         return {"change": self.change, "alias": self.alias, "sha256_before": self.before, "sha256_after": self.after}
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest().upper()
-
-
 def file_sha256(path: Path) -> str:
-    return _sha(Path(path).read_bytes())
+    return sha256_hex(Path(path).read_bytes())
 
 
 def describe(action: Action) -> str:
@@ -248,7 +245,7 @@ def main(args: argparse.Namespace) -> int:
     shutil.copyfile(original, out)
     print(f"copy     {out}: {len(steps)} store action(s) from the fix plan")
     for step in steps:
-        print(f"  {describe(step.action)}  (fixes {step.fixes_text})")
+        print(f"  {describe(step.action)}  (fixes {fixes_text(step)})")
     apply(steps, certs, out, before.store_type, client.password_env, keytool)
     changes = diff(before, truststore.read(out, password))
     diff_file = reports / f"prepare-{stamp}-diff.json"

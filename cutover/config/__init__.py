@@ -19,7 +19,7 @@ from cutover.config.model import (
     DataCenter,
     Target,
 )
-from cutover.config.values import format_instant, parse_instant, parse_nameserver, parse_when
+from cutover.config.values import parse_nameserver, parse_when
 
 __all__ = [
     "DEFAULT_CLIENT",
@@ -33,9 +33,7 @@ __all__ = [
     "ConfigError",
     "DataCenter",
     "Target",
-    "format_instant",
     "load",
-    "parse_instant",
     "parse_nameserver",
     "parse_when",
 ]

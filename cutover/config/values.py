@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cutover.base import instants
 from cutover.config.model import ConfigError
 
 #: A service request number goes into file names (<stem>-SR-<number>.html): letters, digits, dots and hyphens.
@@ -45,36 +46,13 @@ def parse_nameserver(text: str) -> tuple[str, int]:
 
 
 def parse_when(text: str) -> dt.datetime:
-    """``2026-12-15`` or ``2026-12-15T10:00[:00][Z|+01:00]`` as an aware UTC datetime (naive means UTC)."""
+    """``--at``: ``2026-12-15`` or ``2026-12-15T10:00[:00][Z|+01:00]`` as an aware UTC datetime (naive means UTC)."""
     try:
-        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return instants.parse_when(text)
     except ValueError:
         raise ConfigError(
             f"--at {text!r} is not an ISO date or date-time; write 2026-12-15 or 2026-12-15T09:00:00Z."
         ) from None
-    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
-
-
-def format_instant(when: dt.datetime) -> str:
-    """`when` as the ISO instant handed to the JVM (``Instant.parse``) and shown in messages and evidence.
-
-    Every digit given is kept: a leaf expiring at 00:00:00Z is still valid at that second and expired
-    a millisecond later, so ``--at 2024-04-01T00:00:00.005Z`` cut to the second would ask Java another
-    question. Milliseconds when that is all the fraction holds (Java's ``Date`` stops there), else
-    microseconds; no fraction at all for a whole second.
-    """
-    utc = when.astimezone(dt.UTC)
-    text = f"{utc:%Y-%m-%dT%H:%M:%S}"
-    if utc.microsecond:
-        fraction = f"{utc.microsecond:06d}"
-        text += "." + (fraction[:3] if fraction.endswith("000") else fraction)
-    return text + "Z"
-
-
-def parse_instant(text: str) -> dt.datetime:
-    """The inverse of `format_instant`: an instant the judge was asked about, fraction included."""
-    when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
 
 def date_value(path: Path, where: str, value: dt.date | str) -> dt.date:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from cutover.config import format_instant, parse_instant
+from cutover.base.instants import format_instant, parse_instant
 from cutover.evidence import PodEvidence, TrustVerdicts
-from cutover.gates import lifecycle
 from cutover.gates.fixplan import PROVIDER, Action
-from cutover.gates.lifecycle import Phase
 from cutover.gates.remedies import FIX_PROXY, SERVE_LASTING, SERVE_STAGED, hint, staging_action, verdict_action
 from cutover.gates.verdict import Verdict, failed
+from cutover.history.phases import CUT_OVER, ROLLING, Phase
 from cutover.judge.java import JavaVerdict
 from cutover.judge.python import CANNOT_JUDGE
 from cutover.net.tls import ChainFetch
@@ -65,8 +64,8 @@ def _judged_production(pod: PodEvidence, trust: TrustVerdicts, phase: Phase | No
     rolling one): that is the chain this gate is about. Production's old chain failing is said, not failed on."""
     new_at = {f.ip for f in pod.production_chains if f.leaf is not None and phase is not None
               and f.leaf.sha256 in phase.new_leaves}
-    return [v for v in trust.production if phase is None or phase.name == lifecycle.CUT_OVER
-            or (phase.name == lifecycle.ROLLING and v.ip in new_at)]
+    return [v for v in trust.production if phase is None or phase.name == CUT_OVER
+            or (phase.name == ROLLING and v.ip in new_at)]
 
 
 def _rejections(pod: PodEvidence, staging: Sequence[JavaVerdict], production: Sequence[JavaVerdict], judged: str,

@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from cutover.base.certs import CertInfo
 from cutover.evidence import PodEvidence
-from cutover.gates import lifecycle
 from cutover.gates.fixplan import PROVIDER, Action
-from cutover.gates.lifecycle import Phase
 from cutover.gates.remedies import CONFIRM_CERT, FINISH_STAGING, SERVE_STAGED, TELL_NEW, fetch_action, staging_action
 from cutover.gates.verdict import Verdict, failed
+from cutover.history.phases import CUT_OVER, ROLLING, UNKNOWN, Phase
 from cutover.stores.bundle import Bundle
-from cutover.stores.certs import CertInfo
 
 
 def _days(when: dt.datetime, now: dt.datetime) -> str:
@@ -54,7 +53,7 @@ def _not_fetched(pod: PodEvidence) -> Verdict | None:
 def _same_as_production(pod: PodEvidence, leaf: CertInfo, calendar: str, warn_days: int, now: dt.datetime,
                         phase: Phase | None) -> Verdict:
     t = pod.target
-    if phase is not None and phase.name == lifecycle.UNKNOWN:
+    if phase is not None and phase.name == UNKNOWN:
         return failed(f"staging serves the same leaf as production for {t.hostname} ({leaf.short}), "
                       f"and whether that is the old or the new certificate is not known: {phase.why}."
                       f"{calendar}", Action("local", TELL_NEW))
@@ -76,7 +75,7 @@ def new_cert_staged(pod: PodEvidence, bundle: Bundle | None, warn_days: int = 14
     now = now or dt.datetime.now(dt.UTC)
     t = pod.target
     live = [f.leaf for f in pod.production_chains if f.leaf is not None]
-    if phase is not None and phase.name == lifecycle.CUT_OVER and live:
+    if phase is not None and phase.name == CUT_OVER and live:
         return Verdict(True, f"cut over: production serves the new certificate {phase.since_text}: {live[0].short} at "
                              f"{', '.join(f.ip for f in pod.production_chains)} for {t.hostname} (new known from "
                              f"{phase.known_by}).")
@@ -85,7 +84,7 @@ def new_cert_staged(pod: PodEvidence, bundle: Bundle | None, warn_days: int = 14
         return not_fetched
     prod_ips = set(pod.staging.production_ips)
     staged = [f.leaf for f in pod.staging_chains if f.ip not in prod_ips and f.leaf is not None]
-    rolling = phase is not None and phase.name == lifecycle.ROLLING
+    rolling = phase is not None and phase.name == ROLLING
     if rolling and phase is not None and len({c.sha256 for c in staged}) > 1:
         return failed(f"rolling: the staging addresses of {t.hostname} serve different leaves: {phase.why}. "
                       "Staging has not finished switching to the new certificate; until every address serves "

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from cutover.base.certs import CertInfo
 from cutover.config import Config, DataCenter
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence
 from cutover.gates.fixplan import Action
 from cutover.gates.remedies import READ_STORE, store_action
 from cutover.gates.verdict import Verdict, failed
 from cutover.stores.bundle import Bundle
-from cutover.stores.certs import CertInfo
 
 
 def _provider_reasons(cert: CertInfo, dc: DataCenter, bundle: Bundle | None,

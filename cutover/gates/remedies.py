@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from cutover.base.certs import CertInfo
 from cutover.gates.fixplan import PROVIDER, TRUST_PATH, Action
 from cutover.judge.java import JavaVerdict, VerdictFailure
 from cutover.net.dns import DnsFailure, StagingEvidence
 from cutover.net.tls import ChainFetch
 from cutover.net.tunnel import PROXY_FAILURES
 from cutover.stores.bundle import Bundle
-from cutover.stores.certs import CertInfo
 from cutover.stores.truststore import StoreContents
 
 ACTIVATE_STAGING = "put the pod on the Akamai staging network: its staging name does not resolve to an address"

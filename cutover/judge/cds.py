@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cutover.outputs import atomic
+from cutover.base import atomic
 
 #: The first JDK with dynamic archives (JEP 350).
 MIN_MAJOR = 13

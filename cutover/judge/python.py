@@ -14,9 +14,14 @@ from collections.abc import Mapping, Sequence
 
 from cryptography.x509 import verification as v
 
+from cutover.base.certs import CertInfo
+from cutover.base.instants import format_instant
+from cutover.config import Target
 from cutover.judge import rules
 from cutover.judge.java import JavaVerdict
-from cutover.stores.certs import CertInfo
+from cutover.net.tls import ChainFetch
+from cutover.net.tunnel import PROXY_FAILURES
+from cutover.stores.truststore import StoreContents
 
 APPROXIMATE = "approximate: no JVM"
 #: How a reject of Java's rules begins: cryptography said yes, and the approximate engine says no.
@@ -87,3 +92,26 @@ def unreadable_anchors(anchors: Sequence[CertInfo], aliases: Mapping[str, str]) 
     if not named:
         return ""
     return f"the store's certificate {'; '.join(named)}: Java reads it, cryptography cannot"
+
+
+Anchors = tuple[list[CertInfo], dict[str, str]]
+
+
+def anchors(store: StoreContents | None) -> Anchors:
+    """The store's trusted certificates, those cryptography cannot parse too (the approximate engine names
+    them rather than say the store holds none), and their aliases by SHA-256."""
+    entries = [e for e in (store.trusted if store else ()) if e.cert is not None]
+    return [e.cert for e in entries if e.cert is not None], {e.cert.sha256: e.alias for e in entries if e.cert}
+
+
+def judge_fetch(t: Target, fetch: ChainFetch, trusted: Anchors, at: dt.datetime | None) -> JavaVerdict:
+    """The approximate engine's verdict on what Python fetched from one address: a failed fetch is a failed
+    handshake (or the proxy's), anything fetched is verified against the store's anchors."""
+    if fetch.error is not None:
+        step = "proxy" if fetch.via and fetch.failure in PROXY_FAILURES else "TLS handshake"
+        return JavaVerdict(t.id, fetch.ip, False, fetch.error, step, engine="python", via=fetch.via,
+                           failure=fetch.failure or "internal")
+    when = format_instant(at) if at else "now"
+    verdict = verify(t.id, fetch.ip, fetch.chain, t.hostname, trusted[0], at, aliases=trusted[1])
+    return JavaVerdict(verdict.target_id, verdict.ip, verdict.ok, verdict.reason, engine="python", when=when,
+                       via=fetch.via)

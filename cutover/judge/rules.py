@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 from cryptography import x509
 
-from cutover.config.values import format_instant
-from cutover.stores.certs import CertInfo, name_matches
+from cutover.base.certs import CertInfo, name_matches
+from cutover.base.instants import format_instant
 
 
 def exact_validity(path: Sequence[x509.Certificate], at: dt.datetime) -> str | None:

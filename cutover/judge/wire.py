@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cutover.base.certs import CertInfo
 from cutover.config.proxy import Proxy
 from cutover.judge.reasons import VerdictFailure, failure_of
 from cutover.net.tunnel import describe, hostport
-from cutover.stores.certs import CertInfo
 from cutover.stores.truststore import StoreContents, StoreEntry
 
 

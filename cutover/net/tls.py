@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from cutover.base.certs import CertInfo
 from cutover.config.proxy import Proxy
 from cutover.net.tunnel import ProxyFailure, TunnelError, open_tunnel
-from cutover.stores.certs import CertInfo
 
 #: Why a connection gave no chain (see `ChainFetch.failure`); the JVM's verdicts use the same words.
 ConnectFailure = Literal["timeout", "refused", "reset", "unreachable", "closed", "not_tls", "handshake",

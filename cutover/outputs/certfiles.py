@@ -20,9 +20,9 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from cutover.outputs import atomic
+from cutover.base import atomic
+from cutover.base.certs import CertInfo
 from cutover.stores.bundle import Bundle
-from cutover.stores.certs import CertInfo
 
 
 def folder(json_path: Path) -> Path:

@@ -7,25 +7,16 @@ and the JSON that show it, so both show the same rows.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import platform
 import socket
 from collections.abc import Mapping
 from importlib import metadata
-from pathlib import Path
 
+from cutover.base.digest import sha256_of
 from cutover.config import Config
 from cutover.config.proxy import Proxy
 from cutover.evidence import Evidence
 from cutover.stores.truststore import StoreContents
-
-
-def sha256_of(path: Path) -> str:
-    """A file's fingerprint as the report states it; a file gone since it was read says so, not a traceback."""
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest().upper()
-    except OSError:
-        return "unreadable"
 
 
 def versions() -> dict[str, str]:

@@ -1,55 +1,51 @@
-"""The JSON evidence file (``cutover-evidence/2``): every part of it written here, and its schema named here once.
+"""The JSON evidence file (``cutover-evidence/2``): the document written here, its JSON Schema shipped beside it.
 
-The document is for machines (a dashboard, the change ticket, the next run's "since the last run"), so
-its shape is one contract: the full file, a per-SR file, an interrupted run's file, the lifecycle section
-that history reads back (`cutover.outputs.history.PodState.from_json`), the "since the last run"
-section and prepare's store diff are all made by this module, and ``cutover-evidence.schema.json``
-beside it (JSON Schema, draft 2020-12) states the shape. A change of shape is a change of `SCHEMA`.
+The document is for machines (a dashboard, the change ticket, the next run's history), so its shape is one
+contract: the full file, a per-SR file, an interrupted run's file, the "since the last run" section and
+prepare's store diff are made by this module, and ``cutover-evidence.schema.json`` beside it (JSON Schema,
+draft 2020-12) states the shape. The parts history reads back are written by history's own modules
+(`cutover.history.states`: ``lifecycle``; `cutover.history.inputs`: ``inputs``; `cutover.history.layout`: the
+schema's name and the file's layout), so a reader and its writer cannot drift. A change of shape is a change
+of `cutover.history.layout.SCHEMA`. Nothing is decided here: the verdict, the plan and the comparison arrive in
+the run's closing record (`cutover.closing.record.Closing`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
+from cutover.base import atomic
+from cutover.base.digest import sha256_of
+from cutover.base.instants import iso_of_timestamp
+from cutover.closing.news import Since
+from cutover.closing.record import Closing, Part
+from cutover.closing.series import Series
 from cutover.config import Config
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
-from cutover.gates import lifecycle
-from cutover.gates.fixplan import Step, plan_json
-from cutover.gates.lifecycle import Phase
+from cutover.gates.fixplan import Step
+from cutover.gates.outcomes import Record
+from cutover.gates.run_verdict import RunVerdict
+from cutover.history import inputs as judged
+from cutover.history import layout
+from cutover.history.layout import SCHEMA
+from cutover.history.phases import Phase
+from cutover.history.states import lifecycle_json
 from cutover.judge.java import JavaVerdict
 from cutover.net.tls import ChainFetch
-from cutover.outputs import atomic, layout
-from cutover.outputs.environment import sha256_of
-from cutover.outputs.records import Record, verdict_sentence
+from cutover.outputs.fixtext import plan_json
 from cutover.stores.bundle import Bundle
 from cutover.stores.truststore import StoreContents
 
-if TYPE_CHECKING:  # timeline reads history, which reads this module: the type alone is needed here
-    from cutover.outputs.timeline import Series
-
-#: /2: the store, each bundle and each pod's evidence are held once (``truststores``, ``bundles``, ``pods``) and
-#: records refer to them; ``fix_plan`` and ``sr`` were added. /1 carried them in every record.
-SCHEMA = "cutover-evidence/2"
-SCHEMA_PREFIX = "cutover-evidence/"
 #: The JSON Schema of `SCHEMA`, shipped as package data beside this module.
 SCHEMA_FILE = "cutover-evidence.schema.json"
 
 Json = dict[str, object]
-
-
-def schema_version(schema: object) -> int | None:
-    """``cutover-evidence/3`` -> 3; None for anything that is not ours."""
-    if isinstance(schema, str) and (m := re.fullmatch(re.escape(SCHEMA_PREFIX) + r"(\d+)", schema)):
-        return int(m[1])
-    return None
 
 
 def json_schema() -> dict[str, Any]:
@@ -57,35 +53,6 @@ def json_schema() -> dict[str, Any]:
     text = resources.files("cutover.outputs").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
-
-
-class SinceSection(Protocol):
-    """What the "since the last run" section is made of (cutover.outputs.history.Since has it)."""
-
-    @property
-    def heading(self) -> str: ...
-
-    @property
-    def lines(self) -> Sequence[str]: ...
-
-    @property
-    def ignored(self) -> Sequence[str]: ...
-
-    @property
-    def changes(self) -> Sequence[ChangeLike]: ...
-
-
-class ChangeLike(Protocol):
-    """One change of the section (cutover.outputs.history.Change): its kind, its line, the whole of it."""
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def line(self) -> str: ...
-
-    @property
-    def detail(self) -> Mapping[str, object]: ...
 
 
 @dataclass(frozen=True)
@@ -120,38 +87,35 @@ class RunFacts:
 
 
 def write(path: Path, doc: Mapping[str, object]) -> None:
-    """Whole or not at all (cutover.outputs.atomic): a killed run leaves no half file under a final name."""
+    """Whole or not at all (cutover.base.atomic): a killed run leaves no half file under a final name."""
     atomic.write_text(path, layout.dumps(doc))
 
 
-def full_document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step],
-                  since: SinceSection | None = None, store_diff: Mapping[str, object] | None = None,
-                  timeline: Series | None = None, inputs: Json | None = None) -> Json:
+def full_document(run: RunFacts, closing: Closing) -> Json:
     """The run's evidence file: every record, with what changed since the last run, the timeline of the runs
-    of its datacenters file, what it judged (`inputs_json` with its entries, as the comparison used it) and
-    prepare's store diff."""
-    doc = _document(run, records, fix_plan, sr=None, since=since)
-    doc["timeline"] = timeline_json(timeline)
-    if inputs is not None:
-        doc["inputs"] = _as_written(inputs)
-    if store_diff is not None:
-        doc["store_diff"] = dict(store_diff)
+    of its datacenters file, what it judged and prepare's store diff, as the closing record holds them."""
+    doc = _document(run, closing.records, closing.plan, closing.verdict, sr=None, since=closing.since)
+    doc["timeline"] = timeline_json(closing.series)
+    if closing.inputs is not None:
+        doc["inputs"] = judged.as_written(closing.inputs)
+    if closing.store_diff is not None:
+        doc["store_diff"] = dict(closing.store_diff)
     return doc
 
 
-def sr_document(run: RunFacts, sr: str, records: Sequence[Record], fix_plan: Sequence[Step]) -> Json:
+def sr_document(run: RunFacts, sr: str, part: Part) -> Json:
     """One service request's file: its records, and only the pods, bundles and lifecycle entries they refer to.
 
     The "since the last run" section stays in the full file: it compares whole runs and names other SRs' pods.
     """
-    return _document(replace(run, env={**run.env, "Service request": sr}), records, fix_plan, sr=sr)
+    return _document(replace(run, env={**run.env, "Service request": sr}), part.records, part.plan, part.verdict,
+                     sr=sr)
 
 
-def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step], sr: str | None,
-              since: SinceSection | None = None) -> Json:
+def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step], verdict: RunVerdict,
+              sr: str | None, since: Since | None = None) -> Json:
     """The parts every file has; `records` may be a part of the run (a per-SR file, `sr` set)."""
     config, ev = run.config, run.evidence
-    verdict, ready = run_verdict(run, records)
     pods, bundles = _referred(run, records, sr)
     dcs = {d.code: d for d in config.datacenters}
     lifecycle = lifecycle_json(ev, run.phases) if ev is not None else {}
@@ -160,8 +124,8 @@ def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step]
         "simulated": config.simulated,
         "sandbox_scenario": config.sandbox_scenario,
         "service_request": sr,
-        "verdict": verdict,
-        "ready": ready,
+        "verdict": verdict.sentence,
+        "ready": verdict.ready,
         "interrupted": run.interrupted,
         "interrupted_at": run.stopped_at,
         "not_run": [n for n in run.not_run if sr is None or _of_sr(run, n, sr)],
@@ -182,21 +146,6 @@ def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step]
         "since_last_run": since_json(since),
         "records": [record_json(r, _reference(run, r)) for r in records],
     }
-
-
-def run_verdict(run: RunFacts, records: Sequence[Record]) -> tuple[str, bool]:
-    """The verdict of `records` (a whole run, or one SR's part), as `verdict_of` decides it."""
-    return verdict_of(records, run.evidence, run.phases, run.stopped_at)
-
-
-def verdict_of(records: Sequence[Record], evidence: Evidence | None, phases: Mapping[str, Phase],
-               stopped_at: str | None) -> tuple[str, bool]:
-    """The one verdict the JSON, the HTML and the terminal say: never "ready" once the run was stopped; "cut
-    over" once every pod of `records` is (the pods the run judged, not every pod it observed), and every
-    client accepts production."""
-    done = evidence is not None and lifecycle.all_cut_over(evidence, phases,
-                                                           {r.target for r in records if r.pod is not None})
-    return verdict_sentence(records, stopped_at, cut_over=done)
 
 
 def _referred(run: RunFacts, records: Sequence[Record], sr: str | None) -> tuple[Json, Json]:
@@ -250,62 +199,18 @@ def record_json(r: Record, evidence: Mapping[str, object]) -> Json:
         "gate": r.gate, "client": r.client, "target": r.target, "dc": r.dc, "pod": r.pod, "sr": r.sr,
         "outcome": r.outcome,
         "message": r.message, "remedy": r.remedy, "warnings": r.warnings,
-        "start": _iso(r.start), "stop": _iso(r.stop),
+        "start": iso_of_timestamp(r.start), "stop": iso_of_timestamp(r.stop),
         "duration_s": round(r.stop - r.start, 3) if r.start and r.stop else None,
         "test": r.nodeid, "evidence": dict(evidence),
     }
 
 
-def since_json(since: SinceSection | None) -> Json | None:
+def since_json(since: Since | None) -> Json | None:
     """The "since the last run" section; None when history was off."""
     if since is None:
         return None
     return {"heading": since.heading, "changes": list(since.lines), "ignored": list(since.ignored),
             "details": [{"kind": c.kind, "line": c.line, **c.detail} for c in since.changes]}
-
-
-def inputs_json(config: Config, ev: Evidence, entries: bool = False) -> Json:
-    """What the run judged, by SHA-256: the next run says what changed in it ("since the last run").
-
-    `entries`: with each truststore's entries (alias -> the certificate's SHA-256) and each bundle's certificates
-    (SHA-256 -> role and name), for the comparison. The file is written without them: they are in its
-    ``truststores`` and ``bundles`` sections already, where `cutover.outputs.history` reads them back.
-    """
-    stores: Json = {}
-    for name, c in ev.clients.items():
-        if c.store is not None:
-            stores[name] = {"path": str(c.store.path), "sha256": sha256_of(c.store.path)} | (
-                {"entries": store_entries(c.store)} if entries else {})
-    bundles: Json = {}
-    for code, b in ev.bundles.items():
-        certs = bundle_certificates(b)
-        # A bundle may be a folder: its fingerprint is then that of its certificates.
-        sha = sha256_of(b.path) if b.path.is_file() else hashlib.sha256("".join(sorted(certs)).encode()).hexdigest()
-        bundles[code] = {"path": str(b.path), "sha256": sha.upper()} | ({"certificates": certs} if entries else {})
-    return {"datacenters_file": {"path": str(config.path), "sha256": sha256_of(config.path)},
-            "clients": list(ev.clients), "truststores": stores, "bundles": bundles,
-            "srs": {t.id: t.sr for t in config.targets}}
-
-
-def _as_written(inputs: Json) -> Json:
-    """`inputs_json` with entries, as the file keeps it: without them (see there)."""
-    def without(section: object, key: str) -> Json:
-        assert isinstance(section, dict)
-        return {name: {k: v for k, v in x.items() if k != key} for name, x in section.items()}
-
-    return {**inputs, "truststores": without(inputs["truststores"], "entries"),
-            "bundles": without(inputs["bundles"], "certificates")}
-
-
-def store_entries(store: StoreContents) -> dict[str, str | None]:
-    """alias (as Java compares it: lower case) -> the certificate's SHA-256."""
-    return {x.alias.lower(): x.cert.sha256 if x.cert else None for x in store.entries}
-
-
-def bundle_certificates(b: Bundle) -> dict[str, str]:
-    """SHA-256 -> ``root CN=...``: a bundle's certificates by fingerprint, with their role."""
-    roles = [("root", b.root), *(("intermediate", x) for x in b.intermediates), *(("server", x) for x in b.servers)]
-    return {x.sha256: f"{role} {x.subject}" for role, x in roles}
 
 
 def timeline_json(series: Series | None) -> Json | None:
@@ -408,40 +313,3 @@ def _judge_json(c: ClientEvidence) -> Json:
                                            "version": c.jvm.version, "vendor": c.jvm.vendor},
         "note": c.engine_note,
     }
-
-
-def _iso(ts: float | None) -> str | None:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat() if ts else None
-
-
-# -- the lifecycle section: what the next run compares with (read back by history.PodState.from_json) ------
-
-def pod_state_json(pod: PodEvidence, phase: Phase, trust: Mapping[str, TrustVerdicts]) -> Json:
-    """One pod's entry of the ``lifecycle`` section.
-
-    `trust`: each client's verdicts on the pod (the phase is the network's, the same for every client).
-    """
-    def leaf(f: ChainFetch) -> dict[str, str] | None:
-        c = f.leaf
-        return None if c is None else {"sha256": c.sha256, "name": c.name, "not_after": c.not_after.isoformat()}
-
-    return {
-        "phase": phase.name,
-        "why": phase.why,
-        "new_leaves": sorted(phase.new_leaves),
-        "cut_over_since": phase.since.isoformat() if phase.since is not None else None,
-        "staging_ips": list(pod.staging.staging_ips),
-        "production_ips": list(pod.staging.production_ips),
-        "leaves": {"staging": {f.ip: leaf(f) for f in pod.staging_chains},
-                   "production": {f.ip: leaf(f) for f in pod.production_chains}},
-        "trust": {client: {"staging": {v.ip: v.ok for v in tv.verdicts},
-                           "production": {v.ip: v.ok for v in tv.production}}
-                  for client, tv in trust.items()},
-    }
-
-
-def lifecycle_json(evidence: Evidence, phases: Mapping[str, Phase]) -> dict[str, Json]:
-    """The ``lifecycle`` section: every pod's phase and what it rests on."""
-    return {tid: pod_state_json(pod, phases[tid], {name: c.verdicts[tid] for name, c in
-                                                   evidence.clients.items() if tid in c.verdicts})
-            for tid, pod in evidence.pods.items() if tid in phases}

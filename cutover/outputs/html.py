@@ -16,19 +16,21 @@ from importlib import resources
 from typing import get_args
 from urllib.parse import quote
 
+from cutover.base.certs import CertInfo
+from cutover.base.text import html_text as _text
 from cutover.config import Config, DataCenter
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
-from cutover.gates.fixplan import Step, extract_note, keytool_note, stores_of
-from cutover.gates.lifecycle import CUT_OVER, ROLLING, Phase
+from cutover.gates.fixplan import Step
+from cutover.gates.outcomes import Record
 from cutover.gates.registry import BY_NAME, CLIENT_GATES, POD_GATES, View
 from cutover.gates.registry import NAMES as GATES
+from cutover.history.phases import CUT_OVER, ROLLING, Phase
 from cutover.judge.java import JavaVerdict
 from cutover.net.tls import ChainFetch
-from cutover.outputs.records import Record
+from cutover.outputs.fixtext import command, extract_note, fixes_text, keytool_note, stores_of
+from cutover.outputs.fixtext import what as what_of
 from cutover.stores.bundle import Bundle
-from cutover.stores.certs import CertInfo
 from cutover.stores.truststore import StoreContents, StoreEntry
-from cutover.text import html_text as _text
 
 e = html.escape
 
@@ -260,12 +262,13 @@ def fix_plan_html(steps: Sequence[Step]) -> str:
     items = []
     for s in steps:
         a = s.action
-        fixes = f"<span class='cutover-fixes'>(fixes {_text(s.fixes_text, 1000)})</span>"
-        if a.command:
+        fixes = f"<span class='cutover-fixes'>(fixes {_text(fixes_text(s), 1000)})</span>"
+        cmd = command(a)
+        if cmd:
             where = f" in {_text(str(a.store))}" if several else ""
             extract = extract_note(a)
-            what = (f"{_text(a.what, 1000)}{where} {fixes}:" + (f"<br>{_text(extract, 1000)}" if extract else "")
-                    + f"<pre class='cutover-cmd'>{_text(a.command, 4000)}</pre>")
+            what = (f"{_text(what_of(a), 1000)}{where} {fixes}:" + (f"<br>{_text(extract, 1000)}" if extract else "")
+                    + f"<pre class='cutover-cmd'>{_text(cmd, 4000)}</pre>")
         else:
             who = (f"ask the provider on SR {e(s.sr)}" if s.sr else "ask the provider (no SR set for these pods)") \
                 if s.owner == "provider" else ("look into" if a.kind == "investigate" else "on your side")

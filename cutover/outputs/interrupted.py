@@ -11,9 +11,9 @@ import html
 from collections.abc import Collection, Mapping
 
 from cutover.evidence import Evidence
-from cutover.gates.lifecycle import Phase
+from cutover.gates.run_verdict import INCOMPLETE
+from cutover.history.phases import Phase
 from cutover.outputs import html as html_mod
-from cutover.outputs.records import INCOMPLETE
 
 
 def banner_html(step: str, not_run: int, collected: int) -> str:

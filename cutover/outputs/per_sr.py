@@ -1,7 +1,8 @@
 """One report per service request: the provider asks for an SR per environment, and QA attaches its evidence.
 
 A file attached to the us2 SR must hold the us2 pods' evidence and nothing of another SR's pods, so the
-split is made here from the run's records, and each part is written as its own self-contained HTML page,
+split is made once, in the run's closing (`cutover.closing.record.sr_parts`), each part with its own fix plan
+and verdict, and each part is written here as its own self-contained HTML page,
 JSON evidence and JUnit XML. The HTML is rendered by us rather than by a second pytest-html pass: the
 records and the evidence already hold everything a row shows, and every string from the network or a
 file goes through the same escaping (`cutover.outputs.html`) as the full report's; the JSON is written by
@@ -13,39 +14,20 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from cutover.base import atomic
+from cutover.base.text import html_text, printable
+from cutover.closing.record import Part
 from cutover.config import Config
-from cutover.gates import fixplan
-from cutover.gates.verdict import failure_text
-from cutover.outputs import atomic, evidence_json, summary
+from cutover.gates.outcomes import Record
+from cutover.outputs import evidence_json, summary
 from cutover.outputs import html as html_mod
 from cutover.outputs.evidence_json import RunFacts
-from cutover.outputs.records import Record
-from cutover.text import html_text, printable
+from cutover.outputs.fixtext import failure_text
 
 e = html.escape
-
-
-def split(config: Config, records: Sequence[Record]) -> dict[str, list[Record]]:
-    """SR -> its records: the pods of that SR, and the store gates of the data centres those pods are in.
-
-    A data centre with pods in two SRs has its store gates in both files; pods without an SR are in
-    no file (the full report has them); a data centre without pods goes to its own ``sr`` if it has one.
-    """
-    dcs = {d.code: d for d in config.datacenters}
-    srs = {t.id: t.sr for t in config.targets}
-    out: dict[str, list[Record]] = {sr: [] for sr in config.srs}
-    for r in records:
-        if r.pod is not None:
-            sr = srs.get(r.target)
-            if sr:
-                out.setdefault(sr, []).append(r)
-        elif r.dc in dcs:
-            for sr in dcs[r.dc].srs:
-                out.setdefault(sr, []).append(r)
-    return {sr: rs for sr, rs in out.items() if rs}
 
 
 def without_sr(config: Config) -> list[str]:
@@ -64,10 +46,9 @@ def title(config: Config, sr: str) -> str:
     return f"SIMULATED staging edge (sandbox '{config.sandbox_scenario}'): {base}" if config.simulated else base
 
 
-def html_document(run: RunFacts, records: Sequence[Record], sr: str, steps: Sequence[fixplan.Step]) -> str:
+def html_document(run: RunFacts, sr: str, part: Part) -> str:
     """A self-contained page: verdict, fix plan, matrix, environment, the store and bundles once, each test."""
-    config, ev = run.config, run.evidence
-    verdict, ready = evidence_json.run_verdict(run, records)
+    config, ev, records = run.config, run.evidence, part.records
     only = {r.target for r in records}
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title(config, sr))}</title>",
              html_mod.STYLE, "<style>body { font-family: sans-serif; margin: 8px 16px; } "
@@ -75,7 +56,7 @@ def html_document(run: RunFacts, records: Sequence[Record], sr: str, steps: Sequ
              f"<h1 id='title'>{e(title(config, sr))}</h1>"]
     if config.simulated:
         parts.append(summary.simulated_html(config.sandbox_scenario))
-    parts += [summary.verdict_line(verdict, ready), html_mod.fix_plan_html(steps),
+    parts += [summary.verdict_line(part.verdict.sentence, part.verdict.ready), html_mod.fix_plan_html(part.plan),
               html_mod.matrix_html(config, records, only=only, phases=run.phases)]
     parts.append("<h2>Environment</h2>" + summary.env_table({**run.env, "Service request": sr}))
     if ev is not None:
@@ -135,19 +116,18 @@ def junit_xml(records: Sequence[Record], name: str) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def write(folder: Path, stem: str, run: RunFacts, records: Sequence[Record]) -> list[tuple[str, Path]]:
+def write(folder: Path, stem: str, run: RunFacts, parts: Mapping[str, Part]) -> list[tuple[str, Path]]:
     """Write ``<stem>-SR-<n>.html``, ``.json`` and ``.xml`` for every SR of the run; returns (SR, HTML path).
 
     Each file holds its own pods' lifecycle entries. The "since the last run" section stays in the full
     report: it compares whole runs, and names other SRs' pods.
     """
     written = []
-    for sr, rs in split(run.config, records).items():
-        steps = fixplan.plan(rs)
+    for sr, part in parts.items():
         name = file_stem(stem, sr)  # not with_suffix: an SR may hold a dot
-        # Whole or not at all, like the full report (cutover.outputs.atomic): a killed run leaves no half file.
-        evidence_json.write(folder / f"{name}.json", evidence_json.sr_document(run, sr, rs, steps))
-        atomic.write_text(folder / f"{name}.xml", junit_xml(rs, f"cutover SR {sr}").decode("utf-8"))
-        atomic.write_text(folder / f"{name}.html", html_document(run, rs, sr, steps))
+        # Whole or not at all, like the full report (cutover.base.atomic): a killed run leaves no half file.
+        evidence_json.write(folder / f"{name}.json", evidence_json.sr_document(run, sr, part))
+        atomic.write_text(folder / f"{name}.xml", junit_xml(part.records, f"cutover SR {sr}").decode("utf-8"))
+        atomic.write_text(folder / f"{name}.html", html_document(run, sr, part))
         written.append((sr, folder / f"{name}.html"))
     return written

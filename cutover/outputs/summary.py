@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
-from cutover.text import html_text as _text
+from cutover.base.text import html_text as _text
 
 e = html.escape
 
@@ -64,7 +64,7 @@ def tool_environment_html(metadata: Mapping[str, object], ours: Mapping[str, str
 
 
 def since_html(heading: str, lines: Sequence[str], ignored: Sequence[str] = ()) -> str:
-    """The "since the last run" section: its lines are already in order of news (cutover.outputs.history)."""
+    """The "since the last run" section: its lines are already in order of news (cutover.history.runs)."""
     items = "".join(f"<li>{_text(line, 1000)}</li>" for line in lines)
     out = f"<div id='cutover-since'><p><b>{_text(heading, 1000)}</b></p>" + (f"<ul>{items}</ul>" if items else "")
     if ignored:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from cutover import paths
+from cutover.base import paths
 from cutover.config import DEFAULT_CLIENT, Client, Config, ConfigError, load
 from cutover.judge.locate import StoreSpec, store_of
 from cutover.outputs import certfiles, environment
+from cutover.plugin.keys import CutoverWarning
 from cutover.plugin.state import Setup
 from cutover.stores import bundle as bundle_mod
 from cutover.stores import password as store_password
@@ -70,8 +71,6 @@ def setup(config: pytest.Config) -> Setup:
     except (ConfigError, truststore_mod.TruststoreError, bundle_mod.BundleError) as e:
         raise pytest.UsageError(str(e)) from None
     if workerinput is None:  # the controller shows them once, not every xdist worker
-        from cutover.plugin.fixtures import CutoverWarning  # fixtures imports the run, which imports us
-
         for warning in cfg.warnings:
             config.issue_config_time_warning(CutoverWarning(warning), stacklevel=2)
         if not scenario:
@@ -98,7 +97,7 @@ def _start_sandbox(config: pytest.Config, scenario: str, json_path: Path | None)
     sandbox's temporary folder, so the fix plan's commands name a store that is still there after the run;
     its password is ``CUTOVER_SANDBOX_PASSWORD`` when set, so a person trying those commands knows what to type.
     """
-    from cutover.sandbox import PASSWORD_ENV, Sandbox, SandboxError
+    from cutover.sandbox import PASSWORD_ENV, Sandbox, SandboxError  # its servers and PKI: only a --sandbox run
 
     store = json_path.with_name(f"{json_path.stem}-truststore.jks") if json_path is not None else None
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cutover.outputs import atomic
+from cutover.base import atomic
 
 #: The pytest options that name a report file, and the attributes under which the plugins that
 #: write them (pytest-html's report object, junitxml's LogXML) keep the path they print.

@@ -12,16 +12,14 @@ from collections.abc import Callable
 
 import pytest
 
+from cutover.base.text import printable
 from cutover.config import Client, Target
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence
-from cutover.gates import lifecycle
-from cutover.gates.verdict import Verdict, failure_text, with_cert_files
-from cutover.plugin.run import RUN, VERDICT, GateRun
-from cutover.text import printable
-
-
-class CutoverWarning(UserWarning):
-    """Something a person should look at that does not fail a gate."""
+from cutover.gates.verdict import Verdict, with_cert_files
+from cutover.history.phases import Phase
+from cutover.outputs.fixtext import commands, failure_text
+from cutover.plugin.keys import VERDICT, CutoverWarning
+from cutover.plugin.run import RUN, GateRun
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +42,7 @@ def pod_evidence(target: Target, evidence: Evidence) -> PodEvidence:
 
 
 @pytest.fixture
-def phase(target: Target, evidence: Evidence, cutover_run: GateRun) -> lifecycle.Phase | None:
+def phase(target: Target, evidence: Evidence, cutover_run: GateRun) -> Phase | None:
     """Where the pod stands in its renewal, decided on the gathered evidence and the previous run."""
     return cutover_run.ensure_gathered().phases.get(target.id)
 
@@ -72,6 +70,7 @@ def expect_pass(request: pytest.FixtureRequest) -> Callable[[Verdict], None]:
             # Attributed to the data centre or pod it is about, not to a line of our code.
             warnings.warn_explicit(CutoverWarning(printable(w, 4000)), CutoverWarning, filename=where, lineno=0)
         if not verdict.ok:
-            pytest.fail(printable(failure_text(verdict.message, verdict.remedy), 20_000, keep="\n"), pytrace=False)
+            text = failure_text(verdict.message, commands(verdict.actions))
+            pytest.fail(printable(text, 20_000, keep="\n"), pytrace=False)
 
     return check

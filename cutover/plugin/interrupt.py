@@ -33,7 +33,7 @@ import pytest
 
 from cutover.config import Config
 from cutover.evidence import Evidence
-from cutover.outputs.records import INCOMPLETE
+from cutover.gates.run_verdict import INCOMPLETE
 
 #: The signals that stop a run the way Ctrl-C does.
 SIGNALS = (signal.SIGINT, signal.SIGTERM)

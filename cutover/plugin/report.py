@@ -15,17 +15,17 @@ from pathlib import Path
 
 import pytest
 
+from cutover.base.text import printable
+from cutover.closing.record import Closing
 from cutover.config import Client, Config, DataCenter, Target
 from cutover.evidence import ClientEvidence
-from cutover.gates import fixplan
-from cutover.gates.lifecycle import Phase
+from cutover.gates.run_verdict import INCOMPLETE
 from cutover.gates.verdict import Verdict
-from cutover.outputs import certfiles, environment, evidence_json, interrupted, summary, timeline
+from cutover.history.phases import Phase
+from cutover.outputs import certfiles, environment, evidence_json, fixtext, interrupted, summary, timeline
 from cutover.outputs import html as html_mod
 from cutover.outputs.evidence_json import RunFacts
-from cutover.outputs.records import INCOMPLETE
-from cutover.plugin.state import Closing, Gathered, Setup
-from cutover.text import printable
+from cutover.plugin.state import Gathered, Setup
 
 
 def add_extras(report: pytest.TestReport, item: pytest.Item, config: Config, gathered: Gathered | None,
@@ -37,7 +37,8 @@ def add_extras(report: pytest.TestReport, item: pytest.Item, config: Config, gat
         return
     blocks = []
     if verdict is not None:
-        blocks.append(html_mod.verdict_html(verdict.ok, verdict.message, verdict.warnings, verdict.remedy))
+        blocks.append(html_mod.verdict_html(verdict.ok, verdict.message, verdict.warnings,
+                                              fixtext.commands(verdict.actions)))
     funcargs = getattr(item, "funcargs", {})
     target, datacenter, client = funcargs.get("target"), funcargs.get("datacenter"), funcargs.get("client")
     ev = gathered.evidence if gathered is not None else None
@@ -73,7 +74,7 @@ def summary_html(setup: Setup, gathered: Gathered | None, closing: Closing, sr_l
     stopped = closing.stopped
     if stopped is not None:
         prefix.append(interrupted.banner_html(stopped.step, len(stopped.not_run), stopped.collected))
-    prefix.append(summary.verdict_line(*run_verdict(closing, gathered)))
+    prefix.append(summary.verdict_line(closing.verdict.sentence, closing.verdict.ready))
     prefix.append(html_mod.fix_plan_html(closing.plan))
     prefix.append(html_mod.sr_links_html(sr_links) + summary.no_sr_html(no_sr))
     prefix.append(html_mod.matrix_html(cfg, closing.records, phases=phases))
@@ -102,13 +103,6 @@ def after_matrix(closing: Closing) -> list[str]:
     return [timeline.timeline_html(closing.series)]
 
 
-def run_verdict(closing: Closing, gathered: Gathered | None) -> tuple[str, bool]:
-    """The verdict sentence of the whole run, the same in the HTML, the terminal and the JSON."""
-    return evidence_json.verdict_of(closing.records, gathered.evidence if gathered else None,
-                                    gathered.phases if gathered else {},
-                                    closing.stopped.step if closing.stopped else None)
-
-
 def write_json(setup: Setup, gathered: Gathered | None, closing: Closing, env: Mapping[str, str],
                per_sr: bool) -> list[tuple[str, Path]]:
     """The JSON evidence beside the report, and with --report-per-sr each SR's files; returns (SR, HTML path)."""
@@ -120,14 +114,12 @@ def write_json(setup: Setup, gathered: Gathered | None, closing: Closing, env: M
     facts = RunFacts(setup.config, gathered.evidence if gathered else None, env, setup.started,
                      dt.datetime.now(dt.UTC), gathered.phases if gathered else {}, stopped is not None,
                      stopped.step if stopped else None, stopped.not_run if stopped else ())
-    evidence_json.write(setup.json_path, evidence_json.full_document(facts, closing.records, closing.plan,
-                                                                     closing.since, closing.store_diff,
-                                                                     closing.series, closing.inputs))
+    evidence_json.write(setup.json_path, evidence_json.full_document(facts, closing))
     if not per_sr:
         return []
     from cutover.outputs import per_sr as per_sr_mod  # only a run that asks for per-SR files needs its code
 
-    return per_sr_mod.write(setup.json_path.parent, setup.json_path.stem, facts, closing.records)
+    return per_sr_mod.write(setup.json_path.parent, setup.json_path.stem, facts, closing.parts)
 
 
 def _judges(cfg: Config, gathered: Gathered) -> list[tuple[str, str, bool]]:
@@ -160,7 +152,6 @@ def terminal_summary(tr: pytest.TerminalReporter, setup: Setup, gathered: Gather
             tr.line("  " + printable(line, 1000))
         for line in since.ignored:
             tr.line("  history file ignored: " + printable(line, 1000), yellow=True)
-    verdict, ready = run_verdict(closing, gathered)
     config = tr.config
     for label, path in (("report", config.getoption("htmlpath", None)),
                         ("junit xml", getattr(config.option, "xmlpath", None)), ("json evidence", setup.json_path)):
@@ -174,9 +165,10 @@ def terminal_summary(tr: pytest.TerminalReporter, setup: Setup, gathered: Gather
     steps = closing.plan
     if steps:
         tr.line(f"fix plan ({len(steps)} step(s), in order):", bold=True)
-        for line in fixplan.plan_lines(steps):
+        for line in fixtext.plan_lines(steps):
             tr.line("  " + printable(line, 2000))
-    tr.line(f"verdict: {verdict}", green=ready, red=not ready, bold=True)
+    verdict = closing.verdict
+    tr.line(f"verdict: {verdict.sentence}", green=verdict.ready, red=not verdict.ready, bold=True)
 
 
 def _terminal_evidence(tr: pytest.TerminalReporter, cfg: Config, gathered: Gathered) -> None:

@@ -4,8 +4,9 @@ pytest's own pattern (junitxml's ``LogXML``): ``pytest_configure`` makes the obj
 the plugin manager, and ``pytest_unconfigure`` unregisters it. Its hook methods (pytest-html's
 optional ones too) reach the run through ``self``, never through a module global, so in-process runs
 (pytester, a scheduler calling ``pytest.main`` again and again) each see their own run and keep none
-of the earlier ones. What the run knows arrives in stages (`cutover.plugin.state`): `Setup` at configure
-time, `Gathered` once the evidence is in, `Closing` at the end; only the records arrive test by test.
+of the earlier ones. What the run knows arrives in stages: `Setup` at configure time and `Gathered` once the
+evidence is in (`cutover.plugin.state`), the closing record at the end (`cutover.closing.record.close`, where
+the run's verdict and plan are decided); only the records arrive test by test.
 Rendering lives in cutover.plugin.report, the fixtures the gates use in cutover.plugin.fixtures.
 """
 
@@ -25,26 +26,29 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cutover import paths
+from cutover.base import paths
+from cutover.base.instants import format_instant
 from cutover.config import Client, Config, DataCenter, Target
-from cutover.config.values import format_instant
 from cutover.evidence import Evidence, GatherInterrupted, gather
 from cutover.gates import fixplan, lifecycle, registry
+from cutover.gates.outcomes import Record
 from cutover.gates.verdict import Verdict
 from cutover.outputs import environment
-from cutover.outputs.records import Record
+from cutover.outputs.fixtext import commands
 from cutover.plugin import configure, interrupt
 from cutover.plugin import files as pytest_outputs
-from cutover.plugin.state import Closing, Gathered, Setup, Stopped
+from cutover.plugin.keys import VERDICT
+from cutover.plugin.state import Gathered, Setup
 
 if TYPE_CHECKING:
-    from cutover.outputs import history as history_mod
+    from cutover.closing.record import Closing
+    from cutover.history.runs import Lookup
 
-# History, the report's HTML and JSON writers and the per-SR split are imported where they are first used,
-# not with the plugin: pytest imports the plugin in every run (our own tests', `pytest --help`), and a gate
-# run imports them after its JVM has started, so that they overlap its start-up rather than delay it.
+# History, the closing, the report's HTML and JSON writers and the per-SR files are imported where they are
+# first used, not with the plugin: pytest imports the plugin in every run (our own tests', `pytest --help`),
+# and a gate run imports them after its JVM has started, so that they overlap its start-up rather than delay it.
 
-VERDICT = pytest.StashKey[Verdict]()
+#: The run object of a gate run, in ``config.stash``: defined with the class it holds; the fixtures read it.
 RUN = pytest.StashKey["GateRun"]()
 
 # At exit Python's last garbage collection walks every object the run made, though nothing is left to
@@ -156,7 +160,7 @@ class GateRun:
             _set_metadata(self.pytest_config, key, value)
         return Gathered(ev, lifecycle.phases(ev, previous), lookup, env)
 
-    def _history(self) -> history_mod.Lookup | None:
+    def _history(self) -> Lookup | None:
         """The last earlier run of the same datacenters file, unless history is off.
 
         A run started with --sandbox is skipped: its datacenters file is new every time, so no earlier run
@@ -165,7 +169,7 @@ class GateRun:
         opt = self.pytest_config.getoption
         if opt("no_history") or opt("sandbox"):
             return None
-        from cutover.outputs import history as history_mod
+        from cutover.history import runs as history_mod
 
         json_path = self.setup.json_path
         # Where this run's own evidence goes (beside --html when given) is where the earlier runs' went.
@@ -272,21 +276,14 @@ class GateRun:
         mid-run, pytest-html's generate_report_on_test, must not fix an incomplete plan)."""
         if self._closing is not None:
             return self._closing
-        from cutover.outputs import evidence_json, timeline
-        from cutover.outputs import history as history_mod
+        from cutover.closing.record import Stopped, close
 
-        records = tuple(self.records.values())
-        outcomes = {(r.gate, r.client, r.target): r.outcome for r in records}
-        g = self.gathered
-        inputs = evidence_json.inputs_json(self.config, g.evidence, entries=True) if g else None
-        since = history_mod.since_last_run(g.history if g else None, g.evidence if g else None,
-                                           g.phases if g else {}, outcomes, inputs)
         step = self.interrupt.stopped_at
         stopped = None if step is None else Stopped(step, tuple(self.interrupt.not_run(list(self.records))),
                                                     len(self.interrupt.collected))
-        series = timeline.series(g.history, self.setup.started, g.phases, outcomes, self.config.targets) if g else None
-        return Closing(records, fixplan.plan(records), since, _store_diff(self.pytest_config), stopped, series,
-                       inputs)
+        g = self.gathered
+        return close(self.config, tuple(self.records.values()), g.evidence if g else None, g.phases if g else {},
+                     g.history if g else None, self.setup.started, stopped, _store_diff(self.pytest_config))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:  # pytest-html's report object: no public type
@@ -324,8 +321,7 @@ class GateRun:
             return []
         from cutover.outputs import per_sr
 
-        return [(sr, f"{per_sr.file_stem(json_path.stem, sr)}.html")
-                for sr in per_sr.split(self.config, list(self.records.values()))]
+        return [(sr, f"{per_sr.file_stem(json_path.stem, sr)}.html") for sr in self.closing().parts]
 
     # A wrapper, trylast: its second half runs after pytest-html and junitxml wrote their reports (under
     # temporary names, see cutover.plugin.files) and before the terminal reporter's wrapper prints where they are.
@@ -387,7 +383,8 @@ def _report_info(item: pytest.Item, gate: str, when: str, verdict: Verdict | Non
     info: dict[str, object] = {"gate": gate, "target": target,
                                "client": client.name if isinstance(client, Client) else None}
     if verdict is not None and when == "call":
-        info |= {"message": verdict.message, "remedy": list(verdict.remedy), "warnings": list(verdict.warnings),
+        info |= {"message": verdict.message, "remedy": list(commands(verdict.actions)),
+                 "warnings": list(verdict.warnings),
                  "actions": [a.to_json() for a in verdict.actions]}
     return info
 

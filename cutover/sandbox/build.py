@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cutover.gates.fixplan import Action, keytool_args
 from cutover.judge.java import JVM_SPEED_FLAGS
 from cutover.sandbox import pki
 from cutover.sandbox.dnsserver import Zone
@@ -31,6 +29,7 @@ from cutover.sandbox.scenario import (
     StoreDraft,
 )
 from cutover.sandbox.tlsserver import Endpoint
+from cutover.stores import keytool as keytool_mod
 
 
 def find_keytool() -> Path:
@@ -174,17 +173,19 @@ def build(scenario: Scenario, workdir: Path, datacenters: tuple[str, ...], pods:
 
 def make_store(keytool: Path, workdir: Path, store: Path, entries: list[tuple[str, pki.Issued]],
                env: dict[str, str]) -> None:
-    """Import each entry with the real keytool, as an integration admin would (`PASSWORD_ENV` in `env`)."""
-    for alias, issued in entries:
-        cert_file = workdir / "certs" / f"store-{alias}.pem"
-        cert_file.write_bytes(issued.pem)
-        # The fix plan's own builder of keytool's arguments: the store is made as the plan would repair it.
-        # keytool's JVM with the probe's start-up flags (C1 only, serial GC): the same store for half the CPU
-        # (0.56 -> 0.30 s an import), which every sandbox of the suite's own tests pays per entry.
-        plan = keytool_args(Action("import", store=str(store), alias=alias), file=str(cert_file),
-                            store_password_env=PASSWORD_ENV)
-        cmd = [str(keytool), *(f"-J{flag}" for flag in JVM_SPEED_FLAGS), *plan]
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
-        if done.returncode != 0:
-            raise SandboxError(f"keytool could not build the sandbox truststore: {done.stdout} {done.stderr}")
-        cert_file.unlink()
+    """Import each entry with the real keytool, as an integration admin would (`PASSWORD_ENV` in `env`).
+
+    With the fix plan's own builder of keytool's arguments (`cutover.stores.keytool`): the store is made as the
+    plan would repair it. keytool's JVM with the probe's start-up flags (C1 only, serial GC): the same store for
+    half the CPU (0.56 -> 0.30 s an import), which every sandbox of the suite's own tests pays per entry.
+    """
+    pems = {alias: workdir / "certs" / f"store-{alias}.pem" for alias, _ in entries}
+    try:
+        for alias, issued in entries:
+            pems[alias].write_bytes(issued.pem)
+        keytool_mod.import_certs(keytool, store, pems, password_env=PASSWORD_ENV, env=env, jvm_flags=JVM_SPEED_FLAGS)
+    except keytool_mod.KeytoolError as e:
+        raise SandboxError(f"keytool could not build the sandbox truststore: {e}") from None
+    finally:
+        for pem in pems.values():
+            pem.unlink(missing_ok=True)

@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 
-from cutover.stores.certs import CertInfo
+from cutover.base.certs import CertInfo
 
 
 class BundleError(Exception):

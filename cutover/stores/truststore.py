@@ -15,8 +15,8 @@ from typing import Literal
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from cutover.base.certs import CertInfo
 from cutover.stores import pkcs12
-from cutover.stores.certs import CertInfo
 
 StoreType = Literal["JKS", "JCEKS", "PKCS12", "PEM"]
 EntryKind = Literal["trustedCertEntry", "PrivateKeyEntry", "SecretKeyEntry", "ignoredCertificate"]

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from cutover.base.certs import CertInfo
 from cutover.config import Target
 from cutover.evidence import PodEvidence, TrustVerdicts
 from cutover.gates.chain_trusted import chain_trusted
@@ -15,7 +16,6 @@ from cutover.judge import python as pyjudge
 from cutover.net.dns import StagingEvidence
 from cutover.net.tls import ChainFetch
 from cutover.sandbox import pki
-from cutover.stores.certs import CertInfo
 
 HOST = "acme.fa.us2.oraclecloud.com"
 STAGING_IP, PRODUCTION_IP = "127.20.0.1", "127.21.0.1"

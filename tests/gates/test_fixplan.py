@@ -7,19 +7,10 @@ import shlex
 import pytest
 
 from cutover.config import KNOWN_DATACENTERS
-from cutover.gates.fixplan import (
-    PROVIDER,
-    TRUST_PATH,
-    Action,
-    Step,
-    keytool_args,
-    plan,
-    plan_json,
-    plan_lines,
-    with_files,
-)
+from cutover.gates.fixplan import PROVIDER, TRUST_PATH, Action, Step, keytool_args, plan, with_files
+from cutover.gates.outcomes import Record
 from cutover.gates.verdict import Verdict, with_cert_files
-from cutover.outputs.records import Record
+from cutover.outputs.fixtext import command, commands, fixes_text, plan_json, plan_lines, sentence
 
 STORE = "/stores/client truststore.jks"  # a space: the command must quote it
 INTER = "AB" * 32
@@ -50,20 +41,20 @@ def test_one_import_for_fourteen_data_centres_and_the_pod_it_also_fixes() -> Non
     records.append(failed("chain_trusted", "us2/acme", Action(TRUST_PATH, "serve the right chain"), sr="3-1"))
     [step] = plan(records)
     assert step.action.kind == "import" and step.owner == "you"
-    assert step.fixes_text == "aliases_present for 14 data centres and chain_trusted for us2/acme"
+    assert fixes_text(step) == "aliases_present for 14 data centres and chain_trusted for us2/acme"
     assert len(step.fixes) == 15
     # Without certificate files (a run that writes no reports) the member is named; the command stays one
     # command, with nothing after it, and the extraction is said on a line of its own.
-    assert step.action.command == ("keytool -importcert -trustcacerts -alias issuing-ca -file inter.pem -keystore "
+    assert command(step.action) == ("keytool -importcert -trustcacerts -alias issuing-ca -file inter.pem -keystore "
                                    "'/stores/client truststore.jks' -storetype PKCS12 -noprompt")
-    assert shlex.split(step.action.command)[-4] == STORE
+    assert shlex.split(command(step.action))[-4] == STORE
     lines = plan_lines([step])
     assert lines[1:] == ["1. import CN=Issuing CA under alias 'issuing-ca' (fixes aliases_present for 14 data centres "
                          "and chain_trusted for us2/acme):",
                          "   first extract inter.pem from /certs/ca2.zip into that folder (this run wrote no "
-                         "certificate files)", f"   {step.action.command}"]
+                         "certificate files)", f"   {command(step.action)}"]
     assert "asks for the store password" in lines[0] and STORE in lines[0]
-    assert step.sentence.startswith("run once: keytool -importcert") and step.sentence.endswith(
+    assert sentence(step).startswith("run once: keytool -importcert") and sentence(step).endswith(
         "(fixes aliases_present for 14 data centres and chain_trusted for us2/acme)")
 
 
@@ -84,11 +75,11 @@ def test_store_steps_in_keytool_order_then_yours_then_the_providers_per_sr() -> 
         ("import", "issuing-ca", None), ("network", "open the path", None),
         ("provider", "activate it", "3-2"), ("provider", "activate it", "3-1"), ("provider", "activate it", None)]
     assert steps[3].fixes == (("aliases_present", "us2"), ("aliases_present", "em3"))
-    assert steps[5].sentence == "ask the provider on SR 3-2: activate it (fixes new_cert_staged for us2/acme)"
-    assert steps[7].sentence.startswith("ask the provider (no SR set for these pods): activate it")
+    assert sentence(steps[5]) == "ask the provider on SR 3-2: activate it (fixes new_cert_staged for us2/acme)"
+    assert sentence(steps[7]).startswith("ask the provider (no SR set for these pods): activate it")
     lines = plan_lines(steps)
     assert lines[1:3] == ["1. delete alias 'issuing-ca' (fixes aliases_present for em3):",
-                          f"   {steps[0].action.command}"]
+                          f"   {command(steps[0].action)}"]
     assert lines[3].startswith("2. delete alias 'us2-lb'") and lines[-1].startswith("8. ask the provider")
     doc = plan_json(steps)
     assert [d["step"] for d in doc] == list(range(1, 9))
@@ -104,14 +95,14 @@ def test_a_chain_with_no_path_is_the_providers_when_the_store_lacks_nothing() ->
     steps = plan(records)
     assert [(s.action.kind, s.fixes) for s in steps] == [
         ("import", (("aliases_present", "em3"),)), ("provider", (("chain_trusted", "us2/acme"),))]
-    assert steps[1].sentence == "ask the provider on SR 3-9: serve the chain of the bundle (fixes chain_trusted " \
+    assert sentence(steps[1]) == "ask the provider on SR 3-9: serve the chain of the bundle (fixes chain_trusted " \
                                 "for us2/acme)"
 
 
 def test_every_failure_is_named_even_without_a_remedy() -> None:
     [step] = plan([failed("staging_resolves", "us2/acme")])
     assert step.action.kind == "investigate" and step.fixes == (("staging_resolves", "us2/acme"),)
-    assert step.sentence.startswith("look into: the test failed without a verdict")
+    assert sentence(step).startswith("look into: the test failed without a verdict")
 
 
 @pytest.mark.parametrize(("fixes", "text"), [
@@ -126,7 +117,7 @@ def test_every_failure_is_named_even_without_a_remedy() -> None:
      "chain_trusted and new_cert_staged for us2/a; aliases_present for us2"),
 ])
 def test_fixes_are_counted_or_named(fixes: tuple[tuple[str, str], ...], text: str) -> None:
-    assert Step(Action(PROVIDER, "x"), fixes).fixes_text == text
+    assert fixes_text(Step(Action(PROVIDER, "x"), fixes)) == text
 
 
 def test_actions_travel_as_plain_data() -> None:
@@ -152,7 +143,7 @@ def test_store_steps_are_grouped_per_client_store() -> None:
                "failed", actions=[Action(TRUST_PATH, "serve the chain", client="batch")], client="batch"),
     ]
     steps = plan(records)
-    assert [(s.action.store, s.action.kind, s.fixes_text) for s in steps] == [
+    assert [(s.action.store, s.action.kind, fixes_text(s)) for s in steps] == [
         ("/a/batch.jks", "import", "aliases_present for batch:us2 and chain_trusted for batch:us2/acme"),
         ("/b/soa.jks", "delete", "no_lb_cert for soa:us2"),
         ("/b/soa.jks", "import", "aliases_present for soa:us2"),
@@ -164,7 +155,7 @@ def test_keytool_args_one_builder_for_the_printed_command_and_the_run() -> None:
     rename = on_store("changealias", "old", dest="new")
     assert keytool_args(rename) == ["-changealias", "-alias", "old", "-destalias", "new", "-keystore", STORE,
                                     "-storetype", "PKCS12"]
-    assert rename.command == "keytool " + " ".join(shlex.quote(a) for a in keytool_args(rename))
+    assert command(rename) == "keytool " + " ".join(shlex.quote(a) for a in keytool_args(rename))
     imp = on_store("import", "issuing-ca", file="/certs/us2.zip!inter.pem")
     assert keytool_args(imp, store_password_env="PW", file="/tmp/x.der") == [
         "-importcert", "-trustcacerts", "-alias", "issuing-ca", "-file", "/tmp/x.der", "-keystore", STORE,
@@ -186,12 +177,12 @@ def test_imports_name_the_certificate_files_written_beside_the_report() -> None:
     delete = on_store("delete", "old")
     placed = with_files([zipped, other, delete], {INTER: "reports/run-certs/us2-intermediate.pem"})
     assert placed[0].file == "reports/run-certs/us2-intermediate.pem" and placed[0].zipped is None
-    assert placed[0].command is not None and "-file reports/run-certs/us2-intermediate.pem " in placed[0].command
+    assert command(placed[0]) is not None and "-file reports/run-certs/us2-intermediate.pem " in command(placed[0])
     assert placed[1:] == (other, delete)
-    verdict = with_cert_files(Verdict(False, "m", (), (), (zipped, delete)), {INTER: "c/us2-intermediate.pem"})
-    assert verdict.remedy == tuple(a.command for a in verdict.actions) and "-file c/us2-intermediate.pem" in \
-        verdict.remedy[0]
+    verdict = with_cert_files(Verdict(False, "m", (), (zipped, delete)), {INTER: "c/us2-intermediate.pem"})
+    remedy = commands(verdict.actions)
+    assert remedy == tuple(command(a) for a in verdict.actions) and "-file c/us2-intermediate.pem" in remedy[0]
     # keytool's yes/no questions are answered on imports (a root already under another alias is added, not
     # skipped with exit 0); the password is still asked, and never written.
-    assert verdict.remedy[0].endswith("-noprompt") and "-noprompt" not in verdict.remedy[1]
-    assert "storepass" not in " ".join(verdict.remedy)
+    assert commands(verdict.actions)[0].endswith("-noprompt") and "-noprompt" not in commands(verdict.actions)[1]
+    assert "storepass" not in " ".join(commands(verdict.actions))

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from cutover.gates.lifecycle import CUT_OVER, NOT_STAGED, ROLLING, STAGED, UNKNOWN, Previous, decide
+from cutover.gates.lifecycle import decide
+from cutover.history.phases import CUT_OVER, NOT_STAGED, ROLLING, STAGED, UNKNOWN, Previous
 
 OLD, NEW, OTHER = "0" * 64, "1" * 64, "2" * 64
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
@@ -119,12 +120,12 @@ def test_missing_evidence_gives_unknown_with_the_reason(staging: dict, productio
 
 def _pod(staging_ips: tuple[str, ...], production_ips: tuple[str, ...], staging_leaf, production_leaf,
          production_ok: bool = True):
+    from cutover.base.certs import CertInfo
     from cutover.config import Target
     from cutover.evidence import PodEvidence, TrustVerdicts
     from cutover.judge.java import JavaVerdict
     from cutover.net.dns import StagingEvidence
     from cutover.net.tls import ChainFetch
-    from cutover.stores.certs import CertInfo
 
     host = "acme.fa.us2.oraclecloud.com"
     t = Target("us2", "acme", host, 443, None, 5.0)
@@ -207,7 +208,7 @@ def test_new_cert_staged_passes_a_cut_over_pod_and_says_since_when(leaves) -> No
     pod, _ = _pod((S1,), (P1,), new, new)
     failed = new_cert_staged(pod, None, now=NOW)  # without a phase: the old reading, a false failure
     assert not failed.ok and "not on staging yet" in failed.message
-    from cutover.stores.certs import CertInfo
+    from cutover.base.certs import CertInfo
 
     phase = phase_of(pod, None, Previous(NOW - dt.timedelta(days=1), STAGED,
                                          frozenset({CertInfo.from_cert(new.cert).sha256}), frozenset({OLD})), NOW)
@@ -220,11 +221,12 @@ def test_new_cert_staged_passes_a_cut_over_pod_and_says_since_when(leaves) -> No
 def test_the_run_is_cut_over_only_when_every_pod_is_and_every_client_accepts_production(leaves) -> None:
     """After the switch the verdict says the renewal is done, not "ready for cutover"; a rejecting client or a
     pod still staged keeps it "ready"."""
+    from cutover.base.certs import CertInfo
     from cutover.config import Client
     from cutover.evidence import ClientEvidence, Evidence
     from cutover.gates.lifecycle import all_cut_over, leaves_of
-    from cutover.outputs.records import CUT_OVER_VERDICT, Record, verdict_sentence
-    from cutover.stores.certs import CertInfo
+    from cutover.gates.outcomes import Record
+    from cutover.gates.run_verdict import CUT_OVER_VERDICT, sentence
 
     old, new = leaves
     records = [Record("checks/test_chain_trusted.py::test_chain_trusted[us2/acme]", "chain_trusted", "us2/acme")]
@@ -236,7 +238,8 @@ def test_the_run_is_cut_over_only_when_every_pod_is_and_every_client_accepts_pro
         ev = Evidence({"us2/acme": pod}, {"default": client}, {}, 0.1)
         staging, production = leaves_of(pod)  # the bundle's server certificate is the new one
         p = {"us2/acme": decide(staging, production, [CertInfo.from_cert(new.cert).sha256], now=NOW)}
-        return verdict_sentence(records, cut_over=all_cut_over(ev, p))
+        v = sentence(records, cut_over=all_cut_over(ev, p))
+        return v.sentence, v.ready
 
     assert run(True, new) == (f"{CUT_OVER_VERDICT} (all 1 gate tests passed)", True)
     assert run(False, new)[0].startswith("ready for cutover"), "a client rejects production: not done"

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from cutover.config import ConfigError, Target, format_instant, load, parse_instant, parse_when
-from cutover.evidence import PodEvidence, TrustVerdicts, _anchors
+from cutover.base.certs import CertInfo
+from cutover.base.instants import format_instant, parse_instant
+from cutover.config import ConfigError, Target, load, parse_when
+from cutover.evidence import PodEvidence, TrustVerdicts
 from cutover.gates.chain_trusted import chain_trusted
 from cutover.judge import python as pyjudge
 from cutover.judge.java import JavaVerdict, Job, ProbeRun
@@ -24,7 +26,6 @@ from cutover.net.dns import StagingEvidence
 from cutover.net.tls import ChainFetch, fetch_chain
 from cutover.sandbox import pki
 from cutover.sandbox.tlsserver import Endpoint, TLSServer
-from cutover.stores.certs import CertInfo
 from cutover.stores.truststore import StoreContents, StoreEntry
 from tests.conftest import make_store
 
@@ -74,7 +75,7 @@ def test_an_unparseable_store_certificate_is_named_as_such() -> None:
     bad = CertInfo.from_der(pki.malformed(root).cert.public_bytes(pki.serialization.Encoding.DER))
     assert bad.parsed_by == "der"
     store = StoreContents(Path("store.p12"), "PKCS12", (StoreEntry("their-root", "trustedCertEntry", bad),), "Python")
-    anchors, aliases = _anchors(store)
+    anchors, aliases = pyjudge.anchors(store)
     chain = (CertInfo.from_cert(pki.make_leaf([HOST], inter).cert), CertInfo.from_cert(inter.cert))
     verdict = pyjudge.verify("us2/pod", IP, chain, HOST, anchors, aliases=aliases)
     assert not verdict.ok

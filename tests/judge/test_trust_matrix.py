@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from cutover.config import Target, format_instant
+from cutover.base.instants import format_instant
+from cutover.config import Target
 from cutover.evidence import PodEvidence, TrustVerdicts
 from cutover.gates.chain_trusted import chain_trusted
 from cutover.judge import python as pyjudge

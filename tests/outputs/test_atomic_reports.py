@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from cutover.outputs import atomic
-from cutover.outputs.evidence_json import SCHEMA
+from cutover.base import atomic
+from cutover.history.layout import SCHEMA
 from cutover.sandbox import Sandbox
 from tests.conftest import CHECKS, ROOT
 from tests.processes import descendants

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from cryptography import x509
 
+from cutover.base.certs import CertInfo
 from cutover.outputs import certfiles
 from cutover.sandbox import pki
 from cutover.stores.bundle import Bundle
-from cutover.stores.certs import CertInfo
 
 
 def info(issued: pki.Issued) -> CertInfo:

@@ -6,6 +6,7 @@ import html
 import re
 
 from cutover.gates.fixplan import Action, Step
+from cutover.outputs.fixtext import command
 from cutover.outputs.html import fix_plan_html, verdict_html
 
 STORE = "/stores/client truststore.jks"
@@ -17,7 +18,7 @@ def keytool(kind: str, alias: str, store: str = STORE) -> Action:
 
 
 def test_a_rows_fix_block_holds_one_command_per_real_line() -> None:
-    commands = [keytool("delete", "ca").command or "", keytool("import", "ca").command or ""]
+    commands = [command(keytool("delete", "ca")) or "", command(keytool("import", "ca")) or ""]
     page = verdict_html(False, "us2: alias 'ca' holds a different certificate", [], commands)
     [block] = re.findall(r"<pre class='cutover-fix'>(.*?)</pre>", page, re.S)
     # A literal backslash-n would paste as one line: keytool refuses two commands in one.
@@ -31,7 +32,7 @@ def test_the_plan_says_once_what_keytool_asks_and_names_each_store_when_several(
                          Step(Action("provider", "serve the chain"), (("chain_trusted", "us2/acme"),), "3-1")])
     assert one.count("asks for the store password") == 1 and f"changes the store {STORE} (PKCS12)" in one
     blocks = [html.unescape(b) for b in re.findall(r"<pre class='cutover-cmd'>(.*?)</pre>", one, re.S)]
-    assert blocks == [keytool("delete", "ca").command, keytool("import", "ca").command]
+    assert blocks == [command(keytool("delete", "ca")), command(keytool("import", "ca"))]
     assert "ask the provider on SR 3-1: serve the chain" in one
     two = fix_plan_html([Step(keytool("import", "ca"), (("aliases_present", "soa:us2"),)),
                          Step(keytool("import", "ca", "/b/batch.jks"), (("aliases_present", "batch:us2"),))])

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from cutover.outputs.evidence_json import SCHEMA
-from cutover.outputs.history import HistoryError, Leaf, PodState, Snapshot, find_previous, read_snapshot
-from cutover.outputs.news import WIDTH, changes, diff, input_changes
+from cutover.closing.news import WIDTH, changes, diff, input_changes
+from cutover.history.layout import SCHEMA
+from cutover.history.runs import Snapshot, find_previous, read_snapshot
+from cutover.history.states import HistoryError, Leaf, PodState
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import run_gates
 

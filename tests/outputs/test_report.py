@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from cutover.outputs.evidence_json import SCHEMA
+from cutover.history.layout import SCHEMA
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import ROOT, report_files, run_gates
 

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from cutover.gates.lifecycle import PHASES
 from cutover.gates.registry import NAMES
+from cutover.history.layout import SCHEMA
+from cutover.history.phases import PHASES
 from cutover.judge.reasons import VerdictFailure
 from cutover.net.dns import DnsFailure
 from cutover.net.tls import FetchFailure
-from cutover.outputs.evidence_json import SCHEMA, json_schema
+from cutover.outputs.evidence_json import json_schema
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import CHECKS, run_gates
 from tests.outputs.validate import assert_valid, errors

@@ -1,4 +1,4 @@
-"""`cutover.text.printable`: its fast path for plain ASCII (issue 24.4) says exactly what the per-character
+"""`cutover.base.text.printable`: its fast path for plain ASCII (issue 24.4) says exactly what the per-character
 rule says, for any text, limit and kept characters."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cutover.text import printable
+from cutover.base.text import printable
 
 
 def _per_character(text: str, limit: int, keep: str) -> str:

@@ -14,11 +14,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from cutover.closing import series
 from cutover.config import Target
-from cutover.gates.lifecycle import PHASES, Phase
+from cutover.history.layout import SCHEMA
+from cutover.history.phases import PHASES, Phase
+from cutover.history.runs import MAX_RUNS, find_runs
 from cutover.outputs import timeline
-from cutover.outputs.evidence_json import SCHEMA, json_schema, timeline_json
-from cutover.outputs.history import MAX_RUNS, find_runs
+from cutover.outputs.evidence_json import json_schema, timeline_json
 
 T0 = dt.datetime(2026, 11, 20, 2, 17, 5, tzinfo=dt.UTC)
 NOW = T0 + dt.timedelta(days=10)
@@ -73,7 +75,7 @@ def test_the_series_holds_every_run_of_the_file_oldest_first_and_this_run_last(t
     assert lookup.snapshot is not None and lookup.snapshot.path.name == "c.json"  # the last run, as before
     assert [x.split(": ")[0] for x in lookup.ignored] == [str(tmp_path / "corrupt.json")]
 
-    s = timeline.series(lookup, NOW, now_phases(us2__acme="cut over", em3__wxyz="cut over"),
+    s = series.series(lookup, NOW, now_phases(us2__acme="cut over", em3__wxyz="cut over"),
                         {("chain_trusted", "default", "em3/wxyz"): "failed"},
                         [target("us2/acme"), target("em3/wxyz")])
     assert s is not None
@@ -91,7 +93,7 @@ def test_unknown_unrecognised_and_unrecorded_phases(tmp_path: Path, dc: Path) ->
     a file from before phases were kept has none, but its failures still show; a pod not in a run has no cell."""
     run_file(tmp_path, "old.json", dc, T0, None, failed=(("chain_trusted", None, "us2/acme"),))
     run_file(tmp_path, "odd.json", dc, T0 + dt.timedelta(days=1), {"us2/acme": "half-rolled", "em3/wxyz": "unknown"})
-    s = timeline.series(find_runs(tmp_path, dc, NOW), NOW, now_phases(us2__acme="staged"), {},
+    s = series.series(find_runs(tmp_path, dc, NOW), NOW, now_phases(us2__acme="staged"), {},
                         [target("us2/acme"), target("em3/wxyz")])
     assert s is not None
     old, odd, now = s.cells["us2/acme"]
@@ -107,7 +109,7 @@ def test_unknown_unrecognised_and_unrecorded_phases(tmp_path: Path, dc: Path) ->
 
 
 def test_failing_gates_name_the_data_centre_and_the_client(tmp_path: Path, dc: Path) -> None:
-    s = timeline.series(find_runs(tmp_path, dc, NOW), NOW, now_phases(us2__acme="staged", em3__wxyz="staged"), {
+    s = series.series(find_runs(tmp_path, dc, NOW), NOW, now_phases(us2__acme="staged", em3__wxyz="staged"), {
         ("chain_trusted", "hr", "us2/acme"): "failed", ("chain_trusted", "payroll", "us2/acme"): "passed",
         ("aliases_present", "hr", "us2"): "failed", ("staging_resolves", None, "em3/wxyz"): "skipped"},
         [target("us2/acme"), target("em3/wxyz")])
@@ -121,13 +123,13 @@ def test_history_is_bounded_by_runs_and_days(tmp_path: Path, dc: Path) -> None:
         run_file(tmp_path, f"r{i}.json", dc, T0 + dt.timedelta(hours=i), {"us2/acme": "staged"})
     assert [p.path.name for p in find_runs(tmp_path, dc, NOW, limit=3).runs] == ["r2.json", "r3.json", "r4.json"]
     assert MAX_RUNS >= 60
-    run_file(tmp_path, "ancient.json", dc, NOW - dt.timedelta(days=timeline.MAX_DAYS + 1), {"us2/acme": "staged"})
-    s = timeline.series(find_runs(tmp_path, dc, NOW), NOW, {}, {}, [target("us2/acme")])
+    run_file(tmp_path, "ancient.json", dc, NOW - dt.timedelta(days=series.MAX_DAYS + 1), {"us2/acme": "staged"})
+    s = series.series(find_runs(tmp_path, dc, NOW), NOW, {}, {}, [target("us2/acme")])
     assert s is not None and [r.file and Path(r.file).name for r in s.runs] == [f"r{i}.json" for i in range(5)] + [None]
 
 
 def test_no_history_means_no_timeline() -> None:
-    assert timeline.series(None, NOW, {}, {}, [target("us2/acme")]) is None
+    assert series.series(None, NOW, {}, {}, [target("us2/acme")]) is None
     assert timeline.timeline_html(None) == "" and timeline_json(None) is None
 
 
@@ -138,14 +140,14 @@ def cells(svg_text: str) -> dict[tuple[str, int], ET.Element]:
             for i in range(int(g.get("data-first", "0")), int(g.get("data-last", "-1")) + 1)}
 
 
-def synthetic(pods: int, runs: int, renewal: dt.date | None = dt.date(2026, 12, 15)) -> timeline.Series:
+def synthetic(pods: int, runs: int, renewal: dt.date | None = dt.date(2026, 12, 15)) -> series.Series:
     """`pods` pods over `runs` nightly runs ending at NOW: not staged, then staged, cut over from the renewal."""
     ids = [f"{dc}/pod-{i}" for dc in ("ca2", "ca3", "ap1", "ap2", "ap4", "ap5", "em2", "em3", "em4", "em5", "us1",
                                       "us2", "us6", "la1") for i in range(4)][:pods]
     starts = [NOW - dt.timedelta(days=runs - 1 - i) for i in range(runs)]
-    cols = {tid: tuple(timeline.Cell(PHASES[(i + n) // 20 % len(PHASES)], ("new_cert_staged",) if (i + n) % 9 == 0
+    cols = {tid: tuple(series.Cell(PHASES[(i + n) // 20 % len(PHASES)], ("new_cert_staged",) if (i + n) % 9 == 0
                                      else ()) for i in range(runs)) for n, tid in enumerate(ids)}
-    return timeline.Series(tuple(timeline.RunPoint(t, None if i == runs - 1 else f"r{i}.json")
+    return series.Series(tuple(series.RunPoint(t, None if i == runs - 1 else f"r{i}.json")
                                  for i, t in enumerate(starts)), tuple(ids), cols,
                            ((renewal, ("us2",)),) if renewal else ())
 
@@ -189,7 +191,7 @@ def test_the_renewal_date_is_a_line_on_the_axis_or_an_arrow_off_it() -> None:
 
 def test_names_from_the_datacenters_file_are_escaped_in_the_picture(tmp_path: Path, dc: Path) -> None:
     tid = "us2/<script>alert(1)</script>"
-    s = timeline.series(find_runs(tmp_path, dc, NOW), NOW, {tid: Phase("staged", "")}, {}, [target(tid)])
+    s = series.series(find_runs(tmp_path, dc, NOW), NOW, {tid: Phase("staged", "")}, {}, [target(tid)])
     assert s is not None
     page = timeline.timeline_html(s)
     assert "<script>" not in page and "&lt;script&gt;" in page
@@ -198,7 +200,7 @@ def test_names_from_the_datacenters_file_are_escaped_in_the_picture(tmp_path: Pa
 
 def test_the_json_series_follows_the_schema(tmp_path: Path, dc: Path) -> None:
     run_file(tmp_path, "a.json", dc, T0, {"us2/acme": "staged"}, failed=(("new_cert_staged", None, "us2/acme"),))
-    s = timeline.series(find_runs(tmp_path, dc, NOW), NOW, now_phases(us2__acme="cut over"), {},
+    s = series.series(find_runs(tmp_path, dc, NOW), NOW, now_phases(us2__acme="cut over"), {},
                         [target("us2/acme")])
     doc = timeline_json(s)
     schema = json_schema()
@@ -216,8 +218,9 @@ def test_history_reads_the_members_it_needs_alone_and_anything_else_whole(tmp_pa
     """A file as the writer lays it out (and as older runs' indent=1 did) is read member by member, skipping the
     pods' chains and its own timeline; the same document in another layout, or cut short, is parsed whole
     (and fails as JSON)."""
-    from cutover.outputs.history import HistoryError, read_snapshot
-    from cutover.outputs.layout import dumps, laid_out
+    from cutover.history.layout import dumps, laid_out
+    from cutover.history.runs import read_snapshot
+    from cutover.history.states import HistoryError
 
     doc = {"schema": SCHEMA, "started": T0.isoformat(), "pods": {"us2/acme": {"note": "\n \"lifecycle\": {}"}},
            "datacenters_file": str(dc), "lifecycle": {"us2/acme": {"phase": "staged"}}, "interrupted": False,

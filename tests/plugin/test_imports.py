@@ -21,7 +21,7 @@ from cutover.sandbox import pki
 pytestmark = pytest.mark.e2e  # starts a fresh interpreter: not in make test-fast
 
 #: Never imported by importing the plugin: each is imported at its first use.
-LATE = ("cutover.outputs.history", "cutover.outputs.html", "cutover.outputs.evidence_json",
+LATE = ("cutover.history.runs", "cutover.outputs.html", "cutover.outputs.evidence_json",
         "cutover.outputs.per_sr", "cutover.plugin.report", "jks")
 
 

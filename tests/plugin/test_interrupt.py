@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from cutover.outputs.records import INCOMPLETE
+from cutover.gates.run_verdict import INCOMPLETE
 from cutover.sandbox import Sandbox
 from tests.conftest import CHECKS
 from tests.outputs.validate import assert_valid

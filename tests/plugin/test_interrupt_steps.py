@@ -8,18 +8,21 @@ import signal
 
 import pytest
 
-from cutover.outputs.records import INCOMPLETE, Record, verdict_sentence
+from cutover.gates.outcomes import Record
+from cutover.gates.run_verdict import INCOMPLETE, RunVerdict
+from cutover.gates.run_verdict import sentence as verdict_sentence
 from cutover.plugin.interrupt import Interrupt
 
 
 def test_a_stopped_run_is_never_ready_and_a_failure_that_ran_still_counts() -> None:
     passed = [Record("t[us2/acme]", "chain_trusted", "us2/acme"), Record("t[us2]", "no_lb_cert", "us2")]
-    assert verdict_sentence(passed) == ("ready for cutover: all 2 gate tests passed", True)
+    assert verdict_sentence(passed) == RunVerdict("ready for cutover: all 2 gate tests passed", True)
     step = "running the gates: 2 of 112"
-    assert verdict_sentence(passed, step) == (f"not proven: interrupted at {step}: {INCOMPLETE}", False)
-    assert verdict_sentence([], step)[1] is False
+    assert verdict_sentence(passed, step) == RunVerdict(f"not proven: interrupted at {step}: {INCOMPLETE}", False)
+    assert verdict_sentence([], step).ready is False
     failed = [*passed, Record("t[em3/acme]", "chain_trusted", "em3/acme", outcome="failed")]
-    sentence, ready = verdict_sentence(failed, step)
+    said = verdict_sentence(failed, step)
+    sentence, ready = said.sentence, said.ready
     assert not ready and sentence.startswith("NOT ready for cutover: 1 of the 3 gate test(s) that ran failed; ")
     assert sentence.endswith(f"interrupted at {step}: {INCOMPLETE}")
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from cutover.base import certs
 from cutover.sandbox import pki
-from cutover.stores import certs, truststore
+from cutover.stores import truststore
 
 pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
 

@@ -1,11 +1,11 @@
-"""What changed since the last run: earlier runs' JSON evidence, read by the code that writes it.
+"""The earlier runs of a datacenters file: found in the history folder and read before any gate runs.
 
-A scheduled run's reader wants "since yesterday: us2/abcd's production switched to the new
-certificate; em3/wxyz's staging IPs changed". Each run's JSON evidence holds a ``lifecycle`` section,
-one entry per pod (`cutover.outputs.evidence_json.pod_state_json` writes it, `PodState.from_json` reads
-it back, for this run and for earlier ones alike). A run looks for the most recent earlier evidence of
-the same datacenters file and compares. History is a convenience, never a gate: a corrupt, foreign or
-future-schema file is named and ignored, and no file can stop a run.
+History is an input: each pod's phase is decided on the last run's view of it (`Snapshot.previous`), and the
+run's closing compares with the last run (`cutover.closing.news`) and draws the runs as a timeline
+(`cutover.closing.series`). Each run's JSON evidence holds a ``lifecycle`` section (`cutover.history.states`)
+and an ``inputs`` section (`cutover.history.inputs`); this module finds the files and reads them. History is
+a convenience, never a gate: a corrupt, foreign or future-schema file is named and ignored, and no file can
+stop a run.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cutover.evidence import Evidence
-from cutover.gates.lifecycle import Phase, Previous
-from cutover.outputs import layout, news
-from cutover.outputs.evidence_json import SCHEMA, lifecycle_json, schema_version
-from cutover.outputs.news import Change
+from cutover.base.instants import from_json as instant_from_json
+from cutover.history import inputs as judged
+from cutover.history import layout
+from cutover.history.layout import SCHEMA, schema_version
+from cutover.history.phases import Previous
+from cutover.history.states import HistoryError, PodState
 
-#: (gate, client, target) -> outcome; client is None for the network gates (cutover.outputs.news reads it too).
+#: (gate, client, target) -> outcome; client is None for the network gates (cutover.closing.news reads it too).
 Outcomes = Mapping[tuple[str, str | None, str], str]
 
 #: A larger file is not read: evidence of 500 pods is a few MB; anything this big is not ours.
@@ -32,82 +33,6 @@ MAX_BYTES = 64 * 1024 * 1024
 MAX_FILES = 400
 #: At most this many earlier runs are read for the timeline: two months of nightly runs, and the re-runs of a bad night.
 MAX_RUNS = 90
-
-
-class HistoryError(Exception):
-    """An earlier evidence file that cannot be used; the message says why, in a few words."""
-
-
-@dataclass(frozen=True)
-class Leaf:
-    """A served leaf as history keeps it: enough to say what changed."""
-
-    sha256: str
-    name: str
-    not_after: str
-
-    @property
-    def short(self) -> str:
-        return f"{self.name} (expires {self.not_after[:10]}, SHA-256 {self.sha256[:16]}...)"
-
-
-@dataclass(frozen=True)
-class PodState:
-    """One pod as one run saw it.
-
-    Attributes:
-        phase: the lifecycle phase.
-        new_leaves: SHA-256 of what that run knew to be the new certificate.
-        cut_over_since: when production was first seen serving the new certificate.
-        staging_ips, production_ips: the addresses the names resolved to.
-        leaves: per network (``staging``, ``production``), the leaf at each address; None where none was fetched.
-        trust: per client, per network, the trust verdict at each address (True: trusted).
-    """
-
-    phase: str
-    new_leaves: frozenset[str] = frozenset()
-    cut_over_since: dt.datetime | None = None
-    staging_ips: tuple[str, ...] = ()
-    production_ips: tuple[str, ...] = ()
-    leaves: Mapping[str, Mapping[str, Leaf | None]] = field(default_factory=dict)
-    trust: Mapping[str, Mapping[str, Mapping[str, bool]]] = field(default_factory=dict)
-
-    def previous(self, when: dt.datetime) -> Previous:
-        """This state as the lifecycle decision reads an earlier run."""
-        production = frozenset(lf.sha256 for lf in self.leaves.get("production", {}).values() if lf is not None)
-        return Previous(when, self.phase, self.new_leaves, production, self.cut_over_since)
-
-    @classmethod
-    def phase_of(cls, doc: object) -> PodState:
-        """Only the phase of what `evidence_json.pod_state_json` wrote (an older run on the timeline)."""
-        if not isinstance(doc, dict) or not isinstance(doc.get("phase"), str):
-            raise HistoryError("a lifecycle entry without a phase")
-        return cls(doc["phase"])
-
-    @classmethod
-    def from_json(cls, doc: object) -> PodState:
-        """Read what `evidence_json.pod_state_json` wrote; raise HistoryError on anything else."""
-        if not isinstance(doc, dict) or not isinstance(doc.get("phase"), str):
-            raise HistoryError("a lifecycle entry without a phase")
-        try:
-            leaves = {net: {str(ip): None if lf is None else Leaf(str(lf["sha256"]), str(lf.get("name", "")),
-                                                                   str(lf.get("not_after", "")))
-                            for ip, lf in dict(by_ip).items()}
-                      for net, by_ip in dict(doc.get("leaves") or {}).items()}
-            trust = {str(client): {net: {str(ip): bool(ok) for ip, ok in dict(by_ip).items()}
-                                   for net, by_ip in dict(nets).items()}
-                     for client, nets in dict(doc.get("trust") or {}).items()}
-            since = doc.get("cut_over_since")
-            return cls(
-                phase=doc["phase"],
-                new_leaves=frozenset(str(x) for x in doc.get("new_leaves") or ()),
-                cut_over_since=_instant(since) if since else None,
-                staging_ips=tuple(str(x) for x in doc.get("staging_ips") or ()),
-                production_ips=tuple(str(x) for x in doc.get("production_ips") or ()),
-                leaves=leaves, trust=trust,
-            )
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise HistoryError(f"a malformed lifecycle entry ({type(e).__name__}: {e})") from None
 
 
 @dataclass(frozen=True)
@@ -159,7 +84,7 @@ def read_snapshot(path: Path, full: bool = True, wanted: Callable[[Snapshot], bo
             return head
         doc = _object(whole)
         if layout.laid_out(data):  # else `_members` parsed it whole: the pods' members are in already
-            doc = {**doc, **_object(layout.members(data, _BODY + (_INPUTS if full else ())))}
+            doc = {**doc, **_object(layout.members(data, _BODY + (judged.MEMBERS if full else ())))}
     except OSError as e:
         raise HistoryError(f"cannot be read ({e.strerror or e})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -176,7 +101,7 @@ def read_snapshot(path: Path, full: bool = True, wanted: Callable[[Snapshot], bo
         if isinstance(r, dict) and all(isinstance(r.get(k), str) for k in ("gate", "target", "outcome")):
             client = r.get("client")
             outcomes[(r["gate"], client if isinstance(client, str) else None, r["target"])] = r["outcome"]
-    return replace(head, pods=pods, outcomes=outcomes, inputs=_inputs_of(doc) if full else {})
+    return replace(head, pods=pods, outcomes=outcomes, inputs=judged.read(doc) if full else {})
 
 
 def _head_of(path: Path, doc: object) -> Snapshot:
@@ -191,41 +116,12 @@ def _head_of(path: Path, doc: object) -> Snapshot:
         raise HistoryError(f"schema {doc['schema']}, newer than this cutover reads ({SCHEMA}): written by a newer "
                            "version")
     try:
-        started = _instant(doc["started"])
+        started = instant_from_json(doc["started"])
     except (KeyError, TypeError, ValueError):
         raise HistoryError("no valid 'started' time") from None
     part = doc.get("service_request")
     return Snapshot(path, started, _datacenters_of(doc), {}, {}, bool(doc.get("interrupted")),
                     str(part) if part else None)
-
-
-def _inputs_of(doc: dict[str, Any]) -> dict[str, object]:
-    """The run's ``inputs``, with each store's entries and each bundle's certificates taken from the file's own
-    ``truststores`` and ``bundles`` sections (written once there); empty for a file from before inputs were kept."""
-    inputs = doc.get("inputs")
-    if not isinstance(inputs, dict):
-        return {}
-    out = dict(inputs)
-    sections: dict[str, dict[str, Any]] = {k: _object(doc.get(k)) for k in ("truststores", "bundles")}
-    stores = {}
-    for name, store in _object(inputs.get("truststores")).items():
-        written = _object(sections["truststores"].get(name))
-        written = _object(sections["truststores"].get(str(written["same_as"]))) if "same_as" in written else written
-        entries = {str(x.get("alias", "")).lower(): _object(x.get("certificate")).get("sha256")
-                   for x in written.get("entries") or () if isinstance(x, dict)}
-        stores[name] = {**_object(store), "entries": entries}
-    bundles = {}
-    for code, bundle in _object(inputs.get("bundles")).items():
-        written = _object(sections["bundles"].get(code))
-        certs = [("root", written.get("root")), *(("intermediate", c) for c in written.get("intermediates") or ()),
-                 *(("server", c) for c in written.get("servers") or ())]
-        bundles[code] = {**_object(bundle), "certificates": {
-            str(_object(c).get("sha256")): f"{role} {_object(c).get('subject', '')}" for role, c in certs if c}}
-    return out | {"truststores": stores, "bundles": bundles}
-
-
-def _object(x: object) -> dict[str, Any]:
-    return x if isinstance(x, dict) else {}
 
 
 #: The top-level members history reads: a tenth of a file; the pods' chains and the timeline are the rest.
@@ -234,8 +130,7 @@ _HEAD = ("schema", "started", "interrupted", "service_request", "datacenters_fil
 _BODY = ("lifecycle", "records")
 
 
-#: And what "since the last run" compares the inputs by (`_inputs_of`).
-_INPUTS = ("inputs", "truststores", "bundles")
+
 
 
 
@@ -247,13 +142,6 @@ def _datacenters_of(doc: dict[str, Any]) -> str | None:
     env = doc.get("environment")
     text = env.get("Datacenters file") if isinstance(env, dict) else None
     return text.split(" (SHA-256 ")[0] if isinstance(text, str) else None
-
-
-def _instant(text: object) -> dt.datetime:
-    if not isinstance(text, str):
-        raise ValueError("not a time")
-    when = dt.datetime.fromisoformat(text)
-    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -340,29 +228,5 @@ def _same_file(recorded: str, want: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class Since:
-    """The "since the last run" section: its heading and lines, for the report and the terminal alike."""
-
-    heading: str
-    lines: tuple[str, ...]
-    ignored: tuple[str, ...] = ()
-    changes: tuple[Change, ...] = ()
-
-
-def since_last_run(lookup: Lookup | None, evidence: Evidence | None, phases: Mapping[str, Phase],
-                   outcomes: Outcomes, inputs: Mapping[str, object] | None = None) -> Since | None:
-    """The section, or None when history was turned off (``--no-history``). `inputs`: what this run judged
-    (`cutover.outputs.evidence_json.inputs_json`), compared with what the last run recorded."""
-    if lookup is None:
-        return None
-    if lookup.snapshot is None:
-        return Since(f"since the last run: {lookup.note}", (), lookup.ignored)
-    snap = lookup.snapshot
-    now: dict[str, PodState] = {}
-    if evidence is not None:
-        now = {tid: PodState.from_json(entry) for tid, entry in lifecycle_json(evidence, phases).items()}
-    found = news.changes(snap, now, outcomes, inputs)
-    lines = [c.line for c in found] or ["nothing changed"]
-    heading = f"since the last run ({snap.started.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z, {snap.path})"
-    return Since(heading, tuple(lines), lookup.ignored, tuple(found))
+def _object(x: object) -> dict[str, Any]:
+    return x if isinstance(x, dict) else {}

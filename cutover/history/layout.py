@@ -1,14 +1,29 @@
-"""The evidence file's layout: its writer (`dumps`) and the reader of its members (`members`), together.
+"""The evidence file's identity and layout: its schema name, its writer (`dumps`) and the reader of its
+members (`members`), together.
 
-A run reads up to 90 earlier runs' files (`cutover.outputs.history`), and of each only a few top-level
+A run reads up to 90 earlier runs' files (`cutover.history.runs`), and of each only a few top-level
 members; so the writer puts each top-level member on a line of its own, and the reader finds a member by
-its line instead of parsing the whole file. The two are one contract, kept in this one place.
+its line instead of parsing the whole file. The writer of the document (`cutover.outputs.evidence_json`)
+stamps `SCHEMA`, history checks it: one contract, kept in this one place, below both.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
+
+#: /2: the store, each bundle and each pod's evidence are held once (``truststores``, ``bundles``, ``pods``) and
+#: records refer to them; ``fix_plan`` and ``sr`` were added. /1 carried them in every record.
+SCHEMA = "cutover-evidence/2"
+SCHEMA_PREFIX = "cutover-evidence/"
+
+
+def schema_version(schema: object) -> int | None:
+    """``cutover-evidence/3`` -> 3; None for anything that is not ours."""
+    if isinstance(schema, str) and (m := re.fullmatch(re.escape(SCHEMA_PREFIX) + r"(\d+)", schema)):
+        return int(m[1])
+    return None
 
 
 def dumps(doc: Mapping[str, object]) -> str:

@@ -1,5 +1,5 @@
-"""What changed since the last run, in order of news: the comparison of an earlier run (cutover.outputs.history
-reads it) with this one.
+"""What changed since the last run, in order of news: the comparison of the last run (`cutover.history.runs`
+read it) with this one, made from this run's own records and states (`cutover.history.states.states`).
 
 A lead reads this section every morning of a renewal. What they need first is which pods cut over, then which
 verdicts flipped, then whether what was judged changed (a truststore, a bundle, the datacenters file, the SRs), and
@@ -9,12 +9,12 @@ goes to the JSON, where a dashboard can read it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from cutover.outputs.history import Leaf, Outcomes, PodState, Snapshot
+from cutover.history.runs import Lookup, Outcomes, Snapshot
+from cutover.history.states import Leaf, PodState
 
 #: The longest line a change gets: a list of pods beyond it ends "and N more" (all of them are in the JSON).
 WIDTH = 120
@@ -54,9 +54,35 @@ def _listed(head: str, items: Sequence[str], tail: str = "") -> str:
         shown.pop()
 
 
+@dataclass(frozen=True)
+class Since:
+    """The "since the last run" section: its heading and lines, for the report and the terminal alike."""
+
+    heading: str
+    lines: tuple[str, ...]
+    ignored: tuple[str, ...] = ()
+    changes: tuple[Change, ...] = ()
+
+
+def since_last_run(lookup: Lookup | None, now: Mapping[str, PodState], outcomes: Outcomes,
+                   inputs: Mapping[str, object] | None = None) -> Since | None:
+    """The section, or None when history was turned off (``--no-history``). `now`: this run's pods
+    (`cutover.history.states.states`); `inputs`: what this run judged (`cutover.history.inputs.inputs`),
+    compared with what the last run recorded."""
+    if lookup is None:
+        return None
+    if lookup.snapshot is None:
+        return Since(f"since the last run: {lookup.note}", (), lookup.ignored)
+    snap = lookup.snapshot
+    found = changes(snap, now, outcomes, inputs)
+    lines = [c.line for c in found] or ["nothing changed"]
+    heading = f"since the last run ({snap.started.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z, {snap.path})"
+    return Since(heading, tuple(lines), lookup.ignored, tuple(found))
+
+
 def changes(before: Snapshot, now: Mapping[str, PodState], outcomes: Outcomes,
             inputs: Mapping[str, object] | None = None) -> list[Change]:
-    """What changed since `before`, in order of news (KINDS); `inputs`: this run's (evidence_json.inputs_json)."""
+    """What changed since `before`, in order of news (KINDS); `inputs`: this run's (cutover.history.inputs.inputs)."""
     found = _phase_changes(before, now) + _verdict_changes(before, now, outcomes)
     found += input_changes(before.inputs, inputs or {}) + _network_changes(before, now)
     return sorted(found, key=lambda c: KINDS.index(c.kind))  # stable: within a kind, the order found

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from cutover.text import printable
+from cutover.base.digest import sha256_hex
+from cutover.base.text import printable
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class CertInfo:
         cn = cns[0].value if cns else None
         return cls(
             der=der,
-            sha256=hashlib.sha256(der).hexdigest().upper(),
+            sha256=sha256_hex(der),
             # Names are written by whoever made the certificate: control characters (a terminal
             # escape, say) are kept as visible escapes, never passed on to a terminal or a log.
             subject=printable(cert.subject.rfc4514_string(), 100_000),
@@ -172,7 +172,7 @@ def _from_asn1(der: bytes) -> CertInfo:
     serial = int(tbs["serialNumber"])
     return CertInfo(
         der=der,
-        sha256=hashlib.sha256(der).hexdigest().upper(),
+        sha256=sha256_hex(der),
         subject=printable(subject.rfc4514_string(), 100_000),
         issuer=printable(issuer.rfc4514_string(), 100_000),
         serial=("-" if serial < 0 else "") + format(abs(serial), "X"),

@@ -1,0 +1,141 @@
+"""The fix plan and a verdict's remedy as text: keytool's arguments quoted for a shell, each step in words.
+
+The decisions (which steps, merged how, in what order) are `cutover.gates.fixplan`'s; keytool's arguments are
+built by `cutover.stores.keytool`. This module only says them: the line a person pastes, the sentence the
+report and the terminal show, and the JSON's copy of both.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Iterable, Sequence
+
+from cutover.gates.fixplan import INVESTIGATE, PROVIDER, STORE_KINDS, Action, Step, keytool_args
+
+
+def quote_args(args: Iterable[str]) -> str:
+    """Arguments quoted for the shell the user will paste them into: POSIX sh, or cmd/PowerShell on Windows."""
+    if os.name == "nt":
+        import subprocess
+
+        return subprocess.list2cmdline(list(args))
+    return " ".join(shlex.quote(a) for a in args)
+
+
+def command(action: Action) -> str | None:
+    """The keytool command for a store action, to paste as one line; None for any other action. No -storepass:
+    keytool prompts, so no password is ever in a command line, a shell history or a report. Nothing after it on
+    the line either: a trailing ``# comment`` swallows the next command when several lines are pasted at once."""
+    if action.kind not in STORE_KINDS or action.store is None:
+        return None
+    return "keytool " + quote_args(keytool_args(action))
+
+
+def commands(actions: Iterable[Action]) -> tuple[str, ...]:
+    """A verdict's remedy: the keytool commands of its actions, in order."""
+    return tuple(c for c in (command(a) for a in actions) if c)
+
+
+def failure_text(message: str, remedy: Sequence[str]) -> str:
+    """A failure as pytest and the JUnit XML say it: the message, then its commands under "To fix it"."""
+    return message + ("\nTo fix it:\n  " + "\n  ".join(remedy) if remedy else "")
+
+
+def what(action: Action) -> str:
+    """The store step in words, for the line above its command."""
+    if action.kind == "changealias":
+        return f"rename alias {action.alias!r} to {action.dest_alias!r}"
+    if action.kind == "import":
+        return f"import {action.subject or 'the certificate'} under alias {action.alias!r}"
+    return f"delete alias {action.alias!r}"
+
+
+def fixes_text(step: Step) -> str:
+    """``aliases_present for 14 data centres and chain_trusted for us2/acme``."""
+    by_gate: dict[str, list[str]] = {}
+    for gate, target in step.fixes:
+        by_gate.setdefault(gate, []).append(target)
+    gates_of: dict[tuple[str, ...], list[str]] = {}  # gates failing on the same targets are said together
+    for gate, targets in by_gate.items():
+        gates_of.setdefault(tuple(targets), []).append(gate)
+    parts = []
+    for group, gates in gates_of.items():
+        names = gates[0] if len(gates) == 1 else f"{', '.join(gates[:-1])} and {gates[-1]}"
+        if len(group) <= 3:
+            parts.append(f"{names} for {', '.join(group)}")
+        else:
+            noun = "pods" if all("/" in t for t in group) else "data centres"
+            parts.append(f"{names} for {len(group)} {noun}")
+    return "; ".join(parts) if any(" and " in p for p in parts) and len(parts) > 1 else " and ".join(parts)
+
+
+def sentence(step: Step) -> str:
+    """The step in one line, as the terminal and the report say it."""
+    a = step.action
+    if a.kind in STORE_KINDS:
+        said = f"run once: {command(a)}"
+    elif a.kind == PROVIDER:
+        said = f"ask the provider on SR {step.sr}: {a.text}" if step.sr else \
+            f"ask the provider (no SR set for these pods): {a.text}"
+    elif a.kind == INVESTIGATE:
+        said = f"look into: {a.text}"
+    else:
+        said = f"on your side: {a.text}"
+    return f"{said} (fixes {fixes_text(step)})"
+
+
+def step_json(step: Step) -> dict[str, object]:
+    """A step of the JSON's ``fix_plan``: its data (`Step.from_json` reads it back), its command and its words."""
+    return {"owner": step.owner, "sr": step.sr, **step.action.to_json(), "command": command(step.action),
+            "fixes": [{"gate": g, "target": t} for g, t in step.fixes], "fixes_text": fixes_text(step),
+            "sentence": sentence(step)}
+
+
+def plan_json(steps: Sequence[Step]) -> list[dict[str, object]]:
+    return [{"step": i, **step_json(s)} for i, s in enumerate(steps, 1)]
+
+
+def stores_of(steps: Sequence[Step]) -> list[str]:
+    """The stores the plan's keytool commands change, each once: ``/path/store.jks (PKCS12)``."""
+    return list(dict.fromkeys(f"{s.action.store} ({s.action.store_type or 'PKCS12'})"
+                              for s in steps if command(s.action)))
+
+
+def keytool_note(steps: Sequence[Step]) -> str | None:
+    """What the plan says once, on top, when it has keytool commands: the password is asked, not written, and
+    which store the commands change. None when it has none."""
+    stores = stores_of(steps)
+    if not stores:
+        return None
+    which = f"the store {stores[0]}" if len(stores) == 1 else "the store after its -keystore: " + "; ".join(stores)
+    return ("Each keytool command asks for the store password (type it; it is never part of a command) and changes "
+            f"{which}. Paste each command as one line, from the folder this run was made in.")
+
+
+def extract_note(action: Action) -> str | None:
+    """For a run that wrote no certificate files: the file to take out of the provider's zip first, in words."""
+    if action.zipped is None:
+        return None
+    archive, member = action.zipped
+    return f"first extract {member} from {archive} into that folder (this run wrote no certificate files)"
+
+
+def plan_lines(steps: Sequence[Step]) -> list[str]:
+    """The plan as lines for the terminal: the keytool note, then numbered steps, each keytool command alone on
+    its own line, so that it pastes as printed."""
+    note = keytool_note(steps)
+    several = len(stores_of(steps)) > 1
+    lines = [note] if note else []
+    for i, s in enumerate(steps, 1):
+        a = s.action
+        cmd = command(a)
+        if cmd is None:
+            lines.append(f"{i}. {sentence(s)}")
+            continue
+        where = f" in {a.store}" if several else ""
+        lines.append(f"{i}. {what(a)}{where} (fixes {fixes_text(s)}):")
+        extract = extract_note(a)
+        lines += [f"   {extract}"] if extract else []
+        lines.append(f"   {cmd}")
+    return lines
