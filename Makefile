@@ -33,9 +33,10 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/pytest tests -n auto --dist worksteal --durations=10 -m "not soak"
 
-# The unit tests of decisions on hand-built evidence, in seconds: nothing started (no sandbox, JVM or child pytest).
+# The unit tests of decisions on hand-built evidence, in seconds: nothing started (no sandbox, JVM or child pytest),
+# checked: no socket may be opened (pytest-socket) and a test that takes over 3 s fails by name (tests/conftest.py).
 test-fast: $(STAMP)
-	$(BIN)/pytest tests -q -m "not e2e and not soak"
+	$(BIN)/pytest tests -q -m "not e2e and not soak" --disable-socket --allow-unix-socket --unit-timeout=3
 
 # mypy over cutover/ (pyproject.toml [tool.mypy]); make test runs it too.
 typecheck: $(STAMP)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import xml.etree.ElementTree as ET
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +45,15 @@ def report_files(folder: Path) -> list[Path]:
     return [p for p in folder.iterdir() if not p.name.endswith(("-certs", "-truststore.jks"))]
 
 
-def run_gates(pytester: pytest.Pytester, *args: str, timeout: float = 300) -> GateRun:
-    """Run checks/ in a fresh pytest process and parse its JUnit XML; bounded by `timeout`."""
+#: A gate run that went to its end: 0 ready, 1 a gate failed. Anything else (interrupted, an internal error, a usage
+#: error, no tests) is what a test must ask for by name, or a run that died at configure would pass its asserts.
+FINISHED = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+
+
+def run_gates(pytester: pytest.Pytester, *args: str, timeout: float = 300,
+              exit_codes: tuple[int, ...] = FINISHED) -> GateRun:
+    """Run checks/ in a fresh pytest process and parse its JUnit XML; bounded by `timeout`; its exit code must be
+    one of `exit_codes`."""
     junit = pytester.path / "gates.xml"
     reports = () if any(a.startswith(("--reports-dir", "--html")) for a in args) else ("--no-reports",)
     # History is read from the reports folder; a test that does not name one must not read the repository's.
@@ -68,7 +77,36 @@ def run_gates(pytester: pytest.Pytester, *args: str, timeout: float = 300) -> Ga
                     outcome = "skipped" if tag == "skipped" else "failed"
                     messages[key] = (el.get("message") or "") + "\n" + (el.text or "")
             outcomes[key] = outcome
-    return GateRun(result, outcomes, messages, junit)
+    run = GateRun(result, outcomes, messages, junit)
+    assert result.ret in exit_codes, f"the gate run exited {result.ret}, expected one of {exit_codes}:\n{run.output}"
+    return run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--unit-timeout", metavar="SECONDS", type=float, default=0,
+                     help="(the suite's own) fail a test that takes longer: make test-fast, which waits on nothing")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    """--unit-timeout: a test of a decision on hand-built evidence that waits (on a socket's timeout, a sleep, a
+    server) fails by name rather than slowing the fast subset. Not pytest-timeout: its --timeout is the gates'
+    own option, and pytest refuses two plugins that register one name."""
+    limit = item.config.getoption("unit_timeout")
+    if not limit:
+        return (yield)
+
+    def expired(signum: int, frame: object) -> None:
+        pytest.fail(f"{item.nodeid} took more than --unit-timeout={limit:g} s: a unit test waits on nothing; "
+                    "mark it e2e if it must", pytrace=False)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        return (yield)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -28,7 +28,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="the client's truststore; its password comes from the environment variable named in the toml")
     g.addoption("--nameserver", metavar="IP[:PORT]", action="append", default=[],
                 help="DNS resolver to ask (repeatable; default: the system resolver)")
-    g.addoption("--dc", metavar="CODE", action="append", default=[], help="only this data centre (repeatable)")
+    g.addoption("--dc", metavar="CODE", action="append", default=[],
+                help="only this data centre (repeatable); with --sandbox, the sandbox serves only these")
     g.addoption("--pod", metavar="NAME", action="append", default=[], help="only this pod (repeatable)")
     g.addoption("--client", metavar="NAME", action="append", default=[],
                 help="only this client of [clients] in datacenters.toml (repeatable)")

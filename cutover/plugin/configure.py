@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cutover.base import paths
-from cutover.config import DEFAULT_CLIENT, Client, Config, ConfigError, load
+from cutover.config import DEFAULT_CLIENT, KNOWN_DATACENTERS, Client, Config, ConfigError, load
 from cutover.judge.locate import StoreSpec, store_of
 from cutover.outputs import certfiles, environment
 from cutover.plugin.keys import CutoverWarning
@@ -102,13 +102,21 @@ def _start_sandbox(config: pytest.Config, scenario: str, json_path: Path | None)
     store = json_path.with_name(f"{json_path.stem}-truststore.jks") if json_path is not None else None
     try:
         sandbox = Sandbox(scenario, pods_per_dc=config.getoption("sandbox_pods"),
-                          latency_ms=config.getoption("sandbox_latency_ms"),
+                          datacenters=_sandbox_datacenters(config), latency_ms=config.getoption("sandbox_latency_ms"),
                           password=os.environ.get(PASSWORD_ENV) or None, truststore=store).start()
     except SandboxError as e:
         raise pytest.UsageError(f"--sandbox: {e}") from None
     os.environ[PASSWORD_ENV] = sandbox.password
     config.add_cleanup(sandbox.stop)
     return str(sandbox.config_path)
+
+
+def _sandbox_datacenters(config: pytest.Config) -> tuple[str, ...]:
+    """The data centres the sandbox serves: those --dc selects, else all fourteen. A fault on one pod needs no
+    fourteen-data-centre edge (its fault goes to us2 when selected, else to the first chosen); a code that is
+    not one of the fourteen is left to the datacenters file's reader, which names it."""
+    chosen = {code.lower() for code in config.getoption("dc")}
+    return tuple(code for code in KNOWN_DATACENTERS if code in chosen) or tuple(KNOWN_DATACENTERS)
 
 
 def _load(config: pytest.Config, path: Path) -> Config:

@@ -45,6 +45,7 @@ def test_staging_twin_follows_akamai_convention() -> None:
     assert edge_hostname_in(["a.example.com", "lb.example.net"]) is None
 
 
+@pytest.mark.e2e  # a DNS server on loopback: not in make test-fast
 def test_resolves_chain_staging_and_production(server: DNSServer) -> None:
     ev = resolve(server)
     assert ev.problem is None
@@ -55,12 +56,14 @@ def test_resolves_chain_staging_and_production(server: DNSServer) -> None:
     assert ev.production_ips == ("127.10.0.1",)
 
 
+@pytest.mark.e2e  # a DNS server on loopback: not in make test-fast
 def test_hostname_nxdomain(server: DNSServer) -> None:
     ev = resolve(server, "nope.fa.us2.oraclecloud.com")
     assert ev.problem is not None
     assert "production hostname nope.fa.us2.oraclecloud.com does not exist (NXDOMAIN" in ev.problem
 
 
+@pytest.mark.e2e  # a DNS server on loopback: not in make test-fast
 def test_staging_nxdomain(server: DNSServer, zone: Zone) -> None:
     del zone[f"{HOST}.edgekey-staging.net"]
     ev = resolve(server)
@@ -68,18 +71,21 @@ def test_staging_nxdomain(server: DNSServer, zone: Zone) -> None:
     assert ev.production_ips == ("127.10.0.1",)  # what was learnt before the failure is kept
 
 
+@pytest.mark.e2e  # a DNS server on loopback: not in make test-fast
 def test_staging_no_answer(server: DNSServer, zone: Zone) -> None:
     zone["e1.a.akamaiedge-staging.net"] = Record()
     ev = resolve(server)
     assert ev.problem is not None and "has no A or AAAA record (NoAnswer)" in ev.problem
 
 
+@pytest.mark.e2e  # a DNS server on loopback: not in make test-fast
 def test_servfail(server: DNSServer, zone: Zone) -> None:
     zone[f"{HOST}.edgekey-staging.net"] = Record(behaviour="servfail")
     ev = resolve(server)
     assert ev.problem is not None and "SERVFAIL" in ev.problem
 
 
+@pytest.mark.e2e  # a DNS server on loopback: not in make test-fast
 def test_cname_loop_is_servfail_not_a_hang(server: DNSServer, zone: Zone) -> None:
     zone.cname(HOST, "loop-a.example.net")
     zone.cname("loop-a.example.net", HOST)
@@ -87,6 +93,7 @@ def test_cname_loop_is_servfail_not_a_hang(server: DNSServer, zone: Zone) -> Non
     assert ev.problem is not None and "SERVFAIL" in ev.problem
 
 
+@pytest.mark.e2e  # a DNS server on loopback: not in make test-fast
 def test_timeout_is_bounded_and_says_so(server: DNSServer, zone: Zone) -> None:
     zone[f"{HOST}.edgekey-staging.net"] = Record(behaviour="drop")
     start = time.monotonic()
@@ -95,6 +102,7 @@ def test_timeout_is_bounded_and_says_so(server: DNSServer, zone: Zone) -> None:
     assert ev.problem is not None and "DNS timed out" in ev.problem and "after 0.6s" in ev.problem
 
 
+@pytest.mark.e2e  # a DNS server on loopback: not in make test-fast
 def test_no_edge_hostname_and_the_fallback(server: DNSServer, zone: Zone) -> None:
     zone.address(HOST, "127.10.0.1")
     ev = resolve(server)
@@ -104,6 +112,7 @@ def test_no_edge_hostname_and_the_fallback(server: DNSServer, zone: Zone) -> Non
     assert ev.problem is None and ev.staging_ips == ("127.20.0.1", "::1")
 
 
+@pytest.mark.e2e  # a DNS server on loopback: not in make test-fast
 def test_server_answers_over_tcp_too(server: DNSServer) -> None:
     query = dns.message.make_query(HOST + ".", "A")
     response = dns.query.tcp(query, server.host, port=server.port, timeout=2)

@@ -311,7 +311,7 @@ def test_proxy_usage_errors_stop_the_run(pytester: pytest.Pytester, monkeypatch:
                                          args: tuple[str, ...], says: str) -> None:
     monkeypatch.delenv(PROXY_PASSWORD_ENV, raising=False)
     monkeypatch.setenv(PASSWORD_ENV, edge.password)
-    run = run_gates(pytester, "--datacenters", str(edge.config_path), *args)
+    run = run_gates(pytester, "--datacenters", str(edge.config_path), *args, exit_codes=(pytest.ExitCode.USAGE_ERROR,))
     assert run.result.ret == pytest.ExitCode.USAGE_ERROR
     assert says in run.result.stderr.str()
     assert "hunter2" not in run.output

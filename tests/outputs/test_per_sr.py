@@ -86,7 +86,8 @@ def test_one_report_per_sr_holds_only_its_pods_and_their_store_gates(
 
 
 def test_report_per_sr_needs_a_report_to_sit_beside(pytester: pytest.Pytester) -> None:
-    run = run_gates(pytester, "--sandbox", "good", "--dc", "us2", "--report-per-sr")  # run_gates adds --no-reports
+    run = run_gates(pytester, "--sandbox", "good", "--dc", "us2", "--report-per-sr",  # run_gates adds --no-reports
+                    exit_codes=(pytest.ExitCode.USAGE_ERROR,))
     assert run.result.ret == pytest.ExitCode.USAGE_ERROR
     assert "--report-per-sr writes files beside the full report" in run.result.stderr.str()
 

@@ -99,7 +99,8 @@ def test_interrupted_evidence_validates(pytester: pytest.Pytester, tmp_path: Pat
     """Interrupted before any evidence was gathered (no judge, no pods) and half-way through the gates."""
     pytester.makepyfile(cutover_interrupt=INTERRUPT.format(at=at))
     folder = tmp_path / "reports"
-    run = run_gates(pytester, "-p", "cutover_interrupt", "--sandbox", "good", *FEW, f"--reports-dir={folder}")
+    run = run_gates(pytester, "-p", "cutover_interrupt", "--sandbox", "good", *FEW, f"--reports-dir={folder}",
+                    exit_codes=(pytest.ExitCode.INTERRUPTED,))
     assert run.result.ret == pytest.ExitCode.INTERRUPTED, run.output
     full, _ = documents(folder)
     assert full["interrupted"] is True

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fa
 def test_bad_config_is_a_usage_error_before_any_test(pytester: pytest.Pytester, tmp_path: Path) -> None:
     toml = tmp_path / "datacenters.toml"
     toml.write_text('[defaults]\nprot = 443\n[truststore]\npath = "x.jks"\n[datacenters.us2]\npods = ["a"]\n')
-    run = run_gates(pytester, "--datacenters", str(toml))
+    run = run_gates(pytester, "--datacenters", str(toml), exit_codes=(pytest.ExitCode.USAGE_ERROR,))
     assert run.result.ret == pytest.ExitCode.USAGE_ERROR
     err = run.result.stderr.str()
     assert "unknown key 'prot' in [defaults]. Did you mean 'port'?" in err
@@ -33,13 +33,13 @@ def test_password_variable_not_set_is_a_usage_error(pytester: pytest.Pytester, t
     toml = tmp_path / "datacenters.toml"
     toml.write_text('[truststore]\npath = "s.jks"\npassword_env = "CUTOVER_TEST_UNSET_PW"\n'
                     '[datacenters.us2]\npods = []\n')
-    run = run_gates(pytester, "--datacenters", str(toml))
+    run = run_gates(pytester, "--datacenters", str(toml), exit_codes=(pytest.ExitCode.USAGE_ERROR,))
     assert run.result.ret == pytest.ExitCode.USAGE_ERROR
     assert "export CUTOVER_TEST_UNSET_PW" in run.result.stderr.str()
 
 
 def test_unknown_scenario_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    run = run_gates(pytester, "--sandbox", "pinned-lef")
+    run = run_gates(pytester, "--sandbox", "pinned-lef", exit_codes=(pytest.ExitCode.USAGE_ERROR,))
     assert run.result.ret == pytest.ExitCode.USAGE_ERROR
     assert "unknown sandbox scenario 'pinned-lef'" in run.result.stderr.str()
 
