@@ -22,7 +22,7 @@ CHECKS = ROOT / "checks"
 
 
 @dataclass
-class GateRun:
+class ChildRun:
     """A child pytest run of the gates: its outcome per (gate, id) and each failure's message."""
 
     result: pytest.RunResult
@@ -51,7 +51,7 @@ FINISHED = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
 
 
 def run_gates(pytester: pytest.Pytester, *args: str, timeout: float = 300,
-              exit_codes: tuple[int, ...] = FINISHED) -> GateRun:
+              exit_codes: tuple[int, ...] = FINISHED) -> ChildRun:
     """Run checks/ in a fresh pytest process and parse its JUnit XML; bounded by `timeout`; its exit code must be
     one of `exit_codes`."""
     junit = pytester.path / "gates.xml"
@@ -77,7 +77,7 @@ def run_gates(pytester: pytest.Pytester, *args: str, timeout: float = 300,
                     outcome = "skipped" if tag == "skipped" else "failed"
                     messages[key] = (el.get("message") or "") + "\n" + (el.text or "")
             outcomes[key] = outcome
-    run = GateRun(result, outcomes, messages, junit)
+    run = ChildRun(result, outcomes, messages, junit)
     assert result.ret in exit_codes, f"the gate run exited {result.ret}, expected one of {exit_codes}:\n{run.output}"
     return run
 

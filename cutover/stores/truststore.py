@@ -1,7 +1,7 @@
 """The client's truststore, entry by entry, as Java would list it.
 
 When a JVM is available, the Java probe lists the store and that listing is the truth (see
-`cutover.javajudge`). This module is the Python reading: it checks the file and password before any
+`cutover.judge.java`). This module is the Python reading: it checks the file and password before any
 test runs, and it is the listing when no JVM can be found. Format is detected by content, never by
 file name, because keytool 9+ writes PKCS12 even into a file called ``x.jks``.
 """

@@ -182,7 +182,7 @@ def test_chain_trusted_fails_on_production_naming_address_and_phase(leaves) -> N
     verdict = chain_trusted(pod, trust, phase=phase)
     assert not verdict.ok
     assert f"rejects the chain at production {P1}" in verdict.message and "(phase: cut over)" in verdict.message
-    # No path to a trusted CA: the plan files it under the store's import, or asks the provider (cutover.fixplan).
+    # No path to a trusted CA: the plan files it under the store's import, or asks the provider (cutover.gates.fixplan).
     assert [a.kind for a in verdict.actions] == ["trust-path"]
 
 
