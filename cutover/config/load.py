@@ -30,6 +30,7 @@ from cutover.config.model import (
     Target,
 )
 from cutover.config.pods import pod_entry
+from cutover.config.rules import PORT_RANGE, is_dns_name, is_ip_literal, is_port
 from cutover.config.values import (
     check_keys,
     check_readable_file,
@@ -68,7 +69,6 @@ _SANDBOX = {"scenario", "description"}
 
 #: The provider's codes (us2), others it uses (em1), or a name a user groups ocs pods under (us-ashburn-1, ocs).
 _DC_CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
 def load(
@@ -290,8 +290,8 @@ def _dc_settings(path: Path, code: str, dc_raw: Mapping[str, Any], defaults: Map
 
 
 def _check_settings(path: Path, code: str, v: Mapping[str, Any]) -> None:
-    if not 0 < v["port"] < 65536:
-        raise ConfigError(f"{path}: datacenters.{code}.port {v['port']} is not a TCP port (1-65535).")
+    if not is_port(v["port"]):
+        raise ConfigError(f"{path}: datacenters.{code}.port {v['port']} is not {PORT_RANGE}.")
     for key in ("min_days_after_renewal", "warn_days"):
         if v[key] < 0:
             raise ConfigError(f"{path}: datacenters.{code}.{key} must be 0 or more days.")
@@ -353,28 +353,15 @@ def _hostname(path: Path, code: str, pod: str, template: str, app: str, key: str
             "the only placeholders are {pod}, {app} and {dc}."
         ) from None
     name = name.lower().rstrip(".")
-    if _ip_literal(name):
+    if is_ip_literal(name):
         raise ConfigError(
             f"{path}: datacenters.{code}.{key} {template!r} gives {name!r} for pod {pod!r}, which is an IP "
             "address, not a hostname: the JVM verifies the certificate against the hostname and sends it as SNI, "
             "so give the pod's production hostname (e.g. {pod}.fa.us2.oraclecloud.com)."
         )
-    labels = name.split(".")
-    if len(name) > 253 or len(labels) < 2 or not all(_LABEL.match(x) for x in labels):
+    if not is_dns_name(name):
         raise ConfigError(
             f"{path}: datacenters.{code}.{key} {template!r} gives {name!r} for pod {pod!r}, "
             "which is not a valid DNS name (letters, digits and hyphens, dot-separated)."
         )
     return name
-
-
-def _ip_literal(name: str) -> bool:
-    """An IPv4 or IPv6 address (bracketed too), or a name whose last label is all digits, which no DNS name
-    has (a top-level domain is never numeric) and which resolvers and Java take for an address."""
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(name.strip("[]"))
-        return True
-    except ValueError:
-        return name.rsplit(".", 1)[-1].isdigit()

@@ -8,17 +8,16 @@ table readers (`cutover.config.load`) because reading one entry has its own rule
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from cutover.config.model import ConfigError
+from cutover.config.rules import PORT_RANGE, is_dns_name, is_ip_literal, is_port
 from cutover.config.values import check_keys, service_request, typed
 
 _POD = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _POD_TABLE = {"name", "hostname", "port", "sr"}
 
 
@@ -71,8 +70,8 @@ def _table(path: Path, where: str, entry: dict[str, object], dc_sr: str | None) 
         name = first_label(path, where, host or "")
     if "port" in entry:
         port = typed(path, f"{where} ({name})", "port", entry["port"], int)
-    if port is not None and not 0 < port < 65536:
-        raise ConfigError(f"{path}: {where} ({name}): port {port} is not a TCP port (1-65535).")
+    if port is not None and not is_port(port):
+        raise ConfigError(f"{path}: {where} ({name}): port {port} is not {PORT_RANGE}.")
     sr = service_request(path, f"{where} ({name}).sr", entry["sr"]) if "sr" in entry else dc_sr
     return PodEntry(name, host, port, sr, warning)
 
@@ -113,24 +112,18 @@ def host_of(path: Path, where: str, text: str) -> tuple[str, int | None, str | N
             if not number.isdigit():
                 raise ConfigError(f"{path}: {where}: {text!r} is not HOST or HOST:PORT; write the hostname only.")
             port = int(number)
-    if port is not None and not 0 < port < 65536:
-        raise ConfigError(f"{path}: {where}: {text!r}: port {port} is not a TCP port (1-65535).")
+    if port is not None and not is_port(port):
+        raise ConfigError(f"{path}: {where}: {text!r}: port {port} is not {PORT_RANGE}.")
     return check_hostname(path, where, text, host), port, warning
 
 
 def check_hostname(path: Path, where: str, text: str, host: str) -> str:
     """A DNS name: an IP literal would send no SNI and match no certificate (Python's ssl sends none for it)."""
     host = host.strip().strip("[]").lower().rstrip(".")
-    try:
-        ipaddress.ip_address(host)
-        numeric = True
-    except ValueError:  # a last label of digits only is no DNS name either: resolvers and Java read an address
-        numeric = host.rsplit(".", 1)[-1].isdigit()
-    if numeric:
+    if is_ip_literal(host):
         raise ConfigError(f"{path}: {where}: {text!r} is an IP address, not a hostname; write the pod's hostname "
                           "(its certificate names it, and the staging twin is found from it).")
-    labels = host.split(".")
-    if len(host) > 253 or len(labels) < 2 or not all(_LABEL.match(x) for x in labels):
+    if not is_dns_name(host):
         raise ConfigError(f"{path}: {where}: {text!r} is not a hostname (letters, digits and hyphens, "
                           "dot-separated, e.g. abcd.fa.us2.oraclecloud.com) nor an https:// URL.")
     return host

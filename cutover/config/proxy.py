@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from cutover.config.rules import PORT_RANGE, is_port
+
 
 class ProxyConfigError(ValueError):
     """A proxy URL or setting that cannot be used; the message names where it came from and the fix."""
@@ -129,8 +131,8 @@ def parse(text: str, source: str, *, password_env: str | None = None, allow_pass
                                "for example http://proxy.example.com:8080.")
     host = match[1] or match[3]
     port = int(match[2] or match[4])
-    if not 0 < port < 65536:
-        raise ProxyConfigError(f"{where}: port {port} is not a TCP port (1-65535).")
+    if not is_port(port):
+        raise ProxyConfigError(f"{where}: port {port} is not {PORT_RANGE}.")
     in_url = source if colon else None  # only reached for an environment variable (allow_password)
     return Proxy(host, port, source, user, None if in_url else password_env, in_url, tuple(no_proxy))
 
@@ -187,10 +189,10 @@ def client_proxy(java_options: Sequence[str], run_proxy: Proxy | None) -> Proxy 
     where = "-Dhttps.proxyHost in the client's java_options"
     try:
         port = int(props.get("https.proxyPort", "443"))
-        if not 0 < port < 65536:
+        if not is_port(port):
             raise ValueError
     except ValueError:
-        raise ProxyConfigError(f"-Dhttps.proxyPort={props['https.proxyPort']}: not a TCP port (1-65535); "
+        raise ProxyConfigError(f"-Dhttps.proxyPort={props['https.proxyPort']}: not {PORT_RANGE}; "
                                "fix the client's java option.") from None
     skip = tuple(p for p in props.get("http.nonProxyHosts", "").split("|") if p.strip())
     user = pw_env = pw_url = None

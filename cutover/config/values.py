@@ -16,6 +16,7 @@ from typing import Any
 
 from cutover.base import instants
 from cutover.config.model import ConfigError
+from cutover.config.rules import is_port
 
 #: A service request number goes into file names (<stem>-SR-<number>.html): letters, digits, dots and hyphens.
 _SR = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,62}[A-Za-z0-9])?$")
@@ -35,7 +36,7 @@ def parse_nameserver(text: str) -> tuple[str, int]:
     try:
         ipaddress.ip_address(host)
         number = int(port)
-        if not 0 < number < 65536:
+        if not is_port(number):
             raise ValueError
     except ValueError:
         raise ConfigError(
