@@ -179,48 +179,95 @@ def gather(
     Stopped by a KeyboardInterrupt (Ctrl-C, or SIGTERM made one), it raises `GatherInterrupted` with the
     evidence of every pod observed whole by then and the verdicts the JVMs had given on them.
     """
-    start = time.monotonic()
-    concurrency = concurrency or config.concurrency
-    groups, of_client, notes = _groups(config)
-    progress = _Progress()
+    run = _Gathering(config, targets, python_stores, bundles, concurrency or config.concurrency)
     try:
-        return _gather(config, targets, python_stores, bundles, concurrency, start, groups, of_client, notes,
-                       progress)
+        return run.whole()
     except KeyboardInterrupt:
-        raise GatherInterrupted(_partial(config, targets, python_stores, bundles, start, groups, of_client, notes,
-                                         progress)) from None
+        raise GatherInterrupted(run.stopped()) from None
 
 
-def _gather(config: Config, targets: Sequence[Target], python_stores: Mapping[str, StoreContents],
-            bundles: dict[str, Bundle], concurrency: int, start: float, groups: list[_Group],
-            of_client: dict[str, tuple[_Group, int]], notes: dict[str, str], progress: _Progress) -> Evidence:
-    _start_probes(groups, config, max((t.timeout for t in targets), default=10.0), concurrency)
-    primary = format_instant(config.at) if config.at else "now"
-    try:
-        staging, fetched = _observe(config, targets, groups, primary, concurrency, progress)
-    finally:
-        for g in groups:
-            if g.probe is not None:
-                g.probe.stop()
-    pods = {t.id: PodEvidence(t, staging[t.id],
-                              tuple(fetched[(t.id, "staging", ip)] for ip in staging[t.id].staging_ips),
-                              tuple(fetched[(t.id, "production", ip)] for ip in staging[t.id].production_ips))
-            for t in targets}
-    clients: dict[str, ClientEvidence] = {}
-    for client in config.clients:
-        mine = [t for t in targets if t.dc in client.datacenters]
-        store = python_stores.get(client.name)
-        if client.name in notes:  # no JDK for this client: the approximate engine on Python's reading
-            clients[client.name] = _python_client(client, store, notes[client.name], mine, pods, config.at)
-            continue
-        g, n = of_client[client.name]
-        if g.result is None:
-            clients[client.name] = _python_client(client, store, g.note, mine, pods, config.at)
-            continue
-        clients[client.name] = _jvm_client(client, g.result.jvm, g.result.stores[n], store, mine, pods, config.at,
-                                           primary)
-    return Evidence(pods, clients, bundles, time.monotonic() - start,
-                    jvms=sum(g.result is not None for g in groups))
+@dataclass
+class _Gathering:
+    """One gathering: what it was asked, the JVM groups it started, and what it has seen so far (`progress`),
+    so that a whole run and a stopped one are assembled by the same code (`_assemble`)."""
+
+    config: Config
+    targets: Sequence[Target]
+    python_stores: Mapping[str, StoreContents]
+    bundles: dict[str, Bundle]
+    concurrency: int
+    start: float = field(default_factory=time.monotonic)
+    progress: _Progress = field(default_factory=lambda: _Progress())
+
+    def __post_init__(self) -> None:
+        self.groups, self.of_client, self.notes = _groups(self.config)
+        self.primary = format_instant(self.config.at) if self.config.at else "now"
+
+    def whole(self) -> Evidence:
+        """Every pod, every chain, every client's verdicts."""
+        targets, groups = self.targets, self.groups
+        _start_probes(groups, self.config, max((t.timeout for t in targets), default=10.0), self.concurrency)
+        try:
+            staging, fetched = _observe(self.config, targets, groups, self.primary, self.concurrency, self.progress)
+        finally:
+            for g in groups:
+                if g.probe is not None:
+                    g.probe.stop()
+        pods = {t.id: PodEvidence(t, staging[t.id],
+                                  tuple(fetched[(t.id, "staging", ip)] for ip in staging[t.id].staging_ips),
+                                  tuple(fetched[(t.id, "production", ip)] for ip in staging[t.id].production_ips))
+                for t in targets}
+        return self._assemble(pods, stopped=False)
+
+    def stopped(self) -> Evidence:
+        """What a stopped gathering keeps: each pod whose DNS and every chain were in, whole (a pod half seen
+        would read as a pod without a chain); per client, the JVM's verdicts on those of them it had judged
+        entirely. The JVMs are stopped here; the look-ups still in flight end on their own timeouts."""
+        staging, fetches = dict(self.progress.staging), dict(self.progress.fetches)  # pipelines may still add
+        pods: dict[str, PodEvidence] = {}
+        for t in self.targets:
+            st = staging.get(t.id)
+            if st is None:
+                continue
+            keys = {kind: [(t.id, kind, ip) for ip in ips]
+                    for kind, ips in (("staging", st.staging_ips), ("production", st.production_ips))}
+            futures = [fetches.get(k) for ks in keys.values() for k in ks]
+            if all(f is not None and f.done() and not f.cancelled() for f in futures):
+                pods[t.id] = PodEvidence(t, st, *(tuple(_outcome(fetches[k], k[2], t) for k in keys[kind])
+                                                  for kind in ("staging", "production")))
+        for g in self.groups:
+            if g.probe is not None:  # even with a result: a JVM the signal ended first got "no verdict" filled in
+                try:
+                    g.result = g.probe.received()
+                except JudgeUnavailable:
+                    g.note = f"the run was stopped before the JVM ({g.java}) gave a verdict"
+        return self._assemble(pods, stopped=True)
+
+    def _assemble(self, pods: dict[str, PodEvidence], stopped: bool) -> Evidence:
+        """The evidence of `pods`: each client's verdicts on those of its data centres' pods (of a stopped run,
+        only those its JVM had judged entirely); the approximate engine where no JVM judged, or none for a
+        stopped run whose JVM gave nothing."""
+        config = self.config
+        seen = [t for t in self.targets if t.id in pods]
+        clients: dict[str, ClientEvidence] = {}
+        for client in config.clients:
+            mine = [t for t in seen if t.dc in client.datacenters]
+            store = self.python_stores.get(client.name)
+            group = self.of_client.get(client.name)
+            if client.name in self.notes or group is None:
+                clients[client.name] = _python_client(client, store, self.notes.get(client.name), mine, pods,
+                                                      config.at)
+            elif group[0].result is None:
+                clients[client.name] = ClientEvidence(client, store, None, None, group[0].note) if stopped else \
+                    _python_client(client, store, group[0].note, mine, pods, config.at)
+            else:
+                sr = group[0].result.stores[group[1]]
+                judged = [t for t in mine if not stopped or all(
+                    (t.id, ip, when) in sr.verdicts for ip, when in _asked(t, pods[t.id], self.primary))]
+                clients[client.name] = _jvm_client(client, group[0].result.jvm, sr, store, judged, pods, config.at,
+                                                   self.primary)
+        return Evidence(pods, clients, self.bundles, time.monotonic() - self.start,
+                        jvms=sum(g.result is not None for g in self.groups))
 
 
 def _start_probes(groups: Sequence[_Group], config: Config, timeout: float, concurrency: int) -> None:
@@ -242,7 +289,7 @@ def _observe(config: Config, targets: Sequence[Target], groups: Sequence[_Group]
                                                              dict[tuple[str, str, str], ChainFetch]]:
     """DNS, chains and the JVMs' verdicts of every target: per target id its DNS evidence, per
     (target id, ``staging`` or ``production``, IP) its chain; each group's result is left on the group.
-    What is in so far is in `progress` (what a stopped run keeps, `_partial`)."""
+    What is in so far is in `progress` (what a stopped run keeps, `_Gathering.stopped`)."""
     t_by_id = {t.id: t for t in targets}
     staging, fetches = progress.staging, progress.fetches
     # One pipeline per pod, no barrier between pods: as soon as a pod's staging IPs are known, the
@@ -266,50 +313,6 @@ def _observe(config: Config, targets: Sequence[Target], groups: Sequence[_Group]
                 except JudgeUnavailable as e:
                     g.note = f"{pyjudge.APPROXIMATE}: {e}"
         return staging, {k: _outcome(f, k[2], t_by_id[k[0]]) for k, f in fetches.items()}
-
-
-def _partial(config: Config, targets: Sequence[Target], python_stores: Mapping[str, StoreContents],
-             bundles: dict[str, Bundle], start: float, groups: Sequence[_Group],
-             of_client: dict[str, tuple[_Group, int]], notes: dict[str, str], progress: _Progress) -> Evidence:
-    """What a stopped gathering keeps: each pod whose DNS and every chain were in, whole (a pod half seen
-    would read as a pod without a chain); per client, the JVM's verdicts on those of them it had judged
-    entirely. The JVMs are stopped here; the look-ups still in flight end on their own timeouts."""
-    staging, fetches = dict(progress.staging), dict(progress.fetches)  # pipelines may still be adding
-    pods: dict[str, PodEvidence] = {}
-    for t in targets:
-        st = staging.get(t.id)
-        if st is None:
-            continue
-        keys = {kind: [(t.id, kind, ip) for ip in ips]
-                for kind, ips in (("staging", st.staging_ips), ("production", st.production_ips))}
-        futures = [fetches.get(k) for ks in keys.values() for k in ks]
-        if all(f is not None and f.done() and not f.cancelled() for f in futures):
-            pods[t.id] = PodEvidence(t, st, *(tuple(_outcome(fetches[k], k[2], t) for k in keys[kind])
-                                              for kind in ("staging", "production")))
-    for g in groups:
-        if g.probe is not None:  # even with a result: a JVM the signal ended first got "no verdict" filled in
-            try:
-                g.result = g.probe.received()
-            except JudgeUnavailable:
-                g.note = f"the run was stopped before the JVM ({g.java}) gave a verdict"
-    primary = format_instant(config.at) if config.at else "now"
-    seen = [t for t in targets if t.id in pods]
-    clients: dict[str, ClientEvidence] = {}
-    for client in config.clients:
-        mine = [t for t in seen if t.dc in client.datacenters]
-        store = python_stores.get(client.name)
-        group = of_client.get(client.name)
-        if client.name in notes or group is None:
-            clients[client.name] = _python_client(client, store, notes.get(client.name), mine, pods, config.at)
-        elif group[0].result is None:
-            clients[client.name] = ClientEvidence(client, store, None, None, group[0].note)
-        else:
-            sr = group[0].result.stores[group[1]]
-            judged = [t for t in mine if all((t.id, ip, when) in sr.verdicts for ip, when in _asked(t, pods[t.id],
-                                                                                                   primary))]
-            clients[client.name] = _jvm_client(client, group[0].result.jvm, sr, store, judged, pods, config.at,
-                                               primary)
-    return Evidence(pods, clients, bundles, time.monotonic() - start, jvms=sum(g.result is not None for g in groups))
 
 
 def _asked(t: Target, pod: PodEvidence, primary: str) -> list[tuple[str, str]]:
