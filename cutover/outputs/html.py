@@ -309,7 +309,8 @@ def verdict_html(ok: bool, message: str, warnings: Sequence[str], remedy: Sequen
 
 
 _COLORS = {"passed": "#1b7f3b", "failed": "#b00020", "skipped": "#a36a00"}
-_WORDS = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}
+#: An outcome in the matrix and on a per-SR page's test heading.
+OUTCOME_WORDS = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}
 
 
 def _cell(record: Record | None, rowspan: int = 1) -> str:
@@ -319,7 +320,7 @@ def _cell(record: Record | None, rowspan: int = 1) -> str:
     color = _COLORS.get(record.outcome, "#555")
     return (f"<td{span} class='cutover-cell cutover-{record.outcome}' style='background:{color}'>"
             f"<a style='color:#fff;display:block' href='#{quote(record.nodeid, safe='')}' "
-            f"title='{_text(record.message, 300)}'>{_WORDS.get(record.outcome, record.outcome)}</a></td>")
+            f"title='{_text(record.message, 300)}'>{OUTCOME_WORDS.get(record.outcome, record.outcome)}</a></td>")
 
 
 def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None = None,

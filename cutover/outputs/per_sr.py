@@ -41,19 +41,14 @@ def file_stem(stem: str, sr: str) -> str:
     return f"{stem}-SR-{sr}"
 
 
-def title(config: Config, sr: str) -> str:
-    base = f"cutover: certificate renewal gates for SR {sr}"
-    return f"SIMULATED staging edge (sandbox '{config.sandbox_scenario}'): {base}" if config.simulated else base
-
-
 def html_document(run: RunFacts, sr: str, part: Part) -> str:
     """A self-contained page: verdict, fix plan, matrix, environment, the store and bundles once, each test."""
     config, ev, records = run.config, run.evidence, part.records
     only = {r.target for r in records}
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title(config, sr))}</title>",
+    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(summary.title(config, [sr]))}</title>",
              html_mod.STYLE, "<style>body { font-family: sans-serif; margin: 8px 16px; } "
              "section { border-top: 1px solid #ccc; margin-top: 10px; } h3 { margin: 6px 0; }</style></head><body>",
-             f"<h1 id='title'>{e(title(config, sr))}</h1>"]
+             f"<h1 id='title'>{e(summary.title(config, [sr]))}</h1>"]
     if config.simulated:
         parts.append(summary.simulated_html(config.sandbox_scenario))
     parts += [summary.verdict_line(part.verdict.sentence, part.verdict.ready), html_mod.fix_plan_html(part.plan),
@@ -73,7 +68,7 @@ def _test_section(run: RunFacts, r: Record) -> str:
     """One gate test's section: its verdict, then the evidence it decided on."""
     ev = run.evidence
     dcs = {d.code: d for d in run.config.datacenters}
-    word = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}.get(r.outcome, r.outcome)
+    word = html_mod.OUTCOME_WORDS.get(r.outcome, r.outcome)
     body = html_mod.verdict_html(r.outcome == "passed", r.message, r.warnings, r.remedy) \
         if r.outcome != "skipped" else f"<p><b>SKIP</b>: {html_text(r.message, 4000)}</p>"
     client = ev.clients.get(r.client) if ev is not None and r.client else None

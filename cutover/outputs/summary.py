@@ -12,10 +12,19 @@ import html
 from collections.abc import Mapping, Sequence
 
 from cutover.base.text import html_text as _text
+from cutover.config import Config
 
 e = html.escape
 
 _GREEN, _RED = "#1b7f3b", "#b00020"
+
+
+def title(config: Config, srs: Sequence[str] | None = None) -> str:
+    """A report's title, the full one's and each per-SR page's: it names the SR(s) the report is attached to
+    (`srs`, default the run's), and a simulated report never passes for evidence."""
+    srs = config.srs if srs is None else srs
+    base = "cutover: certificate renewal gates" + (f" for SR {', '.join(srs)}" if srs else "")
+    return f"SIMULATED staging edge (sandbox '{config.sandbox_scenario}'): {base}" if config.simulated else base
 
 
 def simulated_html(scenario: str | None) -> str:

@@ -287,7 +287,9 @@ class GateRun:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:  # pytest-html's report object: no public type
-        report.title = _title(self.config)
+        from cutover.outputs.summary import title
+
+        report.title = title(self.config)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
@@ -352,14 +354,6 @@ class GateRun:
             reporting.terminal_summary(terminalreporter, self.setup, self.gathered, self.closing(),
                                     self.per_sr_reports)
         self.interrupt.terminal_note(terminalreporter)
-
-
-def _title(cfg: Config) -> str:
-    """The page's title names the SR(s): the report is attached to them."""
-    srs = f" for SR {', '.join(cfg.srs)}" if cfg.srs else ""
-    if cfg.simulated:
-        return f"SIMULATED staging edge (sandbox '{cfg.sandbox_scenario}'): cutover gates{srs}"
-    return f"cutover: certificate renewal gates{srs}"
 
 
 def _gate_of(item: pytest.Item) -> str | None:

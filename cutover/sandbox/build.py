@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cutover.config import KNOWN_DATACENTERS
 from cutover.judge.java import JVM_SPEED_FLAGS
 from cutover.sandbox import pki
 from cutover.sandbox.dnsserver import Zone
@@ -163,12 +164,21 @@ def build(scenario: Scenario, workdir: Path, datacenters: tuple[str, ...], pods:
     (workdir / "certs").mkdir(parents=True, exist_ok=True)
     (workdir / "served").mkdir(exist_ok=True)
     builder = Builder(scenario, workdir, fault_id)
-    for dc_index, dc in enumerate(datacenters):
+    for dc, dc_index in places(datacenters).items():
         members = builder.datacenter(dc_index, dc, pods, (hostnames or {}).get(dc, ()))
         with zipfile.ZipFile(workdir / "certs" / f"{dc}.zip", "w") as z:
             for name, data in members:
                 z.writestr(name, data)
     return builder.built, builder.store_entries()
+
+
+def places(datacenters: Sequence[str]) -> dict[str, int]:
+    """Each data centre's place, the third octet of its pods' addresses: its place among the fourteen whichever
+    of them a run serves (us2's pods are at 127.20.11.x in a run of us2 alone too, as the hosts-file lines and
+    the docs say), then the others (OCI regions) after them in the order given."""
+    known = list(KNOWN_DATACENTERS)
+    extra = iter(range(len(known), 256))
+    return {dc: known.index(dc) if dc in known else next(extra) for dc in datacenters}
 
 
 def make_store(keytool: Path, workdir: Path, store: Path, entries: list[tuple[str, pki.Issued]],
