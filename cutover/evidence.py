@@ -16,11 +16,11 @@ import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cutover.base.instants import format_instant
-from cutover.config import Client, Config, Target
+from cutover.config import Client, Config, ConfigError, Target
 from cutover.config.proxy import Proxy, client_proxy, for_target
 from cutover.judge import python as pyjudge
 from cutover.judge.java import (
@@ -34,7 +34,7 @@ from cutover.judge.java import (
     StoreResult,
     find_java,
 )
-from cutover.judge.locate import CACERTS_ENV, CACERTS_PASSWORD, StoreSpec, store_of
+from cutover.judge.locate import StoreSpec, store_of
 from cutover.judge.presented import chain_future, speaks_for_python
 from cutover.net.dns import StagingEvidence, make_resolver, resolve_staging_async
 from cutover.net.tls import ChainFetch
@@ -90,6 +90,8 @@ class ClientEvidence:
         jvm: which JVM judged; None when the approximate Python engine did.
         engine_note: why there is no JVM verdict, to be said loudly; None when a JVM judged.
         verdicts: per target id (``dc/pod``) of the client's data centres.
+        store_why: why the judged file is the client's store (JSSE's choice, an option, the toml), in words.
+        shadows: the JDK's cacerts when its jssecacerts is judged instead; None otherwise.
     """
 
     client: Client
@@ -98,6 +100,8 @@ class ClientEvidence:
     jvm: JvmInfo | None
     engine_note: str | None
     verdicts: dict[str, TrustVerdicts] = field(default_factory=dict)
+    store_why: str = ""
+    shadows: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -219,18 +223,31 @@ def _gather(config: Config, targets: Sequence[Target], python_stores: Mapping[st
             continue
         clients[client.name] = _jvm_client(client, g.result.jvm, g.result.stores[n], store, mine, pods, config.at,
                                            primary)
-    return Evidence(pods, clients, bundles, time.monotonic() - start,
+    return Evidence(pods, _chosen(clients), bundles, time.monotonic() - start,
                     jvms=sum(g.result is not None for g in groups))
+
+
+def _chosen(clients: dict[str, ClientEvidence]) -> dict[str, ClientEvidence]:
+    """Each client's evidence with why its store is the one judged (`cutover.judge.locate.store_of`)."""
+    out = {}
+    for name, c in clients.items():
+        try:
+            spec = store_of(c.client)
+        except ConfigError:  # no JDK to choose with: the approximate engine's note says so already
+            out[name] = c
+            continue
+        out[name] = replace(c, store_why=spec.why, shadows=spec.shadows)
+    return out
 
 
 def _start_probes(groups: Sequence[_Group], config: Config, timeout: float, concurrency: int) -> None:
     """Start each group's JVM before DNS is asked, so its start-up overlaps the look-ups."""
     for g in groups:
         try:
-            env = {CACERTS_ENV: CACERTS_PASSWORD} if any(s.cacerts for s in g.stores) else None
             first, *more = g.stores
             g.probe = ProbeRun(g.java, first.path, first.password_env, timeout, threads=concurrency,
-                               java_options=g.options, more_stores=[(s.path, s.password_env) for s in more], env=env,
+                               java_options=g.options, more_stores=[(s.path, s.password_env) for s in more],
+                               jsse=[s.path for s in g.stores if s.jsse],
                                compiler_hint=find_java(config.java_home) if config.java_home else None,
                                proxy=client_proxy(g.options, config.proxy))
         except JudgeUnavailable as e:
@@ -309,7 +326,8 @@ def _partial(config: Config, targets: Sequence[Target], python_stores: Mapping[s
                                                                                                    primary))]
             clients[client.name] = _jvm_client(client, group[0].result.jvm, sr, store, judged, pods, config.at,
                                                primary)
-    return Evidence(pods, clients, bundles, time.monotonic() - start, jvms=sum(g.result is not None for g in groups))
+    return Evidence(pods, _chosen(clients), bundles, time.monotonic() - start,
+                    jvms=sum(g.result is not None for g in groups))
 
 
 def _asked(t: Target, pod: PodEvidence, primary: str) -> list[tuple[str, str]]:

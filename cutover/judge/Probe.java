@@ -4,6 +4,7 @@
 // 8 will do), or run as a single-file program (java Probe.java, JDK 11+). One JVM per JDK and options:
 //   java Probe STORE PASSWORD_ENV TIMEOUT_MS THREADS [STORE PASSWORD_ENV]...
 // The password is read from the environment variable named PASSWORD_ENV, never from the command line.
+// A STORE written "jsse:PATH" is opened as JSSE opens its default trust store (see loadAsJsse).
 // It prints one JSON object per line: {"type":"jvm"}, then {"type":"entry"} per store entry (or
 // {"type":"store_error"}), then reads targets from stdin, one per line
 // "ID<TAB>IP<TAB>PORT<TAB>HOST[<TAB>WHENS[<TAB>CONNECT_MS<TAB>HANDSHAKE_MS]]", and prints
@@ -126,8 +127,10 @@ public class Probe {
         for (int n = 0; n < specs.size(); n++) {
             String passwordEnv = specs.get(n)[1];
             String pw = passwordEnv.isEmpty() ? null : System.getenv(passwordEnv);
+            String spec = specs.get(n)[0];
             try {
-                KeyStore ks = loadStore(new File(specs.get(n)[0]), pw == null ? null : pw.toCharArray());
+                KeyStore ks = spec.startsWith("jsse:") ? loadAsJsse(new File(spec.substring(5)), pw)
+                        : loadStore(new File(spec), pw == null ? null : pw.toCharArray());
                 emit("{\"type\":\"store\",\"store\":" + n + ",\"store_type\":" + q(ks.getType())
                         + ",\"size\":" + ks.size() + "}");
                 for (String alias : Collections.list(ks.aliases())) {
@@ -172,6 +175,23 @@ public class Probe {
         pool.shutdown();
         pool.awaitTermination(1, TimeUnit.HOURS);
         out.flush();
+    }
+
+    // A store opened as JSSE opens its default trust store (TrustStoreManager): the type of
+    // javax.net.ssl.trustStoreType (else the JDK's default type), its provider if one is named, and a password
+    // only when one is given and not empty. The client's -D options are this JVM's own, so the properties are
+    // read from here. A PKCS12 whose certificates are encrypted, opened with no password, holds no entry.
+    static KeyStore loadAsJsse(File file, String pw) throws Exception {
+        String type = System.getProperty("javax.net.ssl.trustStoreType", KeyStore.getDefaultType());
+        String provider = System.getProperty("javax.net.ssl.trustStoreProvider", "");
+        KeyStore ks = provider.isEmpty() ? KeyStore.getInstance(type) : KeyStore.getInstance(type, provider);
+        java.io.FileInputStream stream = new java.io.FileInputStream(file);
+        try {
+            ks.load(stream, pw == null || pw.isEmpty() ? null : pw.toCharArray());
+        } finally {
+            stream.close();
+        }
+        return ks;
     }
 
     // KeyStore.getInstance(File, char[]) (Java 9+) detects the type by content, as keytool does; a Java 8

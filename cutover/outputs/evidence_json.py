@@ -302,6 +302,8 @@ def _stores_json(ev: Evidence) -> Json:
 def _client_json(c: ClientEvidence) -> Json:
     return {"truststore": None if c.store is None else str(c.store.path),
             "truststore_sha256": None if c.store is None else sha256_of(c.store.path),
+            "truststore_chosen": c.store_why or None,
+            "truststore_shadows": None if c.shadows is None else str(c.shadows),
             "datacenters": list(c.client.datacenters), "java_options": list(c.client.java_options),
             "store_error": c.store_error, "judge": _judge_json(c)}
 
