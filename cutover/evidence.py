@@ -24,6 +24,7 @@ from cutover.config import Client, Config, ConfigError, Target
 from cutover.config.proxy import Proxy, client_proxy, for_target
 from cutover.judge import python as pyjudge
 from cutover.judge.java import (
+    HTTPS_OPTIONS_IGNORED,
     JavaVerdict,
     Job,
     JudgeUnavailable,
@@ -416,7 +417,8 @@ def _groups(config: Config) -> tuple[list[_Group], dict[str, tuple[_Group, int]]
             notes[client.name] = f"{pyjudge.APPROXIMATE}: {e}"
             continue
         spec = store_of(client)
-        g = groups.setdefault((java.resolve(), client.java_options), _Group(java, client.java_options))
+        options = client.java_options + (() if client.https_options else (HTTPS_OPTIONS_IGNORED,))
+        g = groups.setdefault((java.resolve(), options), _Group(java, options))
         if spec not in g.stores:
             g.stores.append(spec)
         g.codes.update(client.datacenters)

@@ -24,7 +24,10 @@ from cutover.config.model import (
 from cutover.config.values import check_keys, check_readable_file, closest, resolve_path, system_properties, typed
 
 _TRUSTSTORE = {"path", "password_env", "type", "working_dir"}
-_CLIENT = {"truststore", "password_env", "java_home", "java_options", "datacenters", "working_dir"}
+_CLIENT = {"truststore", "password_env", "java_home", "java_options", "datacenters", "working_dir", "http_client"}
+#: The HTTP stacks a client may name, and whether each applies https.protocols and https.cipherSuites.
+HTTP_CLIENTS = {"HttpsURLConnection": True, "apache-system-properties": True, "java.net.http": False,
+                "okhttp": False, "netty": False}
 _CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 _JDK_STORES = (JAVA_CACERTS, JAVA_DEFAULT)
 
@@ -155,4 +158,9 @@ def _client(path: Path, name: str, table: Any, run: Mapping[str, Any], all_codes
         if code not in all_codes:
             raise ConfigError(f"{path}: client {name!r} datacenters names {code!r}, which is not a data centre of "
                               f"this file.{closest(code, all_codes)} Configured: {', '.join(all_codes)}.")
-    return Client(name, store, env, java_home, options, dcs, store_from, working_dir)
+    stack = typed(path, key, "http_client", table.get("http_client", "HttpsURLConnection"), str)
+    if stack not in HTTP_CLIENTS:
+        raise ConfigError(f"{path}: client {name!r} http_client = {stack!r} is not one cutover knows. Known: "
+                          f"{', '.join(HTTP_CLIENTS)} (the first two apply -Dhttps.protocols and -Dhttps.cipherSuites "
+                          "to every connection, the others ignore them).")
+    return Client(name, store, env, java_home, options, dcs, store_from, working_dir, HTTP_CLIENTS[stack])

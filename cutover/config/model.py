@@ -151,6 +151,9 @@ class Client:
             password only when password_env is set.
         working_dir: the folder the client's JVM starts in, which a relative -Djavax.net.ssl.trustStore is
             resolved from; None: not known.
+        https_options: whether its HTTP stack applies -Dhttps.protocols and -Dhttps.cipherSuites to every
+            connection, as HttpsURLConnection and Apache HttpClient with system properties do (``http_client``
+            in the toml); False for java.net.http's HttpClient, OkHttp, Netty, which ignore them.
     """
 
     name: str
@@ -161,6 +164,7 @@ class Client:
     datacenters: tuple[str, ...]
     store_from: str = "toml"
     working_dir: Path | None = None
+    https_options: bool = True
 
     @property
     def cacerts(self) -> bool:

@@ -39,7 +39,8 @@ from cutover.judge.wire import (  # the records are the wire's; named here too, 
 )
 from cutover.net.tunnel import hostport
 
-__all__ = ["JVM_SPEED_FLAGS", "PROBE", "JavaVerdict", "Job", "JudgeUnavailable", "JvmInfo", "ProbeResult", "ProbeRun",
+__all__ = ["HTTPS_OPTIONS_IGNORED",
+           "JVM_SPEED_FLAGS", "PROBE", "JavaVerdict", "Job", "JudgeUnavailable", "JvmInfo", "ProbeResult", "ProbeRun",
            "Probed", "StoreResult", "VerdictFailure", "compiled_probe", "exe", "find_java", "find_javac",
            "java_version"]
 
@@ -49,6 +50,11 @@ PROBE = Path(str(resources.files("cutover.judge") / "Probe.java"))
 #: faster (measured: 56 probes 0.84 s -> 0.53 s). They change how fast Java runs, never what it decides;
 #: a JVM that does not know them ignores them.
 JVM_SPEED_FLAGS = ("-XX:+IgnoreUnrecognizedVMOptions", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+
+
+#: Tells Probe.java that the client's HTTP stack (java.net.http, OkHttp, Netty) ignores -Dhttps.protocols and
+#: -Dhttps.cipherSuites, which it otherwise applies as HttpsURLConnection does.
+HTTPS_OPTIONS_IGNORED = "-Dcutover.https.ignored=true"
 
 
 class JudgeUnavailable(Exception):

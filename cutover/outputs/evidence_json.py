@@ -234,7 +234,8 @@ def timeline_json(series: Series | None) -> Json | None:
 
 def _verdict_json(v: JavaVerdict) -> Json:
     return {"ip": v.ip, "ok": v.ok, "reason": v.reason, "step": v.step, "engine": v.engine, "when": v.when,
-            "protocol": v.protocol, "via": v.via, "failure": v.failure}
+            "protocol": v.protocol, "via": v.via, "failure": v.failure, "options": v.options,
+            "served_without_sni": v.served}
 
 
 def _fetch_json(kind: str, f: ChainFetch) -> Json:

@@ -61,6 +61,8 @@ _REFUSED = {
     "not_yet_valid": "a certificate of the chain is not valid yet",
     "revocation_unknown": "the revocation status could not be learnt",
     "no_certificate": "the TLS handshake failed before any certificate was sent",
+    "client_option": "the client's own https.* options ended the handshake",
+    "no_sni": "the client sends no SNI and was served the edge's default certificate",
     "proxy_error": "the proxy failed",
     "timeout": "the connection timed out",
     "refused": "the connection was refused",

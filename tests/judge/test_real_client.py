@@ -27,6 +27,8 @@ pytestmark = pytest.mark.e2e
 CLIENT = Path(__file__).with_name("Client.java")
 INSTALLED = Path(shutil.which("java") or "/usr/bin/java").resolve().parent.parent
 DC, POD = "us2", "acme"
+#: A suite an ECDSA-keyed edge cannot serve (RSA key exchange): no cipher suite in common.
+RSA_SUITE = "TLS_RSA_WITH_AES_128_GCM_SHA256"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class SetUp:
         options: the real client's -D options (its java_options, and for a toml store the option naming it).
         jdk: which JDK ('installed', or a copy's name).
         password: whether the real client's JVM gets -Djavax.net.ssl.trustStorePassword.
+        oracle: whether Client.java (HttpsURLConnection) is this client: not for a stack that ignores https.*.
     """
 
     name: str
@@ -46,6 +49,7 @@ class SetUp:
     options: tuple[str, ...]
     jdk: str = "installed"
     password: bool = False
+    oracle: bool = True
 
 
 @pytest.fixture(scope="session")
@@ -92,6 +96,22 @@ def setups(store: Path) -> list[SetUp]:
         # A jssecacerts with the root shadows a cacerts without it (the old false red), and the other way.
         SetUp("jsse-root", 'truststore = "java:cacerts"', (), jdk="jsse-root"),
         SetUp("jsse-shadow", 'truststore = "java:default"', (), jdk="jsse-shadow"),
+        # HttpsURLConnection applies https.* to every connection: TLS 1.0 (disabled by the JDK) and a cipher suite
+        # the edge's key cannot serve end the handshake, whatever the store holds.
+        SetUp("protocols", f'truststore = "{store}"\npassword_env = "{PASSWORD_ENV}"\n'
+                           'java_options = ["-Dhttps.protocols=TLSv1"]', (ts, "-Dhttps.protocols=TLSv1"),
+              password=True),
+        SetUp("ciphers", f'truststore = "{store}"\npassword_env = "{PASSWORD_ENV}"\n'
+                         f'java_options = ["-Dhttps.cipherSuites={RSA_SUITE}"]',
+              (ts, f"-Dhttps.cipherSuites={RSA_SUITE}"), password=True),
+        # java.net.http's HttpClient ignores https.protocols: the same option, no failure (no HttpsURLConnection
+        # oracle for it: the suite's verdict is asserted below).
+        SetUp("jnh", f'truststore = "{store}"\npassword_env = "{PASSWORD_ENV}"\nhttp_client = "java.net.http"\n'
+                     'java_options = ["-Dhttps.protocols=TLSv1"]', (), oracle=False),
+        # No SNI: the edge serves its default certificate, which names no pod.
+        SetUp("nosni", f'truststore = "{store}"\npassword_env = "{PASSWORD_ENV}"\n'
+                       'java_options = ["-Djsse.enableSNIExtension=false"]', (ts, "-Djsse.enableSNIExtension=false"),
+              password=True),
     ]
 
 
@@ -144,7 +164,8 @@ def test_every_set_up_agrees_with_the_real_client(pytester: pytest.Pytester, key
         port = sb.config_path.read_text().split("\nport = ", 1)[1].split("\n", 1)[0]
         url = f"https://{host}:{port}/"
         agree, table = 0, []
-        for s in cases:
+        oracles = [s for s in cases if s.oracle]
+        for s in oracles:
             suite = run.outcomes.get(("chain_trusted", f"{s.name}:{DC}/{POD}"))
             for ip in sb.staging_ips:
                 hosts = tmp_path / f"hosts-{ip}"
@@ -154,9 +175,23 @@ def test_every_set_up_agrees_with_the_real_client(pytester: pytest.Pytester, key
                 same = (suite == "passed") == (real == "TRUSTED")
                 agree += same
                 table.append(f"{s.name}: suite {suite}, real client {real[:160]}{'' if same else '   <-- DIFFERS'}")
-        assert agree == len(cases) * len(sb.staging_ips), "\n".join(table) + "\n" + run.output[-3000:]
+        print("\n".join(table))  # with -s: each set-up's two outcomes side by side
+        assert agree == len(oracles) * len(sb.staging_ips), "\n".join(table) + "\n" + run.output[-3000:]
         # The expected outcomes, so that agreement is not two wrongs: which set-ups trust the sandbox's chain.
         trusted = {s.name for s in cases if run.outcomes.get(("chain_trusted", f"{s.name}:{DC}/{POD}")) == "passed"}
-        assert trusted == {"toml", "option-pw", "option-type", "jsse-root"}, "\n".join(table)
+        assert trusted == {"toml", "option-pw", "option-type", "jsse-root", "jnh"}, "\n".join(table)
         assert "jssecacerts, which JSSE reads instead of its cacerts" in run.output
         assert pw not in run.output
+        # A failure of the client's own settings names the setting, never an import into the store.
+        said = run.messages[("chain_trusted", f"protocols:{DC}/{POD}")]
+        assert "No appropriate protocol" in said and "The client's -Dhttps.protocols=TLSv1, applied as " \
+            "HttpsURLConnection applies it to every connection, leaves no protocol or cipher suite that staging " \
+            "accepts: change that option; the store is not the cause, and no import fixes it." in said, said
+        said = run.messages[("chain_trusted", f"ciphers:{DC}/{POD}")]
+        assert f"The client's -Dhttps.cipherSuites={RSA_SUITE}, applied as" in said, said
+        said = run.messages[("chain_trusted", f"nosni:{DC}/{POD}")]
+        assert "this client sends no SNI, so staging" in said and "served it the edge's default certificate (" in said
+        assert "make the client send SNI" in said and f"not {host}'s" in said, said
+        plan = run.output.split("fix plan (", 1)[1]
+        assert "change or drop -Dhttps.protocols=TLSv1 in the client's options" in plan
+        assert "make the client send SNI: drop -Djsse.enableSNIExtension=false" in plan
