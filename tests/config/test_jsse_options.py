@@ -126,3 +126,13 @@ def test_java_default_names_why_and_what_it_shadows(tmp_path: Path) -> None:
         f"the JDK's jssecacerts, which JSSE reads instead of its cacerts ({sec / 'cacerts'} is not read)"),
         shadows=sec / "cacerts")
     assert spec.password() is None
+
+
+def test_http_client_says_whether_https_options_apply(tmp_path: Path) -> None:
+    base = 'truststore = "store.jks"\njava_options = ["-Dhttps.protocols=TLSv1.2"]\n'
+    assert load(write(tmp_path, base)).clients[0].https_options
+    assert not load(write(tmp_path, base + 'http_client = "java.net.http"')).clients[0].https_options
+    with pytest.raises(ConfigError, match=re.escape(
+            "client 'soa' http_client = 'jersey' is not one cutover knows. Known: HttpsURLConnection, "
+            "apache-system-properties, java.net.http, okhttp, netty")):
+        load(write(tmp_path, base + 'http_client = "jersey"'))
