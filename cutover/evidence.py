@@ -16,14 +16,15 @@ import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cutover.base.instants import format_instant
-from cutover.config import Client, Config, Target
+from cutover.config import Client, Config, ConfigError, Target
 from cutover.config.proxy import Proxy, client_proxy, for_target
 from cutover.judge import python as pyjudge
 from cutover.judge.java import (
+    HTTPS_OPTIONS_IGNORED,
     JavaVerdict,
     Job,
     JudgeUnavailable,
@@ -34,7 +35,7 @@ from cutover.judge.java import (
     StoreResult,
     find_java,
 )
-from cutover.judge.locate import CACERTS_ENV, CACERTS_PASSWORD, StoreSpec, store_of
+from cutover.judge.locate import StoreSpec, store_of
 from cutover.judge.presented import chain_future, speaks_for_python
 from cutover.net.dns import StagingEvidence, make_resolver, resolve_staging_async
 from cutover.net.tls import ChainFetch
@@ -90,6 +91,8 @@ class ClientEvidence:
         jvm: which JVM judged; None when the approximate Python engine did.
         engine_note: why there is no JVM verdict, to be said loudly; None when a JVM judged.
         verdicts: per target id (``dc/pod``) of the client's data centres.
+        store_why: why the judged file is the client's store (JSSE's choice, an option, the toml), in words.
+        shadows: the JDK's cacerts when its jssecacerts is judged instead; None otherwise.
     """
 
     client: Client
@@ -98,6 +101,8 @@ class ClientEvidence:
     jvm: JvmInfo | None
     engine_note: str | None
     verdicts: dict[str, TrustVerdicts] = field(default_factory=dict)
+    store_why: str = ""
+    shadows: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -266,18 +271,31 @@ class _Gathering:
                     (t.id, ip, when) in sr.verdicts for ip, when in _asked(t, pods[t.id], self.primary))]
                 clients[client.name] = _jvm_client(client, group[0].result.jvm, sr, store, judged, pods, config.at,
                                                    self.primary)
-        return Evidence(pods, clients, self.bundles, time.monotonic() - self.start,
+        return Evidence(pods, _chosen(clients), self.bundles, time.monotonic() - self.start,
                         jvms=sum(g.result is not None for g in self.groups))
+
+
+def _chosen(clients: dict[str, ClientEvidence]) -> dict[str, ClientEvidence]:
+    """Each client's evidence with why its store is the one judged (`cutover.judge.locate.store_of`)."""
+    out = {}
+    for name, c in clients.items():
+        try:
+            spec = store_of(c.client)
+        except ConfigError:  # no JDK to choose with: the approximate engine's note says so already
+            out[name] = c
+            continue
+        out[name] = replace(c, store_why=spec.why, shadows=spec.shadows)
+    return out
 
 
 def _start_probes(groups: Sequence[_Group], config: Config, timeout: float, concurrency: int) -> None:
     """Start each group's JVM before DNS is asked, so its start-up overlaps the look-ups."""
     for g in groups:
         try:
-            env = {CACERTS_ENV: CACERTS_PASSWORD} if any(s.cacerts for s in g.stores) else None
             first, *more = g.stores
             g.probe = ProbeRun(g.java, first.path, first.password_env, timeout, threads=concurrency,
-                               java_options=g.options, more_stores=[(s.path, s.password_env) for s in more], env=env,
+                               java_options=g.options, more_stores=[(s.path, s.password_env) for s in more],
+                               jsse=[s.path for s in g.stores if s.jsse],
                                compiler_hint=find_java(config.java_home) if config.java_home else None,
                                proxy=client_proxy(g.options, config.proxy))
         except JudgeUnavailable as e:
@@ -401,7 +419,8 @@ def _groups(config: Config) -> tuple[list[_Group], dict[str, tuple[_Group, int]]
             notes[client.name] = f"{pyjudge.APPROXIMATE}: {e}"
             continue
         spec = store_of(client)
-        g = groups.setdefault((java.resolve(), client.java_options), _Group(java, client.java_options))
+        options = client.java_options + (() if client.https_options else (HTTPS_OPTIONS_IGNORED,))
+        g = groups.setdefault((java.resolve(), options), _Group(java, options))
         if spec not in g.stores:
             g.stores.append(spec)
         g.codes.update(client.datacenters)

@@ -34,8 +34,11 @@ KNOWN_DATACENTERS: dict[str, str] = {
 DEFAULT_PASSWORD_ENV = "CUTOVER_TRUSTSTORE_PASSWORD"
 DEFAULT_PROXY_PASSWORD_ENV = "CUTOVER_PROXY_PASSWORD"
 
-#: A client whose store is the judging JDK's own default store (lib/security/cacerts).
+#: A client whose store is its JDK's default store, chosen as JSSE chooses it: lib/security/jssecacerts when
+#: that file is there and readable (it shadows cacerts), else lib/security/cacerts.
 JAVA_CACERTS = "java:cacerts"
+#: The same choice under the name that says it: whatever JSSE takes when no option names a store.
+JAVA_DEFAULT = "java:default"
 #: The name of the one client of a file with no [clients] table; its ids carry no client prefix.
 DEFAULT_CLIENT = "default"
 #: Look-ups, handshakes and probes at a time. 64 resolves a typical run (14 data centres x 4 pods) in
@@ -142,6 +145,15 @@ class Client:
         java_home: the client's JDK (or JRE); None: the run's (--java-home, JAVA_HOME, java on PATH).
         java_options: the run's system properties, then the client's own.
         datacenters: the codes of the data centres it talks to.
+        store_from: who names the store: ``toml`` (truststore = path, opened by its content with the password
+            of password_env), ``option`` (-Djavax.net.ssl.trustStore) or ``jdk`` (java:default / java:cacerts).
+            The last two are opened as JSSE opens them: the type of -Djavax.net.ssl.trustStoreType, and a
+            password only when password_env is set.
+        working_dir: the folder the client's JVM starts in, which a relative -Djavax.net.ssl.trustStore is
+            resolved from; None: not known.
+        https_options: whether its HTTP stack applies -Dhttps.protocols and -Dhttps.cipherSuites to every
+            connection, as HttpsURLConnection and Apache HttpClient with system properties do (``http_client``
+            in the toml); False for java.net.http's HttpClient, OkHttp, Netty, which ignore them.
     """
 
     name: str
@@ -150,10 +162,18 @@ class Client:
     java_home: Path | None
     java_options: tuple[str, ...]
     datacenters: tuple[str, ...]
+    store_from: str = "toml"
+    working_dir: Path | None = None
+    https_options: bool = True
 
     @property
     def cacerts(self) -> bool:
         return self.truststore is None
+
+    @property
+    def jsse(self) -> bool:
+        """Whether the store is opened as JSSE opens its default trust store (an option's, or the JDK's)."""
+        return self.store_from != "toml"
 
 
 @dataclass(frozen=True)

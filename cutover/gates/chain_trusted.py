@@ -89,8 +89,14 @@ def _rejections(pod: PodEvidence, staging: Sequence[JavaVerdict], production: Se
             judge += f" (through proxy {v.via})" if v.via else ""
             if v.chain_sent is False:  # nothing was judged: the handshake ended before any certificate came
                 parts.append(f"{judge}: the handshake with {kind} {v.ip} for {t.hostname}{judged}{today}{in_phase} "
-                             f"failed before any certificate was sent ({said(v)}). {hint(v.failure, t.hostname, v.via)}"
-                             .rstrip())
+                             f"failed before any certificate was sent ({said(v)}). "
+                             f"{hint(v.failure, t.hostname, v.via, v.options)}".rstrip())
+                actions.append(verdict_action(v))
+                continue
+            if v.failure == "no_sni":  # what Python fetched was sent with SNI: not what this client was served
+                parts.append(f"{judge}: this client sends no SNI, so {kind} {v.ip} served it the edge's default "
+                             f"certificate ({v.served}), not {t.hostname}'s, and it rejects that "
+                             f"({said(v)}){judged}{today}{in_phase}. {hint(v.failure, t.hostname)}")
                 actions.append(verdict_action(v))
                 continue
             parts.append(f"{judge} rejects the chain at {kind} {v.ip} for {t.hostname}{judged}{today}{in_phase} "

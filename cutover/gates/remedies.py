@@ -49,6 +49,9 @@ REACH_REVOCATION = ("let the JVM reach the OCSP responder or CRL the certificate
 FIX_PROXY = ("let the proxy open tunnels to Akamai staging (CONNECT to the staging IPs' port), or check the proxy "
              "given with --proxy or [run] proxy, then run again")
 READ_STORE = "make the truststore readable by the JVM (path, password, format): see the message"
+SEND_SNI = ("make the client send SNI: drop -Djsse.enableSNIExtension=false from its options (a client that connects "
+            "by IP address: connect by the production hostname); without SNI the edge serves its default "
+            "certificate, and no import fixes that")
 
 _DNS: dict[DnsFailure, Action] = {
     "production_nxdomain": Action("local", CHECK_HOSTNAME),
@@ -104,7 +107,14 @@ def _action(rank: int) -> Action:
 
 
 def verdict_action(v: JavaVerdict) -> Action:
-    """Whose move a failed handshake or JVM rejection is (Python's fetch error, when no JVM judged)."""
+    """Whose move a failed handshake or JVM rejection is (Python's fetch error, when no JVM judged). The client's
+    own settings (its https.* options, its missing SNI) are its own to change: never an import, never the store."""
+    if v.failure == "client_option":
+        return Action("local", f"change or drop {v.options} in the client's options (its start script, or java_options "
+                               "in datacenters.toml): with it, its JVM completes no handshake with staging; the store "
+                               "is not the cause")
+    if v.failure == "no_sni":
+        return Action("local", SEND_SNI)
     return _action(_rank(v.failure, v.engine == "python" and v.via is not None))
 
 
@@ -125,14 +135,22 @@ _HINTS: dict[str, str] = {
     "no_certificate": ("The server sent no certificate this client could be asked about: it has none it may sign "
                        "with for the client's signature schemes and cipher suites (compare the client's java options "
                        "and JDK with what the server offers)."),
+    "no_sni": ("This client sends no SNI (-Djsse.enableSNIExtension=false, or it connects by IP address), so the edge "
+               "served it its default certificate rather than {host}'s: make the client send SNI (drop that option, "
+               "or connect by the hostname). The store is not the cause: do not import anything for this."),
     "revocation_unknown": ("The client checks revocation (com.sun.net.ssl.checkRevocation=true) and the JVM could not "
                            "learn this chain's status: it must reach the OCSP responder or CRL the certificates "
                            "name."),
 }
 
 
-def hint(failure: VerdictFailure | None, host: str, via: str | None = None) -> str:
-    """The sentence after a rejection that says what it most likely means; empty when nothing more is known."""
+def hint(failure: VerdictFailure | None, host: str, via: str | None = None, options: str | None = None) -> str:
+    """The sentence after a rejection that says what it most likely means; empty when nothing more is known.
+    `options`: the client's https.* options that ended the handshake (``client_option``)."""
+    if failure == "client_option":
+        return (f"The client's {options}, applied as HttpsURLConnection applies it to every connection, leaves no "
+                "protocol or cipher suite that staging accepts: change that option; the store is not the cause, and "
+                "no import fixes it.")
     if failure in _HINTS:
         return _HINTS[failure].format(host=host)
     if via and failure in ("closed", "reset"):

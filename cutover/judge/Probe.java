@@ -4,6 +4,7 @@
 // 8 will do), or run as a single-file program (java Probe.java, JDK 11+). One JVM per JDK and options:
 //   java Probe STORE PASSWORD_ENV TIMEOUT_MS THREADS [STORE PASSWORD_ENV]...
 // The password is read from the environment variable named PASSWORD_ENV, never from the command line.
+// A STORE written "jsse:PATH" is opened as JSSE opens its default trust store (see loadAsJsse).
 // It prints one JSON object per line: {"type":"jvm"}, then {"type":"entry"} per store entry (or
 // {"type":"store_error"}), then reads targets from stdin, one per line
 // "ID<TAB>IP<TAB>PORT<TAB>HOST[<TAB>WHENS[<TAB>CONNECT_MS<TAB>HANDSHAKE_MS]]", and prints
@@ -126,8 +127,10 @@ public class Probe {
         for (int n = 0; n < specs.size(); n++) {
             String passwordEnv = specs.get(n)[1];
             String pw = passwordEnv.isEmpty() ? null : System.getenv(passwordEnv);
+            String spec = specs.get(n)[0];
             try {
-                KeyStore ks = loadStore(new File(specs.get(n)[0]), pw == null ? null : pw.toCharArray());
+                KeyStore ks = spec.startsWith("jsse:") ? loadAsJsse(new File(spec.substring(5)), pw)
+                        : loadStore(new File(spec), pw == null ? null : pw.toCharArray());
                 emit("{\"type\":\"store\",\"store\":" + n + ",\"store_type\":" + q(ks.getType())
                         + ",\"size\":" + ks.size() + "}");
                 for (String alias : Collections.list(ks.aliases())) {
@@ -172,6 +175,23 @@ public class Probe {
         pool.shutdown();
         pool.awaitTermination(1, TimeUnit.HOURS);
         out.flush();
+    }
+
+    // A store opened as JSSE opens its default trust store (TrustStoreManager): the type of
+    // javax.net.ssl.trustStoreType (else the JDK's default type), its provider if one is named, and a password
+    // only when one is given and not empty. The client's -D options are this JVM's own, so the properties are
+    // read from here. A PKCS12 whose certificates are encrypted, opened with no password, holds no entry.
+    static KeyStore loadAsJsse(File file, String pw) throws Exception {
+        String type = System.getProperty("javax.net.ssl.trustStoreType", KeyStore.getDefaultType());
+        String provider = System.getProperty("javax.net.ssl.trustStoreProvider", "");
+        KeyStore ks = provider.isEmpty() ? KeyStore.getInstance(type) : KeyStore.getInstance(type, provider);
+        java.io.FileInputStream stream = new java.io.FileInputStream(file);
+        try {
+            ks.load(stream, pw == null || pw.isEmpty() ? null : pw.toCharArray());
+        } finally {
+            stream.close();
+        }
+        return ks;
     }
 
     // KeyStore.getInstance(File, char[]) (Java 9+) detects the type by content, as keytool does; a Java 8
@@ -459,6 +479,7 @@ public class Probe {
         String tls = null;
         String offered = null;
         boolean completed = false;
+        String options = null;
         Outcome seen = null;
         Judge judge = null;
         try {
@@ -478,9 +499,13 @@ public class Probe {
                 step = "TLS handshake";
                 SSLContext context = judge.newContext();
                 try (SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(raw, host, port, false)) {
+                    options = httpsOptions();
+                    applyHttpsOptions(s);
                     SSLParameters p = s.getSSLParameters();
                     p.setEndpointIdentificationAlgorithm("HTTPS");
-                    p.setServerNames(Collections.<javax.net.ssl.SNIServerName>singletonList(new SNIHostName(host)));
+                    if (SNI) {
+                        p.setServerNames(Collections.<javax.net.ssl.SNIServerName>singletonList(new SNIHostName(host)));
+                    }
                     s.setSSLParameters(p);
                     offered = String.join(",", s.getEnabledProtocols());
                     try {
@@ -521,13 +546,66 @@ public class Probe {
                         + ",\"when\":" + q(whens[i]) + ",\"ok\":" + ok + ",\"step\":" + q(step) + ",\"reason\":"
                         + q(text) + ",\"protocol\":" + q(ok ? tls : null) + ",\"ms\":" + ms + ",\"via\":" + q(proxy)
                         + ",\"proxy_kind\":" + q(own == null && mine == null ? proxyKind : null)
-                        + ",\"proxy_detail\":" + q(proxyDetail) + ",\"chain_seen\":" + (seen != null) + "}");
+                        + ",\"proxy_detail\":" + q(proxyDetail) + ",\"chain_seen\":" + (seen != null)
+                        + ",\"options\":" + q(options) + ",\"sni\":" + SNI
+                        + ",\"served\":" + q(seen == null || SNI ? null : served(seen.chain)) + "}");
             }
         }
         // The chain is evidence when the handshake completed, or when it ended only because no store trusted
         // it (the trust manager's own refusal, after the whole chain had arrived); not when it failed otherwise.
         boolean whole = seen != null && (completed || seen.rejected);
         emitProbed(id, ip, whole ? seen.chain : null, whole ? seen.protocol : null, offered, ms);
+    }
+
+    // jsse.enableSNIExtension=false: the client sends no SNI, and neither does the probe (the edge then serves
+    // its default certificate, which is what the client judges).
+    static final boolean SNI = !"false".equalsIgnoreCase(System.getProperty("jsse.enableSNIExtension", "true"));
+
+    // The https.* options HttpsURLConnection applies to every connection (sun.net.www.protocol.https.HttpsClient),
+    // as "-Dname=value" words, or null when none applies. cutover.https.ignored=true: the client's HTTP stack
+    // (java.net.http, OkHttp, Netty) ignores them.
+    static String httpsOptions() {
+        if (Boolean.getBoolean("cutover.https.ignored")) return null;
+        StringBuilder b = new StringBuilder();
+        for (String name : new String[] {"https.protocols", "https.cipherSuites"}) {
+            String v = System.getProperty(name);
+            if (v != null && !v.isEmpty()) b.append(b.length() == 0 ? "" : " ").append("-D").append(name).append('=').append(v);
+        }
+        return b.length() == 0 ? null : b.toString();
+    }
+
+    // As HttpsClient does: the comma-separated names, trimmed, set as the socket's enabled protocols and suites.
+    static void applyHttpsOptions(SSLSocket s) {
+        if (Boolean.getBoolean("cutover.https.ignored")) return;
+        String[] protocols = names(System.getProperty("https.protocols"));
+        String[] suites = names(System.getProperty("https.cipherSuites"));
+        if (protocols != null) s.setEnabledProtocols(protocols);
+        if (suites != null) s.setEnabledCipherSuites(suites);
+    }
+
+    static String[] names(String value) {
+        if (value == null || value.isEmpty()) return null;
+        List<String> out = new ArrayList<>();
+        java.util.StringTokenizer t = new java.util.StringTokenizer(value, ",");
+        while (t.hasMoreElements()) out.add(t.nextToken().trim());
+        return out.toArray(new String[0]);
+    }
+
+    // The leaf a client without SNI was served: its subject and the names it holds, for the message.
+    static String served(X509Certificate[] chain) {
+        if (chain.length == 0) return null;
+        StringBuilder b = new StringBuilder(chain[0].getSubjectX500Principal().getName());
+        try {
+            java.util.Collection<List<?>> sans = chain[0].getSubjectAlternativeNames();
+            if (sans != null) {
+                List<String> dns = new ArrayList<>();
+                for (List<?> san : sans) if (Integer.valueOf(2).equals(san.get(0))) dns.add(String.valueOf(san.get(1)));
+                if (!dns.isEmpty()) b.append(", DNS names ").append(String.join(" ", dns));
+            }
+        } catch (java.security.cert.CertificateParsingException e) {
+            // the subject alone says enough
+        }
+        return b.toString();
     }
 
     // The target's last line: the chain as presented, for the evidence.

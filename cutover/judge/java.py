@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future
 from importlib import resources
 from pathlib import Path
@@ -39,7 +39,8 @@ from cutover.judge.wire import (  # the records are the wire's; named here too, 
 )
 from cutover.net.tunnel import hostport
 
-__all__ = ["JVM_SPEED_FLAGS", "PROBE", "JavaVerdict", "Job", "JudgeUnavailable", "JvmInfo", "ProbeResult", "ProbeRun",
+__all__ = ["HTTPS_OPTIONS_IGNORED",
+           "JVM_SPEED_FLAGS", "PROBE", "JavaVerdict", "Job", "JudgeUnavailable", "JvmInfo", "ProbeResult", "ProbeRun",
            "Probed", "StoreResult", "VerdictFailure", "compiled_probe", "exe", "find_java", "find_javac",
            "java_version"]
 
@@ -49,6 +50,11 @@ PROBE = Path(str(resources.files("cutover.judge") / "Probe.java"))
 #: faster (measured: 56 probes 0.84 s -> 0.53 s). They change how fast Java runs, never what it decides;
 #: a JVM that does not know them ignores them.
 JVM_SPEED_FLAGS = ("-XX:+IgnoreUnrecognizedVMOptions", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+
+
+#: Tells Probe.java that the client's HTTP stack (java.net.http, OkHttp, Netty) ignores -Dhttps.protocols and
+#: -Dhttps.cipherSuites, which it otherwise applies as HttpsURLConnection does.
+HTTPS_OPTIONS_IGNORED = "-Dcutover.https.ignored=true"
 
 
 class JudgeUnavailable(Exception):
@@ -149,9 +155,10 @@ class ProbeRun:
         more_stores: Sequence[tuple[Path, str]] = (),
         env: dict[str, str] | None = None,
         compiler_hint: Path | None = None,
-        proxy: Proxy | None = None,
+        proxy: Proxy | None = None, jsse: Collection[Path] = (),
     ) -> None:
-        """`more_stores`: further (store, password variable) pairs judged on the same handshakes;
+        """`jsse`: the stores opened as JSSE opens its default trust store, not by content (`_store_args`);
+        `more_stores`: further (store, password variable) pairs judged on the same handshakes;
         `env`: extra environment for the JVM (the well-known password of a JDK's cacerts); `proxy`: the
         one the client's JVM would use (see `cutover.config.proxy.client_proxy`), though a job may still go
         direct where NO_PROXY or http.nonProxyHosts says so."""
@@ -168,9 +175,9 @@ class ProbeRun:
             launch = [*self.archive.flags, "-cp", str(self.archive.classpath), "Probe"]
         else:
             launch = ["-cp", str(classes), "Probe"] if classes is not None else [str(PROBE)]
-        extra = [a for p, e in more_stores for a in (str(p), e)]
-        cmd = [str(java), *JVM_SPEED_FLAGS, *java_options, *launch, str(store), password_env,
-               str(int(timeout * 1000)), str(threads), *extra]
+        first, *extra = _store_args([(Path(store), password_env), *more_stores], jsse)
+        cmd = [str(java), *JVM_SPEED_FLAGS, *java_options, *launch, *first, str(int(timeout * 1000)), str(threads),
+               *(a for pair in extra for a in pair)]
         child_env = {k: v for k, v in os.environ.items() if k != PROXY_AUTH_ENV}
         child_env.update(env or {})
         auth = proxy.authorization() if proxy is not None else None
@@ -283,6 +290,14 @@ class ProbeRun:
                     "PATH or JAVA_HOME): the client's own Java then runs the compiled probe.")
         return (f"{self.java} (Java {version or 'of unknown version'}) could not run the probe ({detail}). It needs "
                 "a JDK 9+ compiler somewhere (javac on PATH or JAVA_HOME), or to be a JDK 11 or newer itself.")
+
+
+def _store_args(stores: Sequence[tuple[Path, str]], jsse: Collection[Path]) -> list[tuple[str, str]]:
+    """Each store's (STORE, PASSWORD_ENV) arguments of Probe.java; ``jsse:PATH`` for one opened as JSSE opens
+    its default trust store: KeyStore.getInstance of -Djavax.net.ssl.trustStoreType, and no password when the
+    variable is empty or unset."""
+    opened = {Path(p) for p in jsse}
+    return [(f"jsse:{p}" if Path(p) in opened else str(p), env) for p, env in stores]
 
 
 def java_version(java: Path) -> str | None:

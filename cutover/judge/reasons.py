@@ -17,9 +17,12 @@ from cutover.net.tunnel import proxy_failure
 #: client checks revocation and its status could not be learnt), ``no_certificate`` (the TLS handshake
 #: failed before the server sent any certificate: the JVM's trust manager was never asked), ``rejected``
 #: (any other refusal);
-#: ``proxy_error`` is a proxy the JVM itself was told to use (a SOCKS proxy in the client's options).
+#: ``proxy_error`` is a proxy the JVM itself was told to use (a SOCKS proxy in the client's options);
+#: ``client_option`` (a handshake the client's own https.protocols / https.cipherSuites ended before any
+#: certificate) and ``no_sni`` (a client that sends no SNI was served the edge's default certificate) are the
+#: client's settings to fix, never its store.
 TrustFailure = Literal["no_trust_path", "name_mismatch", "expired", "not_yet_valid", "revocation_unknown",
-                       "no_certificate", "rejected", "proxy_error"]
+                       "no_certificate", "rejected", "proxy_error", "client_option", "no_sni"]
 VerdictFailure = FetchFailure | TrustFailure
 
 #: In the order they are tried: the first whose words are in the answer names its kind. Trust before

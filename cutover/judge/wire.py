@@ -61,6 +61,11 @@ class JavaVerdict:
         chain_sent: False when the TLS handshake failed before the server's certificate reached the
             JVM's trust manager (nothing was judged: the reason is about the handshake, not a chain);
             None when not known (the approximate engine, a success, a failure before the handshake).
+        options: the client's https.* options the probe applied as HttpsURLConnection applies them
+            (``-Dhttps.protocols=TLSv1``), when a handshake failed before any certificate with them: the
+            failure is then ``client_option``, the client's to fix, never the store's.
+        served: for a client that sends no SNI (-Djsse.enableSNIExtension=false), the leaf the edge served it
+            (subject and DNS names): its default certificate, not the pod's; the failure is then ``no_sni``.
     """
 
     target_id: str
@@ -74,6 +79,8 @@ class JavaVerdict:
     via: str | None = None
     failure: VerdictFailure | None = None
     chain_sent: bool | None = None
+    options: str | None = None
+    served: str | None = None
 
     def __post_init__(self) -> None:
         if not self.ok and self.failure is None:
@@ -299,5 +306,16 @@ def _verdict(msg: dict[str, Any], targets: Sequence[Job], proxy: Proxy | None, t
         chain_sent = False
         kind = failure_of(reason)
         failure = "no_certificate" if kind == "rejected" else kind
+        if msg.get("options") and kind not in _NETWORK:  # the client's own https.* options ended it
+            failure = "client_option"
+    served = msg.get("served")
+    if not msg["ok"] and msg.get("sni") is False and msg.get("chain_seen"):
+        failure = "no_sni"  # whatever Java said of it, the certificate was the edge's default one
     return JavaVerdict(msg["id"], msg["ip"], bool(msg["ok"]), reason, msg["step"], msg.get("protocol"),
-                       when=when, via=via, failure=None if msg["ok"] else failure, chain_sent=chain_sent)
+                       when=when, via=via, failure=None if msg["ok"] else failure, chain_sent=chain_sent,
+                       options=msg.get("options") if failure == "client_option" else None,
+                       served=served if failure == "no_sni" else None)
+
+
+#: A handshake that failed on the network, whatever the client's options: the network's, not theirs.
+_NETWORK = frozenset({"timeout", "refused", "unreachable", "reset"})

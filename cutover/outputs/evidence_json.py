@@ -234,7 +234,8 @@ def timeline_json(series: Series | None) -> Json | None:
 
 def _verdict_json(v: JavaVerdict) -> Json:
     return {"ip": v.ip, "ok": v.ok, "reason": v.reason, "step": v.step, "engine": v.engine, "when": v.when,
-            "protocol": v.protocol, "via": v.via, "failure": v.failure}
+            "protocol": v.protocol, "via": v.via, "failure": v.failure, "options": v.options,
+            "served_without_sni": v.served}
 
 
 def _fetch_json(kind: str, f: ChainFetch) -> Json:
@@ -302,6 +303,8 @@ def _stores_json(ev: Evidence) -> Json:
 def _client_json(c: ClientEvidence) -> Json:
     return {"truststore": None if c.store is None else str(c.store.path),
             "truststore_sha256": None if c.store is None else sha256_of(c.store.path),
+            "truststore_chosen": c.store_why or None,
+            "truststore_shadows": None if c.shadows is None else str(c.shadows),
             "datacenters": list(c.client.datacenters), "java_options": list(c.client.java_options),
             "store_error": c.store_error, "judge": _judge_json(c)}
 

@@ -61,6 +61,8 @@ _REFUSED = {
     "not_yet_valid": "a certificate of the chain is not valid yet",
     "revocation_unknown": "the revocation status could not be learnt",
     "no_certificate": "the TLS handshake failed before any certificate was sent",
+    "client_option": "the client's own https.* options ended the handshake",
+    "no_sni": "the client sends no SNI and was served the edge's default certificate",
     "proxy_error": "the proxy failed",
     "timeout": "the connection timed out",
     "refused": "the connection was refused",
@@ -202,14 +204,15 @@ def dc_html(dc: DataCenter, store: StoreContents | None, bundle: Bundle | None, 
 
 
 def store_html(store: StoreContents | None, store_error: str | None = None, anchor: str = STORE_ANCHOR,
-               whose: str = "") -> str:
-    """The whole store, once per report, folded: 148 entries are evidence, not something to scroll past."""
+               whose: str = "", why: str = "") -> str:
+    """The whole store, once per report, folded: 148 entries are evidence, not something to scroll past.
+    `why`: why this file is the client's store (JSSE's choice, an option), said beside its name."""
     if store is None:
         return (f"<p id='{e(anchor)}'>truststore{_text(whose)}: could not be read by the judge: "
                 f"{_text(store_error or '?')}</p>")
     return (f"<details id='{e(anchor)}' class='cutover-fold'><summary>truststore{_text(whose)} "
             f"{_text(str(store.path))} ({e(store.store_type)}), {len(store.entries)} entries, read by "
-            f"{_text(store.read_by)}</summary>"
+            f"{_text(store.read_by)}{'; ' + _text(why) if why else ''}</summary>"
             + _table(["alias", "kind", "subject", "CA", "not after", "SHA-256"], map(_entry_row, store.entries))
             + "</details>")
 
@@ -223,7 +226,7 @@ def stores_html(ev: Evidence, only: Iterable[str] | None = None) -> str:
         names = [n for n in ev.clients if anchors[n] == anchor]
         c = ev.clients[names[0]]
         whose = f" of client {', '.join(names)}" if len(ev.clients) > 1 else ""
-        out += store_html(c.store, c.store_error, anchor, whose)
+        out += store_html(c.store, c.store_error, anchor, whose, c.store_why)
     return out
 
 

@@ -193,7 +193,7 @@ def _read_stores(config: pytest.Config, cfg: Config) -> dict[str, StoreContents]
         if spec not in read:
             try:
                 read[spec] = truststore_mod.read(spec.path, spec.password(), password_env=spec.password_env,
-                                                 env_from=_password_field(client))
+                                                 env_from=_password_field(client), jsse=spec.jsse)
             except truststore_mod.TruststoreError as e:
                 if client.name == DEFAULT_CLIENT:
                     raise

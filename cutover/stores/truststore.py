@@ -94,16 +94,22 @@ class _PasswordProblem(TruststoreError):
 
 def read(path: Path, password: str | None, *, password_env: str | None = None,
          path_from: str = "[truststore] path (or --truststore)",
-         env_from: str = "[truststore] password_env") -> StoreContents:
+         env_from: str = "[truststore] password_env", jsse: bool = False) -> StoreContents:
     """Read the store at `path` without ever writing to it.
 
     `password_env` is the variable the password came from, and `path_from` / `env_from` what names the path and
     that variable for this caller (the gates' datacenters.toml, or a command's argument), so that an error says
     what to change where the person can change it.
+
+    `jsse`: read as JSSE reads its default trust store, whose password is optional: with none, a JKS is read
+    without checking its integrity, and a PKCS12 whose certificates are encrypted holds no entry at all (every
+    handshake of that client fails), rather than a usage error.
     """
     try:
-        return _read(path, password, path_from)
+        return _read(path, None if jsse and not password else password, path_from, jsse)
     except _PasswordProblem as e:
+        if jsse and not password and not e.given:
+            return StoreContents(Path(path), e.kind, (), "python")
         variable = f"{password_env} (the variable {env_from} names)" if password_env else \
             f"the environment variable {env_from} names"
         if e.given:
@@ -113,7 +119,7 @@ def read(path: Path, password: str | None, *, password_env: str | None = None,
                               f"set {variable} to it; Java would silently see no entries.") from None
 
 
-def _read(path: Path, password: str | None, path_from: str) -> StoreContents:
+def _read(path: Path, password: str | None, path_from: str, jsse: bool = False) -> StoreContents:
     try:
         data = Path(path).read_bytes()
     except OSError as e:
@@ -127,7 +133,7 @@ def _read(path: Path, password: str | None, path_from: str) -> StoreContents:
         )
     try:
         if kind in ("JKS", "JCEKS"):
-            entries = _read_jks(data, password, path)
+            entries = _read_jks(data, password, path, jsse)
         elif kind == "PKCS12":
             entries = _read_pkcs12(data, password, path)
         else:
@@ -145,13 +151,15 @@ def _read(path: Path, password: str | None, path_from: str) -> StoreContents:
     return StoreContents(Path(path), kind, entries, "python")
 
 
-def _read_jks(data: bytes, password: str | None, path: Path) -> tuple[StoreEntry, ...]:
+def _read_jks(data: bytes, password: str | None, path: Path, jsse: bool = False) -> tuple[StoreEntry, ...]:
     import jks
 
     try:
         # try_decrypt_keys=False: pyjks crashes decrypting private keys written by JDK 21+,
         # and a truststore's job is its certificates anyway.
-        ks = jks.KeyStore.loads(data, password or "", try_decrypt_keys=False)
+        # A JVM given no password reads a JKS without checking its integrity; pyjks does the same given None.
+        ks = jks.KeyStore.loads(data, password if jsse and password is None else password or "",
+                                try_decrypt_keys=False)
     except jks.util.KeystoreSignatureException:
         raise _PasswordProblem("JKS", password is not None) from None
     entries: list[StoreEntry] = []

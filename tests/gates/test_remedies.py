@@ -123,9 +123,26 @@ HINTS: dict[VerdictFailure, tuple[str, str]] = {
 def test_every_kind_is_in_the_tables() -> None:
     assert set(DNS) == set(get_args(DnsFailure))
     assert set(FETCH) == set(get_args(ConnectFailure)) | PROXY_FAILURES
-    # Kinds said without words: by the fetch, or by the probe (no_certificate: its trust manager never called).
-    assert {kind for _, kind, _ in JAVA} | {"internal", "handshake", "socket_error", "unparseable", "no_certificate"} \
+    # Kinds said without words: by the fetch, or by the probe (no_certificate: its trust manager never called;
+    # client_option and no_sni: the options it applied, the SNI it did not send).
+    assert {kind for _, kind, _ in JAVA} | {"internal", "handshake", "socket_error", "unparseable", "no_certificate",
+                                            "client_option", "no_sni"} \
         == set(get_args(TrustFailure)) | set(get_args(ConnectFailure))
+
+
+def test_the_client_s_own_settings_are_its_to_change_never_an_import() -> None:
+    """A handshake its https.* options ended, or a default certificate served for want of SNI: a local step naming
+    the setting, whatever Java's words."""
+    v = JavaVerdict("us2/acme", IP, False, "javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is "
+                    "disabled or cipher suites are inappropriate)", failure="client_option", chain_sent=False,
+                    options="-Dhttps.protocols=TLSv1")
+    action = r.verdict_action(v)
+    assert action.kind == "local" and action.text.startswith("change or drop -Dhttps.protocols=TLSv1 in the client's")
+    assert "the store is not the cause" in r.hint("client_option", HOST, options=v.options)
+    v = JavaVerdict("us2/acme", IP, False, "PKIX path building failed: unable to find valid certification path",
+                    failure="no_sni", served="CN=a248.e.akamai.net")
+    assert r.verdict_action(v) == Action("local", r.SEND_SNI)
+    assert "do not import anything" in r.hint("no_sni", HOST)
 
 
 def test_a_handshake_without_a_certificate_is_the_provider_s_chain() -> None:
