@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cutover.config import KNOWN_DATACENTERS
 from cutover.sandbox import pki
-from cutover.sandbox.build import build, endpoint, find_keytool, make_store
+from cutover.sandbox.build import build, endpoint, find_keytool, make_store, places
 from cutover.sandbox.dnsserver import DNSServer
 from cutover.sandbox.proxy import ConnectEntry, ConnectProxy
 from cutover.sandbox.scenario import (
@@ -115,6 +115,11 @@ class Sandbox:
     @staticmethod
     def hostname(dc: str, pod: str) -> str:
         return hostname(dc, pod)
+
+    def place(self, dc: str) -> int:
+        """The data centre's place, its pods' addresses' third octet (`cutover.sandbox.build.places`): us2's pods
+        are at 127.20.11.x and 127.10.11.x whichever data centres this sandbox serves."""
+        return places(self.datacenters)[dc]
 
     @property
     def fault_id(self) -> str:

@@ -56,11 +56,12 @@ def test_a_jre_without_javac_runs_the_compiled_probe(major: int, sandbox: Sandbo
         port = int(next(line for line in sandbox.config_path.read_text().splitlines()
                         if line.startswith("port")).split("=")[1])
         host = sandbox.hostname("us2", "acme")
-        result = run.finish([Job("us2/acme", "127.20.0.1", port, host, ("now",))])
+        ip = f"127.20.{sandbox.place('us2')}.1"
+        result = run.finish([Job("us2/acme", ip, port, host, ("now",))])
     finally:
         run.stop()
     assert run.classes is not None and not (jre / "bin" / "javac").exists()
     assert cds.major(result.jvm.version) == major
-    verdict = result.stores[0].verdicts[("us2/acme", "127.20.0.1", "now")]
+    verdict = result.stores[0].verdicts[("us2/acme", ip, "now")]
     assert verdict.ok, verdict.reason
     assert os.path.samefile(result.jvm.home, home) or str(home) in result.jvm.home

@@ -24,7 +24,8 @@ def per_pod(sb: Sandbox) -> dict[str, tuple[int, int]]:
     """(DNS queries, TLS connections) per pod, from the sandbox's own counters."""
     queries, connections = sb.counters()
     out = {}
-    for i, dc in enumerate(DCS):
+    for dc in DCS:
+        i = sb.place(dc)
         for j, pod in enumerate(PODS):
             host = sb.hostname(dc, pod)
             dns = sum(n for (name, _), n in queries.items() if name.startswith(host) or
