@@ -95,9 +95,9 @@ def _instrument() -> None:
     class TimedProbeRun(probe):  # type: ignore[misc, valid-type]
         """The JVM's life: first started, first up (its first line), last job handed over, last exited."""
 
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
+        def start(self) -> Any:
             _mark("jvm_start")
-            super().__init__(*args, **kwargs)
+            return super().start()
 
         @staticmethod
         def _drain(stream: Any, into: Callable[[str], None], ended: Callable[[], None] = lambda: None) -> None:

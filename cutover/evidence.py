@@ -297,7 +297,7 @@ def _start_probes(groups: Sequence[_Group], config: Config, timeout: float, conc
                                java_options=g.options, more_stores=[(s.path, s.password_env) for s in more],
                                jsse=[s.path for s in g.stores if s.jsse],
                                compiler_hint=find_java(config.java_home) if config.java_home else None,
-                               proxy=client_proxy(g.options, config.proxy))
+                               proxy=client_proxy(g.options, config.proxy)).start()
         except JudgeUnavailable as e:
             g.note = f"{pyjudge.APPROXIMATE}: {e}"
 

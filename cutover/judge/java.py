@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future
 from importlib import resources
 from pathlib import Path
@@ -141,8 +141,31 @@ def find_java(java_home: Path | None) -> Path:
     raise JudgeUnavailable("no JDK found: --java-home not given, JAVA_HOME not set and no java on PATH.")
 
 
+def probe_command(java: Path, launch: Sequence[str], stores: Sequence[Sequence[str]], timeout: float, threads: int,
+                  java_options: Sequence[str] = ()) -> list[str]:
+    """The probe JVM's command line, a pure function of what it is given (tested without a JDK): the start-up
+    flags, the client's own options, how the probe is launched (`launch`: an archive's flags and class path, the
+    class path, or the source file), the first store's arguments, the time limit in milliseconds, the threads,
+    then every further store's arguments (`stores`: each one's, as `_store_args` makes them)."""
+    first, *extra = stores
+    return [str(java), *JVM_SPEED_FLAGS, *java_options, *launch, *first, str(int(timeout * 1000)), str(threads),
+            *(a for pair in extra for a in pair)]
+
+
+def probe_environment(base: Mapping[str, str], env: Mapping[str, str] | None, proxy: Proxy | None) -> dict[str, str]:
+    """The probe JVM's environment: this process's (`base`) without a proxy authorization of its own, `env`'s
+    additions, and the authorization of the client's `proxy` where it has one (never on the command line)."""
+    out = {k: v for k, v in base.items() if k != PROXY_AUTH_ENV}
+    out.update(env or {})
+    auth = proxy.authorization() if proxy is not None else None
+    if auth:
+        out[PROXY_AUTH_ENV] = auth
+    return out
+
+
 class ProbeRun:
-    """A started probe JVM. Start it early; call `finish` once the targets are known."""
+    """A probe JVM: made with what it will judge, started by `start` (start it early, so that its start-up overlaps
+    the look-ups); call `finish` once the targets are known."""
 
     def __init__(
         self,
@@ -161,39 +184,45 @@ class ProbeRun:
         `more_stores`: further (store, password variable) pairs judged on the same handshakes;
         `env`: extra environment for the JVM (the well-known password of a JDK's cacerts); `proxy`: the
         one the client's JVM would use (see `cutover.config.proxy.client_proxy`), though a job may still go
-        direct where NO_PROXY or http.nonProxyHosts says so."""
+        direct where NO_PROXY or http.nonProxyHosts says so. Nothing starts here (`start`)."""
         self.java = java
         self.proxy = proxy
         self.store_paths = (Path(store), *(Path(p) for p, _ in more_stores))
         self.store_path = self.store_paths[0]
         self.timeout = timeout
         self.threads = threads
-        classes = self.classes = compiled_probe(java, compiler_hint)
+        self.java_options = tuple(java_options)
+        self._stores = _store_args([(Path(store), password_env), *more_stores], jsse)
+        self._env = env
+        self._compiler_hint = compiler_hint
+        self.classes: Path | None = None
+        self.archive: cds.Archive | None = None
+        self._lock = threading.Lock()
+        self._jobs: list[Job] = []
+        self._worst = 2 * timeout
+
+    def start(self) -> ProbeRun:
+        """Compile the probe if need be (once per JDK), map or make its class-data archive, start the JVM and the
+        threads that read it as it writes (so a full pipe never blocks it, and each address's chain is known as
+        soon as it is probed). JudgeUnavailable when the JVM cannot be started."""
+        java = self.java
+        classes = self.classes = compiled_probe(java, self._compiler_hint)
         # The class-data archive of the compiled probe (cutover.judge.cds): mapped, or made as this JVM exits.
-        self.archive = cds.prepare(java, classes, java_options) if classes is not None else None
+        self.archive = cds.prepare(java, classes, self.java_options) if classes is not None else None
         if self.archive is not None:
             launch = [*self.archive.flags, "-cp", str(self.archive.classpath), "Probe"]
         else:
             launch = ["-cp", str(classes), "Probe"] if classes is not None else [str(PROBE)]
-        first, *extra = _store_args([(Path(store), password_env), *more_stores], jsse)
-        cmd = [str(java), *JVM_SPEED_FLAGS, *java_options, *launch, *first, str(int(timeout * 1000)), str(threads),
-               *(a for pair in extra for a in pair)]
-        child_env = {k: v for k, v in os.environ.items() if k != PROXY_AUTH_ENV}
-        child_env.update(env or {})
-        auth = proxy.authorization() if proxy is not None else None
-        if auth:
-            child_env[PROXY_AUTH_ENV] = auth
+        cmd = probe_command(java, launch, self._stores, self.timeout, self.threads, self.java_options)
         try:
             self.proc = subprocess.Popen(
                 cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                text=True, encoding="utf-8", env=child_env,
+                text=True, encoding="utf-8", env=probe_environment(os.environ, self._env, self.proxy),
             )
         except OSError as e:
             if self.archive is not None:
                 self.archive.settle(None)
             raise JudgeUnavailable(f"cannot start {java}: {e.strerror}.") from None
-        # Read as the JVM writes, so a full pipe never blocks it (and each address's chain is known as soon
-        # as it is probed); stderr likewise.
         self.transcript = Transcript()
         self._err: list[str] = []
         self._readers = [threading.Thread(target=self._drain, args=(self.proc.stdout, self.transcript.feed,
@@ -201,9 +230,7 @@ class ProbeRun:
                          threading.Thread(target=self._drain, args=(self.proc.stderr, self._err.append), daemon=True)]
         for r in self._readers:
             r.start()
-        self._lock = threading.Lock()
-        self._jobs: list[Job] = []
-        self._worst = 2 * timeout
+        return self
 
     @staticmethod
     def _drain(stream: IO[str] | None, into: Callable[[str], None], ended: Callable[[], None] = lambda: None) -> None:

@@ -122,7 +122,7 @@ def store(keytool: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
 
 def probe(java: Path, store: Path) -> tuple[ProbeRun, ProbeResult]:
     """One probe JVM that lists the store and exits: what every run's JVM does first."""
-    run = ProbeRun(java, store, "CDS_PW", timeout=5)
+    run = ProbeRun(java, store, "CDS_PW", timeout=5).start()
     try:
         result = run.finish([])
     finally:

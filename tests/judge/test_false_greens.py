@@ -108,7 +108,7 @@ def test_a_handshake_that_fails_before_any_certificate_says_so(tmp_path: Path) -
     os.environ["HS_PW"] = "Hs-Pa55"
     try:
         run = ProbeRun(JDK / "bin" / "java", store, "HS_PW", timeout=10,
-                       java_options=("-Djdk.tls.client.SignatureSchemes=rsa_pkcs1_sha256,rsa_pss_rsae_sha256",))
+                       java_options=("-Djdk.tls.client.SignatureSchemes=rsa_pkcs1_sha256,rsa_pss_rsae_sha256",)).start()
         verdict = run.finish([Job("us2/pod", IP, server.port, HOST)]).stores[0].verdicts[("us2/pod", IP, "now")]
         fetched = fetch_chain(IP, server.port, HOST, 5)
     finally:

@@ -94,7 +94,7 @@ def test_the_jvms_chain_is_recorded_in_the_words_of_pythons_fetch() -> None:
 
 def _probe(store: Path, port: int, ip: str) -> tuple[bool, Probed | None]:
     assert JDK is not None
-    run = ProbeRun(JDK / "bin" / "java", store, "PRESENTED_PW", timeout=10)
+    run = ProbeRun(JDK / "bin" / "java", store, "PRESENTED_PW", timeout=10).start()
     answer = run.submit(Job("us2/pod", ip, port, HOST))
     verdict = run.finish().stores[0].verdicts[("us2/pod", ip, "now")]
     return verdict.ok, answer.result(0)
@@ -182,7 +182,7 @@ def test_no_probe_resumes_a_session_so_every_address_presents_and_has_its_chain_
     store = make_store(Path(str(shutil.which("keytool"))), tmp_path / "store.p12", "Pr-Pa55", {"root": root})
     assert JDK is not None
     try:
-        run = ProbeRun(JDK / "bin" / "java", store, "PRESENTED_PW", timeout=10, threads=1)
+        run = ProbeRun(JDK / "bin" / "java", store, "PRESENTED_PW", timeout=10, threads=1).start()
         answers = [run.submit(Job("us2/pod", ip, server.port, HOST)) for ip in (*IPS, IPS[0])]
         result = run.finish()
     finally:

@@ -51,7 +51,7 @@ def test_a_jre_without_javac_runs_the_compiled_probe(major: int, sandbox: Sandbo
     java.chmod(0o755)
     monkeypatch.setenv(PASSWORD_ENV, sandbox.password)
     monkeypatch.delenv("JAVA_HOME", raising=False)
-    run = ProbeRun(java, sandbox.truststore_path, PASSWORD_ENV, timeout=5)
+    run = ProbeRun(java, sandbox.truststore_path, PASSWORD_ENV, timeout=5).start()
     try:
         port = int(next(line for line in sandbox.config_path.read_text().splitlines()
                         if line.startswith("port")).split("=")[1])

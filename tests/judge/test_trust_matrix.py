@@ -106,7 +106,7 @@ def jvm_verdicts(matrix: Matrix, jdk: Path) -> dict[str, JavaVerdict]:
             groups: dict[Path, list[Case]] = {}
             for c in CASES:
                 groups.setdefault(matrix.stores[c.name], []).append(c)
-            runs = {store: ProbeRun(jdk / "bin" / "java", store, "MATRIX_PW", timeout=10, threads=8)
+            runs = {store: ProbeRun(jdk / "bin" / "java", store, "MATRIX_PW", timeout=10, threads=8).start()
                     for store in groups}
             out = {}
             for store, cases in groups.items():

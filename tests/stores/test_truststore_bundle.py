@@ -43,7 +43,7 @@ def test_java_listing_equals_ours_and_the_store_is_untouched(keytool: Path, tmp_
     store = make_store(keytool, tmp_path / "store.p12", PASSWORD, {"root": chain["root"], "lb": chain["leaf"]})
     before = store.read_bytes()
     monkeypatch.setenv("TEST_PW", PASSWORD)
-    result = ProbeRun(find_java(None), store, "TEST_PW", timeout=5).finish([]).stores[0]
+    result = ProbeRun(find_java(None), store, "TEST_PW", timeout=5).start().finish([]).stores[0]
     ours = truststore.read(store, PASSWORD)
     assert result.store is not None
     assert [(e.alias, e.kind, e.cert.sha256) for e in result.store.entries] == \
@@ -55,7 +55,7 @@ def test_java_reports_a_wrong_password(keytool: Path, tmp_path: Path, chain, mon
     store = make_store(keytool, tmp_path / "store.jks", PASSWORD, {"root": chain["root"]}, "JKS")
     monkeypatch.setenv("TEST_PW", "wrong")
     job = Job("us2/a", "127.0.0.1", 9, "a.example", ("now",))
-    result = ProbeRun(find_java(None), store, "TEST_PW", timeout=5).finish([job]).stores[0]
+    result = ProbeRun(find_java(None), store, "TEST_PW", timeout=5).start().finish([job]).stores[0]
     assert result.store is None and "password was incorrect" in result.store_error
     # No default cacerts as a fallback: a probe judged against another store would be a false green.
     verdict = result.verdicts[("us2/a", "127.0.0.1", "now")]
