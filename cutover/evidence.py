@@ -23,20 +23,10 @@ from cutover.base.instants import format_instant
 from cutover.config import Client, Config, ConfigError, Target
 from cutover.config.proxy import Proxy, client_proxy, for_target
 from cutover.judge import python as pyjudge
-from cutover.judge.java import (
-    HTTPS_OPTIONS_IGNORED,
-    JavaVerdict,
-    Job,
-    JudgeUnavailable,
-    JvmInfo,
-    Probed,
-    ProbeResult,
-    ProbeRun,
-    StoreResult,
-    find_java,
-)
+from cutover.judge.java import HTTPS_OPTIONS_IGNORED, JudgeUnavailable, ProbeRun, find_java
 from cutover.judge.locate import StoreSpec, store_of
 from cutover.judge.presented import chain_future, speaks_for_python
+from cutover.judge.wire import Job, JvmInfo, Probed, ProbeResult, StoreResult, TrustVerdict
 from cutover.net.dns import StagingEvidence, make_resolver, resolve_staging_async
 from cutover.net.tls import ChainFetch
 from cutover.stores.bundle import Bundle
@@ -61,7 +51,7 @@ class PodEvidence:
 
 
 @dataclass(frozen=True)
-class TrustVerdicts:
+class PodTrust:
     """One client's trust verdicts on one pod's staging chains.
 
     Attributes:
@@ -74,10 +64,10 @@ class TrustVerdicts:
             which after the cutover is the new chain.
     """
 
-    verdicts: tuple[JavaVerdict, ...]
-    later: tuple[tuple[str, JavaVerdict], ...] = ()
-    strict: tuple[JavaVerdict, ...] = ()
-    production: tuple[JavaVerdict, ...] = ()
+    verdicts: tuple[TrustVerdict, ...]
+    later: tuple[tuple[str, TrustVerdict], ...] = ()
+    strict: tuple[TrustVerdict, ...] = ()
+    production: tuple[TrustVerdict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,7 +90,7 @@ class ClientEvidence:
     store_error: str | None
     jvm: JvmInfo | None
     engine_note: str | None
-    verdicts: dict[str, TrustVerdicts] = field(default_factory=dict)
+    verdicts: dict[str, PodTrust] = field(default_factory=dict)
     store_why: str = ""
     shadows: Path | None = None
 
@@ -266,10 +256,10 @@ class _Gathering:
                 clients[client.name] = ClientEvidence(client, store, None, None, group[0].note) if stopped else \
                     _python_client(client, store, group[0].note, mine, pods, config.at)
             else:
-                sr = group[0].result.stores[group[1]]
+                listing = group[0].result.stores[group[1]]
                 judged = [t for t in mine if not stopped or all(
-                    (t.id, ip, when) in sr.verdicts for ip, when in _asked(t, pods[t.id], self.primary))]
-                clients[client.name] = _jvm_client(client, group[0].result.jvm, sr, store, judged, pods, config.at,
+                    (t.id, ip, when) in listing.verdicts for ip, when in _asked(t, pods[t.id], self.primary))]
+                clients[client.name] = _jvm_client(client, group[0].result.jvm, listing, store, judged, pods, config.at,
                                                    self.primary)
         return Evidence(pods, _chosen(clients), self.bundles, time.monotonic() - self.start,
                         jvms=sum(g.result is not None for g in self.groups))
@@ -388,22 +378,22 @@ def _route(proxy: Proxy | None) -> tuple[str, int] | None:
     return None if proxy is None else (proxy.host, proxy.port)
 
 
-def _jvm_client(client: Client, jvm: JvmInfo, sr: StoreResult, python_store: StoreContents | None,
+def _jvm_client(client: Client, jvm: JvmInfo, listing: StoreResult, python_store: StoreContents | None,
                 targets: Sequence[Target], pods: Mapping[str, PodEvidence], at: dt.datetime | None,
                 primary: str) -> ClientEvidence:
     """A client its JVM judged; cryptography's strict verdict beside it, on the store as the JVM listed it."""
-    store = sr.store or python_store
+    store = listing.store or python_store
     anchors = pyjudge.anchors(store)
     verdicts = {}
     for t in targets:
         st, chains = pods[t.id].staging, pods[t.id].staging_chains
-        verdicts[t.id] = TrustVerdicts(
-            tuple(sr.verdicts[(t.id, ip, primary)] for ip in st.staging_ips),
-            tuple((label, sr.verdicts[(t.id, ip, format_instant(d))]) for label, d in t.later_dates()
+        verdicts[t.id] = PodTrust(
+            tuple(listing.verdicts[(t.id, ip, primary)] for ip in st.staging_ips),
+            tuple((label, listing.verdicts[(t.id, ip, format_instant(d))]) for label, d in t.later_dates()
                   for ip in st.staging_ips),
             tuple(pyjudge.judge_fetch(t, f, anchors, at) for f in chains),
-            tuple(sr.verdicts[(t.id, ip, primary)] for ip in st.production_ips))
-    return ClientEvidence(client, sr.store, sr.store_error, jvm, None, verdicts)
+            tuple(listing.verdicts[(t.id, ip, primary)] for ip in st.production_ips))
+    return ClientEvidence(client, listing.store, listing.store_error, jvm, None, verdicts)
 
 
 def _groups(config: Config) -> tuple[list[_Group], dict[str, tuple[_Group, int]], dict[str, str]]:
@@ -434,7 +424,7 @@ def _python_client(client: Client, store: StoreContents | None, note: str | None
     verdicts = {}
     for t in targets:
         chains = pods[t.id].staging_chains
-        verdicts[t.id] = TrustVerdicts(
+        verdicts[t.id] = PodTrust(
             tuple(pyjudge.judge_fetch(t, f, anchors, at) for f in chains),
             tuple((label, pyjudge.judge_fetch(t, f, anchors, d)) for label, d in t.later_dates() for f in chains),
             production=tuple(pyjudge.judge_fetch(t, f, anchors, at) for f in pods[t.id].production_chains))

@@ -6,12 +6,13 @@ from __future__ import annotations
 from cutover.config import DataCenter
 from cutover.gates.fixplan import Action
 from cutover.gates.remedies import READ_STORE, import_action, store_action
-from cutover.gates.verdict import Verdict, failed
+from cutover.gates.verdict import GateVerdict, failed
 from cutover.stores.bundle import Bundle
 from cutover.stores.truststore import StoreContents
 
 
-def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle, store_error: str | None) -> Verdict:
+def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle,
+                    store_error: str | None) -> GateVerdict:
     """The store holds the bundle's root and intermediate as trusted entries under the configured aliases."""
     if store is None:
         return failed(f"the truststore could not be read by the judge: {store_error}", Action("local", READ_STORE))
@@ -54,5 +55,5 @@ def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle,
             remedy += [store_action(store, "delete", alias, entry.cert), import_action(store, alias, bundle, cert)]
     if problems:
         return failed(f"{dc.code}: " + " ".join(problems), *remedy)
-    return Verdict(True, f"{dc.code}: root under {dc.root_alias!r} and intermediate under {dc.intermediate_alias!r} "
-                         f"match the bundle by SHA-256 (store read by {store.read_by})")
+    return GateVerdict(True, f"{dc.code}: root under {dc.root_alias!r} and intermediate under "
+                             f"{dc.intermediate_alias!r} match the bundle by SHA-256 (store read by {store.read_by})")

@@ -7,13 +7,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from cutover.base.instants import format_instant, parse_instant
-from cutover.evidence import PodEvidence, TrustVerdicts
+from cutover.evidence import PodEvidence, PodTrust
 from cutover.gates.fixplan import PROVIDER, Action
 from cutover.gates.remedies import FIX_PROXY, SERVE_LASTING, SERVE_STAGED, hint, staging_action, verdict_action
-from cutover.gates.verdict import Verdict, failed
+from cutover.gates.verdict import GateVerdict, failed
 from cutover.history.phases import CUT_OVER, ROLLING, Phase
-from cutover.judge.java import JavaVerdict
 from cutover.judge.python import CANNOT_JUDGE
+from cutover.judge.wire import TrustVerdict
 from cutover.net.tls import ChainFetch
 
 
@@ -34,11 +34,11 @@ def _served(fetches: Iterable[ChainFetch], ip: str) -> str:
     return f" Served leaf: {fetch.leaf.short}, issued by {fetch.leaf.issuer_name}; {len(fetch.chain)} cert(s) sent."
 
 
-def _judge(verdicts: Iterable[JavaVerdict]) -> str:
+def _judge(verdicts: Iterable[TrustVerdict]) -> str:
     return "the JVM" if all(v.engine == "jvm" for v in verdicts) else "cryptography (approximate)"
 
 
-def _not_seen(pod: PodEvidence, prefix: str, in_phase: str) -> Verdict | None:
+def _not_seen(pod: PodEvidence, prefix: str, in_phase: str) -> GateVerdict | None:
     """A failure when staging gave no address of its own: the new chain was not seen, so never a pass."""
     t, st = pod.target, pod.staging
     if not st.staging_ips:
@@ -59,7 +59,7 @@ def _not_seen(pod: PodEvidence, prefix: str, in_phase: str) -> Verdict | None:
     return None
 
 
-def _judged_production(pod: PodEvidence, trust: TrustVerdicts, phase: Phase | None) -> list[JavaVerdict]:
+def _judged_production(pod: PodEvidence, trust: PodTrust, phase: Phase | None) -> list[TrustVerdict]:
     """Production is judged where it serves the new chain (a cut-over pod, or the switched addresses of a
     rolling one): that is the chain this gate is about. Production's old chain failing is said, not failed on."""
     new_at = {f.ip for f in pod.production_chains if f.leaf is not None and phase is not None
@@ -68,7 +68,7 @@ def _judged_production(pod: PodEvidence, trust: TrustVerdicts, phase: Phase | No
             or (phase.name == ROLLING and v.ip in new_at)]
 
 
-def _rejections(pod: PodEvidence, staging: Sequence[JavaVerdict], production: Sequence[JavaVerdict], judged: str,
+def _rejections(pod: PodEvidence, staging: Sequence[TrustVerdict], production: Sequence[TrustVerdict], judged: str,
                 in_phase: str) -> tuple[list[str], list[Action]]:
     """What each failed verdict says, and its action."""
     t = pod.target
@@ -108,13 +108,13 @@ def _rejections(pod: PodEvidence, staging: Sequence[JavaVerdict], production: Se
     return parts, actions
 
 
-def said(v: JavaVerdict) -> str:
+def said(v: TrustVerdict) -> str:
     """``Java said: "..."``: a judge's own words, labelled as such after our sentence, never passed off as ours."""
     return f'{"Java" if v.engine == "jvm" else "cryptography"} said: "{v.reason}"'
 
 
-def _later_failures(pod: PodEvidence, trust: TrustVerdicts, shared: Sequence[str], prefix: str, judge: str,
-                    judged: str) -> Verdict | None:
+def _later_failures(pod: PodEvidence, trust: PodTrust, shared: Sequence[str], prefix: str, judge: str,
+                    judged: str) -> GateVerdict | None:
     """A failure when the chain trusted today will not be on the renewal date or N days after it."""
     later_failed = [(label, v) for label, v in trust.later if not v.ok and v.ip not in shared]
     if not later_failed:
@@ -133,7 +133,7 @@ def _later_failures(pod: PodEvidence, trust: TrustVerdicts, shared: Sequence[str
                   Action(PROVIDER, SERVE_STAGED if not_staged else SERVE_LASTING))
 
 
-def _warnings(pod: PodEvidence, trust: TrustVerdicts, shared: Sequence[str], production: Sequence[JavaVerdict],
+def _warnings(pod: PodEvidence, trust: PodTrust, shared: Sequence[str], production: Sequence[TrustVerdict],
               prefix: str) -> list[str]:
     """What a pass still says: the approximate engine, shared addresses, production's old chain, browsers."""
     warnings: list[str] = [prefix.strip()] if prefix else []
@@ -155,8 +155,8 @@ def _warnings(pod: PodEvidence, trust: TrustVerdicts, shared: Sequence[str], pro
     return warnings
 
 
-def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | None = None,
-                  at: dt.datetime | None = None, phase: Phase | None = None) -> Verdict:
+def chain_trusted(pod: PodEvidence, trust: PodTrust, engine_note: str | None = None,
+                  at: dt.datetime | None = None, phase: Phase | None = None) -> GateVerdict:
     """One client's verdicts (`trust`) on one pod: its JVM trusts the chain at every true staging address (the
     new chain) and at production (what it gets today, which after the cutover is the new chain), judged on the
     network evidence `pod`. Never a pass on a chain that was not seen."""
@@ -191,5 +191,5 @@ def chain_trusted(pod: PodEvidence, trust: TrustVerdicts, engine_note: str | Non
     at_production = f" and at production {', '.join(v.ip for v in production)}" if production else ""
     checked = f"; still valid on {' and on '.join(dict.fromkeys(label for label, _ in trust.later))}" \
         if trust.later else ""
-    return Verdict(True, f"{prefix}{judge} trusts the chain served at staging {ips}{at_production} for {t.hostname}"
+    return GateVerdict(True, f"{prefix}{judge} trusts the chain served at staging {ips}{at_production} for {t.hostname}"
                          f"{judged}{in_phase}{checked}", warnings=tuple(warnings))

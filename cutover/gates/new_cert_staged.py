@@ -10,7 +10,7 @@ from cutover.base.certs import CertInfo
 from cutover.evidence import PodEvidence
 from cutover.gates.fixplan import PROVIDER, Action
 from cutover.gates.remedies import CONFIRM_CERT, FINISH_STAGING, SERVE_STAGED, TELL_NEW, fetch_action, staging_action
-from cutover.gates.verdict import Verdict, failed
+from cutover.gates.verdict import GateVerdict, failed
 from cutover.history.phases import CUT_OVER, ROLLING, UNKNOWN, Phase
 from cutover.stores.bundle import Bundle
 
@@ -33,7 +33,7 @@ def _calendar(pod: PodEvidence, live: Sequence[CertInfo], now: dt.datetime) -> s
     return calendar + "."
 
 
-def _not_fetched(pod: PodEvidence) -> Verdict | None:
+def _not_fetched(pod: PodEvidence) -> GateVerdict | None:
     """A failure when no certificate of staging's own was seen: its addresses are production's, or none
     gave a chain."""
     t = pod.target
@@ -51,7 +51,7 @@ def _not_fetched(pod: PodEvidence) -> Verdict | None:
 
 
 def _same_as_production(pod: PodEvidence, leaf: CertInfo, calendar: str, warn_days: int, now: dt.datetime,
-                        phase: Phase | None) -> Verdict:
+                        phase: Phase | None) -> GateVerdict:
     t = pod.target
     if phase is not None and phase.name == UNKNOWN:
         return failed(f"staging serves the same leaf as production for {t.hostname} ({leaf.short}), "
@@ -69,16 +69,16 @@ def _same_as_production(pod: PodEvidence, leaf: CertInfo, calendar: str, warn_da
 
 
 def new_cert_staged(pod: PodEvidence, bundle: Bundle | None, warn_days: int = 14,
-                    now: dt.datetime | None = None, phase: Phase | None = None) -> Verdict:
+                    now: dt.datetime | None = None, phase: Phase | None = None) -> GateVerdict:
     """The new certificate is on staging: not production's (and the bundle's when there is one), or, once the
     pod is cut over, on production too."""
     now = now or dt.datetime.now(dt.UTC)
     t = pod.target
     live = [f.leaf for f in pod.production_chains if f.leaf is not None]
     if phase is not None and phase.name == CUT_OVER and live:
-        return Verdict(True, f"cut over: production serves the new certificate {phase.since_text}: {live[0].short} at "
-                             f"{', '.join(f.ip for f in pod.production_chains)} for {t.hostname} (new known from "
-                             f"{phase.known_by}).")
+        return GateVerdict(True, f"cut over: production serves the new certificate {phase.since_text}: "
+                                 f"{live[0].short} at {', '.join(f.ip for f in pod.production_chains)} for "
+                                 f"{t.hostname} (new known from {phase.known_by}).")
     not_fetched = _not_fetched(pod)
     if not_fetched is not None:
         return not_fetched
@@ -95,7 +95,7 @@ def new_cert_staged(pod: PodEvidence, bundle: Bundle | None, warn_days: int = 14
     if same and rolling and phase is not None and phase.new_leaves \
             and all(c.sha256 in phase.new_leaves for c in staged):
         # Production is switching, and staging serves what some production addresses already serve: the new one.
-        return Verdict(True, f"rolling: production is switching to the new certificate ({phase.why}); staging "
+        return GateVerdict(True, f"rolling: production is switching to the new certificate ({phase.why}); staging "
                              f"serves it for {t.hostname}: {staged[0].short}.")
     if same:
         return _same_as_production(pod, same[0], calendar, warn_days, now, phase)
@@ -107,6 +107,6 @@ def new_cert_staged(pod: PodEvidence, bundle: Bundle | None, warn_days: int = 14
                           f"{calendar} Either the bundle is out of date (download it again) or staging "
                           "serves another certificate than the one the provider announced.",
                           Action(PROVIDER, CONFIRM_CERT))
-    return Verdict(True, f"staging serves a new leaf for {t.hostname}: {staged[0].short}, not production's"
+    return GateVerdict(True, f"staging serves a new leaf for {t.hostname}: {staged[0].short}, not production's"
                          f"{' and the bundle' + chr(39) + 's server certificate' if bundle is not None else ''}."
                          f"{calendar}")

@@ -10,7 +10,7 @@ from cutover.config import Config, DataCenter
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence
 from cutover.gates.fixplan import Action
 from cutover.gates.remedies import READ_STORE, store_action
-from cutover.gates.verdict import Verdict, failed
+from cutover.gates.verdict import GateVerdict, failed
 from cutover.stores.bundle import Bundle
 
 
@@ -30,7 +30,7 @@ def _provider_reasons(cert: CertInfo, dc: DataCenter, bundle: Bundle | None,
 
 
 def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence, client: ClientEvidence | None = None,
-               warn_unrelated: bool = True) -> Verdict:
+               warn_unrelated: bool = True) -> GateVerdict:
     """`client`: whose store (default: the run's first client); `warn_unrelated`: list end-entity entries
     unrelated to the provider; they are the store's, not this data centre's, so the checks ask it of one
     data centre only rather than repeat it for all fourteen."""
@@ -66,5 +66,5 @@ def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence, client: Clien
             "provider renews it; trust comes from the root and intermediate. Delete it from the truststore.",
             *remedy, warnings=tuple(warnings),
         )
-    return Verdict(True, f"{dc.code}: no server certificate of the provider in the truststore "
+    return GateVerdict(True, f"{dc.code}: no server certificate of the provider in the truststore "
                          f"({len(store.trusted)} trusted entries checked)", warnings=tuple(warnings))

@@ -1,7 +1,7 @@
 """Whose move a failure is: failure kinds, decided where each failure was observed, to fix-plan actions and hints.
 
 The gates never read a message back: DNS (`StagingEvidence.failure`), the chain fetch (`ChainFetch.failure`)
-and the judge (`JavaVerdict.failure`) each say what went wrong as a kind, and this table routes it. So
+and the judge (`TrustVerdict.failure`) each say what went wrong as a kind, and this table routes it. So
 rewording a message cannot move a fix-plan step between "provider" and "network". The remedy texts are
 worded without a pod's name so that equal ones merge in the plan.
 """
@@ -12,7 +12,8 @@ from collections.abc import Iterable
 
 from cutover.base.certs import CertInfo
 from cutover.gates.fixplan import PROVIDER, TRUST_PATH, Action
-from cutover.judge.java import JavaVerdict, VerdictFailure
+from cutover.judge.reasons import VerdictFailure
+from cutover.judge.wire import TrustVerdict
 from cutover.net.dns import DnsFailure, StagingEvidence
 from cutover.net.tls import ChainFetch
 from cutover.net.tunnel import PROXY_FAILURES
@@ -106,7 +107,7 @@ def _action(rank: int) -> Action:
     return _ROUTES[rank][1] if rank < len(_ROUTES) else _REJECTED
 
 
-def verdict_action(v: JavaVerdict) -> Action:
+def verdict_action(v: TrustVerdict) -> Action:
     """Whose move a failed handshake or JVM rejection is (Python's fetch error, when no JVM judged). The client's
     own settings (its https.* options, its missing SNI) are its own to change: never an import, never the store."""
     if v.failure == "client_option":

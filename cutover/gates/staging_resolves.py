@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from cutover.evidence import PodEvidence
 from cutover.gates.fixplan import Action
 from cutover.gates.remedies import CHECK_OVERRIDE, dns_action
-from cutover.gates.verdict import Verdict, failed
+from cutover.gates.verdict import GateVerdict, failed
 
 
 def _private(ips: Iterable[str]) -> list[str]:
@@ -16,7 +16,7 @@ def _private(ips: Iterable[str]) -> list[str]:
 
 
 def staging_resolves(pod: PodEvidence, allow_private_ips: bool = False,
-                     nameservers: Sequence[tuple[str, int]] = ()) -> Verdict:
+                     nameservers: Sequence[tuple[str, int]] = ()) -> GateVerdict:
     """Staging resolves to addresses of its own: an address production shares would judge the old chain.
 
     `nameservers`: the resolvers the run asked (--nameserver, [run] nameservers); empty: the system's. The
@@ -53,7 +53,7 @@ def staging_resolves(pod: PodEvidence, allow_private_ips: bool = False,
                 "Akamai, so the verdicts are about those addresses. Ask with the public resolver (--nameserver), or "
                 "set [run] allow_private_ips = true if this is intended."
             )
-    return Verdict(
+    return GateVerdict(
         True,
         f"{chain}; staging {st.staging_name} -> {', '.join(st.staging_ips)} "
         f"(production: {', '.join(st.production_ips) or 'none'})",

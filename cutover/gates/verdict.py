@@ -1,4 +1,4 @@
-"""What a gate decides: a Verdict, and the one way to build a failing one.
+"""What a gate decides: a GateVerdict, and the one way to build a failing one.
 
 Kept apart from the decisions so the plugin, the report and the fix plan can read a verdict without
 importing the evidence or any gate. A verdict's remedy is its actions; their keytool commands are text,
@@ -14,7 +14,7 @@ from cutover.gates.fixplan import Action, with_files
 
 
 @dataclass(frozen=True)
-class Verdict:
+class GateVerdict:
     """A gate's decision.
 
     Attributes:
@@ -30,13 +30,13 @@ class Verdict:
     actions: tuple[Action, ...] = ()
 
 
-def failed(message: str, *actions: Action, warnings: tuple[str, ...] = ()) -> Verdict:
+def failed(message: str, *actions: Action, warnings: tuple[str, ...] = ()) -> GateVerdict:
     """A failing verdict with its remedies (the fix plan merges them; the message's "To fix it" lists their
     keytool commands)."""
-    return Verdict(False, message, warnings, tuple(actions))
+    return GateVerdict(False, message, warnings, tuple(actions))
 
 
-def with_cert_files(verdict: Verdict, files: Mapping[str, str]) -> Verdict:
+def with_cert_files(verdict: GateVerdict, files: Mapping[str, str]) -> GateVerdict:
     """The verdict with its imports pointing at the certificate files written beside the report (SHA-256 -> path
     as printed): the decision knows the bundle, the run knows where files go."""
     if not files or not any(a.kind == "import" for a in verdict.actions):

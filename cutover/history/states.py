@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cutover.base.instants import from_json as instant_from_json
-from cutover.evidence import Evidence, PodEvidence, TrustVerdicts
+from cutover.evidence import Evidence, PodEvidence, PodTrust
 from cutover.history.phases import Phase, Previous
 from cutover.net.tls import ChainFetch
 
@@ -75,7 +75,7 @@ class PodState:
         return Previous(when, self.phase, self.new_leaves, production, self.cut_over_since)
 
     @classmethod
-    def of(cls, pod: PodEvidence, phase: Phase, trust: Mapping[str, TrustVerdicts]) -> PodState:
+    def of(cls, pod: PodEvidence, phase: Phase, trust: Mapping[str, PodTrust]) -> PodState:
         """This run's state of a pod. `trust`: each client's verdicts on it (the phase is the network's, the same
         for every client)."""
         return cls(

@@ -25,24 +25,15 @@ from typing import IO
 
 from cutover.config.proxy import Proxy
 from cutover.judge import cds
-from cutover.judge.reasons import VerdictFailure
-from cutover.judge.wire import (  # the records are the wire's; named here too, where callers have always found them
-    JavaVerdict,
+from cutover.judge.wire import (
     Job,
-    JvmInfo,
     Probed,
     ProbeResult,
-    StoreResult,
     Transcript,
     job_line,
     parse_result,
 )
 from cutover.net.tunnel import hostport
-
-__all__ = ["HTTPS_OPTIONS_IGNORED",
-           "JVM_SPEED_FLAGS", "PROBE", "JavaVerdict", "Job", "JudgeUnavailable", "JvmInfo", "ProbeResult", "ProbeRun",
-           "Probed", "StoreResult", "VerdictFailure", "compiled_probe", "exe", "find_java", "find_javac",
-           "java_version"]
 
 PROBE = Path(str(resources.files("cutover.judge") / "Probe.java"))
 

@@ -19,10 +19,8 @@ from pathlib import Path
 from cutover.config import Client, ConfigError
 from cutover.judge.java import JudgeUnavailable, find_java
 from cutover.stores import password as store_password
-from cutover.stores.password import CACERTS_ENV, CACERTS_PASSWORD
 
 #: CACERTS_* live with the other password reading in cutover.stores.password; named here for evidence.py.
-__all__ = ["CACERTS_ENV", "CACERTS_PASSWORD", "StoreSpec", "cacerts_of", "jsse_default", "store_of"]
 
 
 @dataclass(frozen=True)

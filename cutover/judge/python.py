@@ -18,7 +18,7 @@ from cutover.base.certs import CertInfo
 from cutover.base.instants import format_instant
 from cutover.config import Target
 from cutover.judge import rules
-from cutover.judge.java import JavaVerdict
+from cutover.judge.wire import TrustVerdict
 from cutover.net.tls import ChainFetch
 from cutover.net.tunnel import PROXY_FAILURES
 from cutover.stores.truststore import StoreContents
@@ -39,12 +39,12 @@ def verify(
     at: dt.datetime | None = None,
     *,
     aliases: Mapping[str, str] | None = None,
-) -> JavaVerdict:
+) -> TrustVerdict:
     """Judge `chain` for `hostname` against `anchors` (the store's trusted certificates, those cryptography
     cannot parse included, so they can be named) as a strict web-PKI client would, then by Java's rules.
     `aliases`: SHA-256 -> the store's alias, to name a certificate."""
-    def no(reason: str) -> JavaVerdict:
-        return JavaVerdict(target_id, ip, False, reason, engine="python")
+    def no(reason: str) -> TrustVerdict:
+        return TrustVerdict(target_id, ip, False, reason, engine="python")
 
     if not chain:
         return no("no chain was presented")
@@ -80,7 +80,7 @@ def verify(
            or rules.name_constraints(chain, anchors, hostname))
     if why:
         return no(f"{STRICTER} {why}")
-    return JavaVerdict(target_id, ip, True, f"trusted by cryptography's web-PKI verifier for {hostname}",
+    return TrustVerdict(target_id, ip, True, f"trusted by cryptography's web-PKI verifier for {hostname}",
                        engine="python")
 
 
@@ -104,14 +104,14 @@ def anchors(store: StoreContents | None) -> Anchors:
     return [e.cert for e in entries if e.cert is not None], {e.cert.sha256: e.alias for e in entries if e.cert}
 
 
-def judge_fetch(t: Target, fetch: ChainFetch, trusted: Anchors, at: dt.datetime | None) -> JavaVerdict:
+def judge_fetch(t: Target, fetch: ChainFetch, trusted: Anchors, at: dt.datetime | None) -> TrustVerdict:
     """The approximate engine's verdict on what Python fetched from one address: a failed fetch is a failed
     handshake (or the proxy's), anything fetched is verified against the store's anchors."""
     if fetch.error is not None:
         step = "proxy" if fetch.via and fetch.failure in PROXY_FAILURES else "TLS handshake"
-        return JavaVerdict(t.id, fetch.ip, False, fetch.error, step, engine="python", via=fetch.via,
+        return TrustVerdict(t.id, fetch.ip, False, fetch.error, step, engine="python", via=fetch.via,
                            failure=fetch.failure or "internal")
     when = format_instant(at) if at else "now"
     verdict = verify(t.id, fetch.ip, fetch.chain, t.hostname, trusted[0], at, aliases=trusted[1])
-    return JavaVerdict(verdict.target_id, verdict.ip, verdict.ok, verdict.reason, engine="python", when=when,
+    return TrustVerdict(verdict.target_id, verdict.ip, verdict.ok, verdict.reason, engine="python", when=when,
                        via=fetch.via)

@@ -39,7 +39,7 @@ class JvmInfo:
 
 
 @dataclass(frozen=True)
-class JavaVerdict:
+class TrustVerdict:
     """Java's decision for one staging IP.
 
     Attributes:
@@ -99,7 +99,7 @@ class StoreResult:
 
     store: StoreContents | None
     store_error: str | None
-    verdicts: dict[tuple[str, str, str], JavaVerdict]
+    verdicts: dict[tuple[str, str, str], TrustVerdict]
 
 
 @dataclass(frozen=True)
@@ -243,7 +243,7 @@ def parse_result(java: Path, store_paths: Sequence[Path], lines: Sequence[str], 
     entries: list[list[StoreEntry]] = [[] for _ in range(count)]
     store_types: list[str | None] = [None] * count
     store_errors: list[str | None] = [None] * count
-    verdicts: list[dict[tuple[str, str, str], JavaVerdict]] = [{} for _ in range(count)]
+    verdicts: list[dict[tuple[str, str, str], TrustVerdict]] = [{} for _ in range(count)]
     for line in lines:
         if line.startswith(_PROBED):  # a chain, read by `Transcript.feed` as it arrived: not parsed again
             continue
@@ -276,7 +276,7 @@ def parse_result(java: Path, store_paths: Sequence[Path], lines: Sequence[str], 
         for job in targets if fill else ():
             for when in job.whens:
                 if (job.target_id, job.ip, when) not in verdicts[n]:
-                    verdicts[n][(job.target_id, job.ip, when)] = JavaVerdict(
+                    verdicts[n][(job.target_id, job.ip, when)] = TrustVerdict(
                         job.target_id, job.ip, False, f"the JVM gave no verdict: {why}", when=when)
         store = None
         if store_types[n] is not None:
@@ -286,7 +286,7 @@ def parse_result(java: Path, store_paths: Sequence[Path], lines: Sequence[str], 
     return ProbeResult(jvm, tuple(results))
 
 
-def _verdict(msg: dict[str, Any], targets: Sequence[Job], proxy: Proxy | None, timeout: float) -> JavaVerdict:
+def _verdict(msg: dict[str, Any], targets: Sequence[Job], proxy: Proxy | None, timeout: float) -> TrustVerdict:
     """One verdict line; a tunnel Probe could not open is said in the same paragraph as Python's fetch says it."""
     when = msg.get("when", "now")
     via = proxy.label if msg.get("via") and proxy is not None else None
@@ -311,7 +311,7 @@ def _verdict(msg: dict[str, Any], targets: Sequence[Job], proxy: Proxy | None, t
     served = msg.get("served")
     if not msg["ok"] and msg.get("sni") is False and msg.get("chain_seen"):
         failure = "no_sni"  # whatever Java said of it, the certificate was the edge's default one
-    return JavaVerdict(msg["id"], msg["ip"], bool(msg["ok"]), reason, msg["step"], msg.get("protocol"),
+    return TrustVerdict(msg["id"], msg["ip"], bool(msg["ok"]), reason, msg["step"], msg.get("protocol"),
                        when=when, via=via, failure=None if msg["ok"] else failure, chain_sent=chain_sent,
                        options=msg.get("options") if failure == "client_option" else None,
                        served=served if failure == "no_sni" else None)

@@ -27,7 +27,7 @@ from cutover.closing.news import Since
 from cutover.closing.record import Closing, Part
 from cutover.closing.series import Series
 from cutover.config import Config
-from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
+from cutover.evidence import ClientEvidence, Evidence, PodEvidence, PodTrust
 from cutover.gates.fixplan import Step
 from cutover.gates.outcomes import Record
 from cutover.gates.run_verdict import RunVerdict
@@ -36,7 +36,7 @@ from cutover.history import layout
 from cutover.history.layout import SCHEMA
 from cutover.history.phases import Phase
 from cutover.history.states import lifecycle_json
-from cutover.judge.java import JavaVerdict
+from cutover.judge.wire import TrustVerdict
 from cutover.net.tls import ChainFetch
 from cutover.outputs.fixtext import plan_json
 from cutover.stores.bundle import Bundle
@@ -232,7 +232,7 @@ def timeline_json(series: Series | None) -> Json | None:
     }
 
 
-def _verdict_json(v: JavaVerdict) -> Json:
+def _verdict_json(v: TrustVerdict) -> Json:
     return {"ip": v.ip, "ok": v.ok, "reason": v.reason, "step": v.step, "engine": v.engine, "when": v.when,
             "protocol": v.protocol, "via": v.via, "failure": v.failure, "options": v.options,
             "served_without_sni": v.served}
@@ -259,7 +259,7 @@ def pod_json(pod: PodEvidence, phase: Phase | None = None) -> Json:
     }
 
 
-def trust_json(trust: TrustVerdicts) -> Json:
+def trust_json(trust: PodTrust) -> Json:
     """One client's verdicts on one pod: at staging (now and later dates), strict advice, and at production."""
     return {
         "verdicts": [_verdict_json(v) for v in trust.verdicts],

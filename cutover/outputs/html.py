@@ -19,13 +19,13 @@ from urllib.parse import quote
 from cutover.base.certs import CertInfo
 from cutover.base.text import html_text as _text
 from cutover.config import Config, DataCenter
-from cutover.evidence import ClientEvidence, Evidence, PodEvidence, TrustVerdicts
+from cutover.evidence import ClientEvidence, Evidence, PodEvidence, PodTrust
 from cutover.gates.fixplan import Step
 from cutover.gates.outcomes import Record
 from cutover.gates.registry import BY_NAME, CLIENT_GATES, POD_GATES, View
 from cutover.gates.registry import NAMES as GATES
 from cutover.history.phases import CUT_OVER, ROLLING, Phase
-from cutover.judge.java import JavaVerdict
+from cutover.judge.wire import TrustVerdict
 from cutover.net.tls import ChainFetch
 from cutover.outputs.fixtext import command, extract_note, fixes_text, keytool_note, stores_of
 from cutover.outputs.fixtext import what as what_of
@@ -73,7 +73,7 @@ _REFUSED = {
 }
 
 
-def _verdict_text(v: JavaVerdict) -> str:
+def _verdict_text(v: TrustVerdict) -> str:
     """``rejected by the JVM: <our sentence>; Java said: "<its words>"``: what a library says is labelled as
     such, after our own sentence, never shown as if it were ours."""
     judge = "the JVM" if v.engine == "jvm" else "cryptography (approximate)"
@@ -98,7 +98,7 @@ def pod_html(pod: PodEvidence, client: ClientEvidence | None = None, gate: str |
     """
     st = pod.staging
     views = set(BY_NAME[gate].shows) if gate is not None else set(get_args(View))
-    trust = client.verdicts.get(pod.target.id, TrustVerdicts(())) if client is not None else TrustVerdicts(())
+    trust = client.verdicts.get(pod.target.id, PodTrust(())) if client is not None else PodTrust(())
     now = dt.datetime.now(dt.UTC)
     rows: list[tuple[str, str]] = [
         ("phase", _text(f"{phase.name}: {phase.why}" + (f"; {phase.since_text}" if phase.since else ""), 1000)

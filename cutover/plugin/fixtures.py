@@ -15,7 +15,7 @@ import pytest
 from cutover.base.text import printable
 from cutover.config import Client, Target
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence
-from cutover.gates.verdict import Verdict, with_cert_files
+from cutover.gates.verdict import GateVerdict, with_cert_files
 from cutover.history.phases import Phase
 from cutover.outputs.fixtext import commands, failure_text
 from cutover.plugin.keys import VERDICT, CutoverWarning
@@ -54,13 +54,13 @@ def client_evidence(client: Client, evidence: Evidence) -> ClientEvidence:
 
 
 @pytest.fixture
-def expect_pass(request: pytest.FixtureRequest) -> Callable[[Verdict], None]:
+def expect_pass(request: pytest.FixtureRequest) -> Callable[[GateVerdict], None]:
     """Record a gate's verdict for the report and fail the test, with its message and fix, when it is not ok."""
 
     run = request.config.stash.get(RUN, None)
     files = run.setup.cert_files if run is not None else {}
 
-    def check(verdict: Verdict) -> None:
+    def check(verdict: GateVerdict) -> None:
         __tracebackhide__ = True
         verdict = with_cert_files(verdict, files)  # imports name the files written beside the report
         request.node.stash[VERDICT] = verdict

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from cutover.gates.verdict import Verdict
+from cutover.gates.verdict import GateVerdict
 
 #: A gate test's verdict, stashed on its item by `expect_pass` and read when its report is made.
-VERDICT = pytest.StashKey[Verdict]()
+VERDICT = pytest.StashKey[GateVerdict]()
 
 
 class CutoverWarning(UserWarning):

@@ -20,7 +20,7 @@ from cutover.closing.record import Closing
 from cutover.config import Client, Config, DataCenter, Target
 from cutover.evidence import ClientEvidence
 from cutover.gates.run_verdict import INCOMPLETE
-from cutover.gates.verdict import Verdict
+from cutover.gates.verdict import GateVerdict
 from cutover.history.phases import Phase
 from cutover.outputs import certfiles, environment, evidence_json, fixtext, interrupted, summary, timeline
 from cutover.outputs import html as html_mod
@@ -29,7 +29,7 @@ from cutover.plugin.state import Gathered, Setup
 
 
 def add_extras(report: pytest.TestReport, item: pytest.Item, config: Config, gathered: Gathered | None,
-               gate: str, verdict: Verdict | None) -> None:
+               gate: str, verdict: GateVerdict | None) -> None:
     """The row's evidence in the HTML report: the verdict, then what the gate decided on."""
     try:
         from pytest_html import extras

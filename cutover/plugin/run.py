@@ -32,7 +32,7 @@ from cutover.config import Client, Config, DataCenter, Target
 from cutover.evidence import Evidence, GatherInterrupted, gather
 from cutover.gates import fixplan, lifecycle, registry
 from cutover.gates.outcomes import Record
-from cutover.gates.verdict import Verdict
+from cutover.gates.verdict import GateVerdict
 from cutover.outputs import environment
 from cutover.outputs.fixtext import commands
 from cutover.plugin import configure, interrupt
@@ -366,7 +366,7 @@ def _info_of(report: pytest.TestReport) -> dict[str, Any] | None:
     return info if isinstance(info, dict) else None
 
 
-def _report_info(item: pytest.Item, gate: str, when: str, verdict: Verdict | None) -> dict[str, object]:
+def _report_info(item: pytest.Item, gate: str, when: str, verdict: GateVerdict | None) -> dict[str, object]:
     """What the record of this test needs, as plain data: it travels from an xdist worker to the controller."""
     callspec = getattr(item, "callspec", None)
     params = callspec.params if callspec is not None else {}

@@ -9,7 +9,7 @@ import pytest
 
 from cutover.base.certs import CertInfo
 from cutover.config import Target
-from cutover.evidence import PodEvidence, TrustVerdicts
+from cutover.evidence import PodEvidence, PodTrust
 from cutover.gates.chain_trusted import chain_trusted
 from cutover.gates.new_cert_staged import new_cert_staged
 from cutover.judge import python as pyjudge
@@ -108,7 +108,7 @@ def test_min_days_after_renewal_one_day_either_side(ca, expires, trusted) -> Non
     now = _judged(ca, leaf, NOW)
     later = ((day_label, _judged(ca, leaf, day)), (after_label, verdict))
     gate = chain_trusted(_pod(t, (leaf, CertInfo.from_cert(ca[1].cert)), _leaf(ca, NOW + 10 * DAY)),
-                         TrustVerdicts((now,), later))
+                         PodTrust((now,), later))
     assert gate.ok is trusted, gate.message
     if not trusted:
         assert f"but not on {after_label}" in gate.message and "min_days_after_renewal" in gate.message

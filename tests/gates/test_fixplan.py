@@ -9,7 +9,7 @@ import pytest
 from cutover.config import KNOWN_DATACENTERS
 from cutover.gates.fixplan import PROVIDER, TRUST_PATH, Action, Step, keytool_args, plan, with_files
 from cutover.gates.outcomes import Record
-from cutover.gates.verdict import Verdict, with_cert_files
+from cutover.gates.verdict import GateVerdict, with_cert_files
 from cutover.outputs.fixtext import command, commands, fixes_text, plan_json, plan_lines, sentence
 
 STORE = "/stores/client truststore.jks"  # a space: the command must quote it
@@ -179,7 +179,7 @@ def test_imports_name_the_certificate_files_written_beside_the_report() -> None:
     assert placed[0].file == "reports/run-certs/us2-intermediate.pem" and placed[0].zipped is None
     assert command(placed[0]) is not None and "-file reports/run-certs/us2-intermediate.pem " in command(placed[0])
     assert placed[1:] == (other, delete)
-    verdict = with_cert_files(Verdict(False, "m", (), (zipped, delete)), {INTER: "c/us2-intermediate.pem"})
+    verdict = with_cert_files(GateVerdict(False, "m", (), (zipped, delete)), {INTER: "c/us2-intermediate.pem"})
     remedy = commands(verdict.actions)
     assert remedy == tuple(command(a) for a in verdict.actions) and "-file c/us2-intermediate.pem" in remedy[0]
     # keytool's yes/no questions are answered on imports (a root already under another alias is added, not

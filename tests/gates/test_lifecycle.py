@@ -122,8 +122,8 @@ def _pod(staging_ips: tuple[str, ...], production_ips: tuple[str, ...], staging_
          production_ok: bool = True):
     from cutover.base.certs import CertInfo
     from cutover.config import Target
-    from cutover.evidence import PodEvidence, TrustVerdicts
-    from cutover.judge.java import JavaVerdict
+    from cutover.evidence import PodEvidence, PodTrust
+    from cutover.judge.wire import TrustVerdict
     from cutover.net.dns import StagingEvidence
     from cutover.net.tls import ChainFetch
 
@@ -136,9 +136,9 @@ def _pod(staging_ips: tuple[str, ...], production_ips: tuple[str, ...], staging_
         t, st, tuple(ChainFetch(ip, 443, host, (s_leaf if ip not in production_ips else p_leaf,))
                      for ip in staging_ips),
         tuple(ChainFetch(ip, 443, host, (p_leaf,)) for ip in production_ips))
-    trust = TrustVerdicts(
-        tuple(JavaVerdict(t.id, ip, True, "trusted") for ip in staging_ips),
-        production=tuple(JavaVerdict(t.id, ip, production_ok, "trusted" if production_ok else
+    trust = PodTrust(
+        tuple(TrustVerdict(t.id, ip, True, "trusted") for ip in staging_ips),
+        production=tuple(TrustVerdict(t.id, ip, production_ok, "trusted" if production_ok else
                                      "PKIX path building failed") for ip in production_ips))
     return pod, trust
 

@@ -14,8 +14,8 @@ import pytest
 
 from cutover.gates import remedies as r
 from cutover.gates.fixplan import PROVIDER, TRUST_PATH, Action
-from cutover.judge.java import JavaVerdict
 from cutover.judge.reasons import TrustFailure, VerdictFailure, failure_of
+from cutover.judge.wire import TrustVerdict
 from cutover.net.dns import DnsFailure, StagingEvidence
 from cutover.net.tls import ChainFetch, ConnectFailure, FetchFailure
 from cutover.net.tunnel import PROXY_FAILURES, ProxyFailure, describe, proxy_failure
@@ -133,13 +133,13 @@ def test_every_kind_is_in_the_tables() -> None:
 def test_the_client_s_own_settings_are_its_to_change_never_an_import() -> None:
     """A handshake its https.* options ended, or a default certificate served for want of SNI: a local step naming
     the setting, whatever Java's words."""
-    v = JavaVerdict("us2/acme", IP, False, "javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is "
+    v = TrustVerdict("us2/acme", IP, False, "javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is "
                     "disabled or cipher suites are inappropriate)", failure="client_option", chain_sent=False,
                     options="-Dhttps.protocols=TLSv1")
     action = r.verdict_action(v)
     assert action.kind == "local" and action.text.startswith("change or drop -Dhttps.protocols=TLSv1 in the client's")
     assert "the store is not the cause" in r.hint("client_option", HOST, options=v.options)
-    v = JavaVerdict("us2/acme", IP, False, "PKIX path building failed: unable to find valid certification path",
+    v = TrustVerdict("us2/acme", IP, False, "PKIX path building failed: unable to find valid certification path",
                     failure="no_sni", served="CN=a248.e.akamai.net")
     assert r.verdict_action(v) == Action("local", r.SEND_SNI)
     assert "do not import anything" in r.hint("no_sni", HOST)
@@ -147,7 +147,7 @@ def test_the_client_s_own_settings_are_its_to_change_never_an_import() -> None:
 
 def test_a_handshake_without_a_certificate_is_the_provider_s_chain() -> None:
     """The probe says it (`chain_sent` False), not the words: the server had no key to sign with for this client."""
-    v = JavaVerdict("us2/acme", IP, False, "javax.net.ssl.SSLHandshakeException: Received fatal alert: "
+    v = TrustVerdict("us2/acme", IP, False, "javax.net.ssl.SSLHandshakeException: Received fatal alert: "
                     "handshake_failure", failure="no_certificate", chain_sent=False)
     assert r.verdict_action(v) == REJECTED
 
@@ -174,7 +174,7 @@ def test_fetch_kind_routes(kind: FetchFailure) -> None:
     error = "nothing a classifier could read: certification path, proxy, timed out"
     assert r.fetch_action([ChainFetch(IP, 443, HOST, error=error, failure=kind)]) == direct
     assert r.fetch_action([ChainFetch(IP, 443, HOST, error=error, via=VIA, failure=kind)]) == proxied
-    approximate = JavaVerdict("us2/acme", IP, False, error, engine="python", via=VIA, failure=kind)
+    approximate = TrustVerdict("us2/acme", IP, False, error, engine="python", via=VIA, failure=kind)
     assert r.verdict_action(approximate) == proxied
 
 
@@ -190,18 +190,18 @@ def test_several_fetch_failures_route_to_the_most_specific() -> None:
 
 @pytest.mark.parametrize(("reason", "kind", "action"), JAVA, ids=[f"{k}-{n}" for n, (_, k, _) in enumerate(JAVA)])
 def test_the_jvm_s_reason_is_read_once_into_its_kind(reason: str, kind: VerdictFailure, action: Action) -> None:
-    verdict = JavaVerdict("us2/acme", IP, False, reason)
+    verdict = TrustVerdict("us2/acme", IP, False, reason)
     assert verdict.failure == failure_of(reason) == kind
     assert r.verdict_action(verdict) == action
     # The JVM's handshake through a proxy keeps its own route: only Python's fetch lays it at the proxy's door.
-    assert r.verdict_action(JavaVerdict("us2/acme", IP, False, reason, via=VIA)) == action
+    assert r.verdict_action(TrustVerdict("us2/acme", IP, False, reason, via=VIA)) == action
 
 
 def test_a_given_kind_wins_over_the_words() -> None:
     """Rewording a message cannot move a step between the provider and the network."""
-    misleading = JavaVerdict("us2/acme", IP, False, "connection timed out, refused, reset", failure="no_trust_path")
+    misleading = TrustVerdict("us2/acme", IP, False, "connection timed out, refused, reset", failure="no_trust_path")
     assert r.verdict_action(misleading) == Action(TRUST_PATH, r.SERVE_PATH)
-    assert JavaVerdict("us2/acme", IP, True, "trusted: path building failed").failure is None
+    assert TrustVerdict("us2/acme", IP, True, "trusted: path building failed").failure is None
 
 
 @pytest.mark.parametrize("kind", sorted(HINTS))
@@ -224,5 +224,5 @@ def test_a_proxy_s_answer_is_its_kind_for_the_fetch_and_the_jvm_alike(kind: str,
     assert proxy_failure(kind, detail) == failure
     paragraph = describe(VIA, f"{IP}:443", kind, detail, 5.0)
     assert failure_of(paragraph, kind, detail) == failure
-    assert r.verdict_action(JavaVerdict("us2/acme", IP, False, paragraph, "proxy", via=VIA,
+    assert r.verdict_action(TrustVerdict("us2/acme", IP, False, paragraph, "proxy", via=VIA,
                                         failure=failure)) == FIX_PROXY

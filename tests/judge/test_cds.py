@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from cutover.judge import cds
-from cutover.judge.java import JudgeUnavailable, ProbeResult, ProbeRun, find_java
+from cutover.judge.java import JudgeUnavailable, ProbeRun, find_java
+from cutover.judge.wire import ProbeResult
 from cutover.sandbox import pki
 from tests.conftest import make_store
 

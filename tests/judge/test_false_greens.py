@@ -18,10 +18,11 @@ import pytest
 from cutover.base.certs import CertInfo
 from cutover.base.instants import format_instant, parse_instant
 from cutover.config import ConfigError, Target, load, parse_when
-from cutover.evidence import PodEvidence, TrustVerdicts
+from cutover.evidence import PodEvidence, PodTrust
 from cutover.gates.chain_trusted import chain_trusted
 from cutover.judge import python as pyjudge
-from cutover.judge.java import JavaVerdict, Job, ProbeRun
+from cutover.judge.java import ProbeRun
+from cutover.judge.wire import Job, TrustVerdict
 from cutover.net.dns import StagingEvidence
 from cutover.net.tls import ChainFetch, fetch_chain
 from cutover.sandbox import pki
@@ -54,17 +55,17 @@ def _pod(chain: tuple[CertInfo, ...]) -> PodEvidence:
 
 def test_the_message_shows_the_instant_as_given() -> None:
     at = parse_when("2024-04-01T00:00:00.005Z")
-    rejected = JavaVerdict("us2/pod", IP, False, "java.security.cert.CertificateExpiredException: NotAfter: ...",
+    rejected = TrustVerdict("us2/pod", IP, False, "java.security.cert.CertificateExpiredException: NotAfter: ...",
                            when=format_instant(at))
-    gate = chain_trusted(_pod(()), TrustVerdicts((rejected,)), at=at)
+    gate = chain_trusted(_pod(()), PodTrust((rejected,)), at=at)
     assert "(judged at 2024-04-01T00:00:00.005Z)" in gate.message, gate.message
 
 
 def test_a_later_date_with_a_fraction_is_read_back() -> None:
     """A renewal-date verdict's `when` with milliseconds is parsed, not a crash (it was strptime to the second)."""
-    ok = JavaVerdict("us2/pod", IP, True, "trusted")
-    later = JavaVerdict("us2/pod", IP, False, "CertificateExpiredException", when="2030-01-01T00:00:00.001Z")
-    gate = chain_trusted(_pod(()), TrustVerdicts((ok,), (("the renewal date 2030-01-01", later),)))
+    ok = TrustVerdict("us2/pod", IP, True, "trusted")
+    later = TrustVerdict("us2/pod", IP, False, "CertificateExpiredException", when="2030-01-01T00:00:00.001Z")
+    gate = chain_trusted(_pod(()), PodTrust((ok,), (("the renewal date 2030-01-01", later),)))
     assert not gate.ok and "but not on the renewal date 2030-01-01" in gate.message
 
 
@@ -83,8 +84,8 @@ def test_an_unparseable_store_certificate_is_named_as_such() -> None:
     assert "alias 'their-root'" in verdict.reason and bad.sha256 in verdict.reason, verdict.reason
     assert "Java reads it, cryptography cannot" in verdict.reason
     # Beside a JVM that accepts, it is not a browser's rejection: it is no strict verdict at all.
-    gate = chain_trusted(_pod(chain), TrustVerdicts((JavaVerdict("us2/pod", IP, True, "trusted"),), (),
-                                                    (JavaVerdict("us2/pod", IP, False, verdict.reason,
+    gate = chain_trusted(_pod(chain), PodTrust((TrustVerdict("us2/pod", IP, True, "trusted"),), (),
+                                                    (TrustVerdict("us2/pod", IP, False, verdict.reason,
                                                                  engine="python"),)))
     assert gate.ok and any("no strict web-PKI verdict" in w and "their-root" in w for w in gate.warnings)
 
@@ -117,7 +118,7 @@ def test_a_handshake_that_fails_before_any_certificate_says_so(tmp_path: Path) -
     assert fetched.error is None  # the same server hands an unrestricted client its chain
     assert not verdict.ok and verdict.chain_sent is False, verdict
     assert verdict.failure == "no_certificate"
-    gate = chain_trusted(_pod(fetched.chain), TrustVerdicts((verdict,)))
+    gate = chain_trusted(_pod(fetched.chain), PodTrust((verdict,)))
     assert f"the handshake with staging {IP} for {HOST} failed before any certificate was sent (Java said: " \
            f'"{verdict.reason}")' in gate.message, gate.message  # the JVM's words, labelled, after our sentence
     assert "rejects the chain" not in gate.message

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from cutover.judge.java import Job, ProbeRun
+from cutover.judge.java import ProbeRun
 from cutover.judge.presented import chain_fetch, negotiates_as_python, speaks_for_python
-from cutover.judge.wire import Probed, Transcript, job_line
+from cutover.judge.wire import Job, Probed, Transcript, job_line
 from cutover.net.tls import fetch_chain, presented
 from cutover.sandbox import pki
 from cutover.sandbox.tlsserver import Endpoint, TLSServer

@@ -10,7 +10,8 @@ import pytest
 
 from cutover.judge import cds
 from cutover.judge import java as javajudge
-from cutover.judge.java import Job, ProbeRun, compiled_probe, find_java
+from cutover.judge.java import ProbeRun, compiled_probe, find_java
+from cutover.judge.wire import Job
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 
 pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast

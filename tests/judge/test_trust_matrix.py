@@ -17,10 +17,11 @@ import pytest
 
 from cutover.base.instants import format_instant
 from cutover.config import Target
-from cutover.evidence import PodEvidence, TrustVerdicts
+from cutover.evidence import PodEvidence, PodTrust
 from cutover.gates.chain_trusted import chain_trusted
 from cutover.judge import python as pyjudge
-from cutover.judge.java import JavaVerdict, Job, ProbeRun, java_version
+from cutover.judge.java import ProbeRun, java_version
+from cutover.judge.wire import Job, TrustVerdict
 from cutover.net.dns import StagingEvidence
 from cutover.net.tls import ChainFetch, fetch_chain
 from cutover.sandbox import pki
@@ -94,10 +95,10 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         server.stop()
 
 
-_VERDICTS: dict[Path, dict[str, JavaVerdict]] = {}
+_VERDICTS: dict[Path, dict[str, TrustVerdict]] = {}
 
 
-def jvm_verdicts(matrix: Matrix, jdk: Path) -> dict[str, JavaVerdict]:
+def jvm_verdicts(matrix: Matrix, jdk: Path) -> dict[str, TrustVerdict]:
     """One probe JVM per case's store under `jdk`, all started at once; cached per JDK."""
     if jdk not in _VERDICTS:
         env_backup = os.environ.get("MATRIX_PW")
@@ -143,7 +144,7 @@ def test_gate_under_each_jdk(matrix: Matrix, jdk: Path, case: Case) -> None:
     verdict = jvm_verdicts(matrix, jdk)[case.name]
     expected = case.jvm_for(major(jdk))
     assert verdict.ok is expected, f"{case.name} under {jdk.name}: {verdict.reason}"
-    gate = chain_trusted(pod(case, matrix), TrustVerdicts((verdict,)), at=case.at)
+    gate = chain_trusted(pod(case, matrix), PodTrust((verdict,)), at=case.at)
     assert gate.ok is expected
     assert not case.at or f"(judged at {when(case)})" in gate.message, gate.message
     if expected:
@@ -153,7 +154,7 @@ def test_gate_under_each_jdk(matrix: Matrix, jdk: Path, case: Case) -> None:
         assert case.says in gate.message, gate.message
 
 
-def python_verdict(case: Case, matrix: Matrix) -> JavaVerdict:
+def python_verdict(case: Case, matrix: Matrix) -> TrustVerdict:
     store = truststore.read(matrix.stores[case.name], PASSWORD)
     fetch = matrix.fetches[case.name]
     assert fetch.error is None, fetch.error
@@ -164,7 +165,7 @@ def python_verdict(case: Case, matrix: Matrix) -> JavaVerdict:
 def test_python_engine_verdict(matrix: Matrix, case: Case) -> None:
     verdict = python_verdict(case, matrix)
     assert verdict.ok is case.python, verdict.reason
-    gate = chain_trusted(pod(case, matrix), TrustVerdicts((verdict,)), engine_note=f"{pyjudge.APPROXIMATE}: test",
+    gate = chain_trusted(pod(case, matrix), PodTrust((verdict,)), engine_note=f"{pyjudge.APPROXIMATE}: test",
                          at=case.at)
     assert gate.ok is case.python
     assert gate.message.startswith("[approximate: no JVM: test]")
@@ -173,8 +174,8 @@ def test_python_engine_verdict(matrix: Matrix, case: Case) -> None:
 def test_strict_advice_beside_the_jvm(matrix: Matrix) -> None:
     """Where the JVM accepts and cryptography would not, the gate passes and says so as advice."""
     case = next(c for c in CASES if c.name == "leaf-without-san")
-    ok = JavaVerdict(case.name, matrix.ips[case.name], True, "trusted")
-    gate = chain_trusted(pod(case, matrix), TrustVerdicts((ok,), (), (python_verdict(case, matrix),)))
+    ok = TrustVerdict(case.name, matrix.ips[case.name], True, "trusted")
+    gate = chain_trusted(pod(case, matrix), PodTrust((ok,), (), (python_verdict(case, matrix),)))
     assert gate.ok
     assert any("the JVM accepts the chain" in w and "a web-PKI client" in w for w in gate.warnings), gate.warnings
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cutover.judge.java import Job, ProbeRun, find_java
+from cutover.judge.java import ProbeRun, find_java
+from cutover.judge.wire import Job
 from cutover.sandbox import pki
 from cutover.stores import bundle, truststore
 from tests.conftest import make_store
