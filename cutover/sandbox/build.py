@@ -106,14 +106,15 @@ class Builder:
         self.ca = authorities()
         self.built = Built(write_chain(workdir, "edge-default", [self.ca.edge_default, self.ca.edge_ca]))
 
-    def datacenter(self, dc_index: int, dc: str, pods: list[str], hosts: Sequence[str] = ()) -> list[tuple[str, bytes]]:
+    def datacenter(self, dc_index: int, dc: str, pods: list[str], hosts: Sequence[str] = (),
+                   served: int = 0) -> list[tuple[str, bytes]]:
         """Every pod of `dc` (named by `hosts` when given); returns its bundle's members (root, intermediate,
-        each pod's new leaf)."""
+        each pod's new leaf). `served`: the data centre's place among those served (`Pod.served`)."""
         members = [("SandboxRootCAG2.crt.pem", self.ca.root.pem),
                    ("SandboxTLSIssuingCAG22026.crt.pem", self.ca.inter.pem)]
         named = [(h.split(".")[0], h) for h in hosts] or [(name, "") for name in pods]
         for slot, (name, host) in enumerate(named):
-            pod = self.pod(Pod(dc, name, dc_index, slot, self.fault_id, self.ca, own_host=host))
+            pod = self.pod(Pod(dc, name, dc_index, slot, self.fault_id, self.ca, own_host=host, served=served))
             members.append((f"{pod.host}.crt.pem", pod.leaf.pem))
         return members
 
@@ -164,8 +165,8 @@ def build(scenario: Scenario, workdir: Path, datacenters: tuple[str, ...], pods:
     (workdir / "certs").mkdir(parents=True, exist_ok=True)
     (workdir / "served").mkdir(exist_ok=True)
     builder = Builder(scenario, workdir, fault_id)
-    for dc, dc_index in places(datacenters).items():
-        members = builder.datacenter(dc_index, dc, pods, (hostnames or {}).get(dc, ()))
+    for served, (dc, dc_index) in enumerate(places(datacenters).items()):
+        members = builder.datacenter(dc_index, dc, pods, (hostnames or {}).get(dc, ()), served)
         with zipfile.ZipFile(workdir / "certs" / f"{dc}.zip", "w") as z:
             for name, data in members:
                 z.writestr(name, data)

@@ -76,7 +76,7 @@ class Pod:
     Attributes:
         dc: its data centre's code.
         name: the pod's name (``acme``).
-        dc_index: the data centre's place in the run (its addresses' third octet).
+        dc_index: the data centre's place among the fourteen (its addresses' third octet, `build.places`).
         slot: the pod's place in its data centre (its addresses' fourth octet, less one).
         fault_id: the pod the scenario faults (`Sandbox.fault_id`), this one or another.
         ca: the run's authorities.
@@ -86,6 +86,8 @@ class Pod:
         old_leaf: the certificate production serves today, set by the build.
         own_host: its hostname when the sandbox was given one (`Sandbox` ``hostnames=``); empty: the
             provider's template, ``<pod>.fa.<dc>.oraclecloud.com``.
+        served: the data centre's place among those this sandbox serves, in their order: what "every other data
+            centre" counts by, so that a sandbox of two serves one of each.
     """
 
     dc: str
@@ -98,6 +100,7 @@ class Pod:
     old_days: int = 65
     new_leaf: pki.Issued | None = None
     old_leaf: pki.Issued | None = None
+    served: int = 0
     own_host: str = ""
 
     def __post_init__(self) -> None:

@@ -264,7 +264,7 @@ def test_the_jvm_uses_the_clients_own_proxy_and_the_report_says_so(pytester: pyt
                     f"--java-option=-Dhttps.proxyHost={edge.proxy.host}",
                     f"--java-option=-Dhttps.proxyPort={edge.proxy.port}", f"--reports-dir={pytester.path / 'r'}")
     agents = {e.user_agent.split(" ")[0] for e in edge.proxy_log[before:]}
-    us2 = edge.datacenters.index("us2")
+    us2 = edge.place("us2")
     staging = {t for t in _staging_targets(edge) if t.startswith(f"127.20.{us2}.")}
     targets = {e.target for e in edge.proxy_log[before:]}
     proxy_url = edge.proxy.url

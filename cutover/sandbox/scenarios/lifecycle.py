@@ -30,7 +30,7 @@ def _every_pod(pod: Pod) -> bool:
 
 
 def _every_other_dc(pod: Pod) -> bool:
-    return pod.dc_index % 2 == 0
+    return pod.served % 2 == 0
 
 
 def _rolling_ip(pod: Pod) -> str:
