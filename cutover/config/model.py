@@ -157,6 +157,27 @@ class Client:
 
 
 @dataclass(frozen=True)
+class PodChoice:
+    """One ``--pod``, in any of the forms the run prints a pod: ``abcd`` (that pod in every data centre),
+    ``us2/abcd`` (that data centre's), ``soa:us2/abcd`` (and only client soa's gates of it).
+
+    Attributes:
+        text: as given, for messages.
+        pod: the pod's id (its name, or its hostname's first label).
+        dc: the data centre's code; None: every data centre that has such a pod.
+        client: the client whose per-client gates run on it; None: every client's.
+    """
+
+    text: str
+    pod: str
+    dc: str | None = None
+    client: str | None = None
+
+    def chooses(self, dc: str, pod: str) -> bool:
+        return pod == self.pod and self.dc in (None, dc)
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything one run needs to know, after command-line options were applied."""
 
@@ -174,6 +195,8 @@ class Config:
     sandbox_description: str = ""
     #: Sentences the run shows before any test (a pod written as an http:// URL): accepted, but worth a look.
     warnings: tuple[str, ...] = ()
+    #: The --pod options: when given, only these pods' gates run, and no data centre (store) gate.
+    pod_choices: tuple[PodChoice, ...] = ()
 
     @cached_property
     def targets(self) -> tuple[Target, ...]:

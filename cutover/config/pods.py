@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cutover.config.model import ConfigError
+from cutover.config.model import ConfigError, PodChoice
 from cutover.config.values import check_keys, service_request, typed
 
 _POD = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -134,3 +134,13 @@ def check_hostname(path: Path, where: str, text: str, host: str) -> str:
         raise ConfigError(f"{path}: {where}: {text!r} is not a hostname (letters, digits and hyphens, "
                           "dot-separated, e.g. abcd.fa.us2.oraclecloud.com) nor an https:// URL.")
     return host
+
+
+def pod_choice(text: str) -> PodChoice:
+    """``--pod abcd``, ``--pod us2/abcd`` or ``--pod soa:us2/abcd``: the forms a run prints (ids, the report)."""
+    client, _, rest = text.strip().rpartition(":")
+    dc, _, pod = rest.lower().rpartition("/")
+    if not _POD.match(pod) or (dc and not _POD.match(dc)) or (client and not client.strip()) or ":" in client:
+        raise ConfigError(f"--pod {text}: not a pod as the run prints one; write its name (abcd: that pod in every "
+                          "data centre), DC/NAME (us2/abcd) or, for one client's gates, CLIENT:DC/NAME (soa:us2/abcd).")
+    return PodChoice(text, pod, dc or None, client or None)

@@ -1,4 +1,4 @@
-"""A gate run's configure step: whether this run is one, its datacenters file, stores, bundles and output paths.
+"""A gate run's configure step: its datacenters file, stores, bundles and output paths.
 
 Everything here happens before pytest-html and junitxml read their paths (`GateRun.configure` runs
 tryfirst), and every mistake a user can make ends in a `pytest.UsageError` that says what to do, before
@@ -24,31 +24,6 @@ from cutover.stores import bundle as bundle_mod
 from cutover.stores import password as store_password
 from cutover.stores import truststore as truststore_mod
 from cutover.stores.truststore import StoreContents
-
-
-def runs_gates(config: pytest.Config) -> bool:
-    """Load datacenters.toml only when checks/ is part of the run, so `pytest tests` needs none.
-
-    A run that names no test path but gives a cutover option (``pytest --datacenters /x/dc.toml``, from
-    any folder) is a gate run too: then the test paths become checks/ itself, since pytest may have
-    settled its rootdir next to that file and would otherwise collect whatever lies in the current folder.
-    """
-    explicit = config.args_source == pytest.Config.ArgsSource.ARGS
-    wants_gates = bool(config.getoption("sandbox") or config.getoption("datacenters")
-                       or config.getoption("truststore"))
-    if not explicit and wants_gates:
-        config.args[:] = [str(paths.CHECKS)]
-        return True
-    if config.getoption("sandbox"):
-        return True
-    base = config.invocation_params.dir
-    for arg in config.args:
-        p = (base / arg.split("::")[0]).resolve()
-        if p == paths.CHECKS or paths.CHECKS in p.parents or p in paths.CHECKS.parents:
-            if not explicit:
-                config.args[:] = [str(paths.CHECKS)]
-            return True
-    return False
 
 
 def setup(config: pytest.Config) -> Setup:
