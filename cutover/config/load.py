@@ -19,6 +19,7 @@ from typing import Any
 
 from cutover.config import proxy as proxy_mod
 from cutover.config.clients import clients_table
+from cutover.config.lines import Lines
 from cutover.config.model import (
     DEFAULT_CONCURRENCY,
     DEFAULT_PROXY_PASSWORD_ENV,
@@ -27,6 +28,7 @@ from cutover.config.model import (
     Config,
     ConfigError,
     DataCenter,
+    Notice,
     PodChoice,
     Target,
 )
@@ -103,14 +105,11 @@ def load(
     sandbox_raw = raw.get("sandbox")
     if sandbox_raw is not None:
         check_keys("[sandbox]", sandbox_raw, _SANDBOX, path)
-    warnings: list[str] = []
+    warnings: list[tuple[str, str, str]] = []  # (data centre, the entry as written, the sentence)
     choices = tuple(pod_choice(p) for p in only_pods)
     datacenters = _datacenters_table(path, raw.get("datacenters", {}), defaults, only_dcs, choices,
                                      {k: v for k, v in (timeouts or {}).items() if v is not None}, warnings)
-    if sr is not None:  # --sr: one service request for the whole run, whatever the file says
-        one = service_request(path, "--sr", sr)
-        datacenters = tuple(replace(dc, sr=one, targets=tuple(replace(t, sr=one) for t in dc.targets))
-                            for dc in datacenters)
+    datacenters = _with_sr(path, datacenters, sr)
     clients = clients_table(path, raw, run, truststore, {dc.code for dc in datacenters},
                        _all_codes(raw), only_clients)
     _check_choice_clients(path, choices, clients)
@@ -129,9 +128,24 @@ def load(
         proxy=run_proxy,
         sandbox_scenario=(sandbox_raw or {}).get("scenario", "unnamed") if sandbox_raw is not None else None,
         sandbox_description=(sandbox_raw or {}).get("description", ""),
-        warnings=tuple(warnings),
+        warnings=tuple(Notice(text, path, Lines(path).entry(code, entry)) for code, entry, text in warnings),
         pod_choices=choices,
+        key_lines=_key_lines(Lines(path), datacenters),
     )
+
+
+def _with_sr(path: Path, datacenters: tuple[DataCenter, ...], sr: str | None) -> tuple[DataCenter, ...]:
+    """--sr: one service request for the whole run, whatever the file says."""
+    if sr is None:
+        return datacenters
+    one = service_request(path, "--sr", sr)
+    return tuple(replace(dc, sr=one, targets=tuple(replace(t, sr=one) for t in dc.targets)) for dc in datacenters)
+
+
+def _key_lines(lines: Lines, datacenters: Sequence[DataCenter]) -> tuple[tuple[str, int], ...]:
+    """Each data centre's table and each pod's entry, by line: where a gate's warning about it points."""
+    out = [(dc.code, lines.table(dc.code)) for dc in datacenters]
+    return (*out, *((t.id, lines.entry(t.dc, t.pod, t.hostname)) for dc in datacenters for t in dc.targets))
 
 
 def _check_choice_clients(path: Path, choices: Sequence[PodChoice], clients: Sequence[Client]) -> None:
@@ -227,7 +241,8 @@ def _run_table(path: Path, run_raw: Mapping[str, Any], nameservers: Sequence[str
 
 def _datacenters_table(path: Path, dcs_raw: Mapping[str, Any], defaults: Mapping[str, Any],
                        only_dcs: Sequence[str], only_pods: Sequence[PodChoice],
-                       cli_timeouts: Mapping[str, float], warnings: list[str]) -> tuple[DataCenter, ...]:
+                       cli_timeouts: Mapping[str, float], warnings: list[tuple[str, str, str]]
+                       ) -> tuple[DataCenter, ...]:
     """[datacenters.<code>]: each inherits [defaults], the command line's timeouts win; --dc/--pod select."""
     if not dcs_raw:
         raise ConfigError(f"{path}: no [datacenters.<code>] tables; add at least one, e.g. [datacenters.us2].")
@@ -264,7 +279,7 @@ def _datacenters_table(path: Path, dcs_raw: Mapping[str, Any], defaults: Mapping
 
 
 def _datacenter(path: Path, code: str, dc_raw: Any, defaults: Mapping[str, Any],
-                cli_timeouts: Mapping[str, float], warnings: list[str]) -> DataCenter:
+                cli_timeouts: Mapping[str, float], warnings: list[tuple[str, str, str]]) -> DataCenter:
     where = f"[datacenters.{code}]"
     if not _DC_CODE.match(code):
         raise ConfigError(f"{path}: {where}: data centre codes are lower-case letters, digits and hyphens, like "
@@ -317,7 +332,7 @@ def _check_settings(path: Path, code: str, v: Mapping[str, Any]) -> None:
 
 
 def _targets(path: Path, code: str, pods: Sequence[object], v: Mapping[str, Any], renewal: dt.date | None,
-             warnings: list[str]) -> tuple[Target, ...]:
+             warnings: list[tuple[str, str, str]]) -> tuple[Target, ...]:
     """The data centre's pods, each checked even when --pod leaves it out (the caller chooses), so a typo is
     found on any run.
 
@@ -335,7 +350,9 @@ def _targets(path: Path, code: str, pods: Sequence[object], v: Mapping[str, Any]
                 f'{hostname}); remove one, or name one: {{ name = "{entry.id}-2", hostname = "{hostname}" }}.')
         listed[entry.id] = hostname
         if entry.warning:
-            warnings.append(entry.warning)
+            written = raw if isinstance(raw, str) else str(raw.get("hostname", entry.id)) if isinstance(raw, dict) \
+                else entry.id
+            warnings.append((code, written.strip(), entry.warning))
         staging = (_hostname(path, code, entry.id, v["staging_hostname"], v["app"], "staging_hostname")
                    if v["staging_hostname"] else None)
         targets.append(Target(code, entry.id, hostname, entry.port or v["port"], staging, float(v["timeout"]),

@@ -104,7 +104,7 @@ def host_of(path: Path, where: str, text: str) -> tuple[str, int | None, str | N
             raise ConfigError(f"{path}: {where}: {text!r} has no valid port (1-65535) after the host.") from None
         host = parts.hostname or ""
         if parts.scheme.lower() != "https":
-            warning = (f"{path}: {where}: {text!r} is not an https:// URL; cutover checks its host {host} over TLS "
+            warning = (f"{where}: {text!r} is not an https:// URL; cutover checks its host {host} over TLS "
                        f"on port {port or 'of the data centre'} all the same (write https:// to silence this).")
     else:
         host = text

@@ -133,3 +133,29 @@ def test_a_folder_with_tests_and_no_datacenters_file_hears_nothing_of_the_gates(
     done = run(None, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "cutover:" not in done.stdout, done.stdout
+
+
+def test_warnings_point_at_the_users_file_and_line_and_w_error_still_applies(edge: Sandbox, folder: Path) -> None:
+    """A pod written as an http:// URL is a warning located at its own line of datacenters.toml, and a gate's
+    warning at its data centre's table; `-W error::...CutoverWarning` ends the run on it, in one sentence."""
+    toml = folder / "datacenters.toml"
+    text = toml.read_text()
+    em3 = text.index("[datacenters.em3]")
+    toml.write_text(text[:em3] + text[em3:].replace('pods = ["acme"]', 'pods = ["http://acme.fa.em3.oraclecloud.com/"]',
+                                                     1))
+    lines = toml.read_text().splitlines()
+    pod_line = next(i for i, line in enumerate(lines, 1) if "http://acme" in line)
+    us2_line = lines.index("[datacenters.us2]") + 1
+    done = run(edge, folder, "--no-reports")
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out  # the scenario's failing us2 gates; em3's http:// pod passes its gates
+    assert (f"{toml}:{pod_line}: CutoverWarning: datacenters.em3.pods: 'http://acme.fa.em3.oraclecloud.com/' is "
+            "not an https:// URL") in out, out
+    assert 'pods = ["http://acme.fa.em3.oraclecloud.com/"]' in out, "the user's own line is shown under it"
+    gate_warnings = [line for line in out.splitlines() if "CutoverWarning: end-entity entry" in line]
+    assert gate_warnings and all(line.strip().startswith(f"{toml}:{us2_line}: ") for line in gate_warnings), out
+    assert "configure.py" not in out and "issue_config_time_warning" not in out and "fixtures.py" not in out, out
+    strict = run(edge, folder, "--no-reports", "-W", "error::cutover.plugin.keys.CutoverWarning")
+    assert strict.returncode == 4, strict.stdout + strict.stderr
+    assert f"{toml}:{pod_line}: datacenters.em3.pods: 'http://acme" in strict.stderr, strict.stderr
+    assert "Traceback" not in strict.stderr, strict.stderr
