@@ -2,13 +2,13 @@
 
 import pytest
 
-from cutover.gates.aliases_present import aliases_present
+from cutover.gates.aliases_present import aliases_present as decide
 
 
 @pytest.mark.aliases_present
-def test_aliases_present(datacenter, client_evidence, evidence, expect_pass):
+def aliases_present(datacenter, client_evidence, evidence, expect_pass):
     bundle = evidence.bundles.get(datacenter.code)
     if bundle is None:
         pytest.skip(f"{datacenter.code}: no bundle configured, so there is nothing to compare the aliases with; "
                     "set bundle = \"...\" for it in datacenters.toml")
-    expect_pass(aliases_present(datacenter, client_evidence.store, bundle, client_evidence.store_error))
+    expect_pass(decide(datacenter, client_evidence.store, bundle, client_evidence.store_error))

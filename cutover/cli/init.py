@@ -38,6 +38,7 @@ class _Dc:
     bundle: bundle_mod.Bundle | None = None
     why: str = ""
     aliases: dict[str, str | None] = field(default_factory=dict)  # root/intermediate -> alias in the store
+    others: dict[str, list[str]] = field(default_factory=dict)  # root/intermediate -> its other aliases there
 
 
 def datacentre_of(host: str) -> str:
@@ -56,9 +57,33 @@ def _pod_value(host: str, port: int | None, dc: str) -> str:
     return f'"{host}"'
 
 
+def _check_scheme(text: str) -> None:
+    """A scheme one or two keystrokes from https (``htps://``, ``hhttps://``, ``https;//``) is a typo: refused,
+    naming it, before anything is written; a file that silently checked the host anyway would hide it."""
+    scheme, sep, rest = text.strip().partition("//")
+    scheme = scheme.rstrip(":;").lower() if sep else ""
+    if not sep or scheme in ("https", "http"):
+        return
+    if _distance(scheme, "https") <= 2:
+        raise InitError(f"cutover init: {text!r} starts with {text.strip()[:len(text.strip()) - len(rest)]!r}, a "
+                        f"typo of https://; write https://{rest}")
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance: how many keystrokes apart two short words are."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
 def _group(urls: list[str]) -> dict[str, _Dc]:
     dcs: dict[str, _Dc] = {}
     seen: dict[str, str] = {}
+    for text in urls:
+        _check_scheme(text)
     for text in urls:
         try:
             host, port, _ = host_of(_CLI, "argument", text)
@@ -103,12 +128,24 @@ def _find_aliases(dcs: dict[str, _Dc], store: Path, password_env: str) -> None:
                                        env_from="--password-env")
     except truststore_mod.TruststoreError as e:
         raise InitError(f"cutover init: {e}") from None
-    by_sha = {e.cert.sha256: e.alias for e in contents.entries if e.cert is not None}
+    by_sha: dict[str, list[str]] = {}
+    for entry in contents.entries:
+        if entry.cert is not None:
+            by_sha.setdefault(entry.cert.sha256, []).append(entry.alias)
     for dc in dcs.values():
         if dc.bundle is not None:
             inter = dc.bundle.intermediates[0] if dc.bundle.intermediates else None
-            dc.aliases = {"root": by_sha.get(dc.bundle.root.sha256),
-                          "intermediate": by_sha.get(inter.sha256) if inter else None}
+            for kind, cert in (("root", dc.bundle.root), ("intermediate", inter)):
+                dc.aliases[kind], dc.others[kind] = _alias_for(dc.code, by_sha.get(cert.sha256, []) if cert else [])
+
+
+def _alias_for(code: str, aliases: list[str]) -> tuple[str | None, list[str]]:
+    """Of the aliases one certificate sits under in a shared store, this data centre's: the one whose name
+    carries its code (``oracle-em3-root`` for em3), else the first in alphabetical order; and the others."""
+    ordered = sorted(aliases)
+    own = [a for a in ordered if code in re.split(r"[^a-z0-9]+", a.lower())]
+    chosen = own[0] if own else ordered[0] if ordered else None
+    return chosen, [a for a in ordered if a != chosen]
 
 
 def _relative(path: Path, base: Path) -> str:
@@ -122,7 +159,9 @@ def _aliases_lines(dc: _Dc, have_store: bool) -> list[str]:
     for kind in ("root", "intermediate"):
         alias = dc.aliases.get(kind)
         if alias:
-            lines.append(f'{kind}_alias = "{alias}"   # the bundle\'s {kind} CA sits under it in the truststore')
+            also = dc.others.get(kind)
+            lines.append(f'{kind}_alias = "{alias}"   # the bundle\'s {kind} CA sits under it in the truststore'
+                         + (f" (also under {', '.join(also)})" if also else ""))
         else:
             why = "not in the truststore yet: import it under this alias" if have_store else \
                 "the alias you import it under (keytool -list shows yours)"

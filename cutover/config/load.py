@@ -19,6 +19,7 @@ from typing import Any
 
 from cutover.config import proxy as proxy_mod
 from cutover.config.clients import clients_table
+from cutover.config.lines import Lines
 from cutover.config.model import (
     DEFAULT_CONCURRENCY,
     DEFAULT_PROXY_PASSWORD_ENV,
@@ -27,9 +28,11 @@ from cutover.config.model import (
     Config,
     ConfigError,
     DataCenter,
+    Notice,
+    PodChoice,
     Target,
 )
-from cutover.config.pods import pod_entry
+from cutover.config.pods import pod_choice, pod_entry
 from cutover.config.rules import PORT_RANGE, is_dns_name, is_ip_literal, is_port
 from cutover.config.values import (
     check_keys,
@@ -102,15 +105,14 @@ def load(
     sandbox_raw = raw.get("sandbox")
     if sandbox_raw is not None:
         check_keys("[sandbox]", sandbox_raw, _SANDBOX, path)
-    warnings: list[str] = []
-    datacenters = _datacenters_table(path, raw.get("datacenters", {}), defaults, only_dcs, only_pods,
+    warnings: list[tuple[str, str, str]] = []  # (data centre, the entry as written, the sentence)
+    choices = tuple(pod_choice(p) for p in only_pods)
+    datacenters = _datacenters_table(path, raw.get("datacenters", {}), defaults, only_dcs, choices,
                                      {k: v for k, v in (timeouts or {}).items() if v is not None}, warnings)
-    if sr is not None:  # --sr: one service request for the whole run, whatever the file says
-        one = service_request(path, "--sr", sr)
-        datacenters = tuple(replace(dc, sr=one, targets=tuple(replace(t, sr=one) for t in dc.targets))
-                            for dc in datacenters)
+    datacenters = _with_sr(path, datacenters, sr)
     clients = clients_table(path, raw, run, truststore, {dc.code for dc in datacenters},
                        _all_codes(raw), only_clients)
+    _check_choice_clients(path, choices, clients)
     run_proxy = _proxy(path, raw.get("run", {}), proxy, no_proxy, os.environ if environ is None else environ,
                        clients)
     return Config(
@@ -126,8 +128,33 @@ def load(
         proxy=run_proxy,
         sandbox_scenario=(sandbox_raw or {}).get("scenario", "unnamed") if sandbox_raw is not None else None,
         sandbox_description=(sandbox_raw or {}).get("description", ""),
-        warnings=tuple(warnings),
+        warnings=tuple(Notice(text, path, Lines(path).entry(code, entry)) for code, entry, text in warnings),
+        pod_choices=choices,
+        key_lines=_key_lines(Lines(path), datacenters),
     )
+
+
+def _with_sr(path: Path, datacenters: tuple[DataCenter, ...], sr: str | None) -> tuple[DataCenter, ...]:
+    """--sr: one service request for the whole run, whatever the file says."""
+    if sr is None:
+        return datacenters
+    one = service_request(path, "--sr", sr)
+    return tuple(replace(dc, sr=one, targets=tuple(replace(t, sr=one) for t in dc.targets)) for dc in datacenters)
+
+
+def _key_lines(lines: Lines, datacenters: Sequence[DataCenter]) -> tuple[tuple[str, int], ...]:
+    """Each data centre's table and each pod's entry, by line: where a gate's warning about it points."""
+    out = [(dc.code, lines.table(dc.code)) for dc in datacenters]
+    return (*out, *((t.id, lines.entry(t.dc, t.pod, t.hostname)) for dc in datacenters for t in dc.targets))
+
+
+def _check_choice_clients(path: Path, choices: Sequence[PodChoice], clients: Sequence[Client]) -> None:
+    names = [c.name for c in clients]
+    for choice in choices:
+        if choice.client is not None and choice.client not in names:
+            raise ConfigError(f"--pod {choice.text}: no client {choice.client!r} among this run's clients of {path} "
+                              f"({', '.join(names)}); write the pod without it ({choice.text.rpartition(':')[2]}) "
+                              "to run every client's gates on it.")
 
 
 def _proxy(path: Path, run_raw: Mapping[str, Any], cli: str | None, no_proxy: bool, environ: Mapping[str, str],
@@ -213,8 +240,9 @@ def _run_table(path: Path, run_raw: Mapping[str, Any], nameservers: Sequence[str
 
 
 def _datacenters_table(path: Path, dcs_raw: Mapping[str, Any], defaults: Mapping[str, Any],
-                       only_dcs: Sequence[str], only_pods: Sequence[str],
-                       cli_timeouts: Mapping[str, float], warnings: list[str]) -> tuple[DataCenter, ...]:
+                       only_dcs: Sequence[str], only_pods: Sequence[PodChoice],
+                       cli_timeouts: Mapping[str, float], warnings: list[tuple[str, str, str]]
+                       ) -> tuple[DataCenter, ...]:
     """[datacenters.<code>]: each inherits [defaults], the command line's timeouts win; --dc/--pod select."""
     if not dcs_raw:
         raise ConfigError(f"{path}: no [datacenters.<code>] tables; add at least one, e.g. [datacenters.us2].")
@@ -226,12 +254,13 @@ def _datacenters_table(path: Path, dcs_raw: Mapping[str, Any], defaults: Mapping
             )
     wanted_dcs = {c.lower() for c in only_dcs}
     datacenters: list[DataCenter] = []
-    seen_pods: set[str] = set()
+    every_pod: list[str] = []  # ids and names of the selected DCs' pods, chosen or not: what a --pod typo meets
     for code, dc_raw in dcs_raw.items():
-        dc = _datacenter(path, code, dc_raw, defaults, only_pods, cli_timeouts, warnings)
-        seen_pods.update(t.pod for t in dc.targets)
+        dc = _datacenter(path, code, dc_raw, defaults, cli_timeouts, warnings)
         if not wanted_dcs or code in wanted_dcs:
-            datacenters.append(dc)
+            every_pod += [x for t in dc.targets for x in (t.id, t.pod)]
+            chosen = tuple(t for t in dc.targets if not only_pods or any(c.chooses(code, t.pod) for c in only_pods))
+            datacenters.append(replace(dc, targets=chosen))
     owners: dict[str, str] = {}
     for dc in datacenters:
         for t in dc.targets:
@@ -241,14 +270,16 @@ def _datacenters_table(path: Path, dcs_raw: Mapping[str, Any], defaults: Mapping
                     "hostname template (does it use {pod} and {dc}?) and the pod lists."
                 )
             owners[t.hostname] = t.id
-    for pod in only_pods:
-        if pod not in seen_pods:
-            raise ConfigError(f"--pod {pod}: no such pod in the selected data centres of {path}.")
+    for choice in only_pods:
+        if not any(choice.chooses(dc.code, t.pod) for dc in datacenters for t in dc.targets):
+            near = closest(choice.text.rpartition(":")[2].lower(), sorted(set(every_pod)))
+            raise ConfigError(f"--pod {choice.text}: no such pod in the selected data centres of {path}.{near} "
+                              f"Pods are written as the run prints them: abcd, us2/abcd or soa:us2/abcd.")
     return tuple(datacenters)
 
 
-def _datacenter(path: Path, code: str, dc_raw: Any, defaults: Mapping[str, Any], only_pods: Sequence[str],
-                cli_timeouts: Mapping[str, float], warnings: list[str]) -> DataCenter:
+def _datacenter(path: Path, code: str, dc_raw: Any, defaults: Mapping[str, Any],
+                cli_timeouts: Mapping[str, float], warnings: list[tuple[str, str, str]]) -> DataCenter:
     where = f"[datacenters.{code}]"
     if not _DC_CODE.match(code):
         raise ConfigError(f"{path}: {where}: data centre codes are lower-case letters, digits and hyphens, like "
@@ -266,7 +297,7 @@ def _datacenter(path: Path, code: str, dc_raw: Any, defaults: Mapping[str, Any],
     pods = typed(path, f"datacenters.{code}", "pods", dc_raw["pods"], list)
     _check_settings(path, code, v)
     renewal = date_value(path, f"datacenters.{code}", v["renewal_date"]) if v["renewal_date"] else None
-    targets = _targets(path, code, pods, v, renewal, only_pods, warnings)
+    targets = _targets(path, code, pods, v, renewal, warnings)
     bundle = _bundle(path, code, dc_raw, v)
     return DataCenter(code, name, targets, bundle, v["root_alias"], v["intermediate_alias"], renewal, v["sr"])
 
@@ -301,8 +332,9 @@ def _check_settings(path: Path, code: str, v: Mapping[str, Any]) -> None:
 
 
 def _targets(path: Path, code: str, pods: Sequence[object], v: Mapping[str, Any], renewal: dt.date | None,
-             only_pods: Sequence[str], warnings: list[str]) -> tuple[Target, ...]:
-    """The data centre's pods, each checked even when --pod leaves it out, so a typo is found on any run.
+             warnings: list[tuple[str, str, str]]) -> tuple[Target, ...]:
+    """The data centre's pods, each checked even when --pod leaves it out (the caller chooses), so a typo is
+    found on any run.
 
     A pod may carry its own hostname (see `cutover.config.pods`), in a data centre its name does not
     contain (ocs pods grouped by region): its data centre is where the user put it, for its bundle and
@@ -318,9 +350,9 @@ def _targets(path: Path, code: str, pods: Sequence[object], v: Mapping[str, Any]
                 f'{hostname}); remove one, or name one: {{ name = "{entry.id}-2", hostname = "{hostname}" }}.')
         listed[entry.id] = hostname
         if entry.warning:
-            warnings.append(entry.warning)
-        if only_pods and entry.id not in only_pods:
-            continue
+            written = raw if isinstance(raw, str) else str(raw.get("hostname", entry.id)) if isinstance(raw, dict) \
+                else entry.id
+            warnings.append((code, written.strip(), entry.warning))
         staging = (_hostname(path, code, entry.id, v["staging_hostname"], v["app"], "staging_hostname")
                    if v["staging_hostname"] else None)
         targets.append(Target(code, entry.id, hostname, entry.port or v["port"], staging, float(v["timeout"]),

@@ -177,6 +177,43 @@ class Client:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something in the datacenters file worth a look that does not stop the run (a pod written as an http://
+    URL): shown as a Python warning located at the file and the line of the entry it is about.
+
+    Attributes:
+        text: what, why and the fix, in one sentence; the file is in the location, not in the text.
+        path: the datacenters file.
+        line: 1-based line of the entry; 0 when it could not be found.
+    """
+
+    text: str
+    path: Path
+    line: int
+
+
+@dataclass(frozen=True)
+class PodChoice:
+    """One ``--pod``, in any of the forms the run prints a pod: ``abcd`` (that pod in every data centre),
+    ``us2/abcd`` (that data centre's), ``soa:us2/abcd`` (and only client soa's gates of it).
+
+    Attributes:
+        text: as given, for messages.
+        pod: the pod's id (its name, or its hostname's first label).
+        dc: the data centre's code; None: every data centre that has such a pod.
+        client: the client whose per-client gates run on it; None: every client's.
+    """
+
+    text: str
+    pod: str
+    dc: str | None = None
+    client: str | None = None
+
+    def chooses(self, dc: str, pod: str) -> bool:
+        return pod == self.pod and self.dc in (None, dc)
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything one run needs to know, after command-line options were applied."""
 
@@ -192,12 +229,24 @@ class Config:
     proxy: proxy_mod.Proxy | None = None
     sandbox_scenario: str | None = None
     sandbox_description: str = ""
-    #: Sentences the run shows before any test (a pod written as an http:// URL): accepted, but worth a look.
-    warnings: tuple[str, ...] = ()
+    #: What the run shows before any test (a pod written as an http:// URL): accepted, but worth a look.
+    warnings: tuple[Notice, ...] = ()
+    #: The --pod options: when given, only these pods' gates run, and no data centre (store) gate.
+    pod_choices: tuple[PodChoice, ...] = ()
+    #: (data centre code or pod id, its line in the file): where a warning about it points.
+    key_lines: tuple[tuple[str, int], ...] = ()
 
     @cached_property
     def targets(self) -> tuple[Target, ...]:
         return tuple(t for dc in self.datacenters for t in dc.targets)
+
+    def line_of(self, key: str) -> int:
+        """The line of a data centre's table or a pod's entry (``us2``, ``us2/abcd``) in the file; 0 if unknown."""
+        return self._lines.get(key, 0)
+
+    @cached_property
+    def _lines(self) -> dict[str, int]:
+        return dict(self.key_lines)
 
     @cached_property
     def target_by_id(self) -> dict[str, Target]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cutover.config.model import ConfigError
+from cutover.config.model import ConfigError, PodChoice
 from cutover.config.rules import PORT_RANGE, is_dns_name, is_ip_literal, is_port
 from cutover.config.values import check_keys, service_request, typed
 
@@ -103,7 +103,7 @@ def host_of(path: Path, where: str, text: str) -> tuple[str, int | None, str | N
             raise ConfigError(f"{path}: {where}: {text!r} has no valid port (1-65535) after the host.") from None
         host = parts.hostname or ""
         if parts.scheme.lower() != "https":
-            warning = (f"{path}: {where}: {text!r} is not an https:// URL; cutover checks its host {host} over TLS "
+            warning = (f"{where}: {text!r} is not an https:// URL; cutover checks its host {host} over TLS "
                        f"on port {port or 'of the data centre'} all the same (write https:// to silence this).")
     else:
         host = text
@@ -127,3 +127,13 @@ def check_hostname(path: Path, where: str, text: str, host: str) -> str:
         raise ConfigError(f"{path}: {where}: {text!r} is not a hostname (letters, digits and hyphens, "
                           "dot-separated, e.g. abcd.fa.us2.oraclecloud.com) nor an https:// URL.")
     return host
+
+
+def pod_choice(text: str) -> PodChoice:
+    """``--pod abcd``, ``--pod us2/abcd`` or ``--pod soa:us2/abcd``: the forms a run prints (ids, the report)."""
+    client, _, rest = text.strip().rpartition(":")
+    dc, _, pod = rest.lower().rpartition("/")
+    if not _POD.match(pod) or (dc and not _POD.match(dc)) or (client and not client.strip()) or ":" in client:
+        raise ConfigError(f"--pod {text}: not a pod as the run prints one; write its name (abcd: that pod in every "
+                          "data centre), DC/NAME (us2/abcd) or, for one client's gates, CLIENT:DC/NAME (soa:us2/abcd).")
+    return PodChoice(text, pod, dc or None, client or None)

@@ -1,8 +1,8 @@
 """The gates, each once: the one table the plugin, the checks, the report and the fix plan read.
 
 Adding a gate is an entry here, its decision module in this package (``cutover/gates/<name>.py``), and
-its checks module (``checks/test_<name>.py``); markers, parametrization, the matrix column and the
-report's evidence view all follow from the entry.
+its checks module (``checks/test_<name>.py``, its test function named ``<name>``); markers, parametrization,
+the matrix column and the report's evidence view all follow from the entry.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ class Gate:
     """One gate.
 
     Attributes:
-        name: its marker, its checks module (``test_<name>.py``), the ``gate`` of its JSON records and
-            its column in the matrix.
+        name: its marker, its checks module (``test_<name>.py``) and test (``cutover::<name>[...]``), the
+            ``gate`` of its JSON records and its column in the matrix.
         number: as checks/ and the README number it: 1-4 the provider's list, 5 the new certificate.
         per: what it is parametrized over: each ``pod``, or each ``datacenter`` (the store gates).
         per_client: judged once per client (its store or its JVM's verdict), not once per network observation.

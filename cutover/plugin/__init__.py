@@ -6,7 +6,7 @@ conftest. pytest settles its rootdir and ini file
 from the command line before any plugin is loaded, and takes an option value written as a separate word
 (``--datacenters /etc/cutover/dc.toml``) for a test path: it may then settle next to that file and find
 no pyproject.toml. A plugin is in force wherever pytest settles, so both ``--opt value`` and
-``--opt=value`` work from any folder (see `cutover.plugin.configure.runs_gates` for how the test paths are
+``--opt=value`` work from any folder (see `cutover.plugin.collect.runs_gates` for how the test paths are
 then chosen).
 """
 
@@ -29,8 +29,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--nameserver", metavar="IP[:PORT]", action="append", default=[],
                 help="DNS resolver to ask (repeatable; default: the system resolver)")
     g.addoption("--dc", metavar="CODE", action="append", default=[],
-                help="only this data centre (repeatable); with --sandbox, the sandbox serves only these")
-    g.addoption("--pod", metavar="NAME", action="append", default=[], help="only this pod (repeatable)")
+                help="only this data centre: its pods and store gates (repeatable); with --sandbox, the sandbox "
+                     "serves only these")
+    g.addoption("--pod", metavar="[CLIENT:][DC/]NAME", action="append", default=[],
+                help="only this pod's gates, no store gate: abcd (in every data centre), us2/abcd, or soa:us2/abcd "
+                     "for one client's (repeatable; as the test ids print it)")
     g.addoption("--client", metavar="NAME", action="append", default=[],
                 help="only this client of [clients] in datacenters.toml (repeatable)")
     g.addoption("--java-home", metavar="PATH", help="the client's JDK (default: JAVA_HOME, then java on PATH)")

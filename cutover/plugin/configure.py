@@ -1,4 +1,4 @@
-"""A gate run's configure step: whether this run is one, its datacenters file, stores, bundles and output paths.
+"""A gate run's configure step: its datacenters file, stores, bundles and output paths.
 
 Everything here happens before pytest-html and junitxml read their paths (`GateRun.configure` runs
 tryfirst), and every mistake a user can make ends in a `pytest.UsageError` that says what to do, before
@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import warnings
 from pathlib import Path
 
 import pytest
+from _pytest.config import apply_warning_filters  # the filters -W and filterwarnings set: no public name
 
 from cutover.base import paths
 from cutover.config import DEFAULT_CLIENT, KNOWN_DATACENTERS, Client, Config, ConfigError, load
@@ -24,31 +26,6 @@ from cutover.stores import bundle as bundle_mod
 from cutover.stores import password as store_password
 from cutover.stores import truststore as truststore_mod
 from cutover.stores.truststore import StoreContents
-
-
-def runs_gates(config: pytest.Config) -> bool:
-    """Load datacenters.toml only when checks/ is part of the run, so `pytest tests` needs none.
-
-    A run that names no test path but gives a cutover option (``pytest --datacenters /x/dc.toml``, from
-    any folder) is a gate run too: then the test paths become checks/ itself, since pytest may have
-    settled its rootdir next to that file and would otherwise collect whatever lies in the current folder.
-    """
-    explicit = config.args_source == pytest.Config.ArgsSource.ARGS
-    wants_gates = bool(config.getoption("sandbox") or config.getoption("datacenters")
-                       or config.getoption("truststore"))
-    if not explicit and wants_gates:
-        config.args[:] = [str(paths.CHECKS)]
-        return True
-    if config.getoption("sandbox"):
-        return True
-    base = config.invocation_params.dir
-    for arg in config.args:
-        p = (base / arg.split("::")[0]).resolve()
-        if p == paths.CHECKS or paths.CHECKS in p.parents or p in paths.CHECKS.parents:
-            if not explicit:
-                config.args[:] = [str(paths.CHECKS)]
-            return True
-    return False
 
 
 def setup(config: pytest.Config) -> Setup:
@@ -71,8 +48,8 @@ def setup(config: pytest.Config) -> Setup:
     except (ConfigError, truststore_mod.TruststoreError, bundle_mod.BundleError) as e:
         raise pytest.UsageError(str(e)) from None
     if workerinput is None:  # the controller shows them once, not every xdist worker
-        for warning in cfg.warnings:
-            config.issue_config_time_warning(CutoverWarning(warning), stacklevel=2)
+        for notice in cfg.warnings:
+            warn_at(config, notice.text, notice.path, notice.line)
         if not scenario:
             json_path = _default_outputs(config, simulated=cfg.simulated)
     if config.getoption("report_per_sr") and workerinput is None and json_path is None:
@@ -88,6 +65,30 @@ def setup(config: pytest.Config) -> Setup:
     else:
         cert_files = {}
     return Setup(cfg, stores, bundles, started, env, json_path, cert_files)
+
+
+def warn_at(config: pytest.Config, text: str, path: Path, line: int) -> None:
+    """A `CutoverWarning` located at the user's file and line, as pytest's configure-time warnings are issued.
+
+    ``config.issue_config_time_warning`` would place it where it is raised (our configure step, with pytest's
+    machinery in the source line shown); ``warnings.warn_explicit`` names the datacenters file and the entry's
+    line, so the warnings summary shows the user's own line. The ``-W`` and ``filterwarnings`` filters apply
+    as to any warning: ``-W error::cutover.plugin.keys.CutoverWarning`` makes it end the run, with the sentence.
+    """
+    if config.pluginmanager.is_blocked("warnings"):
+        return
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always", CutoverWarning)
+        # pytest's own helper (what issue_config_time_warning uses): -W first, then the ini's filterwarnings.
+        apply_warning_filters(config.getini("filterwarnings"), config.known_args_namespace.pythonwarnings or [])
+        try:
+            warnings.warn_explicit(CutoverWarning(text), CutoverWarning, str(path), line, module="datacenters")
+        except CutoverWarning:
+            raise pytest.UsageError(f"{path}:{line}: {text} (a CutoverWarning, made an error by -W or "
+                                    "filterwarnings)") from None
+    if records:
+        config.hook.pytest_warning_recorded.call_historic(kwargs={
+            "warning_message": records[0], "when": "config", "nodeid": "", "location": (str(path), line, "")})
 
 
 def _start_sandbox(config: pytest.Config, scenario: str, json_path: Path | None) -> str:

@@ -59,16 +59,19 @@ def expect_pass(request: pytest.FixtureRequest) -> Callable[[GateVerdict], None]
 
     run = request.config.stash.get(RUN, None)
     files = run.setup.cert_files if run is not None else {}
+    params = request.node.callspec.params if hasattr(request.node, "callspec") else {}
+    where = params.get("target") or params.get("datacenter")
+    key = where.id if isinstance(where, Target) else getattr(where, "code", "")
 
     def check(verdict: GateVerdict) -> None:
         __tracebackhide__ = True
         verdict = with_cert_files(verdict, files)  # imports name the files written beside the report
         request.node.stash[VERDICT] = verdict
-        callspec = getattr(request.node, "callspec", None)
-        where = callspec.id if callspec is not None else request.node.name
         for w in verdict.warnings:
-            # Attributed to the data centre or pod it is about, not to a line of our code.
-            warnings.warn_explicit(CutoverWarning(printable(w, 4000)), CutoverWarning, filename=where, lineno=0)
+            # Located at the pod's or data centre's own line of the user's datacenters file, not at our code.
+            if run is not None:
+                warnings.warn_explicit(CutoverWarning(printable(w, 4000)), CutoverWarning, str(run.config.path),
+                                       run.config.line_of(key), module="datacenters")
         if not verdict.ok:
             text = failure_text(verdict.message, commands(verdict.actions))
             pytest.fail(printable(text, 20_000, keep="\n"), pytrace=False)

@@ -35,7 +35,7 @@ from cutover.gates.outcomes import Record
 from cutover.gates.verdict import GateVerdict
 from cutover.outputs import environment
 from cutover.outputs.fixtext import commands
-from cutover.plugin import configure, interrupt
+from cutover.plugin import collect, configure, interrupt
 from cutover.plugin import files as pytest_outputs
 from cutover.plugin.keys import VERDICT
 from cutover.plugin.state import Gathered, Setup
@@ -63,16 +63,22 @@ _WORST = {"passed": 0, "skipped": 1, "failed": 2}
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-html and junitxml read their paths
 def pytest_configure(config: pytest.Config) -> None:
-    if configure.runs_gates(config):
+    if collect.runs_gates(config):
         run = config.stash[RUN] = GateRun(config, configure.setup(config))
         config.pluginmanager.register(run, "cutover-run")
+        config.pluginmanager.register(collect.Gates(run.config), "cutover-collect")
         config.pluginmanager.register(run.interrupt, "cutover-interrupt")
         run.interrupt.install()
+    elif not hasattr(config, "workerinput"):
+        config.pluginmanager.register(collect.Note(config), "cutover-collect")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Let go of a finished session: a process that runs the gates again (a scheduler calling pytest.main)
     must not keep every earlier run's config and evidence (make soak measured 3,100 objects a run)."""
+    collecting = config.pluginmanager.get_plugin("cutover-collect")
+    if collecting is not None:
+        config.pluginmanager.unregister(collecting)
     run = config.stash.get(RUN, None)
     if run is not None:
         gc.unfreeze()  # what `GateRun._gather` froze is the collector's again: this run's are garbage now

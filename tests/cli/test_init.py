@@ -15,6 +15,7 @@ from cutover.cli import main
 from cutover.cli.init import datacentre_of
 from cutover.config import load
 from cutover.sandbox import pki
+from tests.conftest import make_store
 
 
 @pytest.mark.parametrize(("host", "dc"), [
@@ -55,8 +56,44 @@ def test_bundles_match_by_content_then_by_file_name(tmp_path: Path, monkeypatch:
     assert [t.id for t in cfg.targets] == ["us2/abcd", "em3/efgh", "ocs/fa-x-saasfaprod1"]
 
 
+@pytest.mark.e2e  # keytool makes the store
+def test_each_data_centre_gets_its_own_alias_of_a_root_shared_in_the_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], keytool: Path) -> None:
+    """One root under several aliases in a shared store (one per data centre, as admins import it): each data
+    centre is written with the alias that carries its code, one without such an alias with the first in
+    alphabetical order and a comment naming the others."""
+    monkeypatch.chdir(tmp_path)
+    root = pki.make_root("Shared Root")
+    inter = pki.make_intermediate("Shared Issuing CA", root)
+    (tmp_path / "zips").mkdir()
+    for dc in ("us2", "em3", "us6"):
+        with zipfile.ZipFile(tmp_path / "zips" / f"{dc}.zip", "w") as z:
+            for name, cert in (("root.pem", root), ("inter.pem", inter),
+                               ("server.pem", pki.make_leaf([f"*.fa.{dc}.oraclecloud.com"], inter))):
+                z.writestr(name, cert.pem)
+    make_store(keytool, tmp_path / "shared.p12", "changeit", {
+        "oracle-us2-root": root, "oracle-em3-root": root, "oracle-ap1-root": root, "provider-issuing": inter})
+    monkeypatch.setenv("STOREPASS", "changeit")
+    code = main(["init", "abcd.fa.us2.oraclecloud.com", "efgh.fa.em3.oraclecloud.com", "ijkl.fa.us6.oraclecloud.com",
+                 "--bundles", "zips", "--truststore", "shared.p12", "--password-env", "STOREPASS"])
+    assert code == 0, capsys.readouterr()
+    text = (tmp_path / "datacenters.toml").read_text()
+    tables = {t.split("]", 1)[0]: t for t in text.split("[datacenters.")[1:]}
+    assert 'root_alias = "oracle-us2-root"' in tables["us2"] and 'root_alias = "oracle-em3-root"' in tables["em3"]
+    assert ('root_alias = "oracle-ap1-root"   # the bundle\'s root CA sits under it in the truststore (also under '
+            'oracle-em3-root, oracle-us2-root)') in tables["us6"]
+    assert all('intermediate_alias = "provider-issuing"' in t for t in tables.values())
+    cfg = load(tmp_path / "datacenters.toml")
+    assert {dc.code: dc.root_alias for dc in cfg.datacenters} == {
+        "us2": "oracle-us2-root", "em3": "oracle-em3-root", "us6": "oracle-ap1-root"}
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["10.1.2.3"], "'10.1.2.3' is an IP address, not a hostname"),
+    (["abcd.fa.us2.oraclecloud.com", "htps://abcd-test.fa.us2.oraclecloud.com/"],
+     "'htps://abcd-test.fa.us2.oraclecloud.com/' starts with 'htps://', a typo of https://; write "
+     "https://abcd-test.fa.us2.oraclecloud.com/"),
+    (["hhttps://abcd.fa.us2.oraclecloud.com"], "a typo of https://"),
     (["abcd.fa.us2.oraclecloud.com", "https://ABCD.fa.us2.oraclecloud.com/x"], "are the same pod"),
     (["abcd.fa.us2.oraclecloud.com", "--bundles", "nowhere"], "--bundles nowhere is not a folder"),
     (["abcd.fa.us2.oraclecloud.com", "--truststore", "missing.jks"], "missing.jks"),

@@ -116,6 +116,24 @@ def test_selection_by_dc_and_pod(tmp_path: Path) -> None:
         load(path, only_pods=["nope"])
 
 
+@pytest.mark.parametrize("given", ["abcd", "us2/abcd", "US2/abcd", "default:us2/abcd"])
+def test_pod_choice_takes_every_form_the_run_prints(tmp_path: Path, given: str) -> None:
+    cfg = load(write(tmp_path, GOOD), only_pods=[given])
+    assert [t.id for t in cfg.targets] == ["us2/abcd"]
+    assert [c.text for c in cfg.pod_choices] == [given]
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ("us2/", "--pod us2/: not a pod as the run prints one; write its name"),
+    ("a b", "--pod a b: not a pod as the run prints one"),
+    ("em3/abcd", "--pod em3/abcd: no such pod in the selected data centres"),
+    ("soa:us2/abcd", "--pod soa:us2/abcd: no client 'soa' among this run's clients"),
+])
+def test_pod_choice_faults_name_the_option_and_the_forms(tmp_path: Path, given: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load(write(tmp_path, GOOD), only_pods=[given])
+
+
 def test_command_line_wins_over_the_file(tmp_path: Path) -> None:
     other = tmp_path / "other.p12"
     other.write_bytes(b"x")

@@ -53,8 +53,10 @@ def test_data_centre_codes_may_be_the_providers_or_a_region(tmp_path: Path, code
 def test_a_scheme_other_than_https_is_accepted_with_a_warning(tmp_path: Path) -> None:
     cfg = load(write(tmp_path, f'["http://{OCS}/"]'))
     assert cfg.targets[0].hostname == OCS
-    assert len(cfg.warnings) == 1 and "not an https:// URL" in cfg.warnings[0] and "datacenters.us6.pods" in \
-        cfg.warnings[0]
+    [notice] = cfg.warnings
+    assert "not an https:// URL" in notice.text and notice.text.startswith("datacenters.us6.pods: ")
+    lines = notice.path.read_text().splitlines()
+    assert notice.path == cfg.path and f"http://{OCS}/" in lines[notice.line - 1], "located at the pod's own line"
 
 
 @pytest.mark.parametrize(("pods", "code", "message"), [

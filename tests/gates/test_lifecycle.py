@@ -229,7 +229,7 @@ def test_the_run_is_cut_over_only_when_every_pod_is_and_every_client_accepts_pro
     from cutover.gates.run_verdict import CUT_OVER_VERDICT, sentence
 
     old, new = leaves
-    records = [Record("checks/test_chain_trusted.py::test_chain_trusted[us2/acme]", "chain_trusted", "us2/acme")]
+    records = [Record("cutover::chain_trusted[us2/acme]", "chain_trusted", "us2/acme")]
 
     def run(production_ok: bool, production_leaf) -> tuple[str, bool]:  # type: ignore[no-untyped-def]
         pod, trust = _pod(("127.20.11.1",), ("127.10.11.1",), new, production_leaf, production_ok)

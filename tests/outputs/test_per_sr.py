@@ -54,7 +54,7 @@ def test_one_report_per_sr_holds_only_its_pods_and_their_store_gates(
         # Its pods' phases, as in the full report: the JSON's lifecycle section, the matrix column, each pod row.
         assert set(doc["lifecycle"]) == set(doc["pods"]) and all(p["phase"] for p in doc["pods"].values())
         cases = ET.parse(base.with_name(base.name + ".xml")).getroot().iter("testcase")
-        assert {c.get("name") for c in cases} == {f"test_{g}[{t}]" for g, t in want}
+        assert {c.get("name") for c in cases} == {f"{g}[{t}]" for g, t in want}
         page = base.with_name(base.name + ".html").read_text()
         assert f"<title>SIMULATED staging edge (sandbox &#x27;not-staged-yet&#x27;): cutover: certificate renewal " \
                f"gates for SR {sr}</title>" in page

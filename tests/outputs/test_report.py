@@ -180,7 +180,7 @@ def _full_report(page: Any, report: Path, per_sr: Path) -> None:
     assert cells.count() == 16  # 2 DCs x 2 pods x 3 pod gates + 2 DCs x 2 DC gates
     assert page.locator("tbody.results-table-row").count() == 16
     # Clicking a cell leads to its row.
-    target = "checks/test_no_lb_cert.py::test_no_lb_cert[em3]"
+    target = "cutover::no_lb_cert[em3]"
     link = page.locator(f"#cutover-matrix a[href='#{quote(target, safe='')}']")
     assert link.inner_text() == "pass"
     link.click()
@@ -229,7 +229,7 @@ def _failing_report(page: Any, failing_report: Path) -> None:
     assert "fixes aliases_present for em3, us2 and chain_trusted for us2/acme" in plan.inner_text()
     reader_order(page)
     # What a library said is labelled, after our own sentence.
-    row = page.locator("tbody[id='checks/test_chain_trusted.py::test_chain_trusted[us2/acme]']")
+    row = page.locator("tbody[id='cutover::chain_trusted[us2/acme]']")
     assert re.search(r"rejected by the JVM \(direct\): no path from the chain to a certificate in the truststore; "
                      r"Java said: “[^”]*PKIX path building failed", row.inner_text()), row.inner_text()
     no_sideways_scroll(page)

@@ -153,6 +153,22 @@ def test_client_selection_and_a_second_jvm_for_other_options(
     assert "JVM options for client nointer" not in run.output  # in the report's environment, not the terminal
 
 
+def test_pod_as_printed_for_one_client_runs_that_clients_gates_of_that_pod_only(
+        three, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """`--pod nointer:us2/acme`, the id a several-client run prints: the pod's network gates and nointer's
+    chain_trusted; no other client's gate and no store gate."""
+    sb, toml = three
+    monkeypatch.setenv(PASSWORD_ENV, sb.password)
+    monkeypatch.setenv("JDK_COPY_PASSWORD", "changeit")
+    run = run_gates(pytester, "--datacenters", str(toml), "--pod", "nointer:us2/acme")
+    assert run.result.ret == 0, run.output
+    assert set(run.outcomes) == {("staging_resolves", "us2/acme"), ("new_cert_staged", "us2/acme"),
+                                 ("chain_trusted", "nointer:us2/acme")}, run.output
+    wrong = run_gates(pytester, "--datacenters", str(toml), "--pod", "soa:us2/acme")
+    assert wrong.result.ret == 4, wrong.output
+    assert "--pod soa:us2/acme: no client 'soa' among this run's clients" in wrong.output
+
+
 def test_java_cacerts_resolves_the_jdks_own_store(three, pytester: pytest.Pytester,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """The JDK's own store does not hold the sandbox's private root: its JVM rejects the chain, and says so."""

@@ -204,11 +204,27 @@ def test_failures_carry_the_keytool_fix(pytester: pytest.Pytester) -> None:
 
 
 def test_selection_by_dc_and_pod(pytester: pytest.Pytester) -> None:
-    run = run_gates(pytester, "--sandbox", "good", "--dc", "em3", "--pod", "acme-test")
+    """--pod takes the id the run prints (us2/acme-test) and runs only that pod's gates, no store gate; --dc
+    alone runs the data centre's pods and store gates."""
+    run = run_gates(pytester, "--sandbox", "good", "--pod", "em3/acme-test")
     assert run.result.ret == 0, run.output
     assert set(run.outcomes) == {("staging_resolves", "em3/acme-test"), ("chain_trusted", "em3/acme-test"),
-                                 ("new_cert_staged", "em3/acme-test"), ("aliases_present", "em3"),
-                                 ("no_lb_cert", "em3")}
+                                 ("new_cert_staged", "em3/acme-test")}
+    assert "3 passed, 28 deselected" in run.output  # the 14 data centres' store gates, counted as pytest does
+    run = run_gates(pytester, "--sandbox", "good", "--dc", "em3")
+    assert run.result.ret == 0, run.output
+    assert {("aliases_present", "em3"), ("no_lb_cert", "em3")} <= set(run.outcomes)
+    assert {t for _, t in run.outcomes} == {"em3", "em3/acme", "em3/acme-test"}
+
+
+def test_selection_by_a_bare_pod_name_takes_it_in_every_selected_data_centre(pytester: pytest.Pytester) -> None:
+    run = run_gates(pytester, "--sandbox", "good", "--dc", "us2", "--dc", "em3", "--pod", "acme")
+    assert run.result.ret == 0, run.output
+    assert {t for _, t in run.outcomes} == {"us2/acme", "em3/acme"} and len(run.outcomes) == 6
+    wrong = run_gates(pytester, "--sandbox", "good", "--dc", "us2", "--pod", "us3/acme")
+    assert wrong.result.ret == 4, wrong.output
+    assert "--pod us3/acme: no such pod in the selected data centres" in wrong.output
+    assert "Did you mean 'us2/acme'?" in wrong.output
 
 
 def test_without_a_jvm_the_verdict_is_loudly_approximate(pytester: pytest.Pytester, tmp_path) -> None:
