@@ -27,7 +27,7 @@ from pathlib import Path
 
 from cutover.base import exit_codes, paths
 from cutover.base.digest import sha256_hex
-from cutover.config import Client, Config, ConfigError, load
+from cutover.config import Client, Config, ConfigError, Overrides, load
 from cutover.gates.fixplan import STORE_KINDS, Action, Step, keytool_args
 from cutover.judge.java import JudgeUnavailable, exe, find_java
 from cutover.outputs.fixtext import fixes_text
@@ -154,7 +154,7 @@ def not_ready_name(path: Path) -> Path:
 def _client(datacenters: Path, chosen: str | None) -> tuple[Config, Client, Path]:
     """The run's config and the one client whose own store prepare copies."""
     try:
-        config = load(datacenters, only_clients=[chosen] if chosen else ())
+        config = load(datacenters, Overrides(only_clients=[chosen] if chosen else ()))
     except ConfigError as e:
         raise PrepareError(str(e)) from None
     if config.several_clients:

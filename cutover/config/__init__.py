@@ -18,6 +18,7 @@ from cutover.config.model import (
     Config,
     ConfigError,
     DataCenter,
+    Overrides,
     Target,
 )
 from cutover.config.values import parse_nameserver, parse_when
@@ -34,6 +35,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "DataCenter",
+    "Overrides",
     "Target",
     "load",
     "parse_nameserver",

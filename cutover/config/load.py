@@ -29,6 +29,7 @@ from cutover.config.model import (
     ConfigError,
     DataCenter,
     Notice,
+    Overrides,
     PodChoice,
     Target,
 )
@@ -74,46 +75,30 @@ _SANDBOX = {"scenario", "description"}
 _DC_CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 
 
-def load(
-    path: Path,
-    *,
-    truststore: Path | None = None,
-    nameservers: Sequence[str] = (),
-    java_home: Path | None = None,
-    only_dcs: Sequence[str] = (),
-    only_pods: Sequence[str] = (),
-    java_options: Sequence[str] = (),
-    at: str | None = None,
-    timeouts: Mapping[str, float | None] | None = None,
-    concurrency: int | None = None,
-    only_clients: Sequence[str] = (),
-    proxy: str | None = None,
-    no_proxy: bool = False,
-    environ: Mapping[str, str] | None = None,
-    sr: str | None = None,
-) -> Config:
-    """Read datacenters.toml and apply the command-line options, which win over the file.
+def load(path: Path, overrides: Overrides | None = None, *, environ: Mapping[str, str] | None = None) -> Config:
+    """Read datacenters.toml and apply the command line's `overrides`, which win over the file.
 
     One function per table below, each checking its own keys, so that a mistake's message and the
-    code that finds it sit together. `proxy`/`no_proxy` are --proxy and --no-proxy; `environ` (default:
-    this process's) is where HTTPS_PROXY, NO_PROXY and the proxy password are looked up.
+    code that finds it sit together. `environ` (default: this process's) is where HTTPS_PROXY, NO_PROXY and
+    the proxy password are looked up.
     """
+    o = overrides or Overrides()
     path = Path(path)
     raw = _read_toml(path)
-    run = _run_table(path, raw.get("run", {}), nameservers, java_home, java_options, concurrency)
+    run = _run_table(path, raw.get("run", {}), o.nameservers, o.java_home, o.java_options, o.concurrency)
     defaults = _defaults_table(path, raw.get("defaults", {}))
     sandbox_raw = raw.get("sandbox")
     if sandbox_raw is not None:
         check_keys("[sandbox]", sandbox_raw, _SANDBOX, path)
     warnings: list[tuple[str, str, str]] = []  # (data centre, the entry as written, the sentence)
-    choices = tuple(pod_choice(p) for p in only_pods)
-    datacenters = _datacenters_table(path, raw.get("datacenters", {}), defaults, only_dcs, choices,
-                                     {k: v for k, v in (timeouts or {}).items() if v is not None}, warnings)
-    datacenters = _with_sr(path, datacenters, sr)
-    clients = clients_table(path, raw, run, truststore, {dc.code for dc in datacenters},
-                       _all_codes(raw), only_clients)
+    choices = tuple(pod_choice(p) for p in o.only_pods)
+    datacenters = _datacenters_table(path, raw.get("datacenters", {}), defaults, o.only_dcs, choices,
+                                     {k: v for k, v in (o.timeouts or {}).items() if v is not None}, warnings)
+    datacenters = _with_sr(path, datacenters, o.sr)
+    clients = clients_table(path, raw, run, o.truststore, {dc.code for dc in datacenters},
+                       _all_codes(raw), o.only_clients)
     _check_choice_clients(path, choices, clients)
-    run_proxy = _proxy(path, raw.get("run", {}), proxy, no_proxy, os.environ if environ is None else environ,
+    run_proxy = _proxy(path, raw.get("run", {}), o.proxy, o.no_proxy, os.environ if environ is None else environ,
                        clients)
     return Config(
         path=path,
@@ -122,7 +107,7 @@ def load(
         nameservers=run["nameservers"],
         java_home=run["java_home"],
         java_options=run["java_options"],
-        at=parse_when(at) if at else None,
+        at=parse_when(o.at) if o.at else None,
         concurrency=run["concurrency"],
         allow_private_ips=run["allow_private_ips"],
         proxy=run_proxy,

@@ -7,7 +7,8 @@ evidence, the gates, the report) depends on these few frozen records, not on how
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -276,3 +277,38 @@ class Config:
     def simulated(self) -> bool:
         """True when the file was written by the sandbox: such a run is never evidence."""
         return self.sandbox_scenario is not None
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the command line says over datacenters.toml, as one record: the plugin builds it from its options and
+    `cutover prepare` from its own, and `cutover.config.load` applies it (the command line wins over the file).
+
+    Attributes:
+        truststore: --truststore, the client's store instead of the file's.
+        nameservers: --nameserver, the resolvers to ask instead of [run] nameservers.
+        java_home: --java-home, the client's JDK.
+        only_dcs: --dc, the data centres to check (all when empty).
+        only_pods: --pod, the pods to check as the run prints them (``abcd``, ``us2/abcd``, ``soa:us2/abcd``).
+        java_options: --java-option, system properties the client's JVM runs with.
+        at: --at, the date or instant to judge at.
+        timeouts: --timeout and the per-step timeouts, by option name (None: not given).
+        concurrency: --concurrency.
+        only_clients: --client, the clients to judge (all when empty).
+        proxy: --proxy; no_proxy: --no-proxy.
+        sr: --sr, one service request for the whole run.
+    """
+
+    truststore: Path | None = None
+    nameservers: Sequence[str] = ()
+    java_home: Path | None = None
+    only_dcs: Sequence[str] = ()
+    only_pods: Sequence[str] = ()
+    java_options: Sequence[str] = ()
+    at: str | None = None
+    timeouts: Mapping[str, float | None] = field(default_factory=dict)
+    concurrency: int | None = None
+    only_clients: Sequence[str] = ()
+    proxy: str | None = None
+    no_proxy: bool = False
+    sr: str | None = None

@@ -17,7 +17,7 @@ import pytest
 from _pytest.config import apply_warning_filters  # the filters -W and filterwarnings set: no public name
 
 from cutover.base import paths
-from cutover.config import DEFAULT_CLIENT, KNOWN_DATACENTERS, Client, Config, ConfigError, load
+from cutover.config import DEFAULT_CLIENT, KNOWN_DATACENTERS, Client, Config, ConfigError, Overrides, load
 from cutover.judge.locate import StoreSpec, store_of
 from cutover.outputs import certfiles, environment
 from cutover.plugin.keys import CutoverWarning
@@ -121,21 +121,25 @@ def _sandbox_datacenters(config: pytest.Config) -> tuple[str, ...]:
 
 
 def _load(config: pytest.Config, path: Path) -> Config:
+    return load(path, overrides(config))
+
+
+def overrides(config: pytest.Config) -> Overrides:
+    """The command line's say over datacenters.toml, as the one record `cutover.config.load` applies."""
     opt = config.getoption
-    return load(
-        path,
+    return Overrides(
         truststore=Path(opt("truststore")) if opt("truststore") else None,
-        nameservers=opt("nameserver"),
+        nameservers=tuple(opt("nameserver")),
         java_home=Path(opt("java_home")) if opt("java_home") else None,
-        only_dcs=opt("dc"),
-        only_pods=opt("pod"),
-        java_options=opt("java_option"),
+        only_dcs=tuple(opt("dc")),
+        only_pods=tuple(opt("pod")),
+        java_options=tuple(opt("java_option")),
         at=opt("at"),
         timeouts={k: opt(k) for k in ("timeout", "dns_timeout", "connect_timeout", "handshake_timeout")},
         concurrency=opt("concurrency"),
-        only_clients=opt("client"),
+        only_clients=tuple(opt("client")),
         proxy=opt("proxy"),
-        no_proxy=opt("no_proxy"),
+        no_proxy=bool(opt("no_proxy")),
         sr=opt("sr"),
     )
 

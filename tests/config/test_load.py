@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cutover.config import KNOWN_DATACENTERS, ConfigError, load, parse_nameserver
+from cutover.config import KNOWN_DATACENTERS, ConfigError, Overrides, load, parse_nameserver
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,17 +108,17 @@ def test_store_path_that_is_a_folder(tmp_path: Path) -> None:
 
 def test_selection_by_dc_and_pod(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
-    cfg = load(path, only_dcs=["us2"], only_pods=["abcd"])
+    cfg = load(path, Overrides(only_dcs=["us2"], only_pods=["abcd"]))
     assert [t.id for t in cfg.targets] == ["us2/abcd"]
     with pytest.raises(ConfigError, match=r"--dc us3: no data centre 'us3'.*Did you mean 'us2'\?"):
-        load(path, only_dcs=["us3"])
+        load(path, Overrides(only_dcs=["us3"]))
     with pytest.raises(ConfigError, match="--pod nope"):
-        load(path, only_pods=["nope"])
+        load(path, Overrides(only_pods=["nope"]))
 
 
 @pytest.mark.parametrize("given", ["abcd", "us2/abcd", "US2/abcd", "default:us2/abcd"])
 def test_pod_choice_takes_every_form_the_run_prints(tmp_path: Path, given: str) -> None:
-    cfg = load(write(tmp_path, GOOD), only_pods=[given])
+    cfg = load(write(tmp_path, GOOD), Overrides(only_pods=[given]))
     assert [t.id for t in cfg.targets] == ["us2/abcd"]
     assert [c.text for c in cfg.pod_choices] == [given]
 
@@ -131,13 +131,13 @@ def test_pod_choice_takes_every_form_the_run_prints(tmp_path: Path, given: str) 
 ])
 def test_pod_choice_faults_name_the_option_and_the_forms(tmp_path: Path, given: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
-        load(write(tmp_path, GOOD), only_pods=[given])
+        load(write(tmp_path, GOOD), Overrides(only_pods=[given]))
 
 
 def test_command_line_wins_over_the_file(tmp_path: Path) -> None:
     other = tmp_path / "other.p12"
     other.write_bytes(b"x")
-    cfg = load(write(tmp_path, GOOD), truststore=other, nameservers=["127.0.0.1:5353", "::1"])
+    cfg = load(write(tmp_path, GOOD), Overrides(truststore=other, nameservers=["127.0.0.1:5353", "::1"]))
     assert cfg.clients[0].truststore == other
     assert cfg.nameservers == (("127.0.0.1", 5353), ("::1", 53))
 
@@ -171,7 +171,7 @@ def test_service_requests_per_default_data_centre_and_pod(tmp_path: Path) -> Non
     assert us2.srs == ("3-1111", "3-2222") and em3.srs == ("3-1000",)
     assert cfg.srs == ("3-1111", "3-2222", "3-1000")
     # --sr sets one SR for the whole run, whatever the file says.
-    one = load(write(tmp_path, SRS), sr="3-9999")
+    one = load(write(tmp_path, SRS), Overrides(sr="3-9999"))
     assert {t.sr for t in one.targets} == {"3-9999"} and one.srs == ("3-9999",)
     assert {t.sr for t in load(write(tmp_path, GOOD)).targets} == {None}
 
@@ -189,7 +189,7 @@ def test_sr_mistakes_name_the_key_and_the_fix(tmp_path: Path, text: str, fragmen
     with pytest.raises(ConfigError, match=re.escape(fragment)):
         load(write(tmp_path, text))
     with pytest.raises(ConfigError, match="--sr: service request 'a b'"):
-        load(write(tmp_path, GOOD), sr="a b")
+        load(write(tmp_path, GOOD), Overrides(sr="a b"))
 
 
 CLIENTS = GOOD.replace('''[truststore]
@@ -218,7 +218,7 @@ def test_clients_load_with_their_own_store_jdk_options_and_datacentres(tmp_path:
     assert soa.java_options == ("-Dcom.sun.net.ssl.checkRevocation=false", "-Djdk.tls.client.protocols=TLSv1.2")
     assert batch.cacerts and batch.password_env == "" and batch.datacenters == ("us2", "em3")
     assert cfg.several_clients
-    assert [c.name for c in load(write(tmp_path, CLIENTS), only_clients=["batch"]).clients] == ["batch"]
+    assert [c.name for c in load(write(tmp_path, CLIENTS), Overrides(only_clients=["batch"])).clients] == ["batch"]
 
 
 def test_a_file_without_clients_has_one_default_client(tmp_path: Path) -> None:
@@ -226,7 +226,7 @@ def test_a_file_without_clients_has_one_default_client(tmp_path: Path) -> None:
     (only,) = cfg.clients
     assert only.name == "default" and only.truststore == tmp_path / "store.jks" and not cfg.several_clients
     assert only.datacenters == ("us2", "em3")
-    assert load(write(tmp_path, GOOD), only_dcs=["em3"]).clients[0].datacenters == ("em3",)
+    assert load(write(tmp_path, GOOD), Overrides(only_dcs=["em3"])).clients[0].datacenters == ("em3",)
 
 
 @pytest.mark.parametrize(("change", "expected"), [
@@ -249,8 +249,8 @@ def test_each_client_mistake_names_the_client(tmp_path: Path, change: tuple[str,
 
 def test_client_selection_mistakes(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"--client sao: no client 'sao'.* Did you mean 'soa'"):
-        load(write(tmp_path, CLIENTS), only_clients=["sao"])
+        load(write(tmp_path, CLIENTS), Overrides(only_clients=["sao"]))
     with pytest.raises(ConfigError, match="has no \\[clients\\] table, so its one client is 'default'"):
-        load(write(tmp_path, GOOD), only_clients=["soa"])
+        load(write(tmp_path, GOOD), Overrides(only_clients=["soa"]))
     with pytest.raises(ConfigError, match="both \\[truststore\\] and \\[clients\\]"):
         load(write(tmp_path, CLIENTS + '\n[truststore]\npath = "store.jks"\n'))

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cutover.config import ConfigError, load
+from cutover.config import ConfigError, Overrides, load
 from cutover.config import proxy as proxy_mod
 from cutover.config.proxy import Proxy, ProxyConfigError
 from cutover.net.tls import fetch_chain
@@ -100,15 +100,15 @@ def test_config_reads_the_proxy_and_refuses_a_user_without_password(edge: Sandbo
     env = {PASSWORD_ENV: edge.password}
     cfg = load(edge.config_path, environ=env)
     assert cfg.proxy is not None and cfg.proxy.url == edge.proxy.url and cfg.proxy.source == "[run] proxy"
-    assert load(edge.config_path, no_proxy=True, environ=env).proxy is None
+    assert load(edge.config_path, Overrides(no_proxy=True), environ=env).proxy is None
     with pytest.raises(ConfigError, match=f"names user 'qa-runner' but its password is not set: export "
                                           f"{PROXY_PASSWORD_ENV}"):
-        load(edge.config_path, proxy=f"http://qa-runner@{edge.proxy.host}:{edge.proxy.port}", environ=env)
+        load(edge.config_path, Overrides(proxy=f"http://qa-runner@{edge.proxy.host}:{edge.proxy.port}"), environ=env)
     text = edge.config_path.read_text().replace('proxy = "', 'proxy = "https://')
     bad = edge.workdir / "bad-proxy.toml"  # beside the sandbox's stores and bundles, which it names
     bad.write_text(text)
     with pytest.raises(ConfigError, match=rf"{bad}: \[run\] proxy .*https:// proxies are not supported"):
-        load(bad, truststore=edge.truststore_path, environ=env)
+        load(bad, Overrides(truststore=edge.truststore_path), environ=env)
 
 
 # -- the tunnel and its failures ------------------------------------------------------------------------
