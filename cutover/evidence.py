@@ -49,6 +49,11 @@ class PodEvidence:
     staging_chains: tuple[ChainFetch, ...]
     production_chains: tuple[ChainFetch, ...]
 
+    @property
+    def true_staging_chains(self) -> tuple[ChainFetch, ...]:
+        """The chains fetched at staging addresses that are not production's (`StagingEvidence.true_staging_ips`)."""
+        return tuple(f for f in self.staging_chains if f.ip not in self.staging.production_ips)
+
 
 @dataclass(frozen=True)
 class PodTrust:

@@ -47,7 +47,7 @@ def _not_seen(pod: PodEvidence, prefix: str, in_phase: str) -> GateVerdict | Non
             f"(staging_resolves: {st.problem or 'no address'}){in_phase}.",
             staging_action(st),
         )
-    shared = [ip for ip in st.staging_ips if ip in st.production_ips]
+    shared = st.shared_ips
     if len(shared) == len(st.staging_ips):
         return failed(
             f"{prefix}not judged: the new chain was not seen: staging name {st.staging_name} resolves only to "
@@ -167,7 +167,7 @@ def chain_trusted(pod: PodEvidence, trust: PodTrust, engine_note: str | None = N
     not_seen = _not_seen(pod, prefix, in_phase)
     if not_seen is not None:
         return not_seen
-    shared = [ip for ip in st.staging_ips if ip in st.production_ips]
+    shared = st.shared_ips
     staging = [v for v in trust.verdicts if v.ip not in shared]
     unreached = [v for v in staging if not v.ok and v.step == "proxy"]
     if unreached:

@@ -37,8 +37,7 @@ def _not_fetched(pod: PodEvidence) -> GateVerdict | None:
     """A failure when no certificate of staging's own was seen: its addresses are production's, or none
     gave a chain."""
     t = pod.target
-    prod_ips = set(pod.staging.production_ips)
-    true_staging = [f for f in pod.staging_chains if f.ip not in prod_ips]
+    true_staging = pod.true_staging_chains
     if pod.staging_chains and not true_staging:
         return failed(f"not judged: staging name {pod.staging.staging_name} resolves only to production IP(s) "
                       f"of {t.hostname} ({', '.join(f.ip for f in pod.staging_chains)}), so the certificate "
@@ -82,8 +81,7 @@ def new_cert_staged(pod: PodEvidence, bundle: Bundle | None, warn_days: int = 14
     not_fetched = _not_fetched(pod)
     if not_fetched is not None:
         return not_fetched
-    prod_ips = set(pod.staging.production_ips)
-    staged = [f.leaf for f in pod.staging_chains if f.ip not in prod_ips and f.leaf is not None]
+    staged = [f.leaf for f in pod.true_staging_chains if f.leaf is not None]
     rolling = phase is not None and phase.name == ROLLING
     if rolling and phase is not None and len({c.sha256 for c in staged}) > 1:
         return failed(f"rolling: the staging addresses of {t.hostname} serve different leaves: {phase.why}. "

@@ -74,7 +74,7 @@ def staging_action(st: StagingEvidence) -> Action:
     is fixed by the same step, so the plan names it once."""
     if st.problem:
         return dns_action(st.failure)
-    if set(st.staging_ips) & set(st.production_ips):
+    if st.shared_ips:
         return Action("local", CHECK_OVERRIDE)
     return dns_action("no_answer")
 

@@ -25,7 +25,7 @@ def staging_resolves(pod: PodEvidence, allow_private_ips: bool = False,
     st = pod.staging
     if st.problem:
         return failed(st.problem, dns_action(st.failure))
-    shared = sorted(set(st.staging_ips) & set(st.production_ips))
+    shared = sorted(set(st.shared_ips))
     if shared:
         return failed(
             f"staging name {st.staging_name} resolves to {', '.join(shared)}, which is also a production IP of "

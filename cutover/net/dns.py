@@ -62,6 +62,18 @@ class StagingEvidence:
     seconds: float = 0.0
     failure: DnsFailure | None = None
 
+    @property
+    def shared_ips(self) -> tuple[str, ...]:
+        """Staging addresses that are production's too (a DNS override, a split horizon): what answers there is
+        production's chain, never the new one."""
+        return tuple(ip for ip in self.staging_ips if ip in self.production_ips)
+
+    @property
+    def true_staging_ips(self) -> tuple[str, ...]:
+        """The staging addresses that are not production's: only these show the new chain (the one rule every
+        gate, the remedies and the lifecycle decision apply)."""
+        return tuple(ip for ip in self.staging_ips if ip not in self.production_ips)
+
 
 def staging_twin(edge_hostname: str) -> str:
     """``X.edgekey.net`` -> ``X.edgekey-staging.net`` (Akamai's "Test your property" convention)."""
