@@ -164,7 +164,8 @@ def test_pod_as_printed_for_one_client_runs_that_clients_gates_of_that_pod_only(
     assert run.result.ret == 0, run.output
     assert set(run.outcomes) == {("staging_resolves", "us2/acme"), ("new_cert_staged", "us2/acme"),
                                  ("chain_trusted", "nointer:us2/acme")}, run.output
-    wrong = run_gates(pytester, "--datacenters", str(toml), "--pod", "soa:us2/acme")
+    wrong = run_gates(pytester, "--datacenters", str(toml), "--pod", "soa:us2/acme",
+                      exit_codes=(pytest.ExitCode.USAGE_ERROR,))
     assert wrong.result.ret == 4, wrong.output
     assert "--pod soa:us2/acme: no client 'soa' among this run's clients" in wrong.output
 

@@ -221,7 +221,8 @@ def test_selection_by_a_bare_pod_name_takes_it_in_every_selected_data_centre(pyt
     run = run_gates(pytester, "--sandbox", "good", "--dc", "us2", "--dc", "em3", "--pod", "acme")
     assert run.result.ret == 0, run.output
     assert {t for _, t in run.outcomes} == {"us2/acme", "em3/acme"} and len(run.outcomes) == 6
-    wrong = run_gates(pytester, "--sandbox", "good", "--dc", "us2", "--pod", "us3/acme")
+    wrong = run_gates(pytester, "--sandbox", "good", "--dc", "us2", "--pod", "us3/acme",
+                      exit_codes=(pytest.ExitCode.USAGE_ERROR,))
     assert wrong.result.ret == 4, wrong.output
     assert "--pod us3/acme: no such pod in the selected data centres" in wrong.output
     assert "Did you mean 'us2/acme'?" in wrong.output
