@@ -266,16 +266,19 @@ class _Gathering:
                     (t.id, ip, when) in listing.verdicts for ip, when in _asked(t, pods[t.id], self.primary))]
                 clients[client.name] = _jvm_client(client, group[0].result.jvm, listing, store, judged, pods, config.at,
                                                    self.primary)
-        return Evidence(pods, _chosen(clients), self.bundles, time.monotonic() - self.start,
+        return Evidence(pods, _chosen(clients, self.of_client), self.bundles, time.monotonic() - self.start,
                         jvms=sum(g.result is not None for g in self.groups))
 
 
-def _chosen(clients: dict[str, ClientEvidence]) -> dict[str, ClientEvidence]:
-    """Each client's evidence with why its store is the one judged (`cutover.judge.locate.store_of`)."""
+def _chosen(clients: dict[str, ClientEvidence],
+            of_client: Mapping[str, tuple[_Group, int]]) -> dict[str, ClientEvidence]:
+    """Each client's evidence with why its store is the one judged: the spec its JVM was given (`_groups` chose it
+    with `cutover.judge.locate.store_of`), chosen afresh only for a client no JVM judged."""
     out = {}
     for name, c in clients.items():
+        group = of_client.get(name)
         try:
-            spec = store_of(c.client)
+            spec = group[0].stores[group[1]] if group is not None else store_of(c.client)
         except ConfigError:  # no JDK to choose with: the approximate engine's note says so already
             out[name] = c
             continue
