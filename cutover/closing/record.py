@@ -22,6 +22,7 @@ from cutover.history import inputs as judged
 from cutover.history import states
 from cutover.history.phases import Phase
 from cutover.history.runs import Lookup
+from cutover.history.states import PodState
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class Closing:
         inputs: what the run judged, by SHA-256 and entry (`cutover.history.inputs.inputs`): compared with the
             last run's, and written in the JSON; None when nothing was gathered.
         parts: each service request's part, by SR (`sr_parts`).
+        states: each pod's state in this run, per target id (`cutover.history.states.states`): compared with the
+            last run's, and the JSON's ``lifecycle`` section; empty when nothing was gathered.
     """
 
     records: tuple[Record, ...]
@@ -81,6 +84,7 @@ class Closing:
     series: series_mod.Series | None = None
     inputs: dict[str, object] | None = None
     parts: Mapping[str, Part] = field(default_factory=dict)
+    states: Mapping[str, PodState] = field(default_factory=dict)
 
 
 def sr_parts(config: Config, records: Sequence[Record]) -> dict[str, list[Record]]:
@@ -118,4 +122,4 @@ def close(config: Config, records: Sequence[Record], evidence: Evidence | None, 
     parts = {sr: Part(tuple(rs), fixplan.plan(rs), run_verdict.decide(rs, evidence, phases, step))
              for sr, rs in sr_parts(config, records).items()}
     return Closing(records, fixplan.plan(records), run_verdict.decide(records, evidence, phases, step), since,
-                   store_diff, stopped, series, what, parts)
+                   store_diff, stopped, series, what, parts, now)

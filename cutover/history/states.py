@@ -144,6 +144,6 @@ def states(evidence: Evidence, phases: Mapping[str, Phase]) -> dict[str, PodStat
             for tid, pod in evidence.pods.items() if tid in phases}
 
 
-def lifecycle_json(evidence: Evidence, phases: Mapping[str, Phase]) -> dict[str, Json]:
-    """The ``lifecycle`` section: every pod's phase and what it rests on."""
-    return {tid: state.to_json() for tid, state in states(evidence, phases).items()}
+def lifecycle_json(pods: Mapping[str, PodState]) -> dict[str, Json]:
+    """The ``lifecycle`` section of `pods` (this run's `states`, made once by the run's closing)."""
+    return {tid: state.to_json() for tid, state in pods.items()}

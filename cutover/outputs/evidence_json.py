@@ -35,7 +35,7 @@ from cutover.history import inputs as judged
 from cutover.history import layout
 from cutover.history.layout import SCHEMA
 from cutover.history.phases import Phase
-from cutover.history.states import lifecycle_json
+from cutover.history.states import PodState, lifecycle_json
 from cutover.judge.wire import TrustVerdict
 from cutover.net.tls import ChainFetch
 from cutover.outputs.fixtext import plan_json
@@ -68,6 +68,8 @@ class RunFacts:
         interrupted: the run was cut short (Ctrl-C, SIGTERM): its evidence is partial.
         interrupted_at: the step it was stopped at (``running the gates: 40 of 112``), when interrupted.
         not_run: the node ids of the gate tests collected that did not run, when interrupted.
+        states: each pod's state as the closing record made it (`cutover.closing.record.Closing.states`): the
+            ``lifecycle`` section, written as the next run reads it back.
     """
 
     config: Config
@@ -79,6 +81,7 @@ class RunFacts:
     interrupted: bool = False
     interrupted_at: str | None = None
     not_run: Sequence[str] = ()
+    states: Mapping[str, PodState] = field(default_factory=dict)
 
     @property
     def stopped_at(self) -> str | None:
@@ -118,7 +121,7 @@ def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step]
     config, ev = run.config, run.evidence
     pods, bundles = _referred(run, records, sr)
     dcs = {d.code: d for d in config.datacenters}
-    lifecycle = lifecycle_json(ev, run.phases) if ev is not None else {}
+    lifecycle = lifecycle_json(run.states)
     return {
         "schema": SCHEMA,
         "simulated": config.simulated,

@@ -113,7 +113,7 @@ def write_json(setup: Setup, gathered: Gathered | None, closing: Closing, env: M
                     (s.action.sha256 for s in closing.plan if s.action.kind == "import"))
     facts = RunFacts(setup.config, gathered.evidence if gathered else None, env, setup.started,
                      dt.datetime.now(dt.UTC), gathered.phases if gathered else {}, stopped is not None,
-                     stopped.step if stopped else None, stopped.not_run if stopped else ())
+                     stopped.step if stopped else None, stopped.not_run if stopped else (), closing.states)
     evidence_json.write(setup.json_path, evidence_json.full_document(facts, closing))
     if not per_sr:
         return []

@@ -30,7 +30,7 @@ def test_a_state_written_reads_back_as_the_same_state() -> None:
     assert state.trust == {"default": {"staging": {"127.20.11.1": True}, "production": {"127.10.11.1": False}}}
     assert state.leaves["production"]["127.10.11.1"] is not None
     assert PodState.from_json(state.to_json()) == state
-    assert lifecycle_json(ev, phases) == {tid: state.to_json()}
+    assert lifecycle_json(states(ev, phases)) == {tid: state.to_json()}
     assert state.previous(NOW + dt.timedelta(days=1)).production_leaves == {
         CertInfo.from_cert(new.cert).sha256}
 
