@@ -303,7 +303,8 @@ class GateRun:
         from cutover.plugin import report as reporting
 
         per_sr_on = bool(self.pytest_config.getoption("report_per_sr"))
-        reporting.summary_html(self.setup, self.gathered, self.closing(), self.per_sr_links(), prefix, postfix,
+        closing = self.closing()  # once: drawn mid-run (generate_report_on_test), it is not kept
+        reporting.summary_html(self.setup, self.gathered, closing, self.per_sr_links(closing), prefix, postfix,
                                tool_env=_metadata(self.pytest_config), env=self.env,
                                no_sr=per_sr.without_sr(self.config) if per_sr_on else ())
 
@@ -322,14 +323,14 @@ class GateRun:
             title = f"{info['client']}: {title}"
         cells.insert(1, f'<td class="col-check">{html.escape(title)}</td>')
 
-    def per_sr_links(self) -> list[tuple[str, str]]:
+    def per_sr_links(self, closing: Closing) -> list[tuple[str, str]]:
         """(SR, file name) of each per-SR report beside the full one, when --report-per-sr is on."""
         json_path = self.setup.json_path
         if json_path is None or not self.pytest_config.getoption("report_per_sr"):
             return []
         from cutover.outputs import per_sr
 
-        return [(sr, f"{per_sr.file_stem(json_path.stem, sr)}.html") for sr in self.closing().parts]
+        return [(sr, f"{per_sr.file_stem(json_path.stem, sr)}.html") for sr in closing.parts]
 
     # A wrapper, trylast: its second half runs after pytest-html and junitxml wrote their reports (under
     # temporary names, see cutover.plugin.files) and before the terminal reporter's wrapper prints where they are.
