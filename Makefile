@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 REPORT = reports/demo-$(SCENARIO)-$(shell date -u +%Y%m%dT%H%M%SZ).html
 
-.PHONY: demo test test-fast typecheck soak lint sandbox scenarios bench clean docs
+.PHONY: demo test test-slow test-fast typecheck soak lint sandbox scenarios bench clean docs
 
 $(RUNTIME): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("cutover needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -31,12 +31,17 @@ demo: $(RUNTIME)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest tests -n auto --dist worksteal --durations=10 -m "not soak"
+	$(BIN)/pytest tests -n auto --dist worksteal --durations=10 -m "not soak and not slow"
+
+# The tests that need minutes (installs into fresh venvs, many JDK copies, long property runs): kept out of
+# make test so that it stays under its bound; .ci/run runs them too.
+test-slow: $(STAMP)
+	$(BIN)/pytest tests -n auto --dist worksteal --durations=10 -m "slow and not soak"
 
 # The unit tests of decisions on hand-built evidence, in seconds: nothing started (no sandbox, JVM or child pytest),
 # checked: no socket may be opened (pytest-socket) and a test that takes over 10 s (a wait, not a slow machine) fails by name (tests/conftest.py).
 test-fast: $(STAMP)
-	$(BIN)/pytest tests -q -m "not e2e and not soak" --disable-socket --allow-unix-socket --unit-timeout=10
+	$(BIN)/pytest tests -q -m "not e2e and not soak and not slow" --disable-socket --allow-unix-socket --unit-timeout=10
 
 # mypy over cutover/ (pyproject.toml [tool.mypy]); make test runs it too.
 typecheck: $(STAMP)

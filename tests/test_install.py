@@ -16,7 +16,8 @@ import pytest
 from tests.conftest import report_files
 from tests.installs import install_copy
 
-pytestmark = pytest.mark.e2e  # starts processes or servers: not in make test-fast
+# Each test installs cutover into a fresh venv (half a minute or more): the slow tier, which .ci/run runs.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def _pytest(bindir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
