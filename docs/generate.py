@@ -218,8 +218,11 @@ def exit_codes_page() -> str:
     for command, codes in exit_codes.COMMANDS.items():
         lines += [f"## {command}", ""]
         if codes is exit_codes.GATE_RUN:
-            lines += ["These are pytest's own codes (`pytest.ExitCode`). `make demo` with a fault scenario: "
-                      "pytest exits 1, and make says `Error 1` and itself exits 2.", ""]
+            lines += ["0 to 5 are pytest's own codes (`pytest.ExitCode`); 6 is cutover's, which its plugin sets where "
+                      "pytest would exit 0 though a gate test was skipped: a CI job must not show an unproven run "
+                      "green ([scheduled runs](scheduled-runs.md#exit-codes) says how each CI treats it). pytest 9.2 "
+                      "also exits 6 when `--max-warnings` is exceeded; do not give that option to a gate run. `make "
+                      "demo` with a fault scenario: pytest exits 1, and make says `Error 1` and itself exits 2.", ""]
         lines += [*exit_code_table(codes), ""]
     return "\n".join(lines)
 

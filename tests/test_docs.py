@@ -240,4 +240,11 @@ def test_every_scenario_the_docs_name_exists() -> None:
 def test_the_gate_runs_exit_codes_are_pytests() -> None:
     from cutover.base.exit_codes import GATE_RUN
 
-    assert [(e.code, e.name) for e in GATE_RUN] == [(int(pytest.ExitCode[e.name]), e.name) for e in GATE_RUN]
+    pytests = [e for e in GATE_RUN if e.code <= 5]
+    assert [(e.code, e.name) for e in pytests] == [(int(pytest.ExitCode[e.name]), e.name) for e in pytests]
+    # cutover's own: pytest 9.2 gave 6 to --max-warnings (MAX_WARNINGS_ERROR), an option a gate run does not set;
+    # docs/exit-codes.md says so. Any other code of pytest's would collide for real.
+    ours = [e for e in GATE_RUN if e.code > 5]
+    theirs = {int(c): c.name for c in pytest.ExitCode if int(c) > 5}
+    assert [(e.code, e.name) for e in ours] == [(6, "NOT_PROVEN")]
+    assert set(theirs.items()) <= {(6, "MAX_WARNINGS_ERROR")}, theirs

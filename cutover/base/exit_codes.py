@@ -1,7 +1,8 @@
 """The exit codes of cutover's commands, in one place: the docs are generated from these tables.
 
-A gate run (``pytest`` with cutover's plugin) exits with pytest's own codes (`pytest.ExitCode`); what each
-means for a cutover run is said here. The commands of ``python -m cutover`` (cutover.cli) exit with their
+A gate run (``pytest`` with cutover's plugin) exits with pytest's own codes (`pytest.ExitCode`, 0 to 5), read
+for a cutover run here, and one of cutover's own, `NOT_PROVEN` (6): a run that failed nothing but skipped a gate
+proves nothing, and a CI must not show it green. The commands of ``python -m cutover`` (cutover.cli) exit with their
 own small set. docs/generate.py writes docs/exit-codes.md and the README's table from this module, and
 tests/test_docs.py fails when they differ, so a code changes here first.
 """
@@ -33,9 +34,13 @@ class ExitCode:
     meaning: str
 
 
-#: ``pytest`` running the gates: pytest's codes (`pytest.ExitCode`, by name), read for a cutover run. Plain
-#: numbers, so that every ``cutover`` command need not import pytest to know its own codes
-#: (tests/test_docs.py checks them against pytest's).
+#: A gate run that failed nothing but skipped a gate test (a data centre without a bundle): not proven. pytest
+#: would exit 0; cutover's plugin sets this in its sessionfinish, so that a CI job does not go green on it.
+NOT_PROVEN = 6
+
+#: ``pytest`` running the gates: pytest's codes (`pytest.ExitCode`, by name), read for a cutover run, then
+#: cutover's own. Plain numbers, so that every ``cutover`` command need not import pytest to know its own codes
+#: (tests/test_docs.py checks pytest's against pytest's).
 GATE_RUN: tuple[ExitCode, ...] = (
     ExitCode(0, "OK", "every selected gate passed: ready for cutover"),
     ExitCode(1, "TESTS_FAILED", "at least one gate failed (or errored): not ready"),
@@ -46,6 +51,8 @@ GATE_RUN: tuple[ExitCode, ...] = (
              "usage error: bad option, datacenters.toml, truststore, bundle or password; nothing ran"),
     ExitCode(5, "NO_TESTS_COLLECTED",
              "no gate was selected (for instance `--dc` and `-k` excluded everything)"),
+    ExitCode(NOT_PROVEN, "NOT_PROVEN",
+             "not proven: nothing failed but a gate test was skipped; the terminal and report say what to add"),
 )
 
 #: ``python -m cutover truststore PATH``: list a store as Java sees it.

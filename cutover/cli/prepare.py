@@ -35,6 +35,9 @@ from cutover.stores import bundle as bundle_mod
 from cutover.stores import password as store_password
 from cutover.stores import truststore
 
+#: The schema of the diff file prepare writes beside its reports (its proving run reads it: --store-diff).
+DIFF_SCHEMA = "cutover-store-diff/1"
+
 
 class PrepareError(Exception):
     """Something stops prepare before it changes anything; the message is the whole explanation."""
@@ -137,7 +140,7 @@ def diff(before: truststore.StoreContents, after: truststore.StoreContents) -> l
 
 def run_gates(datacenters: Path, store: Path, html: Path, extra: Sequence[str]) -> tuple[int, dict[str, object]]:
     """The gates in a child pytest, as a person runs them; returns its exit code and JSON evidence."""
-    cmd = [sys.executable, "-m", "pytest", str(paths.CHECKS), "-q", "-p", "no:cacheprovider",
+    cmd = [sys.executable, "-m", "pytest", str(paths.CHECKS), "-q", "-p", "no:cacheprovider", "--prepare-run",
            f"--datacenters={datacenters}", f"--truststore={store}", f"--html={html}", "--self-contained-html", *extra]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     evidence = html.with_suffix(".json")
@@ -249,7 +252,9 @@ def main(args: argparse.Namespace) -> int:
     apply(steps, certs, out, before.store_type, client.password_env, keytool)
     changes = diff(before, truststore.read(out, password))
     diff_file = reports / f"prepare-{stamp}-diff.json"
-    diff_file.write_text(json.dumps({"original": str(original), "copy": str(out), "sha256_original": sha_before,
+    # Named by its schema, so that the history reader passes over it (it records no run).
+    diff_file.write_text(json.dumps({"schema": DIFF_SCHEMA, "original": str(original), "copy": str(out),
+                                     "sha256_original": sha_before,
                                      "changes": [c.to_json() for c in changes]}, indent=2))
     html = reports / f"prepare-{stamp}.html"
     rc, second = run_gates(datacenters, out, html, [*extra, f"--store-diff={diff_file}"])

@@ -65,25 +65,27 @@ class Since:
 
 
 def since_last_run(lookup: Lookup | None, now: Mapping[str, PodState], outcomes: Outcomes,
-                   inputs: Mapping[str, object] | None = None) -> Since | None:
+                   inputs: Mapping[str, object] | None = None, whole: bool = True) -> Since | None:
     """The section, or None when history was turned off (``--no-history``). `now`: this run's pods
     (`cutover.history.states.states`); `inputs`: what this run judged (`cutover.history.inputs.inputs`),
-    compared with what the last run recorded."""
+    compared with what the last run recorded; `whole`: this run is a full one (a subset, a what-if or a stopped
+    run compares itself only on what it checked: the pods it did not reach are not "no longer checked")."""
     if lookup is None:
         return None
     if lookup.snapshot is None:
         return Since(f"since the last run: {lookup.note}", (), lookup.ignored)
     snap = lookup.snapshot
-    found = changes(snap, now, outcomes, inputs)
+    found = changes(snap, now, outcomes, inputs, whole)
     lines = [c.line for c in found] or ["nothing changed"]
     heading = f"since the last run ({snap.started.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z, {snap.path})"
     return Since(heading, tuple(lines), lookup.ignored, tuple(found))
 
 
 def changes(before: Snapshot, now: Mapping[str, PodState], outcomes: Outcomes,
-            inputs: Mapping[str, object] | None = None) -> list[Change]:
-    """What changed since `before`, in order of news (KINDS); `inputs`: this run's (cutover.history.inputs.inputs)."""
-    found = _phase_changes(before, now) + _verdict_changes(before, now, outcomes)
+            inputs: Mapping[str, object] | None = None, whole: bool = True) -> list[Change]:
+    """What changed since `before`, in order of news (KINDS); `inputs`: this run's (cutover.history.inputs.inputs);
+    `whole`: this run checked every pod of its file (else the pods it did not check are no news)."""
+    found = _phase_changes(before, now, whole) + _verdict_changes(before, now, outcomes)
     found += input_changes(before.inputs, inputs or {}) + _network_changes(before, now)
     return sorted(found, key=lambda c: KINDS.index(c.kind))  # stable: within a kind, the order found
 
@@ -94,7 +96,7 @@ def diff(before: Snapshot, now: Mapping[str, PodState], outcomes: Outcomes,
     return [c.line for c in changes(before, now, outcomes, inputs)]
 
 
-def _phase_changes(before: Snapshot, now: Mapping[str, PodState]) -> list[Change]:
+def _phase_changes(before: Snapshot, now: Mapping[str, PodState], whole: bool = True) -> list[Change]:
     """``cut over since the last run: us2/abcd, us2/abcd-test (was staged)``: pods grouped by their change."""
     groups: dict[tuple[str, str], list[str]] = {}
     for tid, state in now.items():
@@ -106,7 +108,7 @@ def _phase_changes(before: Snapshot, now: Mapping[str, PodState]) -> list[Change
     out = [Change("phase", _listed(f"{new} since the last run", groups[(was, new)], f" (was {was})"),
                   {"from": was, "to": new, "pods": groups[(was, new)]}) for was, new in order]
     added = [tid for tid in now if tid not in before.pods] if before.pods else []
-    gone = [tid for tid in before.pods if tid not in now]
+    gone = [tid for tid in before.pods if tid not in now] if whole else []
     if added:
         out.append(Change("pods", _listed("new since the last run", added), {"added": added}))
     if gone:

@@ -19,7 +19,7 @@ from cutover.gates import fixplan, run_verdict
 from cutover.gates.outcomes import Record
 from cutover.gates.run_verdict import RunVerdict
 from cutover.history import inputs as judged
-from cutover.history import states
+from cutover.history import runkind, states
 from cutover.history.phases import Phase
 from cutover.history.runs import Lookup
 from cutover.history.states import PodState
@@ -73,6 +73,8 @@ class Closing:
         parts: each service request's part, by SR (`sr_parts`).
         states: each pod's state in this run, per target id (`cutover.history.states.states`): compared with the
             last run's, and the JSON's ``lifecycle`` section; empty when nothing was gathered.
+        kind: what kind of run this was and its series (`cutover.history.runkind`): the JSON's ``run``; only a full
+            run is a later run's baseline, and only a full run calls the pods it did not check "no longer checked".
     """
 
     records: tuple[Record, ...]
@@ -85,6 +87,7 @@ class Closing:
     inputs: dict[str, object] | None = None
     parts: Mapping[str, Part] = field(default_factory=dict)
     states: Mapping[str, PodState] = field(default_factory=dict)
+    kind: runkind.RunKind = runkind.UNKNOWN_FULL
 
 
 def sr_parts(config: Config, records: Sequence[Record]) -> dict[str, list[Record]]:
@@ -109,17 +112,19 @@ def sr_parts(config: Config, records: Sequence[Record]) -> dict[str, list[Record
 
 def close(config: Config, records: Sequence[Record], evidence: Evidence | None, phases: Mapping[str, Phase],
           history: Lookup | None, started: dt.datetime, stopped: Stopped | None = None,
-          store_diff: Mapping[str, object] | None = None) -> Closing:
+          store_diff: Mapping[str, object] | None = None, departures: Sequence[tuple[str, str]] = ()) -> Closing:
     """The closing record of a run: `records` as they stand, this run's evidence and phases (None and empty when
-    nothing was gathered), the earlier runs `history` read (None: history is off)."""
+    nothing was gathered), the earlier runs `history` read (None: history is off), how the run departs from a
+    full one (`cutover.plugin.kind.departures`)."""
     records = tuple(records)
     step = stopped.step if stopped is not None else None
     outcomes = {(r.gate, r.client, r.target): r.outcome for r in records}
     what = judged.inputs(config, evidence) if evidence is not None else None
     now = states.states(evidence, phases) if evidence is not None else {}
-    since = news.since_last_run(history, now, outcomes, what)
+    kind = runkind.decide(departures, config.series_name, stopped is not None)
+    since = news.since_last_run(history, now, outcomes, what, whole=kind.full)
     series = series_mod.series(history, started, phases, outcomes, config.targets) if evidence is not None else None
     parts = {sr: Part(tuple(rs), fixplan.plan(rs), run_verdict.decide(rs, evidence, phases, step))
              for sr, rs in sr_parts(config, records).items()}
     return Closing(records, fixplan.plan(records), run_verdict.decide(records, evidence, phases, step), since,
-                   store_diff, stopped, series, what, parts, now)
+                   store_diff, stopped, series, what, parts, now, kind)

@@ -68,7 +68,7 @@ _DEFAULTABLE: dict[str, tuple[type | tuple[type, ...], Any]] = {
 _DC_ONLY = {"name", "pods", "bundle"}
 _TOP = {"defaults", "truststore", "datacenters", "run", "sandbox", "clients"}
 _RUN = {"nameservers", "java_home", "java_options", "concurrency", "allow_private_ips", "proxy",
-        "proxy_password_env"}
+        "proxy_password_env", "series"}
 _SANDBOX = {"scenario", "description"}
 
 #: The provider's codes (us2), others it uses (em1), or a name a user groups ocs pods under (us-ashburn-1, ocs).
@@ -116,7 +116,20 @@ def load(path: Path, overrides: Overrides | None = None, *, environ: Mapping[str
         warnings=tuple(Notice(text, path, Lines(path).entry(code, entry)) for code, entry, text in warnings),
         pod_choices=choices,
         key_lines=_key_lines(Lines(path), datacenters),
+        series=_series(path, raw.get("run", {})),
     )
+
+
+def _series(path: Path, run_raw: Mapping[str, Any]) -> str | None:
+    """[run] series: a name of the history series, for two files that are one series (or one file, two)."""
+    if "series" not in run_raw:
+        return None
+    name = typed(path, "run", "series", run_raw["series"], str).strip()
+    if not name or len(name) > 200 or not name.isprintable():
+        raise ConfigError(f"{path}: [run] series {run_raw['series']!r} must be a name of 1 to 200 printable "
+                          "characters (the history series this file's runs belong to); remove it to use the "
+                          "file's name.")
+    return name
 
 
 def _with_sr(path: Path, datacenters: tuple[DataCenter, ...], sr: str | None) -> tuple[DataCenter, ...]:

@@ -236,6 +236,14 @@ class Config:
     pod_choices: tuple[PodChoice, ...] = ()
     #: (data centre code or pod id, its line in the file): where a warning about it points.
     key_lines: tuple[tuple[str, int], ...] = ()
+    #: [run] series: the history series the run belongs to; None: the datacenters file's name (`series_name`).
+    series: str | None = None
+
+    @property
+    def series_name(self) -> str:
+        """The series of runs this one belongs to in the history folder: ``[run] series``, else the datacenters
+        file's name. Not its absolute path: a CI job's checkout lies elsewhere every night."""
+        return self.series or self.path.name
 
     @cached_property
     def targets(self) -> tuple[Target, ...]:

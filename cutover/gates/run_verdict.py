@@ -22,10 +22,19 @@ class RunVerdict:
     Attributes:
         sentence: what the report, the terminal and the JSON say, in one sentence.
         ready: every gate passed and the run went to its end (ready for cutover, or cut over): green.
+        to_prove: for a run that failed nothing but skipped gate tests, what to add to prove it (each skip's
+            reason, once: ``us2: no bundle configured ...; set bundle = "..."``); empty otherwise. A run with
+            these is "not proven" and exits 6 (cutover.base.exit_codes.NOT_PROVEN), never green.
     """
 
     sentence: str
     ready: bool
+    to_prove: tuple[str, ...] = ()
+
+    @property
+    def not_proven(self) -> bool:
+        """Nothing failed, the run went to its end, and still it proves nothing: a gate test was skipped."""
+        return bool(self.to_prove)
 
 
 def decide(records: Sequence[Record], evidence: Evidence | None, phases: Mapping[str, Phase],
@@ -70,8 +79,9 @@ def sentence(records: Iterable[Record], interrupted_at: str | None = None, cut_o
             named += f" (and {network} network gate test(s) failed, which every client depends on)"
         return RunVerdict(f"NOT ready for cutover: {failed} of {len(rs)} gate test(s) failed{named}", False)
     if skipped:
-        return RunVerdict(f"not proven: no gate failed, but {skipped} gate test(s) were skipped (see their reasons)",
-                          False)
+        reasons = dict.fromkeys(r.message or f"{r.target}: {r.gate} was skipped" for r in rs if r.outcome == "skipped")
+        return RunVerdict(f"not proven: no gate failed, but {skipped} gate test(s) were skipped; to prove it, add "
+                          "what each names", False, tuple(reasons))
     if cut_over:
         return RunVerdict(f"{CUT_OVER_VERDICT} (all {len(rs)} gate tests passed)", True)
     return RunVerdict(f"ready for cutover: all {len(rs)} gate tests passed", True)

@@ -13,9 +13,11 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 
-#: /2: the store, each bundle and each pod's evidence are held once (``truststores``, ``bundles``, ``pods``) and
-#: records refer to them; ``fix_plan`` and ``sr`` were added. /1 carried them in every record.
-SCHEMA = "cutover-evidence/2"
+#: /3: ``run`` says what kind of run it was (full, subset, what-if, interrupted, prepare, override) and its series,
+#: ``to_prove`` what a run that is not proven lacks; the history reader takes /2 files as full runs unless
+#: interrupted. /2: the store, each bundle and each pod's evidence are held once (``truststores``, ``bundles``,
+#: ``pods``) and records refer to them; ``fix_plan`` and ``sr`` were added. /1 carried them in every record.
+SCHEMA = "cutover-evidence/3"
 SCHEMA_PREFIX = "cutover-evidence/"
 
 

@@ -19,9 +19,10 @@ from typing import Any
 
 from cutover.base.instants import from_json as instant_from_json
 from cutover.history import inputs as judged
-from cutover.history import layout
+from cutover.history import layout, runkind
 from cutover.history.layout import SCHEMA, schema_version
 from cutover.history.phases import Previous
+from cutover.history.runkind import RunKind
 from cutover.history.states import HistoryError, PodState
 
 #: (gate, client, target) -> outcome; client is None for the network gates (cutover.closing.news reads it too).
@@ -48,6 +49,7 @@ class Snapshot:
         part_of: the SR of a per-SR file (``--report-per-sr``): a part of a run, not a run to compare with.
         inputs: what it judged (``inputs``: files and their SHA-256, entries, SRs, clients); empty for a file
             written before the section existed.
+        kind: what kind of run it was and its series (`cutover.history.runkind`): only a full run is a baseline.
     """
 
     path: Path
@@ -58,6 +60,12 @@ class Snapshot:
     interrupted: bool = False
     part_of: str | None = None
     inputs: Mapping[str, object] = field(default_factory=dict)
+    kind: RunKind = runkind.UNKNOWN_FULL
+
+    @property
+    def baseline(self) -> bool:
+        """Whether the next run of its series may compare with it: a whole run, full, not a per-SR part."""
+        return self.kind.full and not self.interrupted and self.part_of is None
 
     def previous(self) -> dict[str, Previous]:
         return {tid: state.previous(self.started) for tid, state in self.pods.items()}
@@ -104,11 +112,19 @@ def read_snapshot(path: Path, full: bool = True, wanted: Callable[[Snapshot], bo
     return replace(head, pods=pods, outcomes=outcomes, inputs=judged.read(doc) if full else {})
 
 
+class NotARun(HistoryError):
+    """A file of cutover's own that records no run (`cutover prepare`'s diff of a store): passed over in silence."""
+
+
 def _head_of(path: Path, doc: object) -> Snapshot:
-    """A run's file as its head says (schema, start, datacenters file, stopped, SR), with no pods yet."""
+    """A run's file as its head says (schema, start, datacenters file, stopped, SR, kind), with no pods yet."""
     if not isinstance(doc, dict):
         raise HistoryError("not a cutover evidence file (no schema)")
     version, ours = schema_version(doc.get("schema")), schema_version(SCHEMA)
+    named = doc.get("schema")
+    if (isinstance(named, str) and named.startswith("cutover-") and version is None) or \
+            (named is None and {"original", "copy", "changes"} <= doc.keys()):  # prepare's, before it was named
+        raise NotARun(f"a file of cutover's own that records no run ({str(named)[:60]})")
     if version is None:
         raise HistoryError(f"not a cutover evidence file (schema {str(doc.get('schema'))[:60]!r})")
     assert ours is not None
@@ -120,13 +136,15 @@ def _head_of(path: Path, doc: object) -> Snapshot:
     except (KeyError, TypeError, ValueError):
         raise HistoryError("no valid 'started' time") from None
     part = doc.get("service_request")
-    return Snapshot(path, started, _datacenters_of(doc), {}, {}, bool(doc.get("interrupted")),
-                    str(part) if part else None)
+    dcs = _datacenters_of(doc)
+    return Snapshot(path, started, dcs, {}, {}, bool(doc.get("interrupted")), str(part) if part else None,
+                    kind=runkind.read(doc, dcs))
 
 
 #: The top-level members history reads: a tenth of a file; the pods' chains and the timeline are the rest.
 #: The head says whether the run is one to read further (`read_snapshot`'s `wanted`); the body is its pods.
-_HEAD = ("schema", "started", "interrupted", "service_request", "datacenters_file", "environment")
+_HEAD = ("schema", "started", "interrupted", "service_request", "datacenters_file", "environment", "run",
+         "original", "copy", "changes")
 _BODY = ("lifecycle", "records")
 
 
@@ -149,11 +167,11 @@ class Lookup:
     """The outcome of looking for the last run.
 
     Attributes:
-        snapshot: the last earlier run of the same datacenters file; None when there is none.
+        snapshot: the last earlier full run of the same series (`Snapshot.baseline`); None when there is none.
         ignored: ``file: why`` for each file that could not be used.
         note: why there is no snapshot, in a sentence, when there is none.
-        runs: every earlier run of the same datacenters file that was read, oldest first (`find_runs`: the
-            last `MAX_RUNS`; `find_previous`: the last one only), for the timeline.
+        runs: every earlier full run of the same series that was read, oldest first (`find_runs`: the last
+            `MAX_RUNS`; `find_previous`: the last one only), for the timeline.
     """
 
     snapshot: Snapshot | None
@@ -162,70 +180,75 @@ class Lookup:
     runs: tuple[Snapshot, ...] = ()
 
 
-def find_previous(folder: Path, datacenters: Path, before: dt.datetime, exclude: Iterable[Path] = ()) -> Lookup:
-    """The most recent evidence in `folder`, older than `before`, of a run of the same datacenters file.
+def find_previous(folder: Path, series: str, before: dt.datetime, exclude: Iterable[Path] = ()) -> Lookup:
+    """The last full run of `series` in `folder` that started before `before`.
 
-    Files are opened newest first (by modification time) and the search stops at the first match, so a
-    folder of a year of nightly runs costs one or two reads. Files of other datacenters files and runs
-    that were interrupted (their evidence is partial) are passed over in silence; files that are not
-    usable evidence are named. A per-SR file (written beside its run's full evidence, and newer than it) is
-    a part of a run, passed over too: the full file of the same run holds every pod.
+    Runs are ordered by the start written in each file, never by its modification time: files restored by a CI
+    cache or an artifact download share one time, and any older night could have come first. Files of other
+    series, and runs that were not full (a subset, a what-if, stopped, `prepare`'s, a per-SR part), are passed
+    over in silence, and so are cutover's own files that record no run; files that are not usable evidence are
+    named.
     """
-    return find_runs(folder, datacenters, before, exclude, limit=1)
+    return find_runs(folder, series, before, exclude, limit=1)
 
 
-def find_runs(folder: Path, datacenters: Path, before: dt.datetime, exclude: Iterable[Path] = (),
+def find_runs(folder: Path, series: str, before: dt.datetime, exclude: Iterable[Path] = (),
               limit: int = MAX_RUNS) -> Lookup:
-    """The last `limit` earlier runs of the same datacenters file, by the rules of `find_previous`.
+    """The last `limit` full runs of `series` that started before `before`, by the rules of `find_previous`.
 
-    One pass serves both readers: the newest match is the last run ("since the last run"), and all of
-    them, oldest first, are the timeline's series. The cost is bounded by `limit` matches and `MAX_FILES`
-    files opened, so the run reads at most a couple of months of nightly evidence, never a year of it.
+    One pass serves both readers: the newest is the last run ("since the last run"), and all of them, oldest
+    first, are the timeline's series. The heads of at most `MAX_FILES` files are read (the newest by name, which
+    starts with the run's time for files cutover named), then the bodies of at most `limit` runs.
     """
-    if not folder.is_dir():
-        return Lookup(None, note=f"no earlier run: history folder {folder} does not exist")
-    skip = {p.resolve() for p in exclude}
-    want = str(datacenters.resolve())
-    ignored: list[str] = []
-    try:
-        files = sorted((p for p in folder.glob("*.json") if p.resolve() not in skip),
-                       key=_mtime, reverse=True)[:MAX_FILES]
-    except OSError as e:
-        return Lookup(None, note=f"no earlier run: history folder {folder} cannot be read ({e.strerror or e})")
-    found: list[Snapshot] = []
+    heads, ignored = _heads(folder, exclude)
+    if heads is None:
+        return Lookup(None, note=ignored[0])
 
     def wanted(snap: Snapshot) -> bool:
-        return snap.datacenters is not None and _same_file(snap.datacenters, want) and snap.started < before \
-            and not snap.interrupted and snap.part_of is None
+        return snap.kind.series == series and snap.started < before and snap.baseline
 
-    for path in files:
+    chosen = sorted((h for h in heads if wanted(h)), key=lambda h: h.started, reverse=True)
+    found: list[Snapshot] = []
+    for head in chosen:
         try:
-            snap = read_snapshot(path, full=not found, wanted=wanted)
+            snap = read_snapshot(head.path, full=not found)
         except HistoryError as e:
-            ignored.append(f"{path}: {e}")
-            continue
-        if not wanted(snap):
+            ignored.append(f"{head.path}: {e}")
             continue
         found.append(snap)  # the last run read in full; the older ones for their phases and outcomes only
         if len(found) >= limit:
             break
     if not found:
-        return Lookup(None, tuple(ignored), f"no earlier run of {datacenters} in {folder}")
+        return Lookup(None, tuple(ignored), f"no earlier full run of series {series!r} in {folder}")
     return Lookup(found[0], tuple(ignored), runs=tuple(sorted(found, key=lambda s: s.started)))
 
 
-def _mtime(p: Path) -> float:
-    try:
-        return p.stat().st_mtime
-    except OSError:
-        return 0.0
+def heads(folder: Path, exclude: Iterable[Path] = ()) -> list[Snapshot]:
+    """Every run's head in `folder` that can be read (for pruning the folder: `cutover.history.keep`)."""
+    found, _ = _heads(folder, exclude)
+    return found or []
 
 
-def _same_file(recorded: str, want: str) -> bool:
+def _heads(folder: Path, exclude: Iterable[Path]) -> tuple[list[Snapshot] | None, list[str]]:
+    """The heads of the runs in `folder`, and ``file: why`` for each file that is not usable evidence; (None,
+    [why]) when the folder cannot be listed."""
+    if not folder.is_dir():
+        return None, [f"no earlier run: history folder {folder} does not exist"]
+    skip = {p.resolve() for p in exclude}
     try:
-        return str(Path(recorded).resolve()) == want
-    except (OSError, ValueError):
-        return False
+        files = sorted((p for p in folder.glob("*.json") if p.resolve() not in skip), reverse=True)[:MAX_FILES]
+    except OSError as e:
+        return None, [f"no earlier run: history folder {folder} cannot be read ({e.strerror or e})"]
+    found: list[Snapshot] = []
+    ignored: list[str] = []
+    for path in files:
+        try:
+            found.append(read_snapshot(path, wanted=lambda _: False))
+        except NotARun:
+            continue
+        except HistoryError as e:
+            ignored.append(f"{path}: {e}")
+    return found, ignored
 
 
 def _object(x: object) -> dict[str, Any]:

@@ -99,6 +99,7 @@ def full_document(run: RunFacts, closing: Closing) -> Json:
     of its datacenters file, what it judged and prepare's store diff, as the closing record holds them."""
     doc = _document(run, closing.records, closing.plan, closing.verdict, sr=None, since=closing.since)
     doc["timeline"] = timeline_json(closing.series)
+    doc["run"] = closing.kind.to_json()  # what kind of run, of which series: only a full run is a baseline
     if closing.inputs is not None:
         doc["inputs"] = judged.as_written(closing.inputs)
     if closing.store_diff is not None:
@@ -129,6 +130,7 @@ def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step]
         "service_request": sr,
         "verdict": verdict.sentence,
         "ready": verdict.ready,
+        "to_prove": list(verdict.to_prove),
         "interrupted": run.interrupted,
         "interrupted_at": run.stopped_at,
         "not_run": [n for n in run.not_run if sr is None or _of_sr(run, n, sr)],

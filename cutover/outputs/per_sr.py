@@ -51,7 +51,8 @@ def html_document(run: RunFacts, sr: str, part: Part) -> str:
              f"<h1 id='title'>{e(summary.title(config, [sr]))}</h1>"]
     if config.simulated:
         parts.append(summary.simulated_html(config.sandbox_scenario))
-    parts += [summary.verdict_line(part.verdict.sentence, part.verdict.ready), html_mod.fix_plan_html(part.plan),
+    v = part.verdict
+    parts += [summary.verdict_line(v.sentence, v.ready, v.to_prove), html_mod.fix_plan_html(part.plan),
               html_mod.matrix_html(config, records, only=only, phases=run.phases)]
     parts.append("<h2>Environment</h2>" + summary.env_table({**run.env, "Service request": sr}))
     if ev is not None:

@@ -34,10 +34,15 @@ def simulated_html(scenario: str | None) -> str:
             "network. This report is not evidence of readiness.</p>")
 
 
-def verdict_line(verdict: str, ready: bool) -> str:
-    """The run's verdict, the first thing under the title: green only when ready (or cut over)."""
+def verdict_line(verdict: str, ready: bool, to_prove: Sequence[str] = ()) -> str:
+    """The run's verdict, the first thing under the title: green only when ready (or cut over); for a run that is
+    not proven, what to add to prove it right under it."""
     color = _GREEN if ready else _RED
-    return f"<p id='cutover-verdict' style='font-size:1.3em;font-weight:bold;color:{color}'>Verdict: {e(verdict)}</p>"
+    line = f"<p id='cutover-verdict' style='font-size:1.3em;font-weight:bold;color:{color}'>Verdict: {e(verdict)}</p>"
+    if not to_prove:
+        return line
+    return line + "<p>To prove it:</p><ul id='cutover-to-prove'>" + "".join(
+        f"<li>{_text(x, 2000)}</li>" for x in to_prove) + "</ul>"
 
 
 def env_table(env: Mapping[str, str]) -> str:

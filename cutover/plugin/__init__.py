@@ -65,11 +65,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      "(default: ./reports/ of the folder pytest runs in)")
     g.addoption("--store-diff", metavar="JSON", help="(set by python -m cutover prepare) the entries it changed in "
                 "the copy of the store, shown in the report's summary and JSON")
+    g.addoption("--prepare-run", action="store_true", help="(set by python -m cutover prepare) this run proves a copy "
+                "of the store: kept in the history, never the next run's baseline")
     g.addoption("--no-reports", action="store_true",
                 help="write no report, JUnit XML or JSON evidence unless asked for with --html/--junit-xml")
     g.addoption("--history-dir", metavar="DIR",
                 help="where earlier runs' JSON evidence is looked for, to say what changed since the last run "
-                     "(default: the reports folder)")
+                     "(default: the reports folder); a folder of its own (a CI job's memory) also gets a copy of "
+                     "this run's JSON, and keeps the last --history-keep runs of its series")
+    g.addoption("--history-keep", metavar="N", type=int, default=60,
+                help="runs of this series a --history-dir of its own keeps, the newest by their start (default 60)")
     g.addoption("--no-history", action="store_true", help="do not compare with earlier runs")
 
 

@@ -74,7 +74,7 @@ def summary_html(setup: Setup, gathered: Gathered | None, closing: Closing, sr_l
     stopped = closing.stopped
     if stopped is not None:
         prefix.append(interrupted.banner_html(stopped.step, len(stopped.not_run), stopped.collected))
-    prefix.append(summary.verdict_line(closing.verdict.sentence, closing.verdict.ready))
+    prefix.append(summary.verdict_line(closing.verdict.sentence, closing.verdict.ready, closing.verdict.to_prove))
     prefix.append(html_mod.fix_plan_html(closing.plan))
     prefix.append(html_mod.sr_links_html(sr_links) + summary.no_sr_html(no_sr))
     prefix.append(html_mod.matrix_html(cfg, closing.records, phases=phases))
@@ -120,6 +120,22 @@ def write_json(setup: Setup, gathered: Gathered | None, closing: Closing, env: M
     from cutover.outputs import per_sr as per_sr_mod  # only a run that asks for per-SR files needs its code
 
     return per_sr_mod.write(setup.json_path.parent, setup.json_path.stem, facts, closing.parts)
+
+
+def keep_history(config: pytest.Config, json_path: Path, closing: Closing) -> None:
+    """With a ``--history-dir`` of its own (not the reports folder), a copy of this run's JSON evidence goes there
+    and the folder keeps the last ``--history-keep`` runs of the series (`cutover.history.keep`)."""
+    folder = config.getoption("history_dir", None)
+    if not folder or config.getoption("no_history", False) or not json_path.is_file() \
+            or Path(folder).resolve() == json_path.parent.resolve():
+        return
+    from cutover.history.keep import keep
+
+    try:
+        keep(Path(folder), json_path, closing.kind.series, config.getoption("history_keep", 60))
+    except OSError as e:  # history is a convenience: the run's own reports are written already
+        config.issue_config_time_warning(pytest.PytestWarning(
+            f"--history-dir {folder}: this run's evidence could not be kept there ({e.strerror or e})"), 2)
 
 
 def _judges(cfg: Config, gathered: Gathered) -> list[tuple[str, str, bool]]:
@@ -169,6 +185,8 @@ def terminal_summary(tr: pytest.TerminalReporter, setup: Setup, gathered: Gather
             tr.line("  " + printable(line, 2000))
     verdict = closing.verdict
     tr.line(f"verdict: {verdict.sentence}", green=verdict.ready, red=not verdict.ready, bold=True)
+    for line in verdict.to_prove:
+        tr.line("  to prove it: " + printable(line, 2000), red=True)
 
 
 def _terminal_evidence(tr: pytest.TerminalReporter, cfg: Config, gathered: Gathered) -> None:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cutover.base import paths
+from cutover.base import exit_codes, paths
 from cutover.base.instants import format_instant
 from cutover.config import Client, Config, DataCenter, Target
 from cutover.evidence import Evidence, GatherInterrupted, gather
@@ -35,8 +35,9 @@ from cutover.gates.outcomes import Record
 from cutover.gates.verdict import GateVerdict
 from cutover.outputs import environment
 from cutover.outputs.fixtext import commands
-from cutover.plugin import collect, configure, interrupt
+from cutover.plugin import collect, configure, interrupt, metadata
 from cutover.plugin import files as pytest_outputs
+from cutover.plugin import kind as run_kind
 from cutover.plugin.keys import VERDICT
 from cutover.plugin.state import Gathered, Setup
 
@@ -163,7 +164,7 @@ class GateRun:
         if cfg.at:
             env["Judged at"] = f"{format_instant(cfg.at)} (--at)"
         for key, value in env.items():
-            _set_metadata(self.pytest_config, key, value)
+            metadata.set_row(self.pytest_config, key, value)
         return Gathered(ev, lifecycle.phases(ev, previous), lookup, env)
 
     def _history(self) -> Lookup | None:
@@ -182,7 +183,7 @@ class GateRun:
         folder = Path(opt("history_dir") or (json_path.parent if json_path is not None else None)
                       or opt("reports_dir") or paths.reports_dir(self.pytest_config.invocation_params.dir))
         exclude = [json_path] if json_path is not None else []
-        return history_mod.find_runs(folder, self.config.path, self.setup.started, exclude)  # + the timeline's
+        return history_mod.find_runs(folder, self.config.series_name, self.setup.started, exclude)  # + the timeline's
 
     @property
     def env(self) -> dict[str, str]:
@@ -224,7 +225,7 @@ class GateRun:
                 session.config.add_cleanup(self._evidence_file.unlink)
         # Here, not in pytest_configure: pytest-metadata makes its table after ours runs.
         for key, value in self.env.items():
-            _set_metadata(session.config, key, value)
+            metadata.set_row(session.config, key, value)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:  # xdist's WorkerController: no public type to name
@@ -288,8 +289,10 @@ class GateRun:
         stopped = None if step is None else Stopped(step, tuple(self.interrupt.not_run(list(self.records))),
                                                     len(self.interrupt.collected))
         g = self.gathered
+        departures = run_kind.departures(self.pytest_config, self.config, len(self.interrupt.collected))
         return close(self.config, tuple(self.records.values()), g.evidence if g else None, g.phases if g else {},
-                     g.history if g else None, self.setup.started, stopped, _store_diff(self.pytest_config))
+                     g.history if g else None, self.setup.started, stopped, metadata.store_diff(self.pytest_config),
+                     departures)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:  # pytest-html's report object: no public type
@@ -305,7 +308,7 @@ class GateRun:
         per_sr_on = bool(self.pytest_config.getoption("report_per_sr"))
         closing = self.closing()  # once: drawn mid-run (generate_report_on_test), it is not kept
         reporting.summary_html(self.setup, self.gathered, closing, self.per_sr_links(closing), prefix, postfix,
-                               tool_env=_metadata(self.pytest_config), env=self.env,
+                               tool_env=metadata.rows(self.pytest_config), env=self.env,
                                no_sr=per_sr.without_sr(self.config) if per_sr_on else ())
 
     @pytest.hookimpl(optionalhook=True)
@@ -313,6 +316,13 @@ class GateRun:
         """A column that titles each row by target and gate, before pytest's node id (kept for CI)."""
         cells.insert(1, '<th class="sortable col-check" data-column-type="check">Check</th>')
         cells[:] = [c.replace("<th>Links</th>", '<th class="col-links">Links</th>') for c in cells]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        """A skipped gate's log is its reason, a sentence: pytest-html prints a skip's longrepr, a Python tuple
+        (file, line, "Skipped: ..."), as it is."""
+        if report.skipped and isinstance(report.longrepr, tuple) and data:
+            data[0] = html.escape(_reason(report)) + "\n"
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
@@ -343,6 +353,7 @@ class GateRun:
         if self.setup.json_path is not None:
             self.per_sr_reports = reporting.write_json(self.setup, self.gathered, self._closing, self.env,
                                                     per_sr=bool(session.config.getoption("report_per_sr")))
+            reporting.keep_history(session.config, self.setup.json_path, self._closing)
         try:
             result = yield
         except BaseException:  # a report may be half-written (SIGTERM while writing): never publish it
@@ -351,6 +362,8 @@ class GateRun:
         pytest_outputs.publish(session.config, self.staged)
         if stopped is not None:  # stopped between two of pytest's checks (the last test): still exit 2
             session.exitstatus = pytest.ExitCode.INTERRUPTED
+        elif session.exitstatus == pytest.ExitCode.OK and self._closing.verdict.not_proven:
+            session.exitstatus = exit_codes.NOT_PROVEN  # a skipped gate proves nothing: never a green CI job
         return result
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter, exitstatus: int,
@@ -396,20 +409,6 @@ def _reason(report: pytest.TestReport) -> str:
     return report.longreprtext.strip().splitlines()[-1] if report.longreprtext else report.outcome
 
 
-def _store_diff(config: pytest.Config) -> dict[str, object] | None:
-    """The entries `python -m cutover prepare` changed in the copy this run judged, for the change ticket."""
-    path = config.getoption("store_diff", None)
-    if not path:
-        return None
-    import json
-
-    try:
-        diff: dict[str, object] = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as e:
-        raise pytest.UsageError(f"--store-diff {path}: cannot be read as prepare's JSON ({e}).") from None
-    return diff
-
-
 def _id(cfg: Config, client: Client | None, item: Target | DataCenter) -> str:
     own = item.id if isinstance(item, Target) else item.code
     return f"{client.name}:{own}" if client is not None and cfg.several_clients else own
@@ -420,21 +419,3 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
         return False
     workers = config.getoption("numprocesses", None)
     return bool(workers) and config.getoption("dist", "no") != "no"
-
-
-def _metadata(config: pytest.Config) -> dict[str, object]:
-    """pytest-metadata's rows (pytest-html's Environment table), for the folded copy at the report's end."""
-    try:
-        from pytest_metadata.plugin import metadata_key
-    except ImportError:
-        return {}
-    return dict(config.stash.get(metadata_key, {}))
-
-
-def _set_metadata(config: pytest.Config, key: str, value: str) -> None:
-    """A row of the report's Environment table (pytest-metadata, which pytest-html renders)."""
-    try:
-        from pytest_metadata.plugin import metadata_key
-    except ImportError:
-        return
-    config.stash[metadata_key][key] = html.escape(value)  # pytest-html renders these values as HTML

@@ -90,7 +90,7 @@ def test_the_newest_earlier_run_of_the_same_file_is_found_and_bad_files_are_name
     (tmp_path / "future.json").write_text(json.dumps({"schema": "cutover-evidence/7", "started": now.isoformat()}))
     os.utime(tmp_path / "future.json", (t - 40, t - 40))
     mine = evidence_file(tmp_path, "this-run.json", dc, now - dt.timedelta(seconds=1), mtime=t)
-    found = find_previous(tmp_path, dc, now, exclude=[mine])
+    found = find_previous(tmp_path, dc.name, now, exclude=[mine])
     assert found.snapshot is not None and found.snapshot.path == wanted
     assert [x.split(": ")[0] for x in found.ignored] == [str(tmp_path / "future.json"), str(tmp_path / "corrupt.json")]
     assert "newer than this cutover reads" in found.ignored[0] and "not valid JSON" in found.ignored[1]
@@ -98,11 +98,11 @@ def test_the_newest_earlier_run_of_the_same_file_is_found_and_bad_files_are_name
 
 def test_no_folder_or_no_earlier_run_is_a_note_not_an_error(tmp_path: Path) -> None:
     dc = tmp_path / "datacenters.toml"
-    missing = find_previous(tmp_path / "nowhere", dc, T0)
+    missing = find_previous(tmp_path / "nowhere", dc.name, T0)
     assert missing.snapshot is None and "does not exist" in missing.note
     (tmp_path / "notes.json").write_text('{"schema": "somebody-else/1"}')
-    empty = find_previous(tmp_path, dc, T0)
-    assert empty.snapshot is None and empty.note.startswith("no earlier run of")
+    empty = find_previous(tmp_path, dc.name, T0)
+    assert empty.snapshot is None and empty.note.startswith("no earlier full run of series")
     assert empty.ignored == (f"{tmp_path / 'notes.json'}: not a cutover evidence file (schema 'somebody-else/1')",)
 
 
@@ -209,7 +209,7 @@ def test_a_run_before_and_after_the_switch_says_what_changed(pytester: pytest.Py
         args = ("--datacenters", str(sb.config_path), f"--reports-dir={folder}")
         first = run_gates(pytester, *args, f"--html={folder / 'run1.html'}")
         assert first.result.ret == 0, first.output
-        assert "since the last run: no earlier run of" in first.output
+        assert "since the last run: no earlier full run of series 'datacenters.toml'" in first.output
         assert "phases: staged 4" in first.output
         sb.cut_over("us2/acme")
         second = run_gates(pytester, *args, f"--html={folder / 'run2.html'}")
@@ -273,7 +273,7 @@ def test_a_per_sr_file_is_a_part_of_a_run_not_the_last_run(tmp_path: Path) -> No
     full = evidence_file(tmp_path, "run.json", dc, T0, mtime=1000)
     evidence_file(tmp_path, "run-SR-3-1.json", dc, T0, mtime=1001, sr="3-1",
                   lifecycle={"us2/acme": {"phase": "staged"}})
-    found = find_previous(tmp_path, dc, T0 + dt.timedelta(days=1))
+    found = find_previous(tmp_path, dc.name, T0 + dt.timedelta(days=1))
     assert found.snapshot is not None and found.snapshot.path == full and found.ignored == ()
 
 

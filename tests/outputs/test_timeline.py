@@ -70,7 +70,7 @@ def test_the_series_holds_every_run_of_the_file_oldest_first_and_this_run_last(t
     run_file(tmp_path, "stopped.json", dc, T0 + 3 * day, {"us2/acme": "rolling"}, interrupted=True)
     run_file(tmp_path, "part.json", dc, T0 + 3 * day, {"us2/acme": "rolling"}, service_request="3-1")
     (tmp_path / "corrupt.json").write_text('{"schema": "cutover-evidence/2", "started": ')
-    lookup = find_runs(tmp_path, dc, NOW)
+    lookup = find_runs(tmp_path, dc.name, NOW)
     assert [p.path.name for p in lookup.runs] == ["a.json", "b.json", "c.json"]
     assert lookup.snapshot is not None and lookup.snapshot.path.name == "c.json"  # the last run, as before
     assert [x.split(": ")[0] for x in lookup.ignored] == [str(tmp_path / "corrupt.json")]
@@ -93,7 +93,7 @@ def test_unknown_unrecognised_and_unrecorded_phases(tmp_path: Path, dc: Path) ->
     a file from before phases were kept has none, but its failures still show; a pod not in a run has no cell."""
     run_file(tmp_path, "old.json", dc, T0, None, failed=(("chain_trusted", None, "us2/acme"),))
     run_file(tmp_path, "odd.json", dc, T0 + dt.timedelta(days=1), {"us2/acme": "half-rolled", "em3/wxyz": "unknown"})
-    s = series.series(find_runs(tmp_path, dc, NOW), NOW, now_phases(us2__acme="staged"), {},
+    s = series.series(find_runs(tmp_path, dc.name, NOW), NOW, now_phases(us2__acme="staged"), {},
                         [target("us2/acme"), target("em3/wxyz")])
     assert s is not None
     old, odd, now = s.cells["us2/acme"]
@@ -109,7 +109,7 @@ def test_unknown_unrecognised_and_unrecorded_phases(tmp_path: Path, dc: Path) ->
 
 
 def test_failing_gates_name_the_data_centre_and_the_client(tmp_path: Path, dc: Path) -> None:
-    s = series.series(find_runs(tmp_path, dc, NOW), NOW, now_phases(us2__acme="staged", em3__wxyz="staged"), {
+    s = series.series(find_runs(tmp_path, dc.name, NOW), NOW, now_phases(us2__acme="staged", em3__wxyz="staged"), {
         ("chain_trusted", "hr", "us2/acme"): "failed", ("chain_trusted", "payroll", "us2/acme"): "passed",
         ("aliases_present", "hr", "us2"): "failed", ("staging_resolves", None, "em3/wxyz"): "skipped"},
         [target("us2/acme"), target("em3/wxyz")])
@@ -121,10 +121,10 @@ def test_failing_gates_name_the_data_centre_and_the_client(tmp_path: Path, dc: P
 def test_history_is_bounded_by_runs_and_days(tmp_path: Path, dc: Path) -> None:
     for i in range(5):
         run_file(tmp_path, f"r{i}.json", dc, T0 + dt.timedelta(hours=i), {"us2/acme": "staged"})
-    assert [p.path.name for p in find_runs(tmp_path, dc, NOW, limit=3).runs] == ["r2.json", "r3.json", "r4.json"]
+    assert [p.path.name for p in find_runs(tmp_path, dc.name, NOW, limit=3).runs] == ["r2.json", "r3.json", "r4.json"]
     assert MAX_RUNS >= 60
     run_file(tmp_path, "ancient.json", dc, NOW - dt.timedelta(days=series.MAX_DAYS + 1), {"us2/acme": "staged"})
-    s = series.series(find_runs(tmp_path, dc, NOW), NOW, {}, {}, [target("us2/acme")])
+    s = series.series(find_runs(tmp_path, dc.name, NOW), NOW, {}, {}, [target("us2/acme")])
     assert s is not None and [r.file and Path(r.file).name for r in s.runs] == [f"r{i}.json" for i in range(5)] + [None]
 
 
@@ -191,7 +191,7 @@ def test_the_renewal_date_is_a_line_on_the_axis_or_an_arrow_off_it() -> None:
 
 def test_names_from_the_datacenters_file_are_escaped_in_the_picture(tmp_path: Path, dc: Path) -> None:
     tid = "us2/<script>alert(1)</script>"
-    s = series.series(find_runs(tmp_path, dc, NOW), NOW, {tid: Phase("staged", "")}, {}, [target(tid)])
+    s = series.series(find_runs(tmp_path, dc.name, NOW), NOW, {tid: Phase("staged", "")}, {}, [target(tid)])
     assert s is not None
     page = timeline.timeline_html(s)
     assert "<script>" not in page and "&lt;script&gt;" in page
@@ -200,7 +200,7 @@ def test_names_from_the_datacenters_file_are_escaped_in_the_picture(tmp_path: Pa
 
 def test_the_json_series_follows_the_schema(tmp_path: Path, dc: Path) -> None:
     run_file(tmp_path, "a.json", dc, T0, {"us2/acme": "staged"}, failed=(("new_cert_staged", None, "us2/acme"),))
-    s = series.series(find_runs(tmp_path, dc, NOW), NOW, now_phases(us2__acme="cut over"), {},
+    s = series.series(find_runs(tmp_path, dc.name, NOW), NOW, now_phases(us2__acme="cut over"), {},
                         [target("us2/acme")])
     doc = timeline_json(s)
     schema = json_schema()
