@@ -80,8 +80,8 @@ def sentence(records: Iterable[Record], interrupted_at: str | None = None, cut_o
         return RunVerdict(f"NOT ready for cutover: {failed} of {len(rs)} gate test(s) failed{named}", False)
     if skipped:
         reasons = dict.fromkeys(r.message or f"{r.target}: {r.gate} was skipped" for r in rs if r.outcome == "skipped")
-        return RunVerdict(f"not proven: no gate failed, but {skipped} gate test(s) were skipped; to prove it, add "
-                          "what each names", False, tuple(reasons))
+        return RunVerdict(f"not proven: no gate failed, but {skipped} gate test(s) were skipped; what proves it is "
+                          "said below", False, tuple(reasons))
     if cut_over:
         return RunVerdict(f"{CUT_OVER_VERDICT} (all {len(rs)} gate tests passed)", True)
     return RunVerdict(f"ready for cutover: all {len(rs)} gate tests passed", True)

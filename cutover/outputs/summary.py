@@ -41,7 +41,7 @@ def verdict_line(verdict: str, ready: bool, to_prove: Sequence[str] = ()) -> str
     line = f"<p id='cutover-verdict' style='font-size:1.3em;font-weight:bold;color:{color}'>Verdict: {e(verdict)}</p>"
     if not to_prove:
         return line
-    return line + "<p>To prove it:</p><ul id='cutover-to-prove'>" + "".join(
+    return line + "<p>Skipped, and what proves it:</p><ul id='cutover-to-prove'>" + "".join(
         f"<li>{_text(x, 2000)}</li>" for x in to_prove) + "</ul>"
 
 

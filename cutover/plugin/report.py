@@ -186,7 +186,7 @@ def terminal_summary(tr: pytest.TerminalReporter, setup: Setup, gathered: Gather
     verdict = closing.verdict
     tr.line(f"verdict: {verdict.sentence}", green=verdict.ready, red=not verdict.ready, bold=True)
     for line in verdict.to_prove:
-        tr.line("  to prove it: " + printable(line, 2000), red=True)
+        tr.line("  skipped: " + printable(line, 2000), red=True)
 
 
 def _terminal_evidence(tr: pytest.TerminalReporter, cfg: Config, gathered: Gathered) -> None:

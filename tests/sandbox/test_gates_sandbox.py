@@ -9,10 +9,12 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
 
+from cutover.base.exit_codes import NOT_PROVEN
 from cutover.config import KNOWN_DATACENTERS
 from cutover.sandbox import POD_NAMES, SCENARIOS
 from tests.conftest import run_gates
@@ -249,8 +251,8 @@ def test_dc_without_pods_or_bundle(pytester: pytest.Pytester, monkeypatch: pytes
         variant = sb.workdir / "variant.toml"
         variant.write_text(text)
         monkeypatch.setenv(PASSWORD_ENV, sb.password)
-        run = run_gates(pytester, "--datacenters", str(variant))
-    assert run.result.ret == 0, run.output
+        html = pytester.path / "report.html"
+        run = run_gates(pytester, "--datacenters", str(variant), f"--html={html}", exit_codes=(NOT_PROVEN,))
     assert run.outcomes == {
         ("staging_resolves", "us2/acme"): "passed", ("chain_trusted", "us2/acme"): "passed",
         ("staging_resolves", "em3/acme"): "passed", ("chain_trusted", "em3/acme"): "passed",
@@ -260,7 +262,14 @@ def test_dc_without_pods_or_bundle(pytester: pytest.Pytester, monkeypatch: pytes
         ("no_lb_cert", "em3"): "passed", ("no_lb_cert", "la1"): "passed",
     }
     assert "em3: no bundle configured" in run.messages[("aliases_present", "em3")]
+    # Not proven: exit 6, never a green CI job; the terminal, the report and the JSON say what proves it.
     assert "not proven: no gate failed, but 1 gate test(s) were skipped" in run.output
+    said = 'em3: no bundle configured, so there is nothing to compare the aliases with; to prove it, set bundle = "..."'
+    assert f"  skipped: {said}" in run.output
+    page = html.read_text()
+    assert "id='cutover-to-prove'" in page and html_escape(said) in page
+    assert "Skipped: em3" not in page, "the row's log is the reason as a sentence, not pytest's (file, line, text)"
+    assert said in json.loads(html.with_suffix(".json").read_text())["to_prove"][0]
 
 
 def test_too_old_jdk_is_said_and_the_run_falls_back(pytester: pytest.Pytester, tmp_path) -> None:
