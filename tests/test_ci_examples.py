@@ -20,6 +20,8 @@ import pytest
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.e2e  # runs the script, check-jsonschema, systemd-analyze and the gates: processes
+
 EXAMPLES = ROOT / "ci-examples"
 SCRIPT = EXAMPLES / "cutover-nightly.sh"
 TEMPLATES = {"github": EXAMPLES / "github-actions.yml", "gitlab": EXAMPLES / "gitlab-ci.yml",
@@ -104,6 +106,95 @@ def test_the_host_timer_units_verify(tmp_path: Path) -> None:
     assert when.returncode == 0 and "02:17:00" in when.stdout, when.stdout + when.stderr
 
 
+# -- the script's own steps, with a stand-in for pytest ---------------------------------------------------------------
+
+#: Records its arguments, and the store it found at the path datacenters.toml names, then exits as told.
+STAND_IN = """#!/bin/sh
+printf '%s\\n' "$@" > args.txt
+cp client-truststore.jks seen-store.jks 2>/dev/null
+exit "${STAND_IN_EXIT:-0}"
+"""
+
+
+def _script(folder: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    stand_in = folder.parent / "stand-in" / "pytest"
+    if not stand_in.exists():
+        stand_in.parent.mkdir()
+        stand_in.write_text(STAND_IN)
+        stand_in.chmod(0o755)
+        (stand_in.parent / "python").symlink_to(sys.executable)
+    run_env = {k: v for k, v in os.environ.items() if not k.startswith("CUTOVER_")}
+    return subprocess.run(["bash", str(SCRIPT)], cwd=folder, env={**run_env, "CUTOVER_PYTEST": str(stand_in), **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def _folder(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "datacenters.toml").write_text('[truststore]\npath = "client-truststore.jks"\n')
+    return repo
+
+
+def test_the_script_passes_the_sr_only_when_it_is_set_and_exits_as_the_gates(tmp_path: Path) -> None:
+    repo = _folder(tmp_path)
+    for sr, code in (("", 0), ("3-1234567890", 6)):
+        done = _script(repo, CUTOVER_SR=sr, STAND_IN_EXIT=str(code))
+        assert done.returncode == code, done.stdout + done.stderr
+        args = (repo / "args.txt").read_text().splitlines()
+        assert args[:4] == ["--datacenters=datacenters.toml", "--reports-dir=reports",
+                            "--history-dir=cutover-history", "--history-keep=60"]
+        assert args[4:] == ([f"--sr={sr}"] if sr else []), args
+
+
+def test_the_script_restores_a_gpg_store_to_the_path_the_file_names_and_removes_it(tmp_path: Path) -> None:
+    gpg = shutil.which("gpg")
+    if gpg is None:
+        pytest.skip("gpg is not installed (Debian: gnupg): GitHub's way for large secrets cannot be tried")
+    repo = _folder(tmp_path)
+    store = os.urandom(300 * 1024)  # over GitHub's 48 KB secret limit and Linux's 128 KiB for one variable
+    (tmp_path / "store.jks").write_bytes(store)
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    subprocess.run([gpg, "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase-fd", "0", "--symmetric",
+                    "--cipher-algo", "AES256", "--output", str(repo / "client-truststore.jks.gpg"),
+                    str(tmp_path / "store.jks")], input="correct horse", text=True, env=env, check=True, timeout=60)
+    done = _script(repo, CUTOVER_STORE_GPG="client-truststore.jks.gpg", CUTOVER_STORE_PASSPHRASE="correct horse",
+                   GNUPGHOME=str(home))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (repo / "seen-store.jks").read_bytes() == store, "the gates found the store where datacenters.toml says"
+    assert not (repo / "client-truststore.jks").exists(), "and it is removed once they are done"
+    assert "correct horse" not in done.stdout + done.stderr
+    wrong = _script(repo, CUTOVER_STORE_GPG="client-truststore.jks.gpg", CUTOVER_STORE_PASSPHRASE="wrong",
+                    GNUPGHOME=str(home))
+    assert wrong.returncode == 4 and "gpg could not decrypt client-truststore.jks.gpg" in wrong.stderr, wrong.stderr
+
+
+def test_the_script_never_overwrites_a_different_store(tmp_path: Path) -> None:
+    repo = _folder(tmp_path)
+    (repo / "client-truststore.jks").write_bytes(b"the real one")
+    (tmp_path / "secret").write_bytes(b"the CI's")
+    done = _script(repo, CUTOVER_STORE_FILE=str(tmp_path / "secret"))
+    assert done.returncode == 4 and "exists and differs" in done.stderr, done.stdout + done.stderr
+    assert (repo / "client-truststore.jks").read_bytes() == b"the real one"
+
+
+def test_the_script_restores_the_history_from_an_earlier_jobs_artifacts(tmp_path: Path) -> None:
+    """GitLab's way: the zip of the last successful pipeline's artifacts; only its history folder is taken."""
+    import zipfile
+
+    repo = _folder(tmp_path)
+    archive = tmp_path / "artifacts.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("cutover-history/cutover-20261206T021705Z.json", "{}")
+        z.writestr("reports/cutover-20261206T021705Z.html", "<html>")
+    done = _script(repo, CUTOVER_HISTORY_FROM=str(archive))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 earlier run(s) in cutover-history" in done.stdout
+    assert [p.name for p in (repo / "cutover-history").iterdir()] == ["cutover-20261206T021705Z.json"]
+    assert not (repo / "reports" / "cutover-20261206T021705Z.html").exists()
+
+
 # -- the nights ---------------------------------------------------------------------------------------------------
 
 
@@ -135,7 +226,6 @@ def _repository(sb: Sandbox, repo: Path, secrets: Path) -> Path:
     return secret
 
 
-@pytest.mark.e2e
 def test_two_nights_remember_and_a_fault_night_keeps_its_certificates(tmp_path: Path) -> None:
     with Sandbox("good", workdir=tmp_path / "edge", pods_per_dc=1, datacenters=("us2",)) as sb:
         secret = _repository(sb, tmp_path / "repo", tmp_path / "ci-secrets")
@@ -144,6 +234,8 @@ def test_two_nights_remember_and_a_fault_night_keeps_its_certificates(tmp_path: 
         kept1 = tmp_path / "night1" / "cutover-history"
         [evidence1] = kept1.glob("*.json")
         second = _night(tmp_path / "repo", tmp_path / "night2", kept1, secret, sb.password)
+        third = _night(tmp_path / "repo", tmp_path / "night3", tmp_path / "night2" / "cutover-history", secret,
+                       sb.password)
     out = second.stdout + second.stderr
     assert second.returncode == 0, out
     assert "1 earlier run(s) in cutover-history" in out
@@ -154,14 +246,19 @@ def test_two_nights_remember_and_a_fault_night_keeps_its_certificates(tmp_path: 
     assert not (tmp_path / "night2" / "client-truststore.jks").exists(), "the restored store is removed after"
     assert sorted(p.name for p in (tmp_path / "night2" / "cutover-history").iterdir()) == \
         sorted([evidence1.name, next((tmp_path / "night2" / "reports").glob("*.json")).name])
+    # Two restored files of one modification time: the newer start is the baseline.
+    assert third.returncode == 0, third.stdout + third.stderr
+    [evidence2] = (tmp_path / "night2" / "reports").glob("*.json")
+    since = re.search(r"^since the last run \(\S+ \S+Z, (\S+)\)$", third.stdout, re.M)
+    assert since is not None and Path(since[1]).name == evidence2.name, third.stdout
 
     with Sandbox("missing-intermediate-alias", workdir=tmp_path / "edge2", pods_per_dc=1,
                  datacenters=("us2",)) as sb:
         secret = _repository(sb, tmp_path / "repo2", tmp_path / "ci-secrets2")
-        fault = _night(tmp_path / "repo2", tmp_path / "night3", None, secret, sb.password)
+        fault = _night(tmp_path / "repo2", tmp_path / "fault-night", None, secret, sb.password)
     out = fault.stdout + fault.stderr
     assert fault.returncode == 1, out
-    reports = tmp_path / "night3" / "reports"
+    reports = tmp_path / "fault-night" / "reports"
     [certs] = [p for p in reports.iterdir() if p.is_dir() and p.name.endswith("-certs")]
     assert any(certs.glob("*.pem")), "the certificates the fix plan imports are kept beside the report"
     commands = [line for line in out.splitlines() if "keytool -importcert" in line]
