@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from cutover.history import layout
+from cutover.history.runs import HEAD_FIRST
 from cutover.sandbox import PASSWORD_ENV, Sandbox
 from tests.conftest import ROOT
 
@@ -233,6 +235,7 @@ def test_two_nights_remember_and_a_fault_night_keeps_its_certificates(tmp_path: 
         assert first.returncode == 0, first.stdout + first.stderr
         kept1 = tmp_path / "night1" / "cutover-history"
         [evidence1] = kept1.glob("*.json")
+        assert layout.head_members(evidence1.read_bytes()[:layout.HEAD_BYTES], HEAD_FIRST) is not None, "head first"
         second = _night(tmp_path / "repo", tmp_path / "night2", kept1, secret, sb.password)
         third = _night(tmp_path / "repo", tmp_path / "night3", tmp_path / "night2" / "cutover-history", secret,
                        sb.password)

@@ -116,6 +116,25 @@ class NotARun(HistoryError):
     """A file of cutover's own that records no run (`cutover prepare`'s diff of a store): passed over in silence."""
 
 
+#: The members of a run's head that `cutover.outputs.evidence_json` writes first (schema /3 on).
+HEAD_FIRST = ("schema", "run", "started", "interrupted", "service_request", "datacenters_file")
+
+
+def read_head(path: Path) -> Snapshot:
+    """A run's head (no pods, no outcomes), from the file's first bytes where it was written first, else from
+    the whole file (an older schema, a file laid out otherwise)."""
+    try:
+        with path.open("rb") as f:
+            prefix = f.read(layout.HEAD_BYTES)
+    except OSError as e:
+        raise HistoryError(f"cannot be read ({e.strerror or e})") from None
+    try:
+        doc = layout.head_members(prefix, HEAD_FIRST)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        doc = None
+    return _head_of(path, doc) if doc is not None else read_snapshot(path, wanted=lambda _: False)
+
+
 def _head_of(path: Path, doc: object) -> Snapshot:
     """A run's file as its head says (schema, start, datacenters file, stopped, SR, kind), with no pods yet."""
     if not isinstance(doc, dict):
@@ -243,7 +262,7 @@ def _heads(folder: Path, exclude: Iterable[Path]) -> tuple[list[Snapshot] | None
     ignored: list[str] = []
     for path in files:
         try:
-            found.append(read_snapshot(path, wanted=lambda _: False))
+            found.append(read_head(path))
         except NotARun:
             continue
         except HistoryError as e:

@@ -99,7 +99,8 @@ def full_document(run: RunFacts, closing: Closing) -> Json:
     of its datacenters file, what it judged and prepare's store diff, as the closing record holds them."""
     doc = _document(run, closing.records, closing.plan, closing.verdict, sr=None, since=closing.since)
     doc["timeline"] = timeline_json(closing.series)
-    doc["run"] = closing.kind.to_json()  # what kind of run, of which series: only a full run is a baseline
+    # What kind of run, of which series (only a full run is a baseline): second, in the head history reads.
+    doc = {"schema": doc["schema"], "run": closing.kind.to_json(), **doc}
     if closing.inputs is not None:
         doc["inputs"] = judged.as_written(closing.inputs)
     if closing.store_diff is not None:
@@ -136,6 +137,8 @@ def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step]
         "not_run": [n for n in run.not_run if sr is None or _of_sr(run, n, sr)],
         "started": run.started.isoformat(),
         "finished": run.finished.isoformat(),
+        # Before the pods: history reads a run's head (cutover.history.runs.read_head) from the file's first bytes.
+        "datacenters_file": str(config.path.resolve()),
         "judge": None if ev is None else _judge_json(ev.first),
         "clients": None if ev is None else {name: _client_json(c) for name, c in ev.clients.items()},
         "environment": dict(run.env),
@@ -145,7 +148,6 @@ def _document(run: RunFacts, records: Sequence[Record], fix_plan: Sequence[Step]
         "truststores": {} if ev is None else _stores_json(ev),
         "bundles": bundles,
         "pods": pods,
-        "datacenters_file": str(config.path.resolve()),
         # A per-SR file holds only its own pods' lifecycle entries (nothing of another SR's pods).
         "lifecycle": {tid: v for tid, v in lifecycle.items() if sr is None or tid in pods},
         "since_last_run": since_json(since),

@@ -124,3 +124,17 @@ def test_a_history_folder_of_its_own_keeps_the_last_runs_of_each_series(tmp_path
     assert sorted(p.name for p in history.iterdir()) == sorted(
         ["old-2.json", "old-3.json", this.name, other.name, "notes.txt"])
     assert (history / this.name).read_bytes() == this.read_bytes()
+
+
+def test_a_runs_head_is_read_from_the_files_first_bytes(tmp_path: Path) -> None:
+    """Choosing the baseline reads every file's head: of a big run's file, only its first bytes."""
+    from cutover.history import layout
+    from cutover.history.runs import read_head
+
+    doc = {"schema": SCHEMA, "run": full(), "started": T0.isoformat(), "interrupted": False, "service_request": None,
+           "datacenters_file": "/builds/1/datacenters.toml", "pods": {"us2/acme": "x" * (2 * layout.HEAD_BYTES)}}
+    path = tmp_path / "big.json"
+    path.write_bytes(layout.dumps(doc).encode()[:layout.HEAD_BYTES + 100])  # the rest would not even parse
+    head = read_head(path)
+    assert head.started == T0 and head.kind.series == "datacenters.toml" and head.baseline
+    assert layout.head_members(b'{\n "schema": "x",\n "run": {}', ["schema", "run"]) is None, "run: not whole"
