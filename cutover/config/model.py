@@ -242,8 +242,12 @@ class Config:
     @property
     def series_name(self) -> str:
         """The series of runs this one belongs to in the history folder: ``[run] series``, else the datacenters
-        file's name. Not its absolute path: a CI job's checkout lies elsewhere every night."""
-        return self.series or self.path.name
+        file's name. Not its absolute path: a CI job's checkout lies elsewhere every night. A file the sandbox
+        wrote is a series of its scenario's, so that ``make demo``'s evidence in ./reports is never the baseline
+        of a real run of ./datacenters.toml."""
+        if self.series:
+            return self.series
+        return f"sandbox {self.sandbox_scenario}: {self.path.name}" if self.simulated else self.path.name
 
     @cached_property
     def targets(self) -> tuple[Target, ...]:

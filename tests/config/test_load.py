@@ -254,3 +254,14 @@ def test_client_selection_mistakes(tmp_path: Path) -> None:
         load(write(tmp_path, GOOD), Overrides(only_clients=["soa"]))
     with pytest.raises(ConfigError, match="both \\[truststore\\] and \\[clients\\]"):
         load(write(tmp_path, CLIENTS + '\n[truststore]\npath = "store.jks"\n'))
+
+
+def test_a_runs_series_is_the_files_name_or_run_series(tmp_path: Path) -> None:
+    """History's identity: the file's name, not its path; [run] series joins or splits series by hand."""
+    assert load(write(tmp_path, GOOD)).series_name == "datacenters.toml"
+    named = load(write(tmp_path, GOOD + '\n[run]\nseries = "fusion-prod"\n'))
+    assert named.series_name == "fusion-prod"
+    with pytest.raises(ConfigError, match=r"\[run\] series '  ' must be a name of 1 to 200 printable characters"):
+        load(write(tmp_path, GOOD + '\n[run]\nseries = "  "\n'))
+    simulated = load(write(tmp_path, GOOD + '\n[sandbox]\nscenario = "good"\n'))
+    assert simulated.series_name == "sandbox good: datacenters.toml", "make demo's runs are no real run's baseline"

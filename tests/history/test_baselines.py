@@ -24,6 +24,8 @@ from tests.plugin.test_interrupt import Run
 
 pytestmark = pytest.mark.e2e
 
+#: The sandbox's file is a series of its scenario's: never a real run's baseline.
+SERIES = "sandbox good: datacenters.toml"
 SINCE = re.compile(r"^since the last run \((\S+ \S+Z), (\S+)\)\n((?:  .*\n)*)", re.M)
 
 
@@ -58,13 +60,13 @@ def test_a_subset_and_a_what_if_are_no_baseline(pytester: pytest.Pytester, tmp_p
         what_if = gates(pytester, sb, folder, "w", "--at=2099-01-01")
         after_what_if = since(gates(pytester, sb, folder, "c2"))
     assert reference == (folder / "a.json", ["nothing changed"])
-    assert kind(folder, "s") == {"kind": "subset", "why": ["--pod us2/acme"], "series": "datacenters.toml"}
+    assert kind(folder, "s") == {"kind": "subset", "why": ["--pod us2/acme"], "series": SERIES}
     assert since(subset) == (folder / "b.json", ["nothing changed"]), "it compares only the pod it checked"
     assert after_subset == (folder / "b.json", reference[1])
-    assert kind(folder, "w") == {"kind": "what-if", "why": ["--at 2099-01-01"], "series": "datacenters.toml"}
+    assert kind(folder, "w") == {"kind": "what-if", "why": ["--at 2099-01-01"], "series": SERIES}
     assert what_if.failed, "the what-if judged the chains in 2099: they have expired"
     assert after_what_if == (folder / "c1.json", reference[1])
-    assert kind(folder, "c2") == {"kind": "full", "why": [], "series": "datacenters.toml"}
+    assert kind(folder, "c2") == {"kind": "full", "why": [], "series": SERIES}
 
 
 def test_prepare_between_two_full_runs_is_no_baseline_and_its_files_trip_nothing(
