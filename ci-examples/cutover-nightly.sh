@@ -13,7 +13,8 @@
 #   CUTOVER_HISTORY_DIR   the history folder the CI saves and restores (default cutover-history): JSON only
 #   CUTOVER_HISTORY_KEEP  how many runs it keeps (default 60)
 #   CUTOVER_HISTORY_FROM  an earlier job's artifacts (a zip file, or an https URL: GitLab's last successful
-#                         pipeline's, fetched with $CI_JOB_TOKEN) whose history folder is restored first
+#                         pipeline's) whose history folder is restored first; fetched with the token in
+#                         CUTOVER_HISTORY_TOKEN (a project access token, read_api: GitLab Free) else $CI_JOB_TOKEN
 #   CUTOVER_REPORTS_DIR   where the report, JUnit XML, JSON evidence and certificates go (default reports)
 #   CUTOVER_STORE_FILE    the truststore as the CI hands it over (a Jenkins secret file, a GitLab secure file):
 #                         copied to the path datacenters.toml names, so every fix command names that path
@@ -47,8 +48,11 @@ if [ -n "${CUTOVER_HISTORY_FROM:-}" ]; then
   if [[ $archive == https://* ]]; then
     archive=$(mktemp)
     auth=()
-    if [ -n "${CI_JOB_TOKEN:-}" ]; then  # from a file, so the token is never in the process list
-      header=$(mktemp) && printf 'JOB-TOKEN: %s\n' "$CI_JOB_TOKEN" > "$header" && auth=(-H "@$header")
+    header=$(mktemp)  # the token goes in a file, so that it is never in the process list
+    if [ -n "${CUTOVER_HISTORY_TOKEN:-}" ]; then
+      printf 'PRIVATE-TOKEN: %s\n' "$CUTOVER_HISTORY_TOKEN" > "$header" && auth=(-H "@$header")
+    elif [ -n "${CI_JOB_TOKEN:-}" ]; then
+      printf 'JOB-TOKEN: %s\n' "$CI_JOB_TOKEN" > "$header" && auth=(-H "@$header")
     fi
     if ! curl -fsSL --max-time 120 -o "$archive" "${auth[@]}" "$CUTOVER_HISTORY_FROM"; then
       echo "cutover-nightly: no earlier artifacts at $CUTOVER_HISTORY_FROM (the first night?): starting a history"

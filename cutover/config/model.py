@@ -243,11 +243,11 @@ class Config:
     def series_name(self) -> str:
         """The series of runs this one belongs to in the history folder: ``[run] series``, else the datacenters
         file's name. Not its absolute path: a CI job's checkout lies elsewhere every night. A file the sandbox
-        wrote is a series of its scenario's, so that ``make demo``'s evidence in ./reports is never the baseline
-        of a real run of ./datacenters.toml."""
+        wrote is a series of the sandbox's (its scenarios one series: a test plays a renewal scenario by scenario),
+        so that ``make demo``'s evidence in ./reports is never the baseline of a real run of ./datacenters.toml."""
         if self.series:
             return self.series
-        return f"sandbox {self.sandbox_scenario}: {self.path.name}" if self.simulated else self.path.name
+        return f"sandbox: {self.path.name}" if self.simulated else self.path.name
 
     @cached_property
     def targets(self) -> tuple[Target, ...]:

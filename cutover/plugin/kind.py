@@ -13,11 +13,12 @@ from cutover.config import Config, DataCenter
 from cutover.gates import registry
 
 
-def departures(pytest_config: pytest.Config, config: Config, collected: int) -> list[tuple[str, str]]:
+def departures(pytest_config: pytest.Config, config: Config, collected: int, ran: int) -> list[tuple[str, str]]:
     """(kind, the words of the command line that made it) for every way this run is not a full run.
 
     A subset is named by its options (``--dc``, ``--pod``, ``--client``, ``-k``, ``-m``, ``--deselect``); any other
-    narrowing (a gate id as a test path, ``--lf``) shows as fewer gate tests collected than the file makes.
+    narrowing (a gate id as a test path, ``--lf``) shows as fewer gate tests collected than the file makes, and a
+    run that ended before its last test (``-x``, ``--maxfail``) as fewer that `ran` than were collected.
     """
     opt = pytest_config.getoption
     out: list[tuple[str, str]] = []
@@ -37,6 +38,8 @@ def departures(pytest_config: pytest.Config, config: Config, collected: int) -> 
     expected = full_count(config)
     if collected < expected and not any(k == "subset" for k, _ in out):
         out.append(("subset", f"{collected} of the file's {expected} gate tests collected"))
+    if ran < collected:
+        out.append(("subset", f"{collected - ran} of the {collected} gate tests collected did not run"))
     return out
 
 

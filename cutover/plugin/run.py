@@ -289,7 +289,8 @@ class GateRun:
         stopped = None if step is None else Stopped(step, tuple(self.interrupt.not_run(list(self.records))),
                                                     len(self.interrupt.collected))
         g = self.gathered
-        departures = run_kind.departures(self.pytest_config, self.config, len(self.interrupt.collected))
+        departures = run_kind.departures(self.pytest_config, self.config, len(self.interrupt.collected),
+                                         len(self.records))
         return close(self.config, tuple(self.records.values()), g.evidence if g else None, g.phases if g else {},
                      g.history if g else None, self.setup.started, stopped, metadata.store_diff(self.pytest_config),
                      departures)

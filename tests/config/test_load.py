@@ -264,4 +264,4 @@ def test_a_runs_series_is_the_files_name_or_run_series(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"\[run\] series '  ' must be a name of 1 to 200 printable characters"):
         load(write(tmp_path, GOOD + '\n[run]\nseries = "  "\n'))
     simulated = load(write(tmp_path, GOOD + '\n[sandbox]\nscenario = "good"\n'))
-    assert simulated.series_name == "sandbox good: datacenters.toml", "make demo's runs are no real run's baseline"
+    assert simulated.series_name == "sandbox: datacenters.toml", "make demo's runs are no real run's baseline"

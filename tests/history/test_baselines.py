@@ -25,7 +25,7 @@ from tests.plugin.test_interrupt import Run
 pytestmark = pytest.mark.e2e
 
 #: The sandbox's file is a series of its scenario's: never a real run's baseline.
-SERIES = "sandbox good: datacenters.toml"
+SERIES = "sandbox: datacenters.toml"
 SINCE = re.compile(r"^since the last run \((\S+ \S+Z), (\S+)\)\n((?:  .*\n)*)", re.M)
 
 

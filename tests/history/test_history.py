@@ -209,7 +209,7 @@ def test_a_run_before_and_after_the_switch_says_what_changed(pytester: pytest.Py
         args = ("--datacenters", str(sb.config_path), f"--reports-dir={folder}")
         first = run_gates(pytester, *args, f"--html={folder / 'run1.html'}")
         assert first.result.ret == 0, first.output
-        assert "since the last run: no earlier full run of series 'sandbox good: datacenters.toml'" in first.output
+        assert "since the last run: no earlier full run of series 'sandbox: datacenters.toml'" in first.output
         assert "phases: staged 4" in first.output
         sb.cut_over("us2/acme")
         second = run_gates(pytester, *args, f"--html={folder / 'run2.html'}")
