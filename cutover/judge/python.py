@@ -76,7 +76,7 @@ def verify(
         return no(f"cryptography: {e}{also}")
     except ValueError as e:
         return no(f"{CANNOT_JUDGE}: {e}")
-    why = (rules.exact_validity(path, when) or rules.byte_exact_host(path[0], hostname)
+    why = (rules.exact_validity(path, when) or rules.java_host(path[0], hostname)
            or rules.name_constraints(chain, anchors, hostname))
     if why:
         return no(f"{STRICTER} {why}")
