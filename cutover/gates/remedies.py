@@ -54,6 +54,9 @@ SEND_SNI = ("make the client send SNI: drop -Djsse.enableSNIExtension=false from
             "by IP address: connect by the production hostname); without SNI the edge serves its default "
             "certificate, and no import fixes that")
 
+RUN_JVM = ("run with the client's own JDK (java_home for the client in datacenters.toml, or --java-home): its settings "
+           "change what Java decides, and only its JVM applies them")
+
 _DNS: dict[DnsFailure, Action] = {
     "production_nxdomain": Action("local", CHECK_HOSTNAME),
     "nxdomain": Action(PROVIDER, ACTIVATE_STAGING),
@@ -116,6 +119,8 @@ def verdict_action(v: TrustVerdict) -> Action:
                                "is not the cause")
     if v.failure == "no_sni":
         return Action("local", SEND_SNI)
+    if v.failure == "needs_jvm":
+        return Action("local", RUN_JVM)
     return _action(_rank(v.failure, v.engine == "python" and v.via is not None))
 
 

@@ -20,9 +20,10 @@ from cutover.net.tunnel import proxy_failure
 #: ``proxy_error`` is a proxy the JVM itself was told to use (a SOCKS proxy in the client's options);
 #: ``client_option`` (a handshake the client's own https.protocols / https.cipherSuites ended before any
 #: certificate) and ``no_sni`` (a client that sends no SNI was served the edge's default certificate) are the
-#: client's settings to fix, never its store.
+#: client's settings to fix, never its store; ``needs_jvm``: no JVM judged, and the client's settings (options
+#: the approximate engine cannot apply, a jssecacerts) leave it not judged at all, never passed.
 TrustFailure = Literal["no_trust_path", "name_mismatch", "expired", "not_yet_valid", "revocation_unknown",
-                       "no_certificate", "rejected", "proxy_error", "client_option", "no_sni"]
+                       "no_certificate", "rejected", "proxy_error", "client_option", "no_sni", "needs_jvm"]
 VerdictFailure = FetchFailure | TrustFailure
 
 #: In the order they are tried: the first whose words are in the answer names its kind. Trust before

@@ -63,6 +63,7 @@ _REFUSED = {
     "no_certificate": "the TLS handshake failed before any certificate was sent",
     "client_option": "the client's own https.* options ended the handshake",
     "no_sni": "the client sends no SNI and was served the edge's default certificate",
+    "needs_jvm": "not judged: the client's settings need its own JVM",
     "proxy_error": "the proxy failed",
     "timeout": "the connection timed out",
     "refused": "the connection was refused",

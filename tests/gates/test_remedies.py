@@ -124,9 +124,10 @@ def test_every_kind_is_in_the_tables() -> None:
     assert set(DNS) == set(get_args(DnsFailure))
     assert set(FETCH) == set(get_args(ConnectFailure)) | PROXY_FAILURES
     # Kinds said without words: by the fetch, or by the probe (no_certificate: its trust manager never called;
-    # client_option and no_sni: the options it applied, the SNI it did not send).
+    # client_option and no_sni: the options it applied, the SNI it did not send; needs_jvm: the approximate engine's
+    # refusal to guess, tests/judge/test_not_judged.py).
     assert {kind for _, kind, _ in JAVA} | {"internal", "handshake", "socket_error", "unparseable", "no_certificate",
-                                            "client_option", "no_sni"} \
+                                            "client_option", "no_sni", "needs_jvm"} \
         == set(get_args(TrustFailure)) | set(get_args(ConnectFailure))
 
 

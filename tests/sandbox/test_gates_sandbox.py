@@ -238,6 +238,20 @@ def test_without_a_jvm_the_verdict_is_loudly_approximate(pytester: pytest.Pytest
     assert "APPROXIMATE engine" in run.output
 
 
+def test_without_a_jvm_options_it_cannot_apply_are_not_judged_never_passed(pytester: pytest.Pytester,
+                                                                          tmp_path: Path) -> None:
+    """A good staging, a client whose -Dhttps.protocols only its JVM applies, and no JDK: every pod fails as not
+    judged, naming the option and the fix (its JDK), where the approximate engine alone would have passed it."""
+    no_jdk = tmp_path / "not-a-jdk"
+    no_jdk.mkdir()
+    run = run_gates(pytester, "--sandbox", "good", "--dc", FAULT_DC, "--java-home", str(no_jdk),
+                    "--java-option=-Dhttps.protocols=TLSv1")
+    assert run.failed == {("chain_trusted", f"{FAULT_DC}/{pod}") for pod in PODS}, run.output
+    message = run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
+    assert "not judged: needs the client's JVM because its java_options set -Dhttps.protocols" in message, message
+    assert "run with the client's own JDK" in run.output.split("fix plan (", 1)[1]
+
+
 def test_dc_without_pods_or_bundle(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     from cutover.sandbox import PASSWORD_ENV, Sandbox
 
