@@ -55,6 +55,7 @@ def chain_table(chain: Sequence[CertInfo]) -> str:
 
 #: Our sentence for each kind of refusal (cutover.judge.reasons); the judge's own words follow it, labelled.
 _REFUSED = {
+    "no_anchor": "the truststore, as the client's JVM opens it, holds no trusted certificate",
     "no_trust_path": "no path from the chain to a certificate in the truststore",
     "name_mismatch": "the certificate does not name the host",
     "expired": "a certificate of the chain has expired",

@@ -59,6 +59,8 @@ FETCH: dict[FetchFailure, tuple[Action, Action]] = {
 
 #: The JVM's reasons (as Probe.reason joins the exception chain) -> the kind read from them, its action.
 JAVA: list[tuple[str, VerdictFailure, Action]] = [
+    ("cannot build a PKIX trust manager from the store: java.security.InvalidAlgorithmParameterException: the "
+     "trustAnchors parameter must be non-empty", "no_anchor", Action("local", r.GIVE_PASSWORD)),
     ("javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath."
      "SunCertPathBuilderException: unable to find valid certification path to requested target",
      "no_trust_path", Action(TRUST_PATH, r.SERVE_PATH)),
