@@ -6,17 +6,24 @@ run without a JDK is in tests/sandbox/test_gates_sandbox.py.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from cutover.config import Client, Target
+from cutover.base.certs import CertInfo
+from cutover.config import Client, DataCenter, Target
 from cutover.evidence import PodEvidence, PodTrust
+from cutover.gates.aliases_present import aliases_present
 from cutover.gates.chain_trusted import chain_trusted
-from cutover.gates.remedies import RUN_JVM, verdict_action
+from cutover.gates.remedies import GIVE_PASSWORD, RUN_JVM, verdict_action
+from cutover.gates.verdict import GateVerdict
 from cutover.judge import python as pyjudge
 from cutover.net.dns import StagingEvidence
 from cutover.net.tls import ChainFetch
+from cutover.sandbox import pki
+from cutover.stores.bundle import Bundle
+from cutover.stores.truststore import StoreContents, StoreEntry
 
 HOST, IP = "pod.fa.us2.oraclecloud.com", "127.31.9.1"
 
@@ -81,3 +88,30 @@ def test_the_gate_fails_not_judged_and_names_the_jdk_as_the_fix() -> None:
     assert gate.message.startswith(f"[{pyjudge.APPROXIMATE}: no JDK] ")
     assert [a.text for a in gate.actions] == [RUN_JVM] and verdict_action(verdict).text == RUN_JVM
     assert "import" not in gate.message
+
+
+def _store_gate(client: Client, entries: tuple[StoreEntry, ...], kind: str = "PKCS12") -> GateVerdict:
+    root = pki.make_root("Gate Root")
+    inter = pki.make_intermediate("Gate Issuing CA", root)
+    bundle = Bundle(Path("us2.zip"), CertInfo.from_cert(root.cert), (CertInfo.from_cert(inter.cert),), (), {})
+    dc = DataCenter("us2", "US2", (), Path("us2.zip"), "root", "inter")
+    store = StoreContents(Path("/stores/soa.p12"), kind, entries, "Java")
+    return aliases_present(dc, store, bundle, None, client,
+                           "named by -Djavax.net.ssl.trustStore in the client's java_options")
+
+
+def test_a_store_opened_with_no_password_that_shows_nothing_names_password_env() -> None:
+    """Item 3 of issue 32: the client's options name the store, its JVM gets no password, the encrypted PKCS12 shows
+    no entry: the message says how to give the JVM a password (password_env), and the step is that, not an import."""
+    by_option = replace(client("-Djavax.net.ssl.trustStore=/stores/soa.p12"), password_env="", store_from="option")
+    gate = _store_gate(by_option, ())
+    assert not gate.ok
+    assert "gets no trust-store password (no password_env for it)" in gate.message, gate.message
+    assert 'set password_env = "VARIABLE" for the client' in gate.message
+    assert "(named by -Djavax.net.ssl.trustStore in the client's java_options)" in gate.message
+    assert [a.text for a in gate.actions] == [GIVE_PASSWORD]
+    # With a password given, or a JKS (read whole without one), or the toml's store: the aliases are the question.
+    for other in (replace(by_option, password_env="PW"), replace(by_option, store_from="toml")):
+        gate = _store_gate(other, ())
+        assert "alias 'root' is missing" in gate.message and "password_env" not in gate.message, gate.message
+    assert "alias 'root' is missing" in _store_gate(by_option, (), kind="JKS").message
