@@ -117,8 +117,9 @@ def unmodelled(client: Client, jssecacerts: bool) -> str | None:
     applies them, security properties, jdk.tls.*, revocation, SNI, the store's type or provider) would make a pass a
     guess; and where the JDK's jssecacerts is the store, only that JDK's JVM shows which file it reads."""
     props = [o[2:].partition("=")[0] for o in client.java_options if o.startswith(DECISIVE)]
-    ignored = () if client.https_options else ("https.",)  # a stack that ignores https.* (java.net.http, OkHttp)
-    cannot = [p for p in dict.fromkeys(props) if p not in APPLIED and not p.startswith(ignored or ("\0",))]
+    # A stack that ignores https.* (java.net.http, OkHttp, Netty) is judged as if they were not there.
+    ignored = set() if client.https_options else {p for p in props if p.startswith("https.")}
+    cannot = [p for p in dict.fromkeys(props) if p not in APPLIED and p not in ignored]
     if cannot:
         return (f"{NEEDS_JVM} its java_options set {', '.join('-D' + p for p in cannot)}, which change what its JVM "
                 "decides and which the approximate engine cannot apply: it gives no verdict rather than a guess")
