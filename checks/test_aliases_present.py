@@ -11,4 +11,5 @@ def aliases_present(datacenter, client_evidence, evidence, expect_pass):
     if bundle is None:
         pytest.skip(f"{datacenter.code}: no bundle configured, so there is nothing to compare the aliases with; "
                     "set bundle = \"...\" for it in datacenters.toml")
-    expect_pass(decide(datacenter, client_evidence.store, bundle, client_evidence.store_error))
+    expect_pass(decide(datacenter, client_evidence.store, bundle, client_evidence.store_error, client_evidence.client,
+                       client_evidence.store_why))

@@ -3,19 +3,26 @@ aliases."""
 
 from __future__ import annotations
 
-from cutover.config import DataCenter
+from cutover.config import Client, DataCenter
 from cutover.gates.fixplan import Action
-from cutover.gates.remedies import READ_STORE, import_action, store_action
+from cutover.gates.remedies import GIVE_PASSWORD, READ_STORE, import_action, store_action
 from cutover.gates.verdict import GateVerdict, failed
 from cutover.stores.bundle import Bundle
 from cutover.stores.truststore import StoreContents
 
 
 def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle,
-                    store_error: str | None) -> GateVerdict:
-    """The store holds the bundle's root and intermediate as trusted entries under the configured aliases."""
+                    store_error: str | None, client: Client | None = None, store_why: str = "") -> GateVerdict:
+    """The store holds the bundle's root and intermediate as trusted entries under the configured aliases.
+
+    `client` and `store_why`: whose store it is and why it is the file judged. A store its JSSE chose (an option's,
+    the JDK's) is named with why, since it may not be the file the user thinks of; one opened with no password (the
+    client's JVM gets none) that shows no entry is the password's problem, not the aliases'."""
     if store is None:
         return failed(f"the truststore could not be read by the judge: {store_error}", Action("local", READ_STORE))
+    unopened = _no_password(dc, store, client, store_why)
+    if unopened is not None:
+        return unopened
     problems: list[str] = []
     remedy: list[Action] = []
     for role, alias, cert in (("root", dc.root_alias, bundle.root), ("intermediate", dc.intermediate_alias,
@@ -54,6 +61,22 @@ def aliases_present(dc: DataCenter, store: StoreContents | None, bundle: Bundle,
             )
             remedy += [store_action(store, "delete", alias, entry.cert), import_action(store, alias, bundle, cert)]
     if problems:
-        return failed(f"{dc.code}: " + " ".join(problems), *remedy)
+        jsse = client is not None and client.jsse and store_why
+        judged = f" The store judged is {store.path}: {store_why}." if jsse else ""
+        return failed(f"{dc.code}: " + " ".join(problems) + judged, *remedy)
     return GateVerdict(True, f"{dc.code}: root under {dc.root_alias!r} and intermediate under "
                              f"{dc.intermediate_alias!r} match the bundle by SHA-256 (store read by {store.read_by})")
+
+
+def _no_password(dc: DataCenter, store: StoreContents, client: Client | None, store_why: str) -> GateVerdict | None:
+    """A PKCS12 that shows no entry to a client whose JVM gets no password: its password is what is missing."""
+    if client is not None and client.jsse and not client.password_env and not store.entries \
+            and store.store_type.upper() == "PKCS12":
+        return failed(
+            f"{dc.code}: the truststore {store.path} ({store_why or 'as JSSE opens it'}) shows no entry as the "
+            "client's JVM opens it: the client gets no trust-store password (no password_env for it), and a PKCS12 "
+            "whose certificates are encrypted (keytool's default) then holds no anchor, so every handshake fails. "
+            "If its start script passes -Djavax.net.ssl.trustStorePassword, set password_env = \"VARIABLE\" for the "
+            "client in datacenters.toml (the variable that holds that password); if it passes none, the client "
+            "itself trusts nothing: give its JVM the password.", Action("local", GIVE_PASSWORD))
+    return None

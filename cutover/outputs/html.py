@@ -55,6 +55,7 @@ def chain_table(chain: Sequence[CertInfo]) -> str:
 
 #: Our sentence for each kind of refusal (cutover.judge.reasons); the judge's own words follow it, labelled.
 _REFUSED = {
+    "no_anchor": "the truststore, as the client's JVM opens it, holds no trusted certificate",
     "no_trust_path": "no path from the chain to a certificate in the truststore",
     "name_mismatch": "the certificate does not name the host",
     "expired": "a certificate of the chain has expired",
@@ -63,6 +64,7 @@ _REFUSED = {
     "no_certificate": "the TLS handshake failed before any certificate was sent",
     "client_option": "the client's own https.* options ended the handshake",
     "no_sni": "the client sends no SNI and was served the edge's default certificate",
+    "needs_jvm": "not judged: the client's settings need its own JVM",
     "proxy_error": "the proxy failed",
     "timeout": "the connection timed out",
     "refused": "the connection was refused",

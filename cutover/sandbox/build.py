@@ -183,8 +183,9 @@ def places(datacenters: Sequence[str]) -> dict[str, int]:
 
 
 def make_store(keytool: Path, workdir: Path, store: Path, entries: list[tuple[str, pki.Issued]],
-               env: dict[str, str]) -> None:
-    """Import each entry with the real keytool, as an integration admin would (`PASSWORD_ENV` in `env`).
+               env: dict[str, str], *, store_type: str | None = None, password_env: str = PASSWORD_ENV) -> None:
+    """Import each entry with the real keytool, as an integration admin would (the password under `password_env` in
+    `env`; `store_type` keytool's, PKCS12 by default).
 
     With the fix plan's own builder of keytool's arguments (`cutover.stores.keytool`): the store is made as the
     plan would repair it. keytool's JVM with the probe's start-up flags (C1 only, serial GC): the same store for
@@ -194,7 +195,8 @@ def make_store(keytool: Path, workdir: Path, store: Path, entries: list[tuple[st
     try:
         for alias, issued in entries:
             pems[alias].write_bytes(issued.pem)
-        keytool_mod.import_certs(keytool, store, pems, password_env=PASSWORD_ENV, env=env, jvm_flags=JVM_SPEED_FLAGS)
+        keytool_mod.import_certs(keytool, store, pems, password_env=password_env, env=env, store_type=store_type,
+                                 jvm_flags=JVM_SPEED_FLAGS)
     except keytool_mod.KeytoolError as e:
         raise SandboxError(f"keytool could not build the sandbox truststore: {e}") from None
     finally:

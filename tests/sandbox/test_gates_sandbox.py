@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from cutover.config import KNOWN_DATACENTERS
-from cutover.sandbox import POD_NAMES, SCENARIOS
+from cutover.sandbox import POD_NAMES, SCENARIOS, Scenario
+from cutover.sandbox.scenarios import client as client_scenarios
 from tests.conftest import run_gates
 from tests.outputs.validate import assert_valid
 
@@ -28,6 +29,9 @@ FEW = ["ap1", "em3", "us2", "la1"]
 WHOLE = {"after-cutover", "partial-cutover"}
 PODS = list(POD_NAMES[:2])
 FAULT_DC, FAULT_POD = "us2", POD_NAMES[0]
+#: The client's own settings (its JDK's jssecacerts, its options): the same for every pod, so one data centre and one
+#: pod show each (--dc us2 --sandbox-pods 1).
+CLIENT = {s.name for s in vars(client_scenarios).values() if isinstance(s, Scenario)}
 
 
 def ipv6_loopback() -> bool:
@@ -41,16 +45,16 @@ def ipv6_loopback() -> bool:
     return True
 
 
-def every_test(dcs: list[str] = DCS) -> set[tuple[str, str]]:
-    pod_ids = [f"{dc}/{pod}" for dc in dcs for pod in PODS]
+def every_test(dcs: list[str] = DCS, pods: list[str] = PODS) -> set[tuple[str, str]]:
+    pod_ids = [f"{dc}/{pod}" for dc in dcs for pod in pods]
     return ({(g, i) for g in ("staging_resolves", "chain_trusted", "new_cert_staged") for i in pod_ids}
             | {("aliases_present", dc) for dc in dcs} | {("no_lb_cert", dc) for dc in dcs})
 
 
-def expected_failures(scenario: str, dcs: list[str] = DCS) -> set[tuple[str, str]]:
+def expected_failures(scenario: str, dcs: list[str] = DCS, pods: list[str] = PODS) -> set[tuple[str, str]]:
     scope_ids = {"pod": [f"{FAULT_DC}/{FAULT_POD}"], "dc": [FAULT_DC], "all": dcs,
-                 "dc-pods": [f"{FAULT_DC}/{pod}" for pod in PODS],
-                 "pods": [f"{dc}/{pod}" for dc in dcs for pod in PODS]}
+                 "dc-pods": [f"{FAULT_DC}/{pod}" for pod in pods],
+                 "pods": [f"{dc}/{pod}" for dc in dcs for pod in pods]}
     return {(gate, i) for gate, scope in SCENARIOS[scenario].fails for i in scope_ids[scope]}
 
 
@@ -95,6 +99,13 @@ PLANS: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {
     "rolling-staging": [("provider", STAGED)],
     # Production's new chain lacks the intermediate the store lacks too: the import fixes it, as for staging.
     "cutover-broke-trust": [("import", (("aliases_present", ALL), ("chain_trusted", "pod")))],
+    # The client's own settings (one data centre, one pod: "pod" is every pod): the store its JSSE reads is the one
+    # to import into; a password, an option, SNI are the client's to change, never an import.
+    "jssecacerts-lacks-root": [("import", (("aliases_present", ALL), ("chain_trusted", "pod")))] * 2,
+    "store-by-option-no-password": [("local", (("aliases_present", ALL), ("chain_trusted", "pod")))],
+    "https-protocols": [("local", POD)],
+    "https-cipher-suites": [("local", POD)],
+    "no-sni": [("local", POD)],
 }
 
 
@@ -158,11 +169,12 @@ def test_each_fault_fails_exactly_its_gates(pytester: pytest.Pytester, scenario:
     # A silent peer costs its timeouts twice (the JVM's, then Python's fetch of what the JVM never saw): 2 s,
     # not the default 5, keeps the case's 10 s of waiting out of the suite's time; what fails is the same.
     timeout = ("--timeout", "2") if scenario == "silent-dc" else ()
-    dcs = DCS if scenario in WHOLE else FEW
+    dcs = DCS if scenario in WHOLE else [FAULT_DC] if scenario in CLIENT else FEW
+    pods = PODS[:1] if scenario in CLIENT else PODS
     run = run_gates(pytester, "--sandbox", scenario, f"--reports-dir={tmp_path}", *timeout,
-                    *(f"--dc={dc}" for dc in dcs if dcs is FEW))
-    expected = expected_failures(scenario, dcs)
-    assert set(run.outcomes) == every_test(dcs), "the sandbox serves the data centres --dc selects"
+                    *(f"--dc={dc}" for dc in dcs if dcs is not DCS), f"--sandbox-pods={len(pods)}")
+    expected = expected_failures(scenario, dcs, pods)
+    assert set(run.outcomes) == every_test(dcs, pods), "the sandbox serves the data centres --dc selects"
     assert run.failed == expected, f"{scenario}: failed {sorted(run.failed)}, expected {sorted(expected)}"
     [evidence] = tmp_path.glob("cutover-*.json")
     doc = json.loads(evidence.read_text())
@@ -236,6 +248,20 @@ def test_without_a_jvm_the_verdict_is_loudly_approximate(pytester: pytest.Pytest
     message = run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
     assert "approximate: no JVM" in message and "no bin/java" in message
     assert "APPROXIMATE engine" in run.output
+
+
+def test_without_a_jvm_options_it_cannot_apply_are_not_judged_never_passed(pytester: pytest.Pytester,
+                                                                          tmp_path: Path) -> None:
+    """A good staging, a client whose -Dhttps.protocols only its JVM applies, and no JDK: every pod fails as not
+    judged, naming the option and the fix (its JDK), where the approximate engine alone would have passed it."""
+    no_jdk = tmp_path / "not-a-jdk"
+    no_jdk.mkdir()
+    run = run_gates(pytester, "--sandbox", "good", "--dc", FAULT_DC, "--java-home", str(no_jdk),
+                    "--java-option=-Dhttps.protocols=TLSv1")
+    assert run.failed == {("chain_trusted", f"{FAULT_DC}/{pod}") for pod in PODS}, run.output
+    message = run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
+    assert "not judged: needs the client's JVM because its java_options set -Dhttps.protocols" in message, message
+    assert "run with the client's own JDK" in run.output.split("fix plan (", 1)[1]
 
 
 def test_dc_without_pods_or_bundle(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
