@@ -156,7 +156,7 @@ def place_ocs(dcs: dict[str, Group], pods: list[tuple[int | None, str]],
     beside a bundle that does not name it fails there, however right its data centre looked. Of several bundles
     naming it, one naming it exactly beats a wildcard, and one a data centre already uses beats a new group."""
     for port, host in pods:
-        ranked = sorted((rank, b not in [dc.bundle for dc in dcs.values()], i, b)
+        ranked = sorted((rank, all(dc.bundle is not b for dc in dcs.values()), i, b)
                         for i, b in enumerate(bundles) if (rank := names(b, host)) is not None)
         if not ranked:
             dcs.setdefault(OCS, Group(OCS)).pods.append((port, host))
@@ -169,7 +169,7 @@ def place_ocs(dcs: dict[str, Group], pods: list[tuple[int | None, str]],
             owner = dcs[code] = Group(code, bundle=chosen, why=f"its server certificate names {host}", own_group=True)
         owner.pods.append((port, host))
         if not owner.own_group:  # a group of its own says why in its header
-                owner.joined.append(f"{host.split('.')[0]}: its hostname names no data centre; this bundle's server "
+            owner.joined.append(f"{host.split('.')[0]}: its hostname names no data centre; this bundle's server "
                                 f"certificate {how}")
     return dcs
 
