@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from typing import get_args
 from urllib.parse import quote
@@ -21,9 +21,7 @@ from cutover.base.text import html_text as _text
 from cutover.config import Config, DataCenter
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, PodTrust
 from cutover.gates.fixplan import Step
-from cutover.gates.outcomes import Record
-from cutover.gates.registry import BY_NAME, CLIENT_GATES, POD_GATES, View
-from cutover.gates.registry import NAMES as GATES
+from cutover.gates.registry import BY_NAME, View
 from cutover.history.phases import CUT_OVER, ROLLING, Phase
 from cutover.judge.wire import TrustVerdict
 from cutover.net.tls import ChainFetch
@@ -311,92 +309,3 @@ def verdict_html(ok: bool, message: str, warnings: Sequence[str], remedy: Sequen
                 "-keystore (type it, it is never part of a command):</p><pre class='cutover-fix'>"
                 + "\n".join(_text(c, 4000) for c in remedy) + "</pre>")
     return out
-
-
-_COLORS = {"passed": "#1b7f3b", "failed": "#b00020", "skipped": "#a36a00"}
-#: An outcome in the matrix and on a per-SR page's test heading.
-OUTCOME_WORDS = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}
-
-
-def _cell(record: Record | None, rowspan: int = 1) -> str:
-    span = f" rowspan='{rowspan}'" if rowspan > 1 else ""
-    if record is None:
-        return f"<td{span} class='cutover-none'>-</td>"
-    color = _COLORS.get(record.outcome, "#555")
-    return (f"<td{span} class='cutover-cell cutover-{record.outcome}' style='background:{color}'>"
-            f"<a style='color:#fff;display:block' href='#{quote(record.nodeid, safe='')}' "
-            f"title='{_text(record.message, 300)}'>{OUTCOME_WORDS.get(record.outcome, record.outcome)}</a></td>")
-
-
-def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None = None,
-                phases: Mapping[str, Phase] | None = None) -> str:
-    """Data centres and pods down, each pod's phase, then the gates across; each cell links to its row.
-
-    With several clients the network gates come first, then one column group per client (its three
-    gates): 3 clients x 56 pods stay one table a person can scan along a pod's row. `only`: the pod ids
-    (``dc/pod``) and data centre codes to show (a per-SR report); None shows all.
-    """
-    rs = list(records)
-    phases = phases or {}
-    by = {(r.gate, r.client if r.gate in CLIENT_GATES else None, r.target): r for r in rs}
-    several = config.several_clients
-    with_sr = bool(config.srs)
-    sr_head = "<th rowspan='2'>SR</th>" if several else "<th>SR</th>"
-    columns: list[tuple[str, str | None]]  # (gate, client): None for the network gates
-    if several:
-        columns = [(g, None) for g in GATES if g not in CLIENT_GATES] + \
-                  [(g, c.name) for c in config.clients for g in CLIENT_GATES]
-        top = "<tr><th rowspan='2'>data centre</th><th rowspan='2'>pod</th>" \
-              f"{sr_head if with_sr else ''}<th rowspan='2'>phase</th>" \
-              f"<th colspan='{len(GATES) - len(CLIENT_GATES)}'>network</th>" + \
-              "".join(f"<th colspan='{len(CLIENT_GATES)}'>client {e(c.name)}</th>" for c in config.clients) + "</tr>"
-        head = top + "<tr>" + "".join(f"<th>{_breakable(g)}</th>" for g, _ in columns) + "</tr>"
-    else:
-        first = config.clients[0].name if config.clients else None
-        columns = [(g, first if g in CLIENT_GATES else None) for g in GATES]
-        head = (f"<tr><th>data centre</th><th>pod</th>{sr_head if with_sr else ''}<th>phase</th>"
-                f"{''.join(f'<th>{_breakable(g)}</th>' for g in GATES)}</tr>")
-    if not several:  # records of a one-client run may carry the client's name or none
-        by |= {(r.gate, columns[GATES.index(r.gate)][1], r.target): r for r in rs if r.gate in GATES}
-    rows = []
-    today = dt.datetime.now(dt.UTC).date()
-    for dc in config.datacenters:
-        targets = [t for t in dc.targets if only is None or t.id in only]
-        if only is not None and not targets and dc.code not in only:
-            continue
-        pods: list[str | None] = [t.pod for t in targets] or [None]  # a data centre without pods: one row
-        srs = {t.pod: t.sr for t in targets}
-        renewal = _renewal(dc, today)
-        name = f" <span class='cutover-dcname'>{_text(dc.name, 100)}</span>" if dc.name != dc.code else ""
-        for i, pod in enumerate(pods):
-            cells = (f"<th>{e(dc.code)}{name if i == 0 else ''}{renewal if i == 0 else ''}</th>"
-                     f"<th>{e(pod) if pod else '(no pods)'}</th>")
-            if with_sr:
-                cells += f"<td>{e(srs.get(pod) or '-') if pod else e(dc.sr or '-')}</td>"
-            phase = phases.get(f"{dc.code}/{pod}") if pod else None
-            cells += (f"<td class='cutover-phase' title='{_text(phase.why, 300)}'>{e(phase.name)}"
-                      f"{'<br><small>' + e(phase.since_short) + '</small>' if phase.since else ''}</td>"
-                      if phase is not None else "<td class='cutover-phase'>-</td>")
-            for gate, client in columns:
-                if gate in POD_GATES:
-                    cells += _cell(by.get((gate, client, f"{dc.code}/{pod}")) if pod else None)
-                elif i == 0:
-                    cells += _cell(by.get((gate, client, dc.code)), rowspan=len(pods))
-            rows.append(f"<tr>{cells}</tr>")
-    # Its own scroll box: on a phone the matrix may scroll sideways, the page never does.
-    return (f"<div class='cutover-scroll'><table id='cutover-matrix' class='cutover-table'>{head}" + "".join(rows)
-            + "</table></div>")
-
-
-def _renewal(dc: DataCenter, today: dt.date) -> str:
-    """The data centre's renewal date under its code, counted down until it passes."""
-    if dc.renewal_date is None:
-        return ""
-    left = (dc.renewal_date - today).days
-    return f"<br><small>renewal {dc.renewal_date:%Y-%m-%d}: {left} day(s) left</small>" if left >= 0 \
-        else f"<br><small>renewed {dc.renewal_date:%Y-%m-%d}</small>"
-
-
-def _breakable(gate: str) -> str:
-    """``staging_<wbr>resolves``: a gate's name may break after its underscores, and nowhere else."""
-    return e(gate).replace("_", "_<wbr>")
