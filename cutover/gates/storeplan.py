@@ -206,6 +206,17 @@ def sharing(config: Config, clients: Iterable[Client], path_of: Mapping[str, Pat
     return out
 
 
+def check_aliases(config: Config, bundles: Mapping[str, Bundle]) -> None:
+    """Before anything is gathered: raise AliasConflict when two data centres of one store file name one alias
+    for different certificates (each client's configured file; a JDK's cacerts is its client's own)."""
+    path_of = {c.name: c.truststore for c in config.clients}
+    for members, dcs in sharing(config, config.clients, path_of):
+        where = str(members[0].truststore or f"the JDK's cacerts of client {members[0].name}")
+        problem = conflict(wants(dcs, bundles), where)
+        if problem:
+            raise AliasConflict(f"{config.path}: {problem}")
+
+
 def plans(config: Config, evidence: Evidence) -> dict[str, StorePlan]:
     """Each client's store plan, by client name: clients whose JVM reads the same file share one plan."""
     readable = {name: c for name, c in evidence.clients.items() if c.store is not None}
