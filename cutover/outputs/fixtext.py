@@ -119,8 +119,8 @@ def powershell_line(variable: str) -> str:
 
 
 def cmd_warning(variable: str) -> str:
-    return (f"cmd has no hidden prompt: set /p {variable}= shows the password as you type it and leaves it on the "
-            "screen; use PowerShell instead")
+    return (f"set /p {variable}= shows the password as you type it and leaves it on the screen (cmd has no hidden "
+            "prompt): use PowerShell instead")
 
 
 def keytool_note(steps: Sequence[Step]) -> list[str]:

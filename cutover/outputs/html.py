@@ -278,7 +278,7 @@ def fix_plan_html(steps: Sequence[Step]) -> str:
         top = (f"<p>{_text(note[0], 2000)} bash or zsh:</p><pre class='cutover-setup'>"
                + "\n".join(_text(read_line(v), 400) for v in variables) + "</pre><p>PowerShell: "
                + "; ".join(f"<code>{_text(powershell_line(v), 400)}</code>" for v in variables)
-               + ". " + _text("; ".join(cmd_warning(v) for v in variables), 1000)
+               + ". cmd: " + _text("; ".join(cmd_warning(v) for v in variables), 1000)
                + f".</p><p>{_text(note[-1], 2000)}</p>")
     elif note:
         top = f"<p>{_text(note[0], 2000)}</p>"

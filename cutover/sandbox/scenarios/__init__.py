@@ -51,6 +51,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     store.INTERMEDIATE_OTHER_ALIAS,
     store.PINNED_LEAF,
     store.PINNED_PRODUCTION_LEAF,
+    store.SHARED_STORE,
     proxy.VIA_PROXY,
     proxy.PROXY_AUTH_REQUIRED,
     proxy.PROXY_FORBIDS_STAGING,
