@@ -191,8 +191,11 @@ def pinned_leaves(store: StoreContents, dcs: Sequence[DataCenter], bundles: Mapp
         for dc in dcs))
 
 
-def sharing(config: Config, clients: Iterable[Client], path_of: Mapping[str, Path | None]) -> list[
-        tuple[list[Client], tuple[DataCenter, ...]]]:
+#: Clients that read one file, and the data centres any of them talks to.
+Sharing = tuple[list[Client], tuple[DataCenter, ...]]
+
+
+def sharing(config: Config, clients: Iterable[Client], path_of: Mapping[str, Path | None]) -> list[Sharing]:
     """The clients grouped by the file they read (`path_of`: client name -> file, None: not known, a group of
     its own), each group with the data centres any of them talks to."""
     groups: dict[object, list[Client]] = {}
