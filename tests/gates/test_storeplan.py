@@ -215,7 +215,7 @@ def anchors(chain: Iterable[CertInfo], model: Mapping[str, CertInfo]) -> bool:
     return any(c.sha256 in held or c.issuer in held for c in chain)
 
 
-@settings(max_examples=300, deadline=None, derandomize=False)
+@settings(max_examples=200, deadline=None)
 @given(worlds())
 def test_the_plan_converges_in_one_round_takes_nothing_from_a_neighbour_and_breaks_nothing(world: World) -> None:
     stores = world.good_stores()
