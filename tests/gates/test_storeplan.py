@@ -299,3 +299,19 @@ def test_two_data_centres_naming_one_alias_for_different_certificates_is_a_usage
     assert said.startswith("us2's root_alias and em3's root_alias both name alias 'oracle-us2-root' in "
                            "/stores/shared.jks, for different certificates")
     assert "Provider Root us2" in said and "Provider Root em3" in said and 'root_alias = "oracle-em3-root"' in said
+
+
+def test_an_alias_the_run_does_not_name_is_never_taken() -> None:
+    """A data centre named for an OCI region misses its intermediate's alias while the certificate sits under
+    ap1's, which another integration sharing the store (not this run) may name: import, never rename."""
+    world = World(("us2", "us-ashburn-1", "em3"), per_dc_roots=False, rotated_root=False, shared_store=True,
+                  clients=(("us2", "us-ashburn-1", "em3"),))
+    stores = world.good_stores()
+    model = stores["/stores/shared.jks"]
+    model["oracle-ap1-intermediate"] = model.pop("oracle-us-ashburn-1-intermediate")
+    config, evidence = run_of(world, stores)
+    [step] = fixplan.plan(store_failures(config, evidence))
+    assert (step.action.kind, step.action.alias) == ("import", "oracle-us-ashburn-1-intermediate")
+    [failure] = store_failures(config, evidence)
+    assert "but under alias 'oracle-ap1-intermediate' instead of 'oracle-us-ashburn-1-intermediate'. Import it " \
+           "under 'oracle-us-ashburn-1-intermediate' too" in failure.message
