@@ -119,18 +119,24 @@ def powershell_line(variable: str) -> str:
 
 
 def cmd_warning(variable: str) -> str:
+    """cmd has no way to read a password without echo: the plan says so rather than offer a line that shows it."""
     return (f"set /p {variable}= shows the password as you type it and leaves it on the screen (cmd has no hidden "
             "prompt): use PowerShell instead")
+
+
+def changed(steps: Sequence[Step]) -> str:
+    """Which store the plan's commands change, in words: one named, or each after its -keystore."""
+    stores = stores_of(steps)
+    return f"the store {stores[0]}" if len(stores) == 1 else "the store after its -keystore: " + "; ".join(stores)
 
 
 def keytool_note(steps: Sequence[Step]) -> list[str]:
     """What the plan says once, on top, when it has keytool commands: how to set the store password once (it
     stays out of the shell's history, and no command asks for it), and which store the commands change.
     Empty when it has none."""
-    stores = stores_of(steps)
-    if not stores:
+    if not stores_of(steps):
         return []
-    which = f"the store {stores[0]}" if len(stores) == 1 else "the store after its -keystore: " + "; ".join(stores)
+    which = changed(steps)
     variables = password_vars(steps)
     if not variables:
         return [f"Each keytool command asks for the store password (type it; it is never part of a command) and "
@@ -141,7 +147,8 @@ def keytool_note(steps: Sequence[Step]) -> list[str]:
             *(f"  bash or zsh: {read_line(v)}" for v in variables),
             *(f"  PowerShell:  {powershell_line(v)}" for v in variables),
             *(f"  cmd:         {cmd_warning(v)}" for v in variables),
-            f"Then paste the commands below, all at once, from the folder this run was made in; they change {which}."]
+            "Then run the keytool commands below in that shell, from the folder this run was made in (the report's "
+            f"fix plan holds them as one block to paste); they change {which}."]
 
 
 def step_heading(number: int, step: Step, several: bool) -> str:

@@ -28,6 +28,7 @@ from cutover.history.phases import CUT_OVER, ROLLING, Phase
 from cutover.judge.wire import TrustVerdict
 from cutover.net.tls import ChainFetch
 from cutover.outputs.fixtext import (
+    changed,
     cmd_warning,
     command,
     fixes_text,
@@ -279,7 +280,8 @@ def fix_plan_html(steps: Sequence[Step]) -> str:
                + "\n".join(_text(read_line(v), 400) for v in variables) + "</pre><p>PowerShell: "
                + "; ".join(f"<code>{_text(powershell_line(v), 400)}</code>" for v in variables)
                + ". cmd: " + _text("; ".join(cmd_warning(v) for v in variables), 1000)
-               + f".</p><p>{_text(note[-1], 2000)}</p>")
+               + ".</p><p>Then paste this block into that shell, all at once, from the folder this run was made in; "
+               f"it changes {_text(changed(steps), 2000)}:</p>")
     elif note:
         top = f"<p>{_text(note[0], 2000)}</p>"
     if lines:
