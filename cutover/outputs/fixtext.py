@@ -120,8 +120,8 @@ def powershell_line(variable: str) -> str:
 
 def cmd_warning(variable: str) -> str:
     """cmd has no way to read a password without echo: the plan says so rather than offer a line that shows it."""
-    return (f"set /p {variable}= shows the password as you type it and leaves it on the screen (cmd has no hidden "
-            "prompt): use PowerShell instead")
+    return ("set /p shows the password as you type it and leaves it on the screen (cmd has no hidden prompt): set "
+            f"{variable} in PowerShell instead")
 
 
 def changed(steps: Sequence[Step]) -> str:

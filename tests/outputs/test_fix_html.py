@@ -36,7 +36,7 @@ def test_the_plan_opens_with_the_password_once_then_its_store_steps_as_one_block
                          Step(keytool("import", "ca"), (("aliases_present", "us2"),)),
                          Step(Action("provider", "serve the chain"), (("chain_trusted", "us2/acme"),), "3-1")])
     assert blocks(one, "setup") == ["read -rs STORE_PW && export STORE_PW"]
-    assert "Read-Host -AsSecureString" in one and "set /p STORE_PW= shows the password" in one
+    assert "Read-Host -AsSecureString" in one and "set /p shows the password as you type it" in one
     assert f"paste this block into that shell, all at once, from the folder this run was made in; it changes the " \
            f"store {STORE} (PKCS12):" in html.unescape(one)
     # One block: each step's words echoed (a # comment is a command in an interactive zsh), then its command.

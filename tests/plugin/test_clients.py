@@ -189,7 +189,7 @@ def test_java_cacerts_resolves_the_jdks_own_store(three, pytester: pytest.Pytest
     lines = [line.strip() for line in section.splitlines()[1:]]
     # The password of each store set once, on top (no command asks for it); then which stores the commands change.
     assert lines[0].startswith("Set the store password once"), lines
-    [then] = [line for line in lines if line.startswith("Then paste the commands below")]
+    [then] = [line for line in lines if line.startswith("Then run the keytool commands below")]
     assert "nointer.jks" in then and "cacerts" in then, then
     # Each step's line, then its command alone (this run writes no files: the zip member is named, the
     # extraction said on a line of its own before the command).
