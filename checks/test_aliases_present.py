@@ -6,10 +6,10 @@ from cutover.gates.aliases_present import aliases_present as decide
 
 
 @pytest.mark.aliases_present
-def aliases_present(datacenter, client_evidence, evidence, expect_pass):
+def aliases_present(datacenter, client_evidence, evidence, store_plan, expect_pass):
     bundle = evidence.bundles.get(datacenter.code)
     if bundle is None:
         pytest.skip(f"{datacenter.code}: no bundle configured, so there is nothing to compare the aliases with; "
                     "set bundle = \"...\" for it in datacenters.toml")
-    expect_pass(decide(datacenter, client_evidence.store, bundle, client_evidence.store_error, client_evidence.client,
-                       client_evidence.store_why))
+    expect_pass(decide(datacenter, client_evidence.store, bundle, client_evidence.store_error, store_plan,
+                       client_evidence.client, client_evidence.store_why))

@@ -17,7 +17,6 @@ from cutover.judge.wire import TrustVerdict
 from cutover.net.dns import DnsFailure, StagingEvidence
 from cutover.net.tls import ChainFetch
 from cutover.net.tunnel import PROXY_FAILURES
-from cutover.stores.bundle import Bundle
 from cutover.stores.truststore import StoreContents
 
 ACTIVATE_STAGING = "put the pod on the Akamai staging network: its staging name does not resolve to an address"
@@ -183,8 +182,3 @@ def store_action(store: StoreContents, kind: str, alias: str, cert: CertInfo | N
     """A keytool step on the client's store, as the fix plan merges and prints it."""
     return Action(kind, store=str(store.path), store_type=store.store_type, alias=alias, dest_alias=dest_alias,
                   sha256=cert.sha256 if cert else None, subject=cert.name if cert else None, file=file)
-
-
-def import_action(store: StoreContents, alias: str, bundle: Bundle, cert: CertInfo) -> Action:
-    """Import `cert` from the provider's bundle, from the file (or zip member) it came in."""
-    return store_action(store, "import", alias, cert, file=bundle.files.get(cert.sha256, str(bundle.path)))

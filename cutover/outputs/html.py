@@ -25,8 +25,17 @@ from cutover.gates.registry import BY_NAME, View
 from cutover.history.phases import CUT_OVER, ROLLING, Phase
 from cutover.judge.wire import TrustVerdict
 from cutover.net.tls import ChainFetch
-from cutover.outputs.fixtext import command, extract_note, fixes_text, keytool_note, stores_of
-from cutover.outputs.fixtext import what as what_of
+from cutover.outputs.fixtext import (
+    changed,
+    cmd_warning,
+    command,
+    fixes_text,
+    keytool_note,
+    password_vars,
+    powershell_line,
+    read_line,
+    script,
+)
 from cutover.stores.bundle import Bundle
 from cutover.stores.truststore import StoreContents, StoreEntry
 
@@ -256,31 +265,38 @@ def bundles_html(config: Config, bundles: dict[str, Bundle], only: Iterable[str]
 def fix_plan_html(steps: Sequence[Step]) -> str:
     """The fix plan on top of the report; nothing at all when nothing failed.
 
-    Each keytool command is alone in its block, so that what a person selects and copies is the command and
-    nothing else; what keytool asks and which store it changes is said once, above the steps.
+    The password is set once, in its own block (typed, it stays out of the shell's history); the store's steps
+    are then one block, an ``echo`` of each step's words before its command, so that what a person selects
+    and copies runs whole, as one paste, with no prompt. What is not a command follows as a list.
     """
     if not steps:
         return ""
-    several = len(stores_of(steps)) > 1
+    variables = password_vars(steps)
+    note = keytool_note(steps)
+    lines = script(steps)
+    top = ""
+    if variables:
+        top = (f"<p>{_text(note[0], 2000)} bash or zsh:</p><pre class='cutover-setup'>"
+               + "\n".join(_text(read_line(v), 400) for v in variables) + "</pre><p>PowerShell: "
+               + "; ".join(f"<code>{_text(powershell_line(v), 400)}</code>" for v in variables)
+               + ". cmd: " + _text("; ".join(cmd_warning(v) for v in variables), 1000)
+               + ".</p><p>Then paste this block into that shell, all at once, from the folder this run was made in; "
+               f"it changes {_text(changed(steps), 2000)}:</p>")
+    elif note:
+        top = f"<p>{_text(note[0], 2000)}</p>"
+    if lines:
+        top += "<pre class='cutover-script'>" + "\n".join(_text(line, 4000) for line in lines) + "</pre>"
     items = []
-    for s in steps:
+    first = sum(1 for s in steps if command(s.action)) + 1  # the store's steps come first (fixplan.plan)
+    for s in steps[first - 1:]:
         a = s.action
         fixes = f"<span class='cutover-fixes'>(fixes {_text(fixes_text(s), 1000)})</span>"
-        cmd = command(a)
-        if cmd:
-            where = f" in {_text(str(a.store))}" if several else ""
-            extract = extract_note(a)
-            what = (f"{_text(what_of(a), 1000)}{where} {fixes}:" + (f"<br>{_text(extract, 1000)}" if extract else "")
-                    + f"<pre class='cutover-cmd'>{_text(cmd, 4000)}</pre>")
-        else:
-            who = (f"ask the provider on SR {e(s.sr)}" if s.sr else "ask the provider (no SR set for these pods)") \
-                if s.owner == "provider" else ("look into" if a.kind == "investigate" else "on your side")
-            what = f"{who}: {_text(a.text, 1000)} {fixes}"
-        items.append(f"<li class='cutover-step cutover-{e(s.owner)}'>{what}</li>")
-    note = keytool_note(steps)
+        who = (f"ask the provider on SR {e(s.sr)}" if s.sr else "ask the provider (no SR set for these pods)") \
+            if s.owner == "provider" else ("look into" if a.kind == "investigate" else "on your side")
+        items.append(f"<li class='cutover-step cutover-{e(s.owner)}'>{who}: {_text(a.text, 1000)} {fixes}</li>")
+    rest = f"<ol start='{first}'>{''.join(items)}</ol>" if items else ""
     return (f"<div id='fix-plan'><h2>Fix plan: {len(steps)} step(s), in order</h2>"
-            f"<p>Each action once.{' ' + _text(note, 2000) if note else ''} Then run the gates again.</p>"
-            f"<ol>{''.join(items)}</ol></div>")
+            f"<p>Each action once. Then run the gates again.</p>{top}{rest}</div>")
 
 
 def sr_links_html(links: Sequence[tuple[str, str]]) -> str:
@@ -305,7 +321,8 @@ def verdict_html(ok: bool, message: str, warnings: Sequence[str], remedy: Sequen
     if remedy:
         # One command per line of the block (a real newline, not an escaped one), nothing else in it: copied
         # whole and pasted into a shell, each line is one keytool command.
-        out += ("<p>fix: one keytool command per line; each asks for the password of the store after its "
-                "-keystore (type it, it is never part of a command):</p><pre class='cutover-fix'>"
+        out += ("<p>fix: one keytool command per line; the store password is never part of a command (each "
+                "reads the variable after its -storepass:env, set as the fix plan on top says, or asks):</p>"
+                "<pre class='cutover-fix'>"
                 + "\n".join(_text(c, 4000) for c in remedy) + "</pre>")
     return out

@@ -37,6 +37,7 @@ from cutover.sandbox.scenario import (
     ClientDraft,
     SandboxError,
     Scenario,
+    dc_alias,
     hostname,
 )
 from cutover.sandbox.scenarios import SCENARIOS
@@ -45,7 +46,7 @@ from cutover.sandbox.tlsserver import TLSServer
 __all__ = [
     "DNS_FAULT", "HOSTILE", "INTERMEDIATE_ALIAS", "PASSWORD_ENV", "POD_NAMES", "PROXY_FAULT", "PROXY_HOST",
     "PROXY_PASSWORD_ENV", "PROXY_USER", "RENEWAL_IN", "ROOT_ALIAS", "SCENARIOS", "TLS_FAULT", "Sandbox",
-    "SandboxError", "Scenario", "find_keytool",
+    "SandboxError", "Scenario", "dc_alias", "find_keytool",
 ]
 
 #: The sandbox's proxy: an address of its own, so its log tells proxied connections from direct ones.
@@ -282,5 +283,6 @@ class Sandbox:
         for dc in self.datacenters:
             pods = ", ".join(f'"{p}"' for p in self.hostnames.get(dc, self.pods()))
             lines += ["", f"[datacenters.{dc}]", f'name = "{KNOWN_DATACENTERS.get(dc, dc)}"',
-                      f"pods = [{pods}]", f'bundle = "certs/{dc}.zip"']
+                      f"pods = [{pods}]", f'bundle = "certs/{dc}.zip"',
+                      *(f'{role}_alias = "{dc_alias(dc, role)}"' for role in ("root", "intermediate") if s.dc_aliases)]
         self.config_path.write_text("\n".join(lines) + "\n")

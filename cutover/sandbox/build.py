@@ -148,7 +148,8 @@ class Builder:
 
     def store_entries(self) -> list[tuple[str, pki.Issued]]:
         """The client's store, as an integration admin would have made it with keytool."""
-        draft = StoreDraft(self.ca, self.built.pods[self.fault_id], (INTERMEDIATE_ALIAS, self.ca.inter))
+        draft = StoreDraft(self.ca, self.built.pods[self.fault_id], (INTERMEDIATE_ALIAS, self.ca.inter),
+                           datacenters=tuple(dict.fromkeys(p.dc for p in self.built.pods.values())))
         if self.scenario.store:
             self.scenario.store(draft)
         partner_ca = pki.make_root("Partner Private CA", org="Partner Corp")

@@ -47,6 +47,11 @@ class SandboxError(Exception):
     """The sandbox cannot start; the message says what to install or change."""
 
 
+def dc_alias(dc: str, role: str) -> str:
+    """The alias a data centre names its `role` (``root``, ``intermediate``) under in a shared store."""
+    return f"oracle-{dc}-{role}"
+
+
 def hostname(dc: str, pod: str) -> str:
     return f"{pod}.fa.{dc}.oraclecloud.com"
 
@@ -202,6 +207,7 @@ class StoreDraft:
         intermediate: the intermediate's entry (alias, certificate), None when the store lacks it.
         partner_org: the organization of an unrelated partner's certificate the store also holds.
         extra: entries imported last, in order.
+        datacenters: the data centres the run serves.
     """
 
     ca: Authorities
@@ -209,6 +215,7 @@ class StoreDraft:
     intermediate: tuple[str, pki.Issued] | None
     partner_org: str = "Partner Corp"
     extra: list[tuple[str, pki.Issued]] = field(default_factory=list)
+    datacenters: tuple[str, ...] = ()
 
 
 @dataclass
@@ -252,6 +259,7 @@ class Scenario:
         proxy: None, or what the sandbox's CONNECT proxy does (see `cutover.sandbox.proxy.BEHAVIOURS`);
             with a proxy, the run's datacenters.toml sends every connection through it.
         config: settings the scenario adds to or changes in datacenters.toml, as (key, TOML value) pairs.
+        dc_aliases: each data centre names aliases of its own (`dc_alias`), as in a store shared by several.
         affects: which pods the pod hooks run for; the faulted pod by default.
         pod, records, new_leaf, staging, listen, production, store, client: the hooks, None where the good
             build stands.
@@ -263,6 +271,7 @@ class Scenario:
     says: str = ""
     proxy: str | None = None
     config: tuple[tuple[str, str], ...] = ()
+    dc_aliases: bool = False
     affects: Callable[[Pod], bool] = field(default=_faulted, repr=False)
     pod: Callable[[Pod], None] | None = field(default=None, repr=False)
     records: Callable[[Zone, Pod], None] | None = field(default=None, repr=False)

@@ -96,8 +96,8 @@ def _store_gate(client: Client, entries: tuple[StoreEntry, ...], kind: str = "PK
     bundle = Bundle(Path("us2.zip"), CertInfo.from_cert(root.cert), (CertInfo.from_cert(inter.cert),), (), {})
     dc = DataCenter("us2", "US2", (), Path("us2.zip"), "root", "inter")
     store = StoreContents(Path("/stores/soa.p12"), kind, entries, "Java")
-    return aliases_present(dc, store, bundle, None, client,
-                           "named by -Djavax.net.ssl.trustStore in the client's java_options")
+    return aliases_present(dc, store, bundle, None, client=client,
+                           store_why="named by -Djavax.net.ssl.trustStore in the client's java_options")
 
 
 def test_a_store_opened_with_no_password_that_shows_nothing_names_password_env() -> None:

@@ -225,7 +225,9 @@ def _failing_report(page: Any, failing_report: Path) -> None:
     page.goto(failing_report.as_uri())
     plan = page.locator("#fix-plan")
     assert plan.is_visible() and plan.bounding_box()["y"] < page.locator("#cutover-matrix").bounding_box()["y"]
-    assert plan.locator("li").count() == 1 and plan.inner_text().count("keytool -importcert") == 1
+    # Its store step in the one block to paste (no list item: nothing else to do), the password set above it.
+    assert plan.locator("pre.cutover-script").count() == 1 and plan.locator("li").count() == 0
+    assert plan.inner_text().count("keytool -importcert") == 1 and plan.locator("pre.cutover-setup").count() == 1
     assert "fixes aliases_present for em3, us2 and chain_trusted for us2/acme" in plan.inner_text()
     reader_order(page)
     # What a library said is labelled, after our own sentence.

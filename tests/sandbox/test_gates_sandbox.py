@@ -93,9 +93,12 @@ PLANS: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {
     "staged-cert-not-in-bundle": [("provider", STAGED)],
     "missing-intermediate-alias": [("import", (("aliases_present", ALL),))],
     "stale-intermediate": [("delete", (("aliases_present", ALL),)), ("import", (("aliases_present", ALL),))],
-    "intermediate-other-alias": [("changealias", (("aliases_present", ALL),))],
+    # The intermediate is kept under another alias: imported under the named one too, the other left alone.
+    "intermediate-other-alias": [("import", (("aliases_present", ALL),))],
     "pinned-leaf": [("delete", (("no_lb_cert", "dc"),))],
     "pinned-production-leaf": [("delete", (("no_lb_cert", "dc"),))],
+    # One root under the other data centres' aliases: one import under us2's, nothing taken from a neighbour.
+    "shared-store": [("import", (("aliases_present", "dc"),))],
     "rolling-staging": [("provider", STAGED)],
     # Production's new chain lacks the intermediate the store lacks too: the import fixes it, as for staging.
     "cutover-broke-trust": [("import", (("aliases_present", ALL), ("chain_trusted", "pod")))],
@@ -190,6 +193,13 @@ def test_each_fault_fails_exactly_its_gates(pytester: pytest.Pytester, scenario:
     assert SCENARIOS[scenario].says in run.messages[key], run.messages[key]
     assert "NOT ready for cutover" in run.output
     check_fix_plan(scenario, doc, expected, run.output, dcs)
+    if scenario == "shared-store":  # the exact one-round plan: one import, no rename of a neighbour's alias
+        [step] = doc["fix_plan"]
+        assert (step["kind"], step["alias"], step["fixes_text"]) == (
+            "import", "oracle-us2-root", "aliases_present for us2")
+        assert re.fullmatch(r"keytool -importcert -trustcacerts -alias oracle-us2-root "
+                            r"-file \S+-certs/[a-z0-9]+-root\.pem -keystore \S+-truststore\.jks -storetype PKCS12 "
+                            r"-storepass:env CUTOVER_SANDBOX_PASSWORD -noprompt", step["command"]), step["command"]
     if scenario == "silent-dc":  # the data centre fails alone, within its timeout
         assert "TLS handshake timed out after 2000 ms" in run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
         assert "timed out after 2s" in run.messages[("new_cert_staged", f"{FAULT_DC}/{FAULT_POD}")]
@@ -209,7 +219,8 @@ def test_failures_carry_the_keytool_fix(pytester: pytest.Pytester) -> None:
     run = run_gates(pytester, "--sandbox", "pinned-leaf", "--dc", FAULT_DC)
     message = run.messages[("no_lb_cert", FAULT_DC)]
     assert "keytool -delete -alias us2-lb-cert -keystore" in message
-    assert "-storepass" not in message  # keytool prompts: the password never sits in a command line
+    # The password is read from the gates' own variable: it never sits in a command line, and none asks for it.
+    assert "-storepass:env CUTOVER_SANDBOX_PASSWORD -noprompt" in message
     run = run_gates(pytester, "--sandbox", "missing-intermediate-alias", "--dc", FAULT_DC)
     message = run.messages[("aliases_present", FAULT_DC)]
     assert "keytool -importcert -trustcacerts -alias sandbox-issuing-ca-g2" in message

@@ -52,6 +52,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     store.INTERMEDIATE_OTHER_ALIAS,
     store.PINNED_LEAF,
     store.PINNED_PRODUCTION_LEAF,
+    store.SHARED_STORE,
     client.JSSECACERTS_LACKS_ROOT,
     client.JSSECACERTS_HOLDS_ROOT,
     client.STORE_BY_OPTION,
