@@ -6,7 +6,7 @@ from cutover.gates.aliases_present import aliases_present as decide
 
 
 @pytest.mark.aliases_present
-def aliases_present(datacenter, client_evidence, evidence, expect_pass):
+def aliases_present(datacenter, client_evidence, evidence, store_plan, expect_pass):
     bundle = evidence.bundles.get(datacenter.code)
     if bundle is None:
         aliases = "" if datacenter.root_alias and datacenter.intermediate_alias else \
@@ -14,4 +14,5 @@ def aliases_present(datacenter, client_evidence, evidence, expect_pass):
         pytest.skip(f"{datacenter.code}: no bundle configured, so there is nothing to compare the aliases with; "
                     f"to prove it, set bundle = \"...\" (the provider's zip for {datacenter.code}){aliases} for it "
                     "in datacenters.toml")
-    expect_pass(decide(datacenter, client_evidence.store, bundle, client_evidence.store_error))
+    expect_pass(decide(datacenter, client_evidence.store, bundle, client_evidence.store_error, store_plan,
+                       client_evidence.client, client_evidence.store_why))

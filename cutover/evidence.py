@@ -258,8 +258,10 @@ class _Gathering:
                 clients[client.name] = _python_client(client, store, self.notes.get(client.name), mine, pods,
                                                       config.at)
             elif group[0].result is None:
+                spec = group[0].stores[group[1]]
                 clients[client.name] = ClientEvidence(client, store, None, None, group[0].note) if stopped else \
-                    _python_client(client, store, group[0].note, mine, pods, config.at)
+                    _python_client(client, store, group[0].note, mine, pods, config.at,
+                                   spec.cacerts and spec.path.name == "jssecacerts")
             else:
                 listing = group[0].result.stores[group[1]]
                 judged = [t for t in mine if not stopped or all(
@@ -427,15 +429,16 @@ def _groups(config: Config) -> tuple[list[_Group], dict[str, tuple[_Group, int]]
 
 
 def _python_client(client: Client, store: StoreContents | None, note: str | None, targets: Sequence[Target],
-                   pods: Mapping[str, PodEvidence], at: dt.datetime | None) -> ClientEvidence:
-    anchors = pyjudge.anchors(store)
+                   pods: Mapping[str, PodEvidence], at: dt.datetime | None, jsse_file: bool = False) -> ClientEvidence:
+    """Approximate verdicts; none where its options or its JDK's jssecacerts need its JVM (`pyjudge.unmodelled`)."""
+    anchors, why = pyjudge.anchors(store), pyjudge.unmodelled(client, jsse_file)
     verdicts = {}
     for t in targets:
         chains = pods[t.id].staging_chains
         verdicts[t.id] = PodTrust(
-            tuple(pyjudge.judge_fetch(t, f, anchors, at) for f in chains),
-            tuple((label, pyjudge.judge_fetch(t, f, anchors, d)) for label, d in t.later_dates() for f in chains),
-            production=tuple(pyjudge.judge_fetch(t, f, anchors, at) for f in pods[t.id].production_chains))
+            tuple(pyjudge.judge_fetch(t, f, anchors, at, why) for f in chains),
+            tuple((label, pyjudge.judge_fetch(t, f, anchors, d, why)) for label, d in t.later_dates() for f in chains),
+            production=tuple(pyjudge.judge_fetch(t, f, anchors, at, why) for f in pods[t.id].production_chains))
     return ClientEvidence(client, store, None if store else "not read", None, note, verdicts)
 
 

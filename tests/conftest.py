@@ -139,6 +139,18 @@ def probe_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def sandbox_jdk_copies(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The sandbox's JDK copies (a jssecacerts in lib/security, cutover.sandbox.jdk) made once per test session, not
+    once per sandbox: every scenario that needs one reuses its copy (hard links, a real lib/security), and the
+    installed JDK is never written to. Only a folder here: a copy is made when a scenario first asks for it."""
+    import os
+
+    from cutover.sandbox.jdk import JDKS_ENV
+
+    os.environ[JDKS_ENV] = str(tmp_path_factory.mktemp("sandbox-jdks"))
+
+
+@pytest.fixture(scope="session", autouse=True)
 def no_proxy_from_this_machine() -> None:
     """The suite talks to 127.0.0.0/8 only: a CI machine's own HTTPS_PROXY must not carry our tests'
     connections (child pytest runs inherit this), nor change what a test's datacenters file means.

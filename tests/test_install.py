@@ -86,39 +86,65 @@ def test_make_demo_installs_what_a_gate_run_needs_and_nothing_else(tmp_path: Pat
 
 
 def test_cutover_init_writes_a_file_that_runs_from_an_empty_folder(tmp_path: Path) -> None:
-    """A first real run: the pods' URLs (with their port) and the provider's zips -> `cutover init` -> every gate
-    passes, and the evidence lands in ./reports/ of the folder the user runs in."""
+    """A first real run: the pods' URLs (with their port, ocs names among them), the provider's zips and a shared
+    store (one root under an alias per data centre) -> `cutover init` -> a bare `pytest` in the folder passes every
+    gate, and the evidence lands in ./reports/ of the folder the user runs in. A typo'd scheme is refused first."""
     import os
     import re
+    import zipfile
 
-    from cutover.sandbox import PASSWORD_ENV, Sandbox
+    from cutover.sandbox import PASSWORD_ENV, Sandbox, find_keytool
+    from cutover.stores import keytool
 
     bindir, _ = install_copy(tmp_path, editable=False)
     empty = tmp_path / "empty"
     empty.mkdir()
+    # us2's bundle names an ocs pod beside its own; us-ashburn-1's names only an ocs pod (a group of its own).
     hostnames = {"us2": ["acme.fa.us2.oraclecloud.com", "fa-eabc-test-saasfaprod1.fa.ocs.oraclecloud.com"],
-                 "em1": ["eqay-dev3.fa.em1.ukg.oraclecloud.com"]}
+                 "em1": ["eqay-dev3.fa.em1.ukg.oraclecloud.com"],
+                 "us-ashburn-1": ["fa-wxyz-saasfaprod1.fa.ocs.oraclecloud.com"]}
     with Sandbox("good", workdir=tmp_path / "edge", datacenters=(), hostnames=hostnames) as sb:
         port = re.search(r"^port = (\d+)$", sb.config_path.read_text(), re.M).group(1)  # type: ignore[union-attr]
         dns = "{}:{}".format(*sb.dns_address)
         env = {**os.environ, PASSWORD_ENV: sb.password}
+        root = tmp_path / "root.pem"
+        with zipfile.ZipFile(sb.workdir / "certs" / "us2.zip") as z:
+            root.write_bytes(z.read("SandboxRootCAG2.crt.pem"))
+        keytool.import_certs(find_keytool(), sb.truststore_path, {f"oracle-{dc}-root": root for dc in hostnames},
+                             password_env=PASSWORD_ENV, env=env)  # beside sandbox-root-g2: four aliases, one root
         urls = [f"https://{h}:{port}/fscmUI/faces/FuseWelcome" for hosts in hostnames.values() for h in hosts]
         init = [str(bindir / "cutover"), "init", *urls, f"--bundles={sb.workdir / 'certs'}",
                 f"--truststore={sb.truststore_path}", f"--password-env={PASSWORD_ENV}", f"--nameserver={dns}"]
+        typo = subprocess.run([*init[:3], "htps://abcd.fa.us2.oraclecloud.com/", *init[3:]], cwd=empty, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert typo.returncode == 2 and typo.stdout == "", typo.stdout + typo.stderr  # refused before any look-up
+        assert "'htps://abcd.fa.us2.oraclecloud.com/' starts with 'htps://', a typo of https://" in typo.stderr
+        assert not (empty / "datacenters.toml").exists()
+
         wrote = subprocess.run(init, cwd=empty, env=env, capture_output=True, text=True, timeout=120)
         assert wrote.returncode == 0, wrote.stdout + wrote.stderr
+        ids = ("us2/acme", "us2/fa-eabc-test-saasfaprod1", "em1/eqay-dev3", "us-ashburn-1/fa-wxyz-saasfaprod1")
+        said = wrote.stdout.splitlines()
+        assert said[0] == f"resolved 4 pod(s) and their staging twins through {dns}:", wrote.stdout
+        assert [line.split(":")[0].strip() for line in said[1:5]] == list(ids), wrote.stdout
+        assert all(" -> 127.20." in line and "warning" not in line for line in said[1:5]), wrote.stdout
         text = (empty / "datacenters.toml").read_text()
-        assert "[datacenters.us2]" in text and "[datacenters.ocs]" in text and "[datacenters.em1]" in text, text
-        assert "Regroup them" in text and f'"https://acme.fa.us2.oraclecloud.com:{port}/"' in text, text
-        assert 'root_alias = "sandbox-root-g2"' in text, "the aliases the bundle's CAs already sit under"
+        tables = {t.split("]", 1)[0]: t for t in text.split("[datacenters.")[1:]}
+        assert list(tables) == ["us2", "em1", "us-ashburn-1"], text  # no [datacenters.ocs]: every pod proven
+        assert f'"https://fa-eabc-test-saasfaprod1.fa.ocs.oraclecloud.com:{port}/"' in tables["us2"], text
+        assert f'nameservers = ["{dns}"]' in text
+        for dc in hostnames:  # each data centre's alias is its own, the others named in a comment
+            assert f'root_alias = "oracle-{dc}-root"   # the bundle\'s root CA sits under it in the truststore (also ' \
+                   "under " in tables[dc], tables[dc]
         again = subprocess.run(init, cwd=empty, env=env, capture_output=True, text=True, timeout=120)
         assert again.returncode == 2 and "never overwrites" in again.stderr, again.stdout + again.stderr
         assert (empty / "datacenters.toml").read_text() == text
 
-        run = subprocess.run([str(bindir / "python"), "-m", "pytest", "--datacenters=datacenters.toml"], cwd=empty,
-                             env=env, capture_output=True, text=True, timeout=300)
+        run = subprocess.run([str(bindir / "python"), "-m", "pytest"], cwd=empty, env=env, capture_output=True,
+                             text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "ready for cutover: all 15 gate tests passed" in run.stdout, run.stdout
-    for pod in ("us2/acme", "ocs/fa-eabc-test-saasfaprod1", "em1/eqay-dev3"):
-        assert f"[{pod}]" in (next((empty / "reports").glob("*.xml"))).read_text(), pod
+    assert "ready for cutover: all 18 gate tests passed" in run.stdout, run.stdout  # 4 pods x 3 + 3 DCs x 2
+    junit = next((empty / "reports").glob("*.xml")).read_text()
+    for pod in ids:
+        assert f"[{pod}]" in junit, pod
     assert sorted(p.suffix for p in report_files(empty / "reports")) == [".html", ".json", ".xml"]

@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from cutover.base.digest import sha256_hex
-from cutover.base.text import printable
+from cutover.base.text import printable, shorten
 
 
 @dataclass(frozen=True)
@@ -96,11 +96,11 @@ class CertInfo:
     @property
     def name(self) -> str:
         """The subject for a message: at most 200 characters (a subject may hold ten thousand)."""
-        return cut(self.subject)
+        return shorten(self.subject, 200)
 
     @property
     def issuer_name(self) -> str:
-        return cut(self.issuer)
+        return shorten(self.issuer, 200)
 
     @property
     def short(self) -> str:
@@ -120,10 +120,6 @@ class CertInfo:
 
     def to_cert(self) -> x509.Certificate:
         return x509.load_der_x509_certificate(self.der)
-
-
-def cut(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def name_matches(pattern: str, hostname: str) -> bool:

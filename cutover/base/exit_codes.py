@@ -81,9 +81,11 @@ PREPARE: tuple[ExitCode, ...] = (
 
 #: ``cutover init URL_OR_HOST...``: a first datacenters.toml.
 INIT: tuple[ExitCode, ...] = (
-    ExitCode(0, "WRITTEN", "the file was written (and, with `--truststore`, loads as written)"),
-    ExitCode(2, "BAD_INPUT", "nothing was written: a pod that is not a hostname or URL, the same pod twice, "
-             "`--bundles` not a folder, a store or password that cannot be read, or `--out` exists"),
+    ExitCode(0, "WRITTEN", "the file was written (and, with `--truststore`, loads as written); a pod that did not "
+             "resolve is a warning on that pod, not an error"),
+    ExitCode(2, "BAD_INPUT", "nothing was written: a URL whose scheme is a typo of https, a pod that is not a hostname "
+             "or URL, the same pod twice, a `--nameserver` that is not IP[:PORT], `--bundles` not a folder, a store or "
+             "password that cannot be read, no resolver to ask, or `--out` exists"),
 )
 
 #: Every command, as a person types it, and its table.

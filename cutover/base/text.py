@@ -11,6 +11,11 @@ import html
 import unicodedata
 
 
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, "…" ending one cut short: the one way every line and name we print is cut."""
+    return text if len(text) <= limit else text[: max(limit - 1, 1)] + "…"
+
+
 def printable(text: str, limit: int = 200, keep: str = "\t") -> str:
     """Control characters shown as escapes (``\\x1b``), and at most `limit` characters with an ellipsis.
 
@@ -19,15 +24,14 @@ def printable(text: str, limit: int = 200, keep: str = "\t") -> str:
     if text.isascii() and text.isprintable():
         # Nothing to escape, and the common case: a report of 504 pods shows some 25,000 names and
         # reasons, and asking unicodedata about each character was its costliest Python (issue 24.4).
-        return text if len(text) <= limit else text[: max(limit - 1, 1)] + "…"
+        return shorten(text, limit)
     out = []
     for ch in text:
         if ch in keep or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"):
             out.append(ch)
         else:
             out.append(ch.encode("unicode_escape").decode("ascii"))
-    s = "".join(out)
-    return s if len(s) <= limit else s[: max(limit - 1, 1)] + "…"
+    return shorten("".join(out), limit)
 
 
 def html_text(text: str, limit: int = 500) -> str:

@@ -33,7 +33,10 @@ def _init_parser(sub: argparse._SubParsersAction) -> None:
     it.add_argument("--password-env", default=DEFAULT_PASSWORD_ENV,
                     help=f"environment variable holding the store's password (default {DEFAULT_PASSWORD_ENV})")
     it.add_argument("--nameserver", action="append", default=[], metavar="IP[:PORT]",
-                    help="DNS resolver for [run] nameservers (repeatable; default: the system resolver)")
+                    help="DNS resolver to look the pods up with, written to [run] nameservers (repeatable; "
+                         "default: the system resolver)")
+    it.add_argument("--no-resolve", action="store_true",
+                    help="do not look the pods and their staging twins up before writing the file")
     it.add_argument("--out", type=Path, default=Path("datacenters.toml"),
                     help="the file to write (default: ./datacenters.toml); never overwritten")
 

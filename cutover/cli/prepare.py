@@ -3,13 +3,15 @@
 The gates say what is wrong with a store and print keytool commands; the person who owns the store
 then types them into a production file by hand. This takes the last step safely: it runs the gates,
 applies the store actions of their fix plan to a *copy* with the real keytool of the client's JDK,
-runs the gates again against the copy, and hands over the copy only when every gate passes. The
-original is only read: its SHA-256 is printed before and after.
+runs the gates again against the copy, and hands over the copy only when every gate passes and production's
+current chain, trusted with the original, is still trusted with the copy (nothing that works today is
+broken). The original is only read: its SHA-256 is printed before and after.
 
 The actions are the fix plan's store steps, read as data from the run's JSON evidence (`Step.from_json`)
 and run with the keytool arguments the plan prints (`keytool_args`): import the bundle's root and
-intermediate under the configured aliases, replace a stale or wrong entry, rename an entry kept under
-another alias, delete a pinned provider leaf. Nothing else in the store is touched.
+intermediate under the configured aliases, replace a wrong entry (renamed aside to ``<alias>-previous`` when
+production's current chain still needs it), delete a pinned provider leaf. Nothing else in the store is
+touched.
 """
 
 from __future__ import annotations
@@ -208,18 +210,54 @@ def _print_diff(changes: Sequence[EntryChange], original: Path, sha_before: str,
     print(f"report: {html}")
 
 
-def _verdict(rc: int, second: Mapping[str, object], out: Path) -> int:
-    """READY only when the gate run against the copy passed whole; otherwise the copy is parked under another name."""
+#: The gates whose failure is the store's own: a store fault, which the plan's steps are there to fix.
+STORE_GATES = ("aliases_present", "no_lb_cert")
+
+
+def production_broken(first: Mapping[str, object], second: Mapping[str, object]) -> list[str]:
+    """Production's current chain, trusted with the original store and not with the copy: what handing the copy
+    over would break today, before the cutover (``pod production IP (client): Java's reason``)."""
+    def verdicts(doc: Mapping[str, object]) -> dict[tuple[str, str, str], Mapping[str, object]]:
+        pods = doc.get("pods") or {}
+        assert isinstance(pods, dict)
+        return {(tid, client, str(v["ip"])): v for tid, pod in pods.items()
+                for client, trust in (pod.get("trust") or {}).items() for v in trust.get("production_verdicts", [])}
+
+    before = verdicts(first)
+    return [f"{tid} production {ip} ({client}): {v.get('reason')}" for (tid, client, ip), v in verdicts(second).items()
+            if not v.get("ok") and before.get((tid, client, ip), {}).get("ok")]
+
+
+def _verdict(rc: int, first: Mapping[str, object], second: Mapping[str, object], out: Path) -> int:
+    """READY only when the gate run against the copy passed whole and production's current chain is still trusted;
+    otherwise the copy is parked under another name, and what is left is said as what it is: a store fault the
+    plan left (never "a change of the store cannot fix"), or what is not the store's."""
     records = second.get("records", [])
     assert isinstance(records, list)
     failed = [r for r in records if r.get("outcome") != "passed" and r.get("outcome") != "skipped"]
-    if rc == 0 and not failed:
-        print(f"READY: every gate passes with {out}; hand it over to replace the client's truststore.")
+    broken = production_broken(first, second)
+    if rc == 0 and not failed and not broken:
+        print(f"READY: every gate passes with {out}, and production's current chain is still trusted with it; "
+              "hand it over to replace the client's truststore.")
         return exit_codes.OK
     parked = not_ready_name(out)
     out.replace(parked)
-    print(f"NOT READY: {len(failed)} gate test(s) still fail with the copy, which a change of the store cannot "
-          f"fix; the copy is kept for inspection as {parked}:")
+    plan = second.get("fix_plan") or []
+    assert isinstance(plan, list)
+    store_left = [r for r in failed if r.get("gate") in STORE_GATES] or [s for s in plan if s.get("command")]
+    if broken:
+        print(f"NOT READY: the copy breaks what works today: production's current chain is trusted with the original "
+              f"store and not with the copy; the copy is kept for inspection as {parked}:")
+        for line in broken:
+            print(f"  {line[:300]}")
+    if store_left:
+        print(f"NOT READY: {len(failed)} gate test(s) still fail with the copy, and the store still needs changes "
+              f"after the fix plan was applied: a fault of cutover's plan (please report it with both reports); "
+              f"the copy is kept for inspection as {parked}:")
+    elif failed:
+        print(f"NOT READY: {len(failed)} gate test(s) still fail with the copy, which a change of the store cannot "
+              f"fix (the chain served at staging, the network or a client option: see each one's fix); the copy is "
+              f"kept for inspection as {parked}:")
     for r in failed:
         print(f"  {r['gate']} {r['target']}: {str(r.get('message') or '')[:300]}")
     return exit_codes.NOT_OK
@@ -263,4 +301,4 @@ def main(args: argparse.Namespace) -> int:
     if sha_after != sha_before:
         raise PrepareError(f"{original} changed while prepare ran (SHA-256 {sha_before} -> {sha_after}); "
                            "something else writes to it. Do not use the copy.")
-    return _verdict(rc, second, out)
+    return _verdict(rc, first, second, out)

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cutover.base.text import shorten
 from cutover.history.runs import Lookup, Outcomes, Snapshot
 from cutover.history.states import Leaf, PodState
 
@@ -38,8 +39,7 @@ class Change:
 
 
 def _fit(line: str) -> str:
-    """At most WIDTH characters, "..." ending one cut short."""
-    return line if len(line) <= WIDTH else line[:WIDTH - 3] + "..."
+    return shorten(line, WIDTH)
 
 
 def _listed(head: str, items: Sequence[str], tail: str = "") -> str:

@@ -30,9 +30,10 @@ UNMODELLED_TYPES = ("windows-root", "windows-my", "windows-root-localmachine", "
                     "keychainstore", "pkcs11")
 #: Variables a JVM reads options from besides its command line: cutover cannot know the client's values.
 LAUNCHER_VARIABLES = ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")
-#: Property prefixes that change what a handshake or its trust decision is, when a launcher variable sets them.
-_DECISIVE = ("-Djavax.net.ssl.", "-Dhttps.", "-Djsse.", "-Djdk.tls.", "-Djdk.certpath.", "-Djava.security.",
-             "-Dcom.sun.net.ssl.", "-Dcom.sun.security.")
+#: Property prefixes that change what a handshake or its trust decision is (set by a launcher variable: refused;
+#: in a client's java_options without a JVM: not judged, `cutover.judge.python.unmodelled`).
+DECISIVE = ("-Djavax.net.ssl.", "-Dhttps.", "-Djsse.", "-Djdk.tls.", "-Djdk.certpath.", "-Djava.security.",
+            "-Dcom.sun.net.ssl.", "-Dcom.sun.security.", "-Djdk.security.", "-Dsun.security.", "-Docsp.")
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def check_launcher_variables(environ: Mapping[str, str] | None = None) -> None:
     cannot know which apply to the client. They belong in its java_options, where they are judged."""
     env = os.environ if environ is None else environ
     for name in LAUNCHER_VARIABLES:
-        found = [w for w in env.get(name, "").split() if w.startswith(_DECISIVE)]
+        found = [w for w in env.get(name, "").split() if w.startswith(DECISIVE)]
         if found:
             raise ConfigError(
                 f"{name} sets {' '.join(w.partition('=')[0] for w in found)}: options that come from "

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from cutover.base.instants import format_instant, parse_instant
 from cutover.evidence import PodEvidence, PodTrust
 from cutover.gates.fixplan import PROVIDER, Action
-from cutover.gates.remedies import FIX_PROXY, SERVE_LASTING, SERVE_STAGED, hint, staging_action, verdict_action
+from cutover.gates.remedies import FIX_PROXY, RUN_JVM, SERVE_LASTING, SERVE_STAGED, hint, staging_action, verdict_action
 from cutover.gates.verdict import GateVerdict, failed
 from cutover.history.phases import CUT_OVER, ROLLING, Phase
 from cutover.judge.python import CANNOT_JUDGE
@@ -176,6 +176,9 @@ def chain_trusted(pod: PodEvidence, trust: PodTrust, engine_note: str | None = N
         return failed(prefix + " ".join(
             f"not judged: {judge} could not reach staging {v.ip} for {t.hostname}: {v.reason}" for v in unreached),
             Action("network", FIX_PROXY))
+    unjudged = [v for v in (*staging, *trust.production) if v.failure == "needs_jvm"]
+    if unjudged:  # the approximate engine gave no verdict: never a pass, and no import either
+        return failed(f"{prefix}not judged: {unjudged[0].reason}.", Action("local", RUN_JVM))
     production = _judged_production(pod, trust, phase)
     parts, actions = _rejections(pod, staging, production, judged, in_phase)
     if parts:

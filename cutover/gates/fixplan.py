@@ -45,6 +45,8 @@ class Action:
         subject: that certificate's subject, for a person.
         file: the PEM to import; ``archive!member`` when it sits inside the provider's zip.
         client: the client whose store this is; None when the run has one client.
+        password_env: the variable keytool reads the store's password from (``-storepass:env``): the one the
+            gates read, so that a whole plan runs on one password typed once; None: keytool asks for it.
     """
 
     kind: str
@@ -57,6 +59,7 @@ class Action:
     subject: str | None = None
     file: str | None = None
     client: str | None = None
+    password_env: str | None = None
 
     @property
     def key(self) -> tuple[object, ...]:
@@ -77,27 +80,28 @@ class Action:
     def to_json(self) -> dict[str, object]:
         return {"kind": self.kind, "text": self.text, "store": self.store, "store_type": self.store_type,
                 "alias": self.alias, "dest_alias": self.dest_alias, "sha256": self.sha256, "subject": self.subject,
-                "file": self.file, "client": self.client}
+                "file": self.file, "client": self.client, "password_env": self.password_env}
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Action:
         """The inverse of to_json (actions travel from xdist workers as plain data)."""
         fields = {k: data.get(k) for k in ("text", "store", "store_type", "alias", "dest_alias", "sha256",
-                                            "subject", "file", "client")}
+                                            "subject", "file", "client", "password_env")}
         return cls(kind=str(data["kind"]), **{k: str(v) for k, v in fields.items() if v is not None})
 
 
 def keytool_args(action: Action, *, store_password_env: str | None = None, file: str | None = None) -> list[str]:
-    """keytool's arguments for a store action (`cutover.stores.keytool.args`, the one builder): `prepare` passes
-    `store_password_env` and `file` (its copy of the certificate); otherwise an ``archive!member`` file is its
-    member, as a person extracts it."""
+    """keytool's arguments for a store action (`cutover.stores.keytool.args`, the one builder): the password from
+    `store_password_env`, else the action's own variable; `prepare` passes `file` (its copy of the certificate);
+    otherwise an ``archive!member`` file is its member, as a person extracts it."""
     if action.kind not in STORE_KINDS or action.store is None:
         raise ValueError(f"{action.kind!r} is not a keytool action on a store")
     if file is None:
         archive, inside_zip, member = (action.file or "").partition("!")
         file = member if inside_zip else archive
     return keytool.args(action.kind, store=action.store, alias=action.alias or "", store_type=action.store_type,
-                        dest_alias=action.dest_alias, file=file, password_env=store_password_env)
+                        dest_alias=action.dest_alias, file=file,
+                        password_env=store_password_env or action.password_env)
 
 
 def with_files(actions: Iterable[Action], files: Mapping[str, str]) -> tuple[Action, ...]:

@@ -3,37 +3,21 @@ truststore."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from cutover.base.certs import CertInfo
 from cutover.config import Config, DataCenter
-from cutover.evidence import ClientEvidence, Evidence, PodEvidence
+from cutover.evidence import ClientEvidence, Evidence
 from cutover.gates.fixplan import Action
 from cutover.gates.remedies import READ_STORE, store_action
+from cutover.gates.storeplan import StorePlan
+from cutover.gates.storeplan import provider_reasons as _provider_reasons
 from cutover.gates.verdict import GateVerdict, failed
-from cutover.stores.bundle import Bundle
-
-
-def _provider_reasons(cert: CertInfo, dc: DataCenter, bundle: Bundle | None,
-                      pods: Iterable[PodEvidence]) -> list[str]:
-    reasons = []
-    if bundle is not None and any(s.sha256 == cert.sha256 for s in bundle.servers):
-        reasons.append(f"it is the server certificate of the {dc.code} bundle")
-    for p in pods:
-        for kind, fetches in (("staging", p.staging_chains), ("production", p.production_chains)):
-            if any(f.leaf is not None and f.leaf.sha256 == cert.sha256 for f in fetches):
-                reasons.append(f"it is the leaf served at {kind} for {p.target.hostname}")
-    covered = [h for h in dc.hostnames if cert.covers(h)]
-    if covered:
-        reasons.append(f"its name covers {', '.join(covered)}")
-    return reasons
 
 
 def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence, client: ClientEvidence | None = None,
-               warn_unrelated: bool = True) -> GateVerdict:
+               warn_unrelated: bool = True, plan: StorePlan | None = None) -> GateVerdict:
     """`client`: whose store (default: the run's first client); `warn_unrelated`: list end-entity entries
     unrelated to the provider; they are the store's, not this data centre's, so the checks ask it of one
-    data centre only rather than repeat it for all fourteen."""
+    data centre only rather than repeat it for all fourteen. `plan`: the whole store's steps
+    (`cutover.gates.storeplan`), whose delete of a pinned leaf this gate quotes."""
     client = client or evidence.first
     store = client.store
     if store is None:
@@ -52,7 +36,8 @@ def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence, client: Clien
         if reasons:
             pinned.append(f"alias {e.alias!r} ({e.cert.short}) is a server certificate of the provider: "
                           f"{'; '.join(dict.fromkeys(reasons))}.")
-            remedy.append(store_action(store, "delete", e.alias, e.cert))
+            remedy += [a for a in (plan.on(e.alias) if plan else ()) if a.kind == "delete"] \
+                or [store_action(store, "delete", e.alias, e.cert)]
             continue
         others = [d for d in config.datacenters if d.code != dc.code
                   and _provider_reasons(e.cert, d, evidence.bundles.get(d.code),

@@ -17,7 +17,6 @@ from cutover.judge.wire import TrustVerdict
 from cutover.net.dns import DnsFailure, StagingEvidence
 from cutover.net.tls import ChainFetch
 from cutover.net.tunnel import PROXY_FAILURES
-from cutover.stores.bundle import Bundle
 from cutover.stores.truststore import StoreContents
 
 ACTIVATE_STAGING = "put the pod on the Akamai staging network: its staging name does not resolve to an address"
@@ -54,6 +53,13 @@ SEND_SNI = ("make the client send SNI: drop -Djsse.enableSNIExtension=false from
             "by IP address: connect by the production hostname); without SNI the edge serves its default "
             "certificate, and no import fixes that")
 
+GIVE_PASSWORD = ("give the client's JVM a store it opens with trust anchors in it: with no trust-store password an "
+                 "encrypted PKCS12 shows none (set password_env = \"VARIABLE\" for the client in datacenters.toml when "
+                 "its start script passes -Djavax.net.ssl.trustStorePassword: the variable that holds it); an empty "
+                 "store needs the provider's CAs imported")
+RUN_JVM = ("run with the client's own JDK (java_home for the client in datacenters.toml, or --java-home): its settings "
+           "change what Java decides, and only its JVM applies them")
+
 _DNS: dict[DnsFailure, Action] = {
     "production_nxdomain": Action("local", CHECK_HOSTNAME),
     "nxdomain": Action(PROVIDER, ACTIVATE_STAGING),
@@ -83,6 +89,7 @@ _PROXY_KINDS = PROXY_FAILURES | {"proxy_error"}
 #: In the order a route is chosen when several failures are seen at once (new_cert_staged puts every staging
 #: address's fetch error in one message): the first that applies wins. Anything else is the provider's chain.
 _ROUTES: tuple[tuple[frozenset[str], Action], ...] = (
+    (frozenset({"no_anchor"}), Action("local", GIVE_PASSWORD)),
     (frozenset({"no_trust_path"}), Action(TRUST_PATH, SERVE_PATH)),
     (frozenset({"name_mismatch"}), Action(PROVIDER, SERVE_NAME)),
     (frozenset({"expired", "not_yet_valid"}), Action(PROVIDER, SERVE_VALID)),
@@ -116,6 +123,8 @@ def verdict_action(v: TrustVerdict) -> Action:
                                "is not the cause")
     if v.failure == "no_sni":
         return Action("local", SEND_SNI)
+    if v.failure == "needs_jvm":
+        return Action("local", RUN_JVM)
     return _action(_rank(v.failure, v.engine == "python" and v.via is not None))
 
 
@@ -126,6 +135,8 @@ def fetch_action(fetches: Iterable[ChainFetch]) -> Action:
 
 
 _HINTS: dict[str, str] = {
+    "no_anchor": ("The truststore, as the client's JVM opens it, holds no trusted certificate at all: without a "
+                  "trust-store password (password_env) an encrypted PKCS12 shows none (see aliases_present)."),
     "no_trust_path": ("The truststore holds no certificate this chain leads to: import the provider's root and "
                       "intermediate CA (see aliases_present), or the server may be omitting its intermediate."),
     "name_mismatch": "The certificate served at staging does not name {host}: the provider must serve the right "
@@ -171,8 +182,3 @@ def store_action(store: StoreContents, kind: str, alias: str, cert: CertInfo | N
     """A keytool step on the client's store, as the fix plan merges and prints it."""
     return Action(kind, store=str(store.path), store_type=store.store_type, alias=alias, dest_alias=dest_alias,
                   sha256=cert.sha256 if cert else None, subject=cert.name if cert else None, file=file)
-
-
-def import_action(store: StoreContents, alias: str, bundle: Bundle, cert: CertInfo) -> Action:
-    """Import `cert` from the provider's bundle, from the file (or zip member) it came in."""
-    return store_action(store, "import", alias, cert, file=bundle.files.get(cert.sha256, str(bundle.path)))

@@ -16,7 +16,8 @@ from cryptography.x509 import verification as v
 
 from cutover.base.certs import CertInfo
 from cutover.base.instants import format_instant
-from cutover.config import Target
+from cutover.config import Client, Target
+from cutover.config.jsse import DECISIVE, TRUST_STORE
 from cutover.judge import rules
 from cutover.judge.wire import TrustVerdict
 from cutover.net.tls import ChainFetch
@@ -27,6 +28,11 @@ APPROXIMATE = "approximate: no JVM"
 #: How a reject of Java's rules begins: cryptography said yes, and the approximate engine says no.
 #: How a verdict begins when cryptography could not judge at all (a certificate it cannot parse).
 CANNOT_JUDGE = "cryptography cannot judge this chain"
+#: How a verdict begins that no engine gave: the client's settings need its own JVM.
+NEEDS_JVM = "needs the client's JVM because"
+#: Options under `DECISIVE` whose effect the approximate engine applies (the store, read as JSSE reads it) or that
+#: cannot change which chain is presented or how it is judged (where a connection goes).
+APPLIED = frozenset({TRUST_STORE, "https.proxyHost", "https.proxyPort", "javax.net.debug"})
 STRICTER = "approximate verdict, stricter than cryptography's: it accepts, but Java would not or may not:"
 
 
@@ -76,7 +82,7 @@ def verify(
         return no(f"cryptography: {e}{also}")
     except ValueError as e:
         return no(f"{CANNOT_JUDGE}: {e}")
-    why = (rules.exact_validity(path, when) or rules.byte_exact_host(path[0], hostname)
+    why = (rules.exact_validity(path, when) or rules.java_host(path[0], hostname)
            or rules.name_constraints(chain, anchors, hostname))
     if why:
         return no(f"{STRICTER} {why}")
@@ -104,9 +110,32 @@ def anchors(store: StoreContents | None) -> Anchors:
     return [e.cert for e in entries if e.cert is not None], {e.cert.sha256: e.alias for e in entries if e.cert}
 
 
-def judge_fetch(t: Target, fetch: ChainFetch, trusted: Anchors, at: dt.datetime | None) -> TrustVerdict:
+def unmodelled(client: Client, jssecacerts: bool) -> str | None:
+    """Why the approximate engine must not judge `client` at all (`NEEDS_JVM` ...), None when it may.
+
+    Its java_options that change a handshake or a trust decision and that it cannot apply (https.* for a stack that
+    applies them, security properties, jdk.tls.*, revocation, SNI, the store's type or provider) would make a pass a
+    guess; and where the JDK's jssecacerts is the store, only that JDK's JVM shows which file it reads."""
+    props = [o[2:].partition("=")[0] for o in client.java_options if o.startswith(DECISIVE)]
+    # A stack that ignores https.* (java.net.http, OkHttp, Netty) is judged as if they were not there.
+    ignored = set() if client.https_options else {p for p in props if p.startswith("https.")}
+    cannot = [p for p in dict.fromkeys(props) if p not in APPLIED and p not in ignored]
+    if cannot:
+        return (f"{NEEDS_JVM} its java_options set {', '.join('-D' + p for p in cannot)}, which change what its JVM "
+                "decides and which the approximate engine cannot apply: it gives no verdict rather than a guess")
+    if jssecacerts:
+        return (f"{NEEDS_JVM} its store is its JDK's jssecacerts, which JSSE reads instead of cacerts: only that JDK's "
+                "JVM shows which file it reads and what it holds")
+    return None
+
+
+def judge_fetch(t: Target, fetch: ChainFetch, trusted: Anchors, at: dt.datetime | None,
+                unjudged: str | None = None) -> TrustVerdict:
     """The approximate engine's verdict on what Python fetched from one address: a failed fetch is a failed
-    handshake (or the proxy's), anything fetched is verified against the store's anchors."""
+    handshake (or the proxy's), anything fetched is verified against the store's anchors. `unjudged`: why the
+    client is not judged at all (`unmodelled`): a failure that says so, whatever was fetched."""
+    if unjudged is not None:
+        return TrustVerdict(t.id, fetch.ip, False, unjudged, "not judged", engine="python", failure="needs_jvm")
     if fetch.error is not None:
         step = "proxy" if fetch.via and fetch.failure in PROXY_FAILURES else "TLS handshake"
         return TrustVerdict(t.id, fetch.ip, False, fetch.error, step, engine="python", via=fetch.via,

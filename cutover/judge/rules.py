@@ -9,8 +9,9 @@ below turns such an accept into a reject that says it is approximate and why:
   constraint of any CA certificate the verifier might pick is checked here, on every such certificate;
 - instants: cryptography compares validity at whole seconds (a leaf expiring at T is still valid at
   T+5ms for it); Java compares milliseconds;
-- host names: Java compares the asked name with the certificate's DNS names byte for byte (ASCII case
-  aside), with no IDNA folding of a UTF-8 name into its punycode form or back.
+- host names: Java's HostnameChecker has rules of its own (a wildcard in the leftmost label only, never over a
+  public suffix, a U-label in a DNS name never matching), ported in `cutover.judge.hostname` and checked here
+  on the leaf cryptography accepted.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from collections.abc import Sequence
 
 from cryptography import x509
 
-from cutover.base.certs import CertInfo, name_matches
+from cutover.base.certs import CertInfo
 from cutover.base.instants import format_instant
+from cutover.judge import hostname as hostname_checker
 
 
 def exact_validity(path: Sequence[x509.Certificate], at: dt.datetime) -> str | None:
@@ -41,13 +43,14 @@ def exact_validity(path: Sequence[x509.Certificate], at: dt.datetime) -> str | N
     return None
 
 
-def byte_exact_host(leaf: x509.Certificate, hostname: str) -> str | None:
-    """Why Java would not match `hostname` to the leaf's DNS names compared byte for byte; None if it would."""
-    names = _dns_sans(leaf)
-    if hostname.isascii() and any(n.isascii() and name_matches(n, hostname) for n in names):
+def java_host(leaf: x509.Certificate, hostname: str) -> str | None:
+    """Why Java's HostnameChecker (`cutover.judge.hostname`) would not match `hostname` to the leaf; None if it would.
+    Wildcards over a public suffix are refused as for a chain to one of the JDK's own CAs: whose CA anchors the
+    chain is not known here, and the stricter answer is the safe one."""
+    why = hostname_checker.mismatch(leaf, hostname, public_ca=True)
+    if why is None:
         return None
-    return (f"no name matching {hostname} byte-exact in the leaf's DNS names ({', '.join(names) or 'none'}): Java "
-            "compares host names byte for byte, with no IDNA folding between a UTF-8 name and its punycode form")
+    return f"Java's host name check would refuse the leaf for {hostname}: {why}"
 
 
 def name_constraints(chain: Sequence[CertInfo], store: Sequence[CertInfo], hostname: str) -> str | None:

@@ -21,6 +21,8 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
+from cutover.base.text import shorten
+
 EDGE_SUFFIXES = (".edgekey.net", ".edgesuite.net")
 MAX_CNAMES = 16  # what resolvers follow before they give up (BIND's limit); longer is a misconfiguration
 
@@ -189,8 +191,7 @@ def _chain_of(e: dns.resolver.NXDOMAIN) -> str:
 
 
 def _short(e: Exception) -> str:
-    text = str(e) or type(e).__name__
-    return text if len(text) < 300 else text[:297] + "..."
+    return shorten(str(e) or type(e).__name__, 299)
 
 
 def resolve_staging(

@@ -24,8 +24,8 @@ def quote_args(args: Iterable[str]) -> str:
 
 
 def command(action: Action) -> str | None:
-    """The keytool command for a store action, to paste as one line; None for any other action. No -storepass:
-    keytool prompts, so no password is ever in a command line, a shell history or a report. Nothing after it on
+    """The keytool command for a store action, to paste as one line; None for any other action. No password in
+    it: keytool reads it from the variable the action names (``-storepass:env``), or asks. Nothing after it on
     the line either: a trailing ``# comment`` swallows the next command when several lines are pasted at once."""
     if action.kind not in STORE_KINDS or action.store is None:
         return None
@@ -102,15 +102,75 @@ def stores_of(steps: Sequence[Step]) -> list[str]:
                               for s in steps if command(s.action)))
 
 
-def keytool_note(steps: Sequence[Step]) -> str | None:
-    """What the plan says once, on top, when it has keytool commands: the password is asked, not written, and
-    which store the commands change. None when it has none."""
+def password_vars(steps: Sequence[Step]) -> list[str]:
+    """The variables the plan's keytool commands read the store password from, each once."""
+    return list(dict.fromkeys(s.action.password_env for s in steps if command(s.action) and s.action.password_env))
+
+
+def read_line(variable: str) -> str:
+    """bash and zsh: the password typed without echo into `variable`, exported for keytool, in no history."""
+    return f"read -rs {variable} && export {variable}"
+
+
+def powershell_line(variable: str) -> str:
+    """PowerShell (5.1 and 7): the same, through a SecureString prompt."""
+    return (f"$env:{variable} = [Net.NetworkCredential]::new('', (Read-Host -AsSecureString 'store password'))"
+            ".Password")
+
+
+def cmd_warning(variable: str) -> str:
+    """cmd has no way to read a password without echo: the plan says so rather than offer a line that shows it."""
+    return ("set /p shows the password as you type it and leaves it on the screen (cmd has no hidden prompt): set "
+            f"{variable} in PowerShell instead")
+
+
+def changed(steps: Sequence[Step]) -> str:
+    """Which store the plan's commands change, in words: one named, or each after its -keystore."""
     stores = stores_of(steps)
-    if not stores:
-        return None
-    which = f"the store {stores[0]}" if len(stores) == 1 else "the store after its -keystore: " + "; ".join(stores)
-    return ("Each keytool command asks for the store password (type it; it is never part of a command) and changes "
-            f"{which}. Paste each command as one line, from the folder this run was made in.")
+    return f"the store {stores[0]}" if len(stores) == 1 else "the store after its -keystore: " + "; ".join(stores)
+
+
+def keytool_note(steps: Sequence[Step]) -> list[str]:
+    """What the plan says once, on top, when it has keytool commands: how to set the store password once (it
+    stays out of the shell's history, and no command asks for it), and which store the commands change.
+    Empty when it has none."""
+    if not stores_of(steps):
+        return []
+    which = changed(steps)
+    variables = password_vars(steps)
+    if not variables:
+        return [f"Each keytool command asks for the store password (type it; it is never part of a command) and "
+                f"changes {which}. Paste each command as one line, from the folder this run was made in."]
+    names = " and ".join(variables)
+    return [f"Set the store password once, in the shell you will paste into (typed, it stays out of the shell's "
+            f"history; every keytool command reads it from {names} with -storepass:env, so none asks for it):",
+            *(f"  bash or zsh: {read_line(v)}" for v in variables),
+            *(f"  PowerShell:  {powershell_line(v)}" for v in variables),
+            *(f"  cmd:         {cmd_warning(v)}" for v in variables),
+            "Then run the keytool commands below in that shell, from the folder this run was made in (the report's "
+            f"fix plan holds them as one block to paste); they change {which}."]
+
+
+def step_heading(number: int, step: Step, several: bool) -> str:
+    """A store step in words, with its number: the line above its command."""
+    a = step.action
+    where = f" in {a.store}" if several else ""
+    return f"{number}. {what(a)}{where} (fixes {fixes_text(step)})"
+
+
+def script(steps: Sequence[Step]) -> list[str]:
+    """The store steps as one block to paste after the password is set: for each, an ``echo`` of what it does
+    (a ``#`` comment is a command in an interactive zsh, which has interactive_comments off) and its command."""
+    several = len(stores_of(steps)) > 1
+    lines: list[str] = []
+    for i, s in enumerate(steps, 1):
+        cmd = command(s.action)
+        if cmd is None:
+            continue
+        extract = extract_note(s.action)
+        said = step_heading(i, s, several) + (f"; {extract}" if extract else "")
+        lines += [f"echo {quote_args([' '.join(said.split())])}", cmd]
+    return lines
 
 
 def extract_note(action: Action) -> str | None:
@@ -122,19 +182,17 @@ def extract_note(action: Action) -> str | None:
 
 
 def plan_lines(steps: Sequence[Step]) -> list[str]:
-    """The plan as lines for the terminal: the keytool note, then numbered steps, each keytool command alone on
-    its own line, so that it pastes as printed."""
-    note = keytool_note(steps)
+    """The plan as lines for the terminal: how to set the password, then numbered steps, each keytool command
+    alone on its own line, so that it pastes as printed."""
     several = len(stores_of(steps)) > 1
-    lines = [note] if note else []
+    lines = keytool_note(steps)
     for i, s in enumerate(steps, 1):
         a = s.action
         cmd = command(a)
         if cmd is None:
             lines.append(f"{i}. {sentence(s)}")
             continue
-        where = f" in {a.store}" if several else ""
-        lines.append(f"{i}. {what(a)}{where} (fixes {fixes_text(s)}):")
+        lines.append(step_heading(i, s, several) + ":")
         extract = extract_note(a)
         lines += [f"   {extract}"] if extract else []
         lines.append(f"   {cmd}")

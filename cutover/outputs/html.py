@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from typing import get_args
 from urllib.parse import quote
@@ -21,14 +21,21 @@ from cutover.base.text import html_text as _text
 from cutover.config import Config, DataCenter
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence, PodTrust
 from cutover.gates.fixplan import Step
-from cutover.gates.outcomes import Record
-from cutover.gates.registry import BY_NAME, CLIENT_GATES, POD_GATES, View
-from cutover.gates.registry import NAMES as GATES
+from cutover.gates.registry import BY_NAME, View
 from cutover.history.phases import CUT_OVER, ROLLING, Phase
 from cutover.judge.wire import TrustVerdict
 from cutover.net.tls import ChainFetch
-from cutover.outputs.fixtext import command, extract_note, fixes_text, keytool_note, stores_of
-from cutover.outputs.fixtext import what as what_of
+from cutover.outputs.fixtext import (
+    changed,
+    cmd_warning,
+    command,
+    fixes_text,
+    keytool_note,
+    password_vars,
+    powershell_line,
+    read_line,
+    script,
+)
 from cutover.stores.bundle import Bundle
 from cutover.stores.truststore import StoreContents, StoreEntry
 
@@ -55,6 +62,7 @@ def chain_table(chain: Sequence[CertInfo]) -> str:
 
 #: Our sentence for each kind of refusal (cutover.judge.reasons); the judge's own words follow it, labelled.
 _REFUSED = {
+    "no_anchor": "the truststore, as the client's JVM opens it, holds no trusted certificate",
     "no_trust_path": "no path from the chain to a certificate in the truststore",
     "name_mismatch": "the certificate does not name the host",
     "expired": "a certificate of the chain has expired",
@@ -63,6 +71,7 @@ _REFUSED = {
     "no_certificate": "the TLS handshake failed before any certificate was sent",
     "client_option": "the client's own https.* options ended the handshake",
     "no_sni": "the client sends no SNI and was served the edge's default certificate",
+    "needs_jvm": "not judged: the client's settings need its own JVM",
     "proxy_error": "the proxy failed",
     "timeout": "the connection timed out",
     "refused": "the connection was refused",
@@ -256,31 +265,38 @@ def bundles_html(config: Config, bundles: dict[str, Bundle], only: Iterable[str]
 def fix_plan_html(steps: Sequence[Step]) -> str:
     """The fix plan on top of the report; nothing at all when nothing failed.
 
-    Each keytool command is alone in its block, so that what a person selects and copies is the command and
-    nothing else; what keytool asks and which store it changes is said once, above the steps.
+    The password is set once, in its own block (typed, it stays out of the shell's history); the store's steps
+    are then one block, an ``echo`` of each step's words before its command, so that what a person selects
+    and copies runs whole, as one paste, with no prompt. What is not a command follows as a list.
     """
     if not steps:
         return ""
-    several = len(stores_of(steps)) > 1
+    variables = password_vars(steps)
+    note = keytool_note(steps)
+    lines = script(steps)
+    top = ""
+    if variables:
+        top = (f"<p>{_text(note[0], 2000)} bash or zsh:</p><pre class='cutover-setup'>"
+               + "\n".join(_text(read_line(v), 400) for v in variables) + "</pre><p>PowerShell: "
+               + "; ".join(f"<code>{_text(powershell_line(v), 400)}</code>" for v in variables)
+               + ". cmd: " + _text("; ".join(cmd_warning(v) for v in variables), 1000)
+               + ".</p><p>Then paste this block into that shell, all at once, from the folder this run was made in; "
+               f"it changes {_text(changed(steps), 2000)}:</p>")
+    elif note:
+        top = f"<p>{_text(note[0], 2000)}</p>"
+    if lines:
+        top += "<pre class='cutover-script'>" + "\n".join(_text(line, 4000) for line in lines) + "</pre>"
     items = []
-    for s in steps:
+    first = sum(1 for s in steps if command(s.action)) + 1  # the store's steps come first (fixplan.plan)
+    for s in steps[first - 1:]:
         a = s.action
         fixes = f"<span class='cutover-fixes'>(fixes {_text(fixes_text(s), 1000)})</span>"
-        cmd = command(a)
-        if cmd:
-            where = f" in {_text(str(a.store))}" if several else ""
-            extract = extract_note(a)
-            what = (f"{_text(what_of(a), 1000)}{where} {fixes}:" + (f"<br>{_text(extract, 1000)}" if extract else "")
-                    + f"<pre class='cutover-cmd'>{_text(cmd, 4000)}</pre>")
-        else:
-            who = (f"ask the provider on SR {e(s.sr)}" if s.sr else "ask the provider (no SR set for these pods)") \
-                if s.owner == "provider" else ("look into" if a.kind == "investigate" else "on your side")
-            what = f"{who}: {_text(a.text, 1000)} {fixes}"
-        items.append(f"<li class='cutover-step cutover-{e(s.owner)}'>{what}</li>")
-    note = keytool_note(steps)
+        who = (f"ask the provider on SR {e(s.sr)}" if s.sr else "ask the provider (no SR set for these pods)") \
+            if s.owner == "provider" else ("look into" if a.kind == "investigate" else "on your side")
+        items.append(f"<li class='cutover-step cutover-{e(s.owner)}'>{who}: {_text(a.text, 1000)} {fixes}</li>")
+    rest = f"<ol start='{first}'>{''.join(items)}</ol>" if items else ""
     return (f"<div id='fix-plan'><h2>Fix plan: {len(steps)} step(s), in order</h2>"
-            f"<p>Each action once.{' ' + _text(note, 2000) if note else ''} Then run the gates again.</p>"
-            f"<ol>{''.join(items)}</ol></div>")
+            f"<p>Each action once. Then run the gates again.</p>{top}{rest}</div>")
 
 
 def sr_links_html(links: Sequence[tuple[str, str]]) -> str:
@@ -305,96 +321,8 @@ def verdict_html(ok: bool, message: str, warnings: Sequence[str], remedy: Sequen
     if remedy:
         # One command per line of the block (a real newline, not an escaped one), nothing else in it: copied
         # whole and pasted into a shell, each line is one keytool command.
-        out += ("<p>fix: one keytool command per line; each asks for the password of the store after its "
-                "-keystore (type it, it is never part of a command):</p><pre class='cutover-fix'>"
+        out += ("<p>fix: one keytool command per line; the store password is never part of a command (each "
+                "reads the variable after its -storepass:env, set as the fix plan on top says, or asks):</p>"
+                "<pre class='cutover-fix'>"
                 + "\n".join(_text(c, 4000) for c in remedy) + "</pre>")
     return out
-
-
-_COLORS = {"passed": "#1b7f3b", "failed": "#b00020", "skipped": "#a36a00"}
-#: An outcome in the matrix and on a per-SR page's test heading.
-OUTCOME_WORDS = {"passed": "pass", "failed": "FAIL", "skipped": "skip"}
-
-
-def _cell(record: Record | None, rowspan: int = 1) -> str:
-    span = f" rowspan='{rowspan}'" if rowspan > 1 else ""
-    if record is None:
-        return f"<td{span} class='cutover-none'>-</td>"
-    color = _COLORS.get(record.outcome, "#555")
-    return (f"<td{span} class='cutover-cell cutover-{record.outcome}' style='background:{color}'>"
-            f"<a style='color:#fff;display:block' href='#{quote(record.nodeid, safe='')}' "
-            f"title='{_text(record.message, 300)}'>{OUTCOME_WORDS.get(record.outcome, record.outcome)}</a></td>")
-
-
-def matrix_html(config: Config, records: Iterable[Record], only: set[str] | None = None,
-                phases: Mapping[str, Phase] | None = None) -> str:
-    """Data centres and pods down, each pod's phase, then the gates across; each cell links to its row.
-
-    With several clients the network gates come first, then one column group per client (its three
-    gates): 3 clients x 56 pods stay one table a person can scan along a pod's row. `only`: the pod ids
-    (``dc/pod``) and data centre codes to show (a per-SR report); None shows all.
-    """
-    rs = list(records)
-    phases = phases or {}
-    by = {(r.gate, r.client if r.gate in CLIENT_GATES else None, r.target): r for r in rs}
-    several = config.several_clients
-    with_sr = bool(config.srs)
-    sr_head = "<th rowspan='2'>SR</th>" if several else "<th>SR</th>"
-    columns: list[tuple[str, str | None]]  # (gate, client): None for the network gates
-    if several:
-        columns = [(g, None) for g in GATES if g not in CLIENT_GATES] + \
-                  [(g, c.name) for c in config.clients for g in CLIENT_GATES]
-        top = "<tr><th rowspan='2'>data centre</th><th rowspan='2'>pod</th>" \
-              f"{sr_head if with_sr else ''}<th rowspan='2'>phase</th>" \
-              f"<th colspan='{len(GATES) - len(CLIENT_GATES)}'>network</th>" + \
-              "".join(f"<th colspan='{len(CLIENT_GATES)}'>client {e(c.name)}</th>" for c in config.clients) + "</tr>"
-        head = top + "<tr>" + "".join(f"<th>{_breakable(g)}</th>" for g, _ in columns) + "</tr>"
-    else:
-        first = config.clients[0].name if config.clients else None
-        columns = [(g, first if g in CLIENT_GATES else None) for g in GATES]
-        head = (f"<tr><th>data centre</th><th>pod</th>{sr_head if with_sr else ''}<th>phase</th>"
-                f"{''.join(f'<th>{_breakable(g)}</th>' for g in GATES)}</tr>")
-    if not several:  # records of a one-client run may carry the client's name or none
-        by |= {(r.gate, columns[GATES.index(r.gate)][1], r.target): r for r in rs if r.gate in GATES}
-    rows = []
-    today = dt.datetime.now(dt.UTC).date()
-    for dc in config.datacenters:
-        targets = [t for t in dc.targets if only is None or t.id in only]
-        if only is not None and not targets and dc.code not in only:
-            continue
-        pods: list[str | None] = [t.pod for t in targets] or [None]  # a data centre without pods: one row
-        srs = {t.pod: t.sr for t in targets}
-        renewal = _renewal(dc, today)
-        name = f" <span class='cutover-dcname'>{_text(dc.name, 100)}</span>" if dc.name != dc.code else ""
-        for i, pod in enumerate(pods):
-            cells = (f"<th>{e(dc.code)}{name if i == 0 else ''}{renewal if i == 0 else ''}</th>"
-                     f"<th>{e(pod) if pod else '(no pods)'}</th>")
-            if with_sr:
-                cells += f"<td>{e(srs.get(pod) or '-') if pod else e(dc.sr or '-')}</td>"
-            phase = phases.get(f"{dc.code}/{pod}") if pod else None
-            cells += (f"<td class='cutover-phase' title='{_text(phase.why, 300)}'>{e(phase.name)}"
-                      f"{'<br><small>' + e(phase.since_short) + '</small>' if phase.since else ''}</td>"
-                      if phase is not None else "<td class='cutover-phase'>-</td>")
-            for gate, client in columns:
-                if gate in POD_GATES:
-                    cells += _cell(by.get((gate, client, f"{dc.code}/{pod}")) if pod else None)
-                elif i == 0:
-                    cells += _cell(by.get((gate, client, dc.code)), rowspan=len(pods))
-            rows.append(f"<tr>{cells}</tr>")
-    # Its own scroll box: on a phone the matrix may scroll sideways, the page never does.
-    return (f"<div class='cutover-scroll'><table id='cutover-matrix' class='cutover-table'>{head}" + "".join(rows)
-            + "</table></div>")
-
-
-def _renewal(dc: DataCenter, today: dt.date) -> str:
-    """The data centre's renewal date under its code, counted down until it passes."""
-    if dc.renewal_date is None:
-        return ""
-    left = (dc.renewal_date - today).days
-    return f"<br><small>renewal {dc.renewal_date:%Y-%m-%d}: {left} day(s) left</small>" if left >= 0 \
-        else f"<br><small>renewed {dc.renewal_date:%Y-%m-%d}</small>"
-
-
-def _breakable(gate: str) -> str:
-    """``staging_<wbr>resolves``: a gate's name may break after its underscores, and nowhere else."""
-    return e(gate).replace("_", "_<wbr>")

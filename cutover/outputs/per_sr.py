@@ -24,6 +24,7 @@ from cutover.config import Config
 from cutover.gates.outcomes import Record
 from cutover.outputs import evidence_json, summary
 from cutover.outputs import html as html_mod
+from cutover.outputs import matrix as matrix_mod
 from cutover.outputs.evidence_json import RunFacts
 from cutover.outputs.fixtext import failure_text
 
@@ -53,7 +54,7 @@ def html_document(run: RunFacts, sr: str, part: Part) -> str:
         parts.append(summary.simulated_html(config.sandbox_scenario))
     v = part.verdict
     parts += [summary.verdict_line(v.sentence, v.ready, v.to_prove), html_mod.fix_plan_html(part.plan),
-              html_mod.matrix_html(config, records, only=only, phases=run.phases)]
+              matrix_mod.matrix_html(config, records, only=only, phases=run.phases)]
     parts.append("<h2>Environment</h2>" + summary.env_table({**run.env, "Service request": sr}))
     if ev is not None:
         dc_codes = {r.dc for r in records if r.pod is None}
@@ -69,7 +70,7 @@ def _test_section(run: RunFacts, r: Record) -> str:
     """One gate test's section: its verdict, then the evidence it decided on."""
     ev = run.evidence
     dcs = {d.code: d for d in run.config.datacenters}
-    word = html_mod.OUTCOME_WORDS.get(r.outcome, r.outcome)
+    word = matrix_mod.OUTCOME_WORDS.get(r.outcome, r.outcome)
     body = html_mod.verdict_html(r.outcome == "passed", r.message, r.warnings, r.remedy) \
         if r.outcome != "skipped" else f"<p><b>SKIP</b>: {html_text(r.message, 4000)}</p>"
     client = ev.clients.get(r.client) if ev is not None and r.client else None

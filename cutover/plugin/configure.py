@@ -18,6 +18,7 @@ from _pytest.config import apply_warning_filters  # the filters -W and filterwar
 
 from cutover.base import paths
 from cutover.config import DEFAULT_CLIENT, KNOWN_DATACENTERS, Client, Config, ConfigError, Overrides, load
+from cutover.gates import storeplan
 from cutover.judge.locate import StoreSpec, store_of
 from cutover.outputs import certfiles, environment
 from cutover.plugin.keys import CutoverWarning
@@ -45,7 +46,8 @@ def setup(config: pytest.Config) -> Setup:
                     else paths.datacenters_file(config.invocation_params.dir))
         stores = _read_stores(config, cfg)
         bundles = {dc.code: bundle_mod.read(dc.bundle) for dc in cfg.datacenters if dc.bundle is not None}
-    except (ConfigError, truststore_mod.TruststoreError, bundle_mod.BundleError) as e:
+        storeplan.check_aliases(cfg, bundles)
+    except (ConfigError, truststore_mod.TruststoreError, bundle_mod.BundleError, storeplan.AliasConflict) as e:
         raise pytest.UsageError(str(e)) from None
     if workerinput is None:  # the controller shows them once, not every xdist worker
         for notice in cfg.warnings:

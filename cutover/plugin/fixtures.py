@@ -15,6 +15,7 @@ import pytest
 from cutover.base.text import printable
 from cutover.config import Client, Target
 from cutover.evidence import ClientEvidence, Evidence, PodEvidence
+from cutover.gates.storeplan import StorePlan
 from cutover.gates.verdict import GateVerdict, with_cert_files
 from cutover.history.phases import Phase
 from cutover.outputs.fixtext import commands, failure_text
@@ -51,6 +52,13 @@ def phase(target: Target, evidence: Evidence, cutover_run: GateRun) -> Phase | N
 def client_evidence(client: Client, evidence: Evidence) -> ClientEvidence:
     """What `client` decided: its store as its JVM read it and its verdicts (`client` is parametrized)."""
     return evidence.clients[client.name]
+
+
+@pytest.fixture
+def store_plan(client_evidence: ClientEvidence, cutover_run: GateRun) -> StorePlan | None:
+    """The steps decided for the whole file `client` reads (shared with every client reading it); None when
+    the store could not be read."""
+    return cutover_run.store_plan(client_evidence.client.name)
 
 
 @pytest.fixture

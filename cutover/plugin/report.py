@@ -24,6 +24,7 @@ from cutover.gates.verdict import GateVerdict
 from cutover.history.phases import Phase
 from cutover.outputs import certfiles, environment, evidence_json, fixtext, interrupted, summary, timeline
 from cutover.outputs import html as html_mod
+from cutover.outputs import matrix as matrix_mod
 from cutover.outputs.evidence_json import RunFacts
 from cutover.plugin.state import Gathered, Setup
 
@@ -77,7 +78,7 @@ def summary_html(setup: Setup, gathered: Gathered | None, closing: Closing, sr_l
     prefix.append(summary.verdict_line(closing.verdict.sentence, closing.verdict.ready, closing.verdict.to_prove))
     prefix.append(html_mod.fix_plan_html(closing.plan))
     prefix.append(html_mod.sr_links_html(sr_links) + summary.no_sr_html(no_sr))
-    prefix.append(html_mod.matrix_html(cfg, closing.records, phases=phases))
+    prefix.append(matrix_mod.matrix_html(cfg, closing.records, phases=phases))
     prefix.extend(after_matrix(closing))  # the one place a section after the matrix goes
     if closing.since is not None:
         prefix.append(summary.since_html(closing.since.heading, closing.since.lines, closing.since.ignored))

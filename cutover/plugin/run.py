@@ -43,6 +43,7 @@ from cutover.plugin.state import Gathered, Setup
 
 if TYPE_CHECKING:
     from cutover.closing.record import Closing
+    from cutover.gates.storeplan import StorePlan
     from cutover.history.runs import Lookup
 
 # History, the closing, the report's HTML and JSON writers and the per-SR files are imported where they are
@@ -112,6 +113,7 @@ class GateRun:
         self.interrupt = interrupt.Interrupt(pytest_config, ran=lambda: len(self.records))
         self._evidence_file: Path | None = None
         self._closing: Closing | None = None
+        self._store_plans: dict[str, StorePlan] | None = None
 
     @property
     def config(self) -> Config:
@@ -184,6 +186,14 @@ class GateRun:
                       or opt("reports_dir") or paths.reports_dir(self.pytest_config.invocation_params.dir))
         exclude = [json_path] if json_path is not None else []
         return history_mod.find_runs(folder, self.config.series_name, self.setup.started, exclude)  # + the timeline's
+
+    def store_plan(self, client: str) -> StorePlan | None:
+        """The store steps for the file `client` reads, decided once per run (xdist workers: alike, same evidence)."""
+        if self._store_plans is None:
+            from cutover.gates.storeplan import plans
+
+            self._store_plans = plans(self.config, self.ensure_gathered().evidence)
+        return self._store_plans.get(client)
 
     @property
     def env(self) -> dict[str, str]:

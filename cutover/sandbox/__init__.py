@@ -10,6 +10,7 @@ prove each gate catches its fault.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -18,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cutover.config import KNOWN_DATACENTERS
-from cutover.sandbox import pki
+from cutover.sandbox import jdk, pki
 from cutover.sandbox.build import build, endpoint, find_keytool, make_store, places
 from cutover.sandbox.dnsserver import DNSServer
 from cutover.sandbox.proxy import ConnectEntry, ConnectProxy
@@ -32,8 +33,11 @@ from cutover.sandbox.scenario import (
     RENEWAL_IN,
     ROOT_ALIAS,
     TLS_FAULT,
+    Authorities,
+    ClientDraft,
     SandboxError,
     Scenario,
+    dc_alias,
     hostname,
 )
 from cutover.sandbox.scenarios import SCENARIOS
@@ -42,7 +46,7 @@ from cutover.sandbox.tlsserver import TLSServer
 __all__ = [
     "DNS_FAULT", "HOSTILE", "INTERMEDIATE_ALIAS", "PASSWORD_ENV", "POD_NAMES", "PROXY_FAULT", "PROXY_HOST",
     "PROXY_PASSWORD_ENV", "PROXY_USER", "RENEWAL_IN", "ROOT_ALIAS", "SCENARIOS", "TLS_FAULT", "Sandbox",
-    "SandboxError", "Scenario", "find_keytool",
+    "SandboxError", "Scenario", "dc_alias", "find_keytool",
 ]
 
 #: The sandbox's proxy: an address of its own, so its log tells proxied connections from direct ones.
@@ -103,6 +107,8 @@ class Sandbox:
         self.proxy_password = secrets.token_urlsafe(12)
         self.staging_ips: list[str] = []
         self._switch: dict[str, tuple[str, str, list[pki.Issued]]] = {}  # pod id -> production IP, host, new chain
+        self._client: ClientDraft | None = None
+        self.java_home: Path | None = None  # the client's JDK copy, for a scenario whose JDK holds other stores
 
     # -- naming -------------------------------------------------------------------------------------
     def pods(self) -> list[str]:
@@ -214,6 +220,7 @@ class Sandbox:
         self.truststore_path.parent.mkdir(parents=True, exist_ok=True)
         self.truststore_path.unlink(missing_ok=True)  # keytool adds to a store that exists
         make_store(keytool, self.workdir, self.truststore_path, entries, self.env())
+        self._client = self._client_draft(next(iter(built.pods.values())).ca, keytool)
         _raise_open_files_limit(len(built.endpoints) + 64)
         self._dns = DNSServer(built.zone, latency=self.latency_ms / 1000)
         self._tls = TLSServer(built.endpoints, *built.default_chain, latency=self.latency_ms / 1000)
@@ -222,9 +229,23 @@ class Sandbox:
                                       forbidden=self.staging_ips, log_file=self.workdir / "proxy.log")
         self._write_config()
 
+    def _client_draft(self, ca: Authorities, keytool: Path) -> ClientDraft:
+        """The client's lines of the datacenters.toml, as the scenario's `client` hook leaves them; a JDK copy
+        (made once per folder: `jdk.JDKS_ENV`'s, else this sandbox's) when the client needs stores of its own JDK."""
+        path = self.truststore_path.name if self._truststore is None else self.truststore_path.as_posix()
+        draft = ClientDraft(ca, self.truststore_path, [f'path = "{path}"', f'password_env = "{PASSWORD_ENV}"'])
+        if self.scenario.client is not None:
+            self.scenario.client(draft)
+        if draft.jdk_stores:
+            kept = os.environ.get(jdk.JDKS_ENV)
+            self.java_home = jdk.copy(Path(kept) / self.scenario.name if kept else self.workdir / "jdk")
+            jdk.write_stores(self.java_home, draft.jdk_stores, keytool, self.workdir)
+        return draft
+
     def _write_config(self) -> None:
         """Written once both servers are up: it names their address and port."""
-        assert self._dns is not None and self._tls is not None
+        assert self._dns is not None and self._tls is not None and self._client is not None
+        client = self._client
         dns_line = f'nameservers = ["{self._dns.host}:{self._dns.port}"]'
         port = self._tls.port
         s = self.scenario
@@ -246,8 +267,7 @@ class Sandbox:
             "min_days_after_renewal = 30",
             "",
             "[truststore]",
-            f'path = "{self.truststore_path.name if self._truststore is None else self.truststore_path.as_posix()}"',
-            f'password_env = "{PASSWORD_ENV}"',
+            *client.truststore,
             "",
             "[run]",
             dns_line,
@@ -256,9 +276,13 @@ class Sandbox:
             # Direct unless the scenario has a proxy: this machine's HTTPS_PROXY has no business here.
             f'proxy = "{self.proxy.url if self.proxy is not None else "direct"}"',
             f'proxy_password_env = "{PROXY_PASSWORD_ENV}"',
+            *([f"java_options = [{', '.join(json.dumps(o) for o in client.java_options)}]"] if client.java_options
+              else []),
+            *([f"java_home = {json.dumps(str(self.java_home))}"] if self.java_home else []),
         ]
         for dc in self.datacenters:
             pods = ", ".join(f'"{p}"' for p in self.hostnames.get(dc, self.pods()))
             lines += ["", f"[datacenters.{dc}]", f'name = "{KNOWN_DATACENTERS.get(dc, dc)}"',
-                      f"pods = [{pods}]", f'bundle = "certs/{dc}.zip"']
+                      f"pods = [{pods}]", f'bundle = "certs/{dc}.zip"',
+                      *(f'{role}_alias = "{dc_alias(dc, role)}"' for role in ("root", "intermediate") if s.dc_aliases)]
         self.config_path.write_text("\n".join(lines) + "\n")

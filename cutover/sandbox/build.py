@@ -148,7 +148,8 @@ class Builder:
 
     def store_entries(self) -> list[tuple[str, pki.Issued]]:
         """The client's store, as an integration admin would have made it with keytool."""
-        draft = StoreDraft(self.ca, self.built.pods[self.fault_id], (INTERMEDIATE_ALIAS, self.ca.inter))
+        draft = StoreDraft(self.ca, self.built.pods[self.fault_id], (INTERMEDIATE_ALIAS, self.ca.inter),
+                           datacenters=tuple(dict.fromkeys(p.dc for p in self.built.pods.values())))
         if self.scenario.store:
             self.scenario.store(draft)
         partner_ca = pki.make_root("Partner Private CA", org="Partner Corp")
@@ -183,8 +184,9 @@ def places(datacenters: Sequence[str]) -> dict[str, int]:
 
 
 def make_store(keytool: Path, workdir: Path, store: Path, entries: list[tuple[str, pki.Issued]],
-               env: dict[str, str]) -> None:
-    """Import each entry with the real keytool, as an integration admin would (`PASSWORD_ENV` in `env`).
+               env: dict[str, str], *, store_type: str | None = None, password_env: str = PASSWORD_ENV) -> None:
+    """Import each entry with the real keytool, as an integration admin would (the password under `password_env` in
+    `env`; `store_type` keytool's, PKCS12 by default).
 
     With the fix plan's own builder of keytool's arguments (`cutover.stores.keytool`): the store is made as the
     plan would repair it. keytool's JVM with the probe's start-up flags (C1 only, serial GC): the same store for
@@ -194,7 +196,8 @@ def make_store(keytool: Path, workdir: Path, store: Path, entries: list[tuple[st
     try:
         for alias, issued in entries:
             pems[alias].write_bytes(issued.pem)
-        keytool_mod.import_certs(keytool, store, pems, password_env=PASSWORD_ENV, env=env, jvm_flags=JVM_SPEED_FLAGS)
+        keytool_mod.import_certs(keytool, store, pems, password_env=password_env, env=env, store_type=store_type,
+                                 jvm_flags=JVM_SPEED_FLAGS)
     except keytool_mod.KeytoolError as e:
         raise SandboxError(f"keytool could not build the sandbox truststore: {e}") from None
     finally:

@@ -12,14 +12,17 @@ in this order:
 5. ``listen(pod, chain)``: what listens at staging (addresses, behaviour), instead of one normal edge;
 6. ``production(pod, staging_chain)``: production's chain, instead of `Pod.old_chain`.
 
-Then, once for the run, ``store(draft)`` changes the client's truststore; `config` adds or changes
-settings in the datacenters.toml, and `proxy` puts the sandbox's CONNECT proxy in front of every connection.
+Then, once for the run, ``store(draft)`` changes the client's truststore and ``client(draft)`` how the
+datacenters.toml describes the client (its [truststore] lines, its java_options, a JDK of its own whose
+lib/security holds other stores); `config` adds or changes settings in the datacenters.toml, and `proxy` puts the
+sandbox's CONNECT proxy in front of every connection.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from cutover.sandbox import pki
 from cutover.sandbox.dnsserver import Zone
@@ -42,6 +45,11 @@ PROXY_FAULT = (("chain_trusted", "pods"), ("new_cert_staged", "pods"))
 
 class SandboxError(Exception):
     """The sandbox cannot start; the message says what to install or change."""
+
+
+def dc_alias(dc: str, role: str) -> str:
+    """The alias a data centre names its `role` (``root``, ``intermediate``) under in a shared store."""
+    return f"oracle-{dc}-{role}"
 
 
 def hostname(dc: str, pod: str) -> str:
@@ -199,6 +207,7 @@ class StoreDraft:
         intermediate: the intermediate's entry (alias, certificate), None when the store lacks it.
         partner_org: the organization of an unrelated partner's certificate the store also holds.
         extra: entries imported last, in order.
+        datacenters: the data centres the run serves.
     """
 
     ca: Authorities
@@ -206,6 +215,29 @@ class StoreDraft:
     intermediate: tuple[str, pki.Issued] | None
     partner_org: str = "Partner Corp"
     extra: list[tuple[str, pki.Issued]] = field(default_factory=list)
+    datacenters: tuple[str, ...] = ()
+
+
+@dataclass
+class ClientDraft:
+    """How the run's datacenters.toml describes the client, for the `client` hook to change.
+
+    Attributes:
+        ca: the run's authorities.
+        store: the truststore the sandbox made with keytool (PKCS12: its certificates encrypted under the
+            sandbox's password).
+        truststore: the [truststore] table's lines: the store's path and its password_env.
+        java_options: [run] java_options, as the client's JVM gets them.
+        jdk_stores: stores to write into the lib/security of a copy of the JDK (`cutover.sandbox.jdk`), which the
+            client then runs with ([run] java_home): file name (``jssecacerts``, ``cacerts``) -> its entries
+            (alias, certificate), as JKS; empty: the client runs with the JDK as installed.
+    """
+
+    ca: Authorities
+    store: Path
+    truststore: list[str]
+    java_options: list[str] = field(default_factory=list)
+    jdk_stores: dict[str, list[tuple[str, pki.Issued]]] = field(default_factory=dict)
 
 
 def _faulted(pod: Pod) -> bool:
@@ -227,8 +259,9 @@ class Scenario:
         proxy: None, or what the sandbox's CONNECT proxy does (see `cutover.sandbox.proxy.BEHAVIOURS`);
             with a proxy, the run's datacenters.toml sends every connection through it.
         config: settings the scenario adds to or changes in datacenters.toml, as (key, TOML value) pairs.
+        dc_aliases: each data centre names aliases of its own (`dc_alias`), as in a store shared by several.
         affects: which pods the pod hooks run for; the faulted pod by default.
-        pod, records, new_leaf, staging, listen, production, store: the hooks, None where the good
+        pod, records, new_leaf, staging, listen, production, store, client: the hooks, None where the good
             build stands.
     """
 
@@ -238,6 +271,7 @@ class Scenario:
     says: str = ""
     proxy: str | None = None
     config: tuple[tuple[str, str], ...] = ()
+    dc_aliases: bool = False
     affects: Callable[[Pod], bool] = field(default=_faulted, repr=False)
     pod: Callable[[Pod], None] | None = field(default=None, repr=False)
     records: Callable[[Zone, Pod], None] | None = field(default=None, repr=False)
@@ -246,6 +280,7 @@ class Scenario:
     listen: Callable[[Pod, list[pki.Issued]], list[Listen]] | None = field(default=None, repr=False)
     production: Callable[[Pod, list[pki.Issued]], list[pki.Issued]] | None = field(default=None, repr=False)
     store: Callable[[StoreDraft], None] | None = field(default=None, repr=False)
+    client: Callable[[ClientDraft], None] | None = field(default=None, repr=False)
 
     def setting(self, key: str, default: str) -> str:
         """The TOML value of `key` in the run's datacenters.toml: the scenario's, else `default`."""

@@ -59,6 +59,8 @@ FETCH: dict[FetchFailure, tuple[Action, Action]] = {
 
 #: The JVM's reasons (as Probe.reason joins the exception chain) -> the kind read from them, its action.
 JAVA: list[tuple[str, VerdictFailure, Action]] = [
+    ("cannot build a PKIX trust manager from the store: java.security.InvalidAlgorithmParameterException: the "
+     "trustAnchors parameter must be non-empty", "no_anchor", Action("local", r.GIVE_PASSWORD)),
     ("javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath."
      "SunCertPathBuilderException: unable to find valid certification path to requested target",
      "no_trust_path", Action(TRUST_PATH, r.SERVE_PATH)),
@@ -124,9 +126,10 @@ def test_every_kind_is_in_the_tables() -> None:
     assert set(DNS) == set(get_args(DnsFailure))
     assert set(FETCH) == set(get_args(ConnectFailure)) | PROXY_FAILURES
     # Kinds said without words: by the fetch, or by the probe (no_certificate: its trust manager never called;
-    # client_option and no_sni: the options it applied, the SNI it did not send).
+    # client_option and no_sni: the options it applied, the SNI it did not send; needs_jvm: the approximate engine's
+    # refusal to guess, tests/judge/test_not_judged.py).
     assert {kind for _, kind, _ in JAVA} | {"internal", "handshake", "socket_error", "unparseable", "no_certificate",
-                                            "client_option", "no_sni"} \
+                                            "client_option", "no_sni", "needs_jvm"} \
         == set(get_args(TrustFailure)) | set(get_args(ConnectFailure))
 
 

@@ -171,7 +171,7 @@ def test_changes_to_the_inputs_are_named_by_sha256_and_entry() -> None:
         "datacenters file changed: SHA-256 AAAAAAAAAAAA... -> DDDDDDDDDDDD...",
         "clients: added soa",
         "client default's truststore changed (SHA-256 BBBBBBBBBBBB... -> EEEEEEEEEEEE...): +issuing-g2; -us2-lb-cert",
-        f"bundle of us2 changed (SHA-256 CCCCCCCCCCCC... -> FFFFFFFFFFFF...): +{'S' * 64}"[:117] + "...",
+        f"bundle of us2 changed (SHA-256 CCCCCCCCCCCC... -> FFFFFFFFFFFF...): +{'S' * 64}"[:119] + "…",
         "SR none -> 3-1: us2/acme, us2/acme-test",
     ]
     assert all(len(c.line) <= WIDTH for c in found)

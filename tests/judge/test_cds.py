@@ -197,6 +197,7 @@ def test_a_damaged_jar_is_made_again_and_the_jvm_judges(store: Path) -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.slow  # four JVM starts over two JDKs: the slow tier, which .ci/run runs
 def test_each_jdk_makes_and_maps_its_own_archive(store: Path) -> None:
     java = system_java()
     if not TEMURIN_25.is_file():

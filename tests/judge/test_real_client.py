@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from cutover.judge.java import JVM_SPEED_FLAGS
-from cutover.sandbox import INTERMEDIATE_ALIAS, PASSWORD_ENV, ROOT_ALIAS, Sandbox, pki
+from cutover.sandbox import INTERMEDIATE_ALIAS, PASSWORD_ENV, ROOT_ALIAS, Sandbox, jdk, pki
 from tests.conftest import make_store, run_gates
 from tests.plugin.test_clients import clients_toml
 
@@ -54,20 +54,12 @@ class SetUp:
 
 @pytest.fixture(scope="session")
 def jdk_copies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Two copies of the installed JDK, each with a lib/security of its own (a real folder: its files are copies,
-    or the symlinks the package ships), the rest hard links: `jsse-root` and `jsse-shadow`."""
+    """Two copies of the installed JDK as the sandbox makes them (cutover.sandbox.jdk: hard links, a lib/security of
+    their own whose files are copies, or the symlinks the package ships): `jsse-root` and `jsse-shadow`."""
     if not (INSTALLED / "lib" / "security" / "cacerts").exists():
         pytest.skip(f"{INSTALLED} has no lib/security/cacerts")
     base = tmp_path_factory.mktemp("jdks")
-    out = {}
-    for name in ("jsse-root", "jsse-shadow"):
-        home = base / name
-        subprocess.run(["cp", "-al", str(INSTALLED), str(home)], check=True, timeout=120)
-        security = home / "lib" / "security"
-        shutil.rmtree(security)
-        subprocess.run(["cp", "-a", str(INSTALLED / "lib" / "security"), str(security)], check=True, timeout=60)
-        out[name] = home
-    return out
+    return {name: jdk.copy(base / name, INSTALLED) for name in ("jsse-root", "jsse-shadow")}
 
 
 def export(keytool: Path, store: Path, password: str, alias: str, into: Path) -> pki.Issued:

@@ -48,6 +48,14 @@ def jdks() -> list[Path]:
 JDKS = jdks()
 
 
+def jdk_params() -> list[object]:
+    """The machine's default JDK (the one on PATH, which .ci/run installs) in make test; every other JDK here in the
+    slow tier, which .ci/run also runs: a JDK's matrix starts a probe JVM per case's store."""
+    default = Path(shutil.which("java") or "/usr/bin/java").resolve()
+    return [pytest.param(j, id=j.name, marks=() if (j / "bin" / "java").resolve() == default else pytest.mark.slow)
+            for j in JDKS]
+
+
 @dataclass
 class Matrix:
     ips: dict[str, str]
@@ -139,7 +147,7 @@ def pod(case: Case, matrix: Matrix) -> PodEvidence:
 
 @pytest.mark.skipif(not JDKS, reason="no JDK under /usr/lib/jvm")
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-@pytest.mark.parametrize("jdk", JDKS, ids=[p.name for p in JDKS])
+@pytest.mark.parametrize("jdk", jdk_params())
 def test_gate_under_each_jdk(matrix: Matrix, jdk: Path, case: Case) -> None:
     verdict = jvm_verdicts(matrix, jdk)[case.name]
     expected = case.jvm_for(major(jdk))
@@ -192,7 +200,7 @@ def test_python_agreement_is_what_the_trust_page_says() -> None:
 
 
 @pytest.mark.skipif(not JDKS, reason="no JDK under /usr/lib/jvm")
-@pytest.mark.parametrize("jdk", JDKS, ids=[p.name for p in JDKS])
+@pytest.mark.parametrize("jdk", jdk_params())
 def test_the_approximate_engine_has_no_false_accept(matrix: Matrix, jdk: Path) -> None:
     """Over the whole matrix: where the live JVM rejects, the approximate engine never accepts (it may be
     stricter, and says so). Each false accept is shown with Java's verdict beside ours."""

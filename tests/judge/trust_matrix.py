@@ -184,6 +184,14 @@ def false_green_cases(root: Issued, inter: Issued) -> list[Case]:
              why="Java matches the SNI name first, which SNIHostName made the A-label; cryptography takes no U-label"),
         Case("punycode-host-utf8-san", (utf8_san_leaf(ulabel, inter), inter), r, False,
              "No subject alternative DNS name matching", python=False, host=alabel),
+        # x509-limbo's other class: a UTF-8 CN (no SAN) against the punycode host. Java's IDN round trip makes
+        # them equal; cryptography takes no CN at all, so the approximate engine is stricter, never looser.
+        Case("punycode-host-utf8-cn", (pki.make_leaf([ulabel], inter, san=False), inter), r, True, python=False,
+             host=alabel, why="Java matches the CN through IDN.toUnicode(IDN.toASCII(...)); cryptography takes no CN"),
+        # Java 17 matches a wildcard in any label, Java 25 (and the approximate engine) in the leftmost only.
+        Case("wildcard-not-leftmost", (pki.make_leaf(["pod.*.us2.oraclecloud.com"], inter), inter), r,
+             {0: False, 17: True}, "No subject alternative DNS name matching", python=False,
+             why="Java 17 matches a wildcard in any label; Java 25 and the engine only in the leftmost"),
     ]
 
 

@@ -176,12 +176,12 @@ def _full_report(page: Any, report: Path, per_sr: Path) -> None:
     assert "SIMULATED" in page.title()
     assert page.locator("#cutover-simulated").is_visible()
     assert "ready for cutover" in page.locator("#cutover-verdict").inner_text()
-    cells = page.locator("#cutover-matrix a")
+    cells = page.locator("#cutover-matrix a:visible")  # the table's; each pod's card repeats its DC's (hidden here)
     assert cells.count() == 16  # 2 DCs x 2 pods x 3 pod gates + 2 DCs x 2 DC gates
     assert page.locator("tbody.results-table-row").count() == 16
     # Clicking a cell leads to its row.
     target = "cutover::no_lb_cert[em3]"
-    link = page.locator(f"#cutover-matrix a[href='#{quote(target, safe='')}']")
+    link = page.locator(f"#cutover-matrix a[href='#{quote(target, safe='')}']:visible")
     assert link.inner_text() == "pass"
     link.click()
     page.wait_for_timeout(300)
@@ -225,7 +225,9 @@ def _failing_report(page: Any, failing_report: Path) -> None:
     page.goto(failing_report.as_uri())
     plan = page.locator("#fix-plan")
     assert plan.is_visible() and plan.bounding_box()["y"] < page.locator("#cutover-matrix").bounding_box()["y"]
-    assert plan.locator("li").count() == 1 and plan.inner_text().count("keytool -importcert") == 1
+    # Its store step in the one block to paste (no list item: nothing else to do), the password set above it.
+    assert plan.locator("pre.cutover-script").count() == 1 and plan.locator("li").count() == 0
+    assert plan.inner_text().count("keytool -importcert") == 1 and plan.locator("pre.cutover-setup").count() == 1
     assert "fixes aliases_present for em3, us2 and chain_trusted for us2/acme" in plan.inner_text()
     reader_order(page)
     # What a library said is labelled, after our own sentence.
@@ -251,13 +253,17 @@ def three_clients_report(pytester: pytest.Pytester, tmp_path: Path) -> Path:
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv(PASSWORD_ENV, sb.password)
             report = tmp_path / "three.html"
-            run = run_gates(pytester, "--datacenters", str(toml), f"--html={report}", "--self-contained-html")
+            run = run_gates(pytester, "--datacenters", str(toml), f"--html={report}", "--self-contained-html",
+                            "--sr=3-6666666666")  # the SR column too: its number is one word at every width
     assert run.result.ret == 0, run.output
     return report
 
 
 def _three_clients(page: Any, report: Path) -> None:
-    """3 clients x 14 data centres: the matrix fits 1280 px; on a phone it scrolls in its own box, the page not."""
+    """3 clients x 14 data centres: every verdict in sight at 390 px (a card per pod), at the narrowest width the
+    table is drawn at, and at 1280 px (the table)."""
+    from cutover.outputs.matrix import cards_below
+
     page.goto(report.as_uri())
     reader_order(page)
     assert page.locator("#cutover-matrix a").count() == 14 * (2 + 3) + 3 * 14 * 2
@@ -265,12 +271,66 @@ def _three_clients(page: Any, report: Path) -> None:
     assert box is not None and box["x"] + box["width"] <= 1280, box
     page.screenshot(path=str(ROOT / "reports" / "browser-check-3-clients.png"), full_page=False)
     no_sideways_scroll(page)
+    records = {quote(r["test"], safe="") for r in json.loads(report.with_suffix(".json").read_text())["records"]}
+    assert len(records) == 154
+    for width in (390, cards_below(11, with_sr=True), 1280):
+        every_verdict_in_sight(page, width, records)
     page.set_viewport_size({"width": 390, "height": 900})
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = false)")
     page.locator("#hide_all_details").click()
     reader_order(page)
     page.screenshot(path=str(ROOT / "reports" / "browser-check-390.png"), full_page=False)
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+#: Every verdict link the reader can see in the matrix, and what is wrong with it: not inside the viewport, no size,
+#: or another element at its centre; the phase and SR cells over their lines; anything scrolled or scrolling sideways.
+IN_SIGHT = """() => {
+  const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const lines = el => { const r = document.createRange(); r.selectNodeContents(el);
+    return new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size; };
+  const links = [...document.querySelectorAll('#cutover-matrix td a')].filter(shown);
+  const wrong = [];
+  for (const a of links) {
+    const r = a.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+    const where = `${a.closest('tr').dataset.pod} ${a.closest('td').dataset.label}: ${JSON.stringify(r)}`;
+    if (!(r.width > 0 && r.height > 0)) wrong.push(`no size: ${where}`);
+    if (r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight) wrong.push(`outside: ${where}`);
+    else if (document.elementFromPoint(x, y) !== a)
+      wrong.push(`covered by ${document.elementFromPoint(x, y)?.outerHTML.slice(0, 80)}: ${where}`);
+  }
+  for (const c of document.querySelectorAll('#cutover-matrix .cutover-phase, #cutover-matrix .cutover-sr')) {
+    const most = c.classList.contains('cutover-sr') ? 1 : 2;
+    if (shown(c) && lines(c) > most)
+      wrong.push(`${c.className} of ${c.closest('tr').dataset.pod} in ${lines(c)} lines`);
+  }
+  const scrolled = [...document.querySelectorAll('*')].filter(el => el.scrollLeft || el.scrollTop ||
+    (['auto', 'scroll'].includes(getComputedStyle(el).overflowX) && el.scrollWidth > el.clientWidth));
+  if (scrollX || scrollY) wrong.push(`the window is scrolled to ${scrollX}, ${scrollY}`);
+  for (const el of scrolled) wrong.push(`scrolled or scrolls sideways: ${el.tagName}#${el.id}.${el.className}`);
+  const pods = new Set(links.map(a => a.closest('tr').dataset.pod));
+  return {hrefs: links.map(a => a.getAttribute('href').slice(1)), wrong, pods: pods.size,
+          perPod: Math.min(...[...pods].map(p => links.filter(a => a.closest('tr').dataset.pod === p).length))};
+}"""
+
+
+def every_verdict_in_sight(page: Any, width: int, records: set[str]) -> None:
+    """At `width`, the window as tall as the matrix needs and every scroll position at 0: each gate verdict of each
+    pod is inside the window, wider than 0, and the element found at its own centre (nothing covers it, no box
+    hides it); the phase in two lines at most, an SR number in one."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.evaluate("window.scrollTo(0, 0)")
+    bottom = page.evaluate("Math.ceil(document.querySelector('#cutover-matrix').getBoundingClientRect().bottom)")
+    page.set_viewport_size({"width": width, "height": max(900, bottom + 10)})
+    page.wait_for_timeout(100)
+    seen = page.evaluate(IN_SIGHT)
+    assert seen["wrong"] == [], f"at {width} px: {seen['wrong'][:5]}"
+    assert set(seen["hrefs"]) == records, f"at {width} px, not in sight: {sorted(records - set(seen['hrefs']))[:5]}"
+    if width < 1000:  # cards: every pod's own card holds its 11 verdicts, its data centre's among them
+        assert seen["pods"] == 14 and seen["perPod"] == 11, seen
+        page.set_viewport_size({"width": width, "height": 900})
+        page.locator("#cutover-matrix").scroll_into_view_if_needed()
+        page.locator("#cutover-matrix").screenshot(path=str(ROOT / "reports" / f"browser-check-matrix-{width}.png"))
 
 
 def test_xdist_gives_the_same_verdicts_and_one_report(pytester: pytest.Pytester, tmp_path: Path) -> None:

@@ -187,7 +187,10 @@ def test_java_cacerts_resolves_the_jdks_own_store(three, pytester: pytest.Pytest
     # One import per client's store; batch's rejected chains are filed under batch's own import.
     section = run.output.split("fix plan (", 1)[1].split("\nverdict:", 1)[0]
     lines = [line.strip() for line in section.splitlines()[1:]]
-    assert lines[0].startswith("Each keytool command asks for the store password") and "nointer.jks" in lines[0]
+    # The password of each store set once, on top (no command asks for it); then which stores the commands change.
+    assert lines[0].startswith("Set the store password once"), lines
+    [then] = [line for line in lines if line.startswith("Then run the keytool commands below")]
+    assert "nointer.jks" in then and "cacerts" in then, then
     # Each step's line, then its command alone (this run writes no files: the zip member is named, the
     # extraction said on a line of its own before the command).
     steps = [line for line in lines if line[:1].isdigit()]

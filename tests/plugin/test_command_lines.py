@@ -7,6 +7,7 @@ real pytest process against the sandbox, started the way a person starts it: the
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -61,9 +62,15 @@ def run(cmd: list[str], cwd: Path, password: str, timeout: float = 180) -> subpr
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.mark.parametrize("location", ["inside", "outside"])
-@pytest.mark.parametrize("cwd", ["repo root", "checks/", "other folder"])
-@pytest.mark.parametrize("spelling", ["--opt value", "--opt=value"])
+#: Every spelling, folder and place at least once in make test; the other eight of the twelve in the slow tier.
+FAST_SPELLINGS = {("--opt value", "repo root", "outside"), ("--opt=value", "checks/", "inside"),
+                  ("--opt value", "other folder", "inside"), ("--opt=value", "other folder", "outside")}
+
+
+@pytest.mark.parametrize(("spelling", "cwd", "location"), [
+    pytest.param(*combo, id="-".join(combo), marks=() if combo in FAST_SPELLINGS else pytest.mark.slow)
+    for combo in itertools.product(["--opt value", "--opt=value"], ["repo root", "checks/", "other folder"],
+                                   ["inside", "outside"])])
 def test_path_options_work_in_every_spelling_from_every_folder(
     edge: tuple[Sandbox, dict[str, Path]], tmp_path: Path, spelling: str, cwd: str, location: str
 ) -> None:
@@ -130,6 +137,7 @@ def test_the_sandbox_printed_lines_pass_verbatim(tmp_path: Path) -> None:
     assert edge.returncode == 0
 
 
+@pytest.mark.slow  # an install into a fresh venv: the slow tier, which .ci/run runs
 def test_the_plain_pip_path_runs_the_demo_without_make(tmp_path: Path) -> None:
     """README's path for a desktop with no make: a venv, `pip install -e`, `pytest --sandbox`, from another folder.
 

@@ -167,3 +167,31 @@ def test_scenario_page_lists_every_scenario_with_its_gates() -> None:
         assert row is not None, f"docs/scenarios.md lacks {s.name}"
         for gate, _ in s.fails:
             assert gate in row, f"{s.name}: docs/scenarios.md does not say {gate} fails"
+
+
+def test_two_data_centres_naming_one_alias_for_different_certificates_is_a_usage_error(
+        pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One alias holds one certificate: no store satisfies two data centres that name it for different CAs, so
+    the run stops before it gathers anything, naming both (a plan would otherwise replace one with the other,
+    round after round)."""
+    import zipfile
+
+    from cutover.sandbox import pki
+
+    roots = {dc: pki.make_root(f"Provider Root {dc}") for dc in ("us2", "em3")}
+    for dc, root in roots.items():
+        with zipfile.ZipFile(tmp_path / f"{dc}.zip", "w") as z:
+            z.writestr("root.pem", root.pem)
+            z.writestr("inter.pem", pki.make_intermediate(f"Provider CA {dc}", root).pem)
+    (tmp_path / "store.pem").write_bytes(roots["us2"].pem)
+    monkeypatch.setenv("CUTOVER_TEST_PW", "x")
+    toml = tmp_path / "datacenters.toml"
+    toml.write_text('[defaults]\nroot_alias = "oracle-root"\nintermediate_alias = "oracle-ca"\n'
+                    '[truststore]\npath = "store.pem"\npassword_env = "CUTOVER_TEST_PW"\n'
+                    '[datacenters.us2]\npods = []\nbundle = "us2.zip"\n'
+                    '[datacenters.em3]\npods = []\nbundle = "em3.zip"\n')
+    run = run_gates(pytester, "--datacenters", str(toml), exit_codes=(pytest.ExitCode.USAGE_ERROR,))
+    err = " ".join(run.result.stderr.str().split())
+    assert f"{toml}: us2's root_alias and em3's root_alias both name alias 'oracle-root' in " in err, err
+    assert "Provider Root us2" in err and "Provider Root em3" in err and 'root_alias = "oracle-em3-root"' in err
+    assert "Traceback" not in run.output and run.outcomes == {}

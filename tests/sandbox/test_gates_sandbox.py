@@ -16,7 +16,8 @@ import pytest
 
 from cutover.base.exit_codes import NOT_PROVEN
 from cutover.config import KNOWN_DATACENTERS
-from cutover.sandbox import POD_NAMES, SCENARIOS
+from cutover.sandbox import POD_NAMES, SCENARIOS, Scenario
+from cutover.sandbox.scenarios import client as client_scenarios
 from tests.conftest import run_gates
 from tests.outputs.validate import assert_valid
 
@@ -30,6 +31,9 @@ FEW = ["ap1", "em3", "us2", "la1"]
 WHOLE = {"after-cutover", "partial-cutover"}
 PODS = list(POD_NAMES[:2])
 FAULT_DC, FAULT_POD = "us2", POD_NAMES[0]
+#: The client's own settings (its JDK's jssecacerts, its options): the same for every pod, so one data centre and one
+#: pod show each (--dc us2 --sandbox-pods 1).
+CLIENT = {s.name for s in vars(client_scenarios).values() if isinstance(s, Scenario)}
 
 
 def ipv6_loopback() -> bool:
@@ -43,16 +47,16 @@ def ipv6_loopback() -> bool:
     return True
 
 
-def every_test(dcs: list[str] = DCS) -> set[tuple[str, str]]:
-    pod_ids = [f"{dc}/{pod}" for dc in dcs for pod in PODS]
+def every_test(dcs: list[str] = DCS, pods: list[str] = PODS) -> set[tuple[str, str]]:
+    pod_ids = [f"{dc}/{pod}" for dc in dcs for pod in pods]
     return ({(g, i) for g in ("staging_resolves", "chain_trusted", "new_cert_staged") for i in pod_ids}
             | {("aliases_present", dc) for dc in dcs} | {("no_lb_cert", dc) for dc in dcs})
 
 
-def expected_failures(scenario: str, dcs: list[str] = DCS) -> set[tuple[str, str]]:
+def expected_failures(scenario: str, dcs: list[str] = DCS, pods: list[str] = PODS) -> set[tuple[str, str]]:
     scope_ids = {"pod": [f"{FAULT_DC}/{FAULT_POD}"], "dc": [FAULT_DC], "all": dcs,
-                 "dc-pods": [f"{FAULT_DC}/{pod}" for pod in PODS],
-                 "pods": [f"{dc}/{pod}" for dc in dcs for pod in PODS]}
+                 "dc-pods": [f"{FAULT_DC}/{pod}" for pod in pods],
+                 "pods": [f"{dc}/{pod}" for dc in dcs for pod in pods]}
     return {(gate, i) for gate, scope in SCENARIOS[scenario].fails for i in scope_ids[scope]}
 
 
@@ -91,12 +95,22 @@ PLANS: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {
     "staged-cert-not-in-bundle": [("provider", STAGED)],
     "missing-intermediate-alias": [("import", (("aliases_present", ALL),))],
     "stale-intermediate": [("delete", (("aliases_present", ALL),)), ("import", (("aliases_present", ALL),))],
-    "intermediate-other-alias": [("changealias", (("aliases_present", ALL),))],
+    # The intermediate is kept under another alias: imported under the named one too, the other left alone.
+    "intermediate-other-alias": [("import", (("aliases_present", ALL),))],
     "pinned-leaf": [("delete", (("no_lb_cert", "dc"),))],
     "pinned-production-leaf": [("delete", (("no_lb_cert", "dc"),))],
+    # One root under the other data centres' aliases: one import under us2's, nothing taken from a neighbour.
+    "shared-store": [("import", (("aliases_present", "dc"),))],
     "rolling-staging": [("provider", STAGED)],
     # Production's new chain lacks the intermediate the store lacks too: the import fixes it, as for staging.
     "cutover-broke-trust": [("import", (("aliases_present", ALL), ("chain_trusted", "pod")))],
+    # The client's own settings (one data centre, one pod: "pod" is every pod): the store its JSSE reads is the one
+    # to import into; a password, an option, SNI are the client's to change, never an import.
+    "jssecacerts-lacks-root": [("import", (("aliases_present", ALL), ("chain_trusted", "pod")))] * 2,
+    "store-by-option-no-password": [("local", (("aliases_present", ALL), ("chain_trusted", "pod")))],
+    "https-protocols": [("local", POD)],
+    "https-cipher-suites": [("local", POD)],
+    "no-sni": [("local", POD)],
 }
 
 
@@ -160,11 +174,12 @@ def test_each_fault_fails_exactly_its_gates(pytester: pytest.Pytester, scenario:
     # A silent peer costs its timeouts twice (the JVM's, then Python's fetch of what the JVM never saw): 2 s,
     # not the default 5, keeps the case's 10 s of waiting out of the suite's time; what fails is the same.
     timeout = ("--timeout", "2") if scenario == "silent-dc" else ()
-    dcs = DCS if scenario in WHOLE else FEW
+    dcs = DCS if scenario in WHOLE else [FAULT_DC] if scenario in CLIENT else FEW
+    pods = PODS[:1] if scenario in CLIENT else PODS
     run = run_gates(pytester, "--sandbox", scenario, f"--reports-dir={tmp_path}", *timeout,
-                    *(f"--dc={dc}" for dc in dcs if dcs is FEW))
-    expected = expected_failures(scenario, dcs)
-    assert set(run.outcomes) == every_test(dcs), "the sandbox serves the data centres --dc selects"
+                    *(f"--dc={dc}" for dc in dcs if dcs is not DCS), f"--sandbox-pods={len(pods)}")
+    expected = expected_failures(scenario, dcs, pods)
+    assert set(run.outcomes) == every_test(dcs, pods), "the sandbox serves the data centres --dc selects"
     assert run.failed == expected, f"{scenario}: failed {sorted(run.failed)}, expected {sorted(expected)}"
     [evidence] = tmp_path.glob("cutover-*.json")
     doc = json.loads(evidence.read_text())
@@ -180,6 +195,13 @@ def test_each_fault_fails_exactly_its_gates(pytester: pytest.Pytester, scenario:
     assert SCENARIOS[scenario].says in run.messages[key], run.messages[key]
     assert "NOT ready for cutover" in run.output
     check_fix_plan(scenario, doc, expected, run.output, dcs)
+    if scenario == "shared-store":  # the exact one-round plan: one import, no rename of a neighbour's alias
+        [step] = doc["fix_plan"]
+        assert (step["kind"], step["alias"], step["fixes_text"]) == (
+            "import", "oracle-us2-root", "aliases_present for us2")
+        assert re.fullmatch(r"keytool -importcert -trustcacerts -alias oracle-us2-root "
+                            r"-file \S+-certs/[a-z0-9]+-root\.pem -keystore \S+-truststore\.jks -storetype PKCS12 "
+                            r"-storepass:env CUTOVER_SANDBOX_PASSWORD -noprompt", step["command"]), step["command"]
     if scenario == "silent-dc":  # the data centre fails alone, within its timeout
         assert "TLS handshake timed out after 2000 ms" in run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
         assert "timed out after 2s" in run.messages[("new_cert_staged", f"{FAULT_DC}/{FAULT_POD}")]
@@ -199,7 +221,8 @@ def test_failures_carry_the_keytool_fix(pytester: pytest.Pytester) -> None:
     run = run_gates(pytester, "--sandbox", "pinned-leaf", "--dc", FAULT_DC)
     message = run.messages[("no_lb_cert", FAULT_DC)]
     assert "keytool -delete -alias us2-lb-cert -keystore" in message
-    assert "-storepass" not in message  # keytool prompts: the password never sits in a command line
+    # The password is read from the gates' own variable: it never sits in a command line, and none asks for it.
+    assert "-storepass:env CUTOVER_SANDBOX_PASSWORD -noprompt" in message
     run = run_gates(pytester, "--sandbox", "missing-intermediate-alias", "--dc", FAULT_DC)
     message = run.messages[("aliases_present", FAULT_DC)]
     assert "keytool -importcert -trustcacerts -alias sandbox-issuing-ca-g2" in message
@@ -238,6 +261,20 @@ def test_without_a_jvm_the_verdict_is_loudly_approximate(pytester: pytest.Pytest
     message = run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
     assert "approximate: no JVM" in message and "no bin/java" in message
     assert "APPROXIMATE engine" in run.output
+
+
+def test_without_a_jvm_options_it_cannot_apply_are_not_judged_never_passed(pytester: pytest.Pytester,
+                                                                          tmp_path: Path) -> None:
+    """A good staging, a client whose -Dhttps.protocols only its JVM applies, and no JDK: every pod fails as not
+    judged, naming the option and the fix (its JDK), where the approximate engine alone would have passed it."""
+    no_jdk = tmp_path / "not-a-jdk"
+    no_jdk.mkdir()
+    run = run_gates(pytester, "--sandbox", "good", "--dc", FAULT_DC, "--java-home", str(no_jdk),
+                    "--java-option=-Dhttps.protocols=TLSv1")
+    assert run.failed == {("chain_trusted", f"{FAULT_DC}/{pod}") for pod in PODS}, run.output
+    message = run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
+    assert "not judged: needs the client's JVM because its java_options set -Dhttps.protocols" in message, message
+    assert "run with the client's own JDK" in run.output.split("fix plan (", 1)[1]
 
 
 def test_dc_without_pods_or_bundle(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -80,7 +80,8 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.mark.skipif(not KEYTOOLS, reason="no keytool on this machine (.ci/run installs openjdk-17-jdk-headless)")
 @pytest.mark.parametrize("form", list(FORMS))
-@pytest.mark.parametrize("keytool", KEYTOOLS, ids=[str(k) for k in KEYTOOLS])
+@pytest.mark.parametrize("keytool", [k if i == 0 else pytest.param(k, marks=pytest.mark.slow)  # other JDKs: slow tier
+                                     for i, k in enumerate(KEYTOOLS)], ids=[str(k) for k in KEYTOOLS])
 def test_our_listing_equals_keytools(keytool: Path, form: str, certs: dict[str, Path], tmp_path: Path) -> None:
     storetype, opts = FORMS[form]
     store = tmp_path / "client-truststore.jks"  # the name lies for every form but JKS: content decides

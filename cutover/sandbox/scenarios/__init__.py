@@ -1,7 +1,8 @@
 """The sandbox's scenarios: one good run, and one fault each, grouped by where the fault lives.
 
 `SCENARIOS` is the public table, in the order the README and ``python -m cutover.sandbox --list`` show it
-(a user meets the DNS faults first, then what staging serves, then the store, the proxy and the cutover).
+(a user meets the DNS faults first, then what staging serves, then the store, the client's own settings, the
+proxy and the cutover).
 A new scenario is a `Scenario` in its family's module and a line here.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from cutover.sandbox.scenario import Scenario
-from cutover.sandbox.scenarios import dns, lifecycle, proxy, store, tls
+from cutover.sandbox.scenarios import client, dns, lifecycle, proxy, store, tls
 
 GOOD = Scenario("good", "everything ready for cutover: every gate passes")
 
@@ -51,6 +52,14 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     store.INTERMEDIATE_OTHER_ALIAS,
     store.PINNED_LEAF,
     store.PINNED_PRODUCTION_LEAF,
+    store.SHARED_STORE,
+    client.JSSECACERTS_LACKS_ROOT,
+    client.JSSECACERTS_HOLDS_ROOT,
+    client.STORE_BY_OPTION,
+    client.STORE_BY_OPTION_NO_PASSWORD,
+    client.HTTPS_PROTOCOLS,
+    client.HTTPS_CIPHER_SUITES,
+    client.NO_SNI,
     proxy.VIA_PROXY,
     proxy.PROXY_AUTH_REQUIRED,
     proxy.PROXY_FORBIDS_STAGING,
@@ -67,6 +76,6 @@ def _defined(*families: ModuleType) -> list[Scenario]:
 
 
 # A scenario written in its family's module but left out of the table would never run: say so at import.
-_missing = [s.name for s in _defined(dns, lifecycle, proxy, store, tls) if SCENARIOS.get(s.name) is not s]
+_missing = [s.name for s in _defined(client, dns, lifecycle, proxy, store, tls) if SCENARIOS.get(s.name) is not s]
 if _missing:
     raise RuntimeError(f"sandbox scenarios defined but not in SCENARIOS: {', '.join(_missing)}")

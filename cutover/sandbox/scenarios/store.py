@@ -4,7 +4,7 @@ centre (``all``) or for the faulted one's bundle (``dc``)."""
 from __future__ import annotations
 
 from cutover.sandbox import pki
-from cutover.sandbox.scenario import INTERMEDIATE_ALIAS, Scenario, StoreDraft
+from cutover.sandbox.scenario import INTERMEDIATE_ALIAS, Scenario, StoreDraft, dc_alias
 
 
 def no_intermediate(draft: StoreDraft) -> None:
@@ -30,6 +30,16 @@ def _production_leaf_pinned(draft: StoreDraft) -> None:
     draft.extra.append((f"{draft.fault.dc}-prod-lb", draft.fault.old))
 
 
+def _shared_store(draft: StoreDraft) -> None:
+    """One root under every data centre's own alias but the faulted one's (deleted), an intermediate under each:
+    the store that made the old plan take a neighbour's alias, round after round."""
+    draft.intermediate = None
+    for dc in draft.datacenters:
+        if dc != draft.fault.dc:
+            draft.extra.append((dc_alias(dc, "root"), draft.ca.root))
+        draft.extra.append((dc_alias(dc, "intermediate"), draft.ca.inter))
+
+
 MISSING_INTERMEDIATE_ALIAS = Scenario(
     "missing-intermediate-alias", "the store lacks the intermediate CA's alias",
     (("aliases_present", "all"),), f"alias '{INTERMEDIATE_ALIAS}' is missing", store=no_intermediate)
@@ -45,3 +55,6 @@ PINNED_LEAF = Scenario(
 PINNED_PRODUCTION_LEAF = Scenario(
     "pinned-production-leaf", "the leaf served at production for one pod was imported into the store",
     (("no_lb_cert", "dc"),), "leaf served at production", store=_production_leaf_pinned)
+SHARED_STORE = Scenario(
+    "shared-store", "one store shared by the data centres, each naming its own aliases; the us2 root's alias deleted",
+    (("aliases_present", "dc"),), "Import it under 'oracle-us2-root' too", dc_aliases=True, store=_shared_store)
