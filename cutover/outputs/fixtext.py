@@ -169,7 +169,8 @@ def script(steps: Sequence[Step]) -> list[str]:
             continue
         extract = extract_note(s.action)
         said = step_heading(i, s, several) + (f"; {extract}" if extract else "")
-        lines += [f"echo {quote_args([' '.join(said.split())])}", cmd]
+        # The words without the quotes around names: inside the echo's own quotes each would read '"'"'.
+        lines += [f"echo {quote_args([' '.join(said.replace(chr(39), '').split())])}", cmd]
     return lines
 
 

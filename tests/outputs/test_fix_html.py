@@ -41,14 +41,14 @@ def test_the_plan_opens_with_the_password_once_then_its_store_steps_as_one_block
            f"store {STORE} (PKCS12):" in html.unescape(one)
     # One block: each step's words echoed (a # comment is a command in an interactive zsh), then its command.
     assert blocks(one, "script") == ["\n".join([
-        "echo '1. delete alias '\"'\"'ca'\"'\"' (fixes aliases_present for us2)'", command(keytool("delete", "ca")),
-        "echo '2. import CN=Issuing CA under alias '\"'\"'ca'\"'\"' (fixes aliases_present for us2)'",
+        "echo '1. delete alias ca (fixes aliases_present for us2)'", command(keytool("delete", "ca")),
+        "echo '2. import CN=Issuing CA under alias ca (fixes aliases_present for us2)'",
         command(keytool("import", "ca"))])]
     assert "<ol start='3'><li class='cutover-step cutover-provider'>ask the provider on SR 3-1: serve the chain" in one
     two = fix_plan_html([Step(keytool("import", "ca"), (("aliases_present", "soa:us2"),)),
                          Step(keytool("import", "ca", "/b/batch.jks"), (("aliases_present", "batch:us2"),))])
     assert "the store after its -keystore: /stores/client truststore.jks (PKCS12); /b/batch.jks (PKCS12)" in two
-    assert "under alias '\"'\"'ca'\"'\"' in /b/batch.jks" in blocks(two, "script")[0]
+    assert "under alias ca in /b/batch.jks" in blocks(two, "script")[0]
 
 
 def test_without_a_password_variable_keytool_asks_and_the_plan_says_so() -> None:
