@@ -1,0 +1,189 @@
+"""How a client's JVM gets its options, read as the java launcher reads them: pure functions, no process.
+
+`cutover client` (`cutover.cli.client`) feeds these a command line and an environment, from /proc or pasted;
+kept apart so that the launcher's rules (the ``@argfile`` syntax, where the options end, which variable wins)
+are tested on strings. The rules are the JDK 9+ launcher's (``src/java.base/share/native/libjli/args.c``): an
+``@file`` before the main class is replaced by its tokens (not nested, ``@@`` is a literal ``@``,
+``--disable-@files`` stops it), ``JDK_JAVA_OPTIONS`` goes before the command line with the same syntax, the
+VM reads ``JAVA_TOOL_OPTIONS`` before the command line and ``_JAVA_OPTIONS`` after it; a later ``-D`` wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cutover.config import jsse
+
+
+class ReadError(Exception):
+    """Why no table was made; the message names the file, PID or option and the fix."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One ``-Dname=value`` as the client's JVM gets it, and where it was read (for the table's comment)."""
+
+    text: str
+    source: str
+
+    @property
+    def name(self) -> str:
+        return self.text[2:].partition("=")[0]
+
+    @property
+    def value(self) -> str:
+        return self.text.partition("=")[2]
+
+
+#: Launcher options whose value is the next argument (so that value is no main class).
+_WITH_VALUE = frozenset({"-cp", "-classpath", "--class-path", "-p", "--module-path", "--upgrade-module-path",
+                         "--add-modules", "--limit-modules", "--add-reads", "--add-exports", "--add-opens",
+                         "--patch-module", "--enable-native-access", "--source", "-d", "--describe-module"})
+#: Prefixes of the properties that can change a TLS verdict: config's own list, the issue's, and the proxy's.
+VERDICT_PREFIXES = (
+    *(p[2:] for p in jsse.DECISIVE), "com.sun.net.ssl.checkRevocation", "java.security.properties",
+    "weblogic.security.", "http.proxyHost",
+    "http.proxyPort", "http.nonProxyHosts", "socksProxyHost", "socksProxyPort", "java.net.useSystemProxies",
+    "jdk.http.auth.")
+#: A property whose value is a secret: its presence is written, never its value.
+_SECRET = re.compile(r"pass|pwd|secret|credential|token", re.IGNORECASE)
+_SPACE = " \t\n\r\f"
+
+
+def argfile_tokens(text: str) -> list[str]:
+    """The arguments of an ``@argfile`` (or ``JDK_JAVA_OPTIONS``), as the launcher splits them.
+
+    Whitespace separates; ``"`` or ``'`` quote (mid-argument too); inside quotes a backslash escapes the next
+    character (``\\n \\t \\r \\f`` as in C) and a backslash before a line end continues the line, skipping the next
+    line's leading blanks; outside quotes a backslash is literal (Windows paths); ``#`` where an argument would
+    start comments out the rest of the line."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i] in _SPACE:
+            i += 1
+        if i >= n:
+            break
+        if text[i] == "#":
+            while i < n and text[i] not in "\r\n":
+                i += 1
+            continue
+        token: list[str] = []
+        quote = ""
+        while i < n:
+            ch = text[i]
+            if quote:
+                if ch == quote:
+                    quote = ""
+                elif ch == "\\" and i + 1 < n:
+                    i += 1
+                    nxt = text[i]
+                    if nxt in "\r\n":
+                        i += 2 if text[i:i + 2] == "\r\n" else 1
+                        while i < n and text[i] in " \t":
+                            i += 1
+                        continue
+                    token.append({"n": "\n", "t": "\t", "r": "\r", "f": "\f"}.get(nxt, nxt))
+                else:
+                    token.append(ch)
+            elif ch in _SPACE:
+                break
+            elif ch in "\"'":
+                quote = ch
+            else:
+                token.append(ch)
+            i += 1
+        if quote:
+            raise ReadError(f"an argument starting {''.join(token)[:40]!r} opens a {quote} quote that is never "
+                            "closed, which the java launcher refuses too; close it.")
+        out.append("".join(token))
+    return out
+
+
+def launcher_options(args: Sequence[str], read: Callable[[Path], str], base: Path | None,
+                     source: str) -> list[Option]:
+    """The ``-D`` options among `args` (a java command line after the program), ``@argfiles`` expanded.
+
+    `read` returns a file's text (raising OSError); a relative argfile is found from `base` (the launcher's
+    working directory). Reading stops at the main class (``-jar X``, ``-m X``, a class or source file): what
+    follows is the application's arguments, not the JVM's."""
+    out: list[Option] = []
+    expand = True
+    i = 0
+    todo: list[tuple[str, str]] = [(a, source) for a in args]
+    while i < len(todo):
+        arg, where = todo[i]
+        i += 1
+        if arg == "--disable-@files":
+            expand = False
+        elif expand and arg.startswith("@") and not arg.startswith("@@") and where == source:
+            todo[i:i] = [(a, f"@argfile {arg[1:]}") for a in _argfile(arg[1:], read, base)]
+            continue
+        elif arg.startswith("@@"):
+            arg = arg[1:]
+        if arg.startswith("-D"):
+            out.append(Option(arg, where))
+        elif arg in _WITH_VALUE:
+            i += 1
+        elif arg in ("-jar", "-m", "--module") or not arg.startswith("-"):
+            break
+    return out
+
+
+def _argfile(name: str, read: Callable[[Path], str], base: Path | None) -> list[str]:
+    path = Path(name)
+    if not path.is_absolute():
+        if base is None:
+            raise ReadError(f"@{name}: a relative argfile, found by the java launcher from the folder it started "
+                            "in; give that folder with --working-dir DIR.")
+        path = base / path
+    try:
+        text = read(path)
+    except OSError as e:
+        raise ReadError(f"@{name}: cannot read {path} ({e.strerror or e}); the launcher read it when the client "
+                        "started. Run cutover where that file is readable (as the client's user).") from e
+    try:
+        return argfile_tokens(text)
+    except ReadError as e:
+        raise ReadError(f"@{name} ({path}): {e}") from e
+
+
+def environment_options(environ: Mapping[str, str], read: Callable[[Path], str], base: Path | None,
+                        source: str) -> tuple[list[Option], list[Option]]:
+    """The ``-D`` options the JVM takes from its environment: (before the command line, after it)."""
+    before: list[Option] = []
+    for var in ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"):
+        if environ.get(var, "").strip():
+            try:
+                tokens = argfile_tokens(environ[var])
+            except ReadError as e:
+                raise ReadError(f"{var} in {source}: {e}") from e
+            if var == "JDK_JAVA_OPTIONS":
+                before += launcher_options(tokens, read, base, f"{var} ({source})")
+            else:
+                before += [Option(t, f"{var} ({source})") for t in tokens if t.startswith("-D")]
+    after = [Option(t, f"_JAVA_OPTIONS ({source})") for t in argfile_tokens(environ.get("_JAVA_OPTIONS", ""))
+             if t.startswith("-D")]
+    return before, after
+
+
+def effective(options: Sequence[Option]) -> list[Option]:
+    """One option per property, the last one (as the JVM keeps it), in the order first seen."""
+    last: dict[str, Option] = {}
+    for o in options:
+        last.pop(o.name, None)
+        last[o.name] = o
+    return list(last.values())
+
+
+def is_verdict(name: str) -> bool:
+    """Whether a property can change a TLS verdict (written into java_options rather than a comment)."""
+    return name.startswith(VERDICT_PREFIXES)
+
+
+def is_secret(name: str) -> bool:
+    """Whether a property's value is a secret: written as 'set', never its value."""
+    return bool(_SECRET.search(name))
