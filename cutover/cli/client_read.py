@@ -120,7 +120,8 @@ def launcher_options(args: Sequence[str], read: Callable[[Path], str], base: Pat
         if arg == "--disable-@files":
             expand = False
         elif expand and arg.startswith("@") and not arg.startswith("@@") and where == source:
-            todo[i:i] = [(a, f"@argfile {arg[1:]}") for a in _argfile(arg[1:], read, base)]
+            path, tokens = _argfile(arg[1:], read, base)
+            todo[i:i] = [(a, f"@argfile {path}") for a in tokens]
             continue
         elif arg.startswith("@@"):
             arg = arg[1:]
@@ -133,7 +134,7 @@ def launcher_options(args: Sequence[str], read: Callable[[Path], str], base: Pat
     return out
 
 
-def _argfile(name: str, read: Callable[[Path], str], base: Path | None) -> list[str]:
+def _argfile(name: str, read: Callable[[Path], str], base: Path | None) -> tuple[Path, list[str]]:
     path = Path(name)
     if not path.is_absolute():
         if base is None:
@@ -146,7 +147,7 @@ def _argfile(name: str, read: Callable[[Path], str], base: Path | None) -> list[
         raise ReadError(f"@{name}: cannot read {path} ({e.strerror or e}); the launcher read it when the client "
                         "started. Run cutover where that file is readable (as the client's user).") from e
     try:
-        return argfile_tokens(text)
+        return path, argfile_tokens(text)
     except ReadError as e:
         raise ReadError(f"@{name} ({path}): {e}") from e
 

@@ -58,8 +58,8 @@ def test_argfiles_expand_before_the_main_class_only_and_not_nested(tmp_path: Pat
     args = ["-Dfirst=1", "-cp", "@notafile", "@opts"]
     assert [(o.text, o.source) for o in launcher_options(args, reader, tmp_path, "cmd")] == [
         ("-Dfirst=1", "cmd"),
-        ("-Djavax.net.ssl.trustStore=my store.jks", "@argfile opts"),
-        ("-Dlater=1", "@argfile opts"),
+        ("-Djavax.net.ssl.trustStore=my store.jks", f"@argfile {tmp_path}/opts"),
+        ("-Dlater=1", f"@argfile {tmp_path}/opts"),
     ]
     assert read == ["opts"]  # -cp's value is no argfile, and an @ inside an argfile is not expanded
     args = ["@@literal.Main", "-Dapp=1"]  # @@ is a literal @: here the main class, after which nothing is the JVM's
@@ -104,7 +104,7 @@ def test_verdict_options_are_kept_others_commented_each_with_its_source(tmp_path
     assert doc["password_env"] == "SOA_TRUSTSTORE_PASSWORD"
     assert '# "-Dapp.mode=prod"  # JAVA_TOOL_OPTIONS' in text
     assert '# "-Dlog.dir=/var/log"  # the command line in run.sh' in text
-    assert '"-Dhttps.protocols=TLSv1.3",  # @argfile jvm.args' in text
+    assert f'"-Dhttps.protocols=TLSv1.3",  # @argfile {tmp_path}/jvm.args' in text
     assert "-Djavax.net.ssl.keyStorePassword=(set; value not written)" in text
     assert "--password" not in text  # the application's arguments are not the JVM's
     assert SECRET not in text + "".join(notes)
