@@ -53,13 +53,13 @@ _SECRET = re.compile(r"pass|pwd|secret|credential|token", re.IGNORECASE)
 _SPACE = " \t\n\r\f"
 
 
-def argfile_tokens(text: str) -> list[str]:
+def argfile_tokens(text: str, comments: bool = True) -> list[str]:
     """The arguments of an ``@argfile`` (or ``JDK_JAVA_OPTIONS``), as the launcher splits them.
 
     Whitespace separates; ``"`` or ``'`` quote (mid-argument too); inside quotes a backslash escapes the next
     character (``\\n \\t \\r \\f`` as in C) and a backslash before a line end continues the line, skipping the next
     line's leading blanks; outside quotes a backslash is literal (Windows paths); ``#`` where an argument would
-    start comments out the rest of the line."""
+    start comments out the rest of the line (in an argfile; `comments` False for a variable, where it is text)."""
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
@@ -67,7 +67,7 @@ def argfile_tokens(text: str) -> list[str]:
             i += 1
         if i >= n:
             break
-        if text[i] == "#":
+        if comments and text[i] == "#":
             while i < n and text[i] not in "\r\n":
                 i += 1
             continue
@@ -97,8 +97,9 @@ def argfile_tokens(text: str) -> list[str]:
                 token.append(ch)
             i += 1
         if quote:
-            raise ReadError(f"an argument starting {''.join(token)[:40]!r} opens a {quote} quote that is never "
-                            "closed, which the java launcher refuses too; close it.")
+            shown = "".join(token).partition("=")[0][:60]  # the property's name: its value may be a password
+            raise ReadError(f"an argument starting {shown!r} opens a {quote} quote that is never closed, which the "
+                            "java launcher refuses too; close it.")
         out.append("".join(token))
     return out
 
@@ -155,20 +156,18 @@ def _argfile(name: str, read: Callable[[Path], str], base: Path | None) -> tuple
 def environment_options(environ: Mapping[str, str], read: Callable[[Path], str], base: Path | None,
                         source: str) -> tuple[list[Option], list[Option]]:
     """The ``-D`` options the JVM takes from its environment: (before the command line, after it)."""
-    before: list[Option] = []
-    for var in ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"):
-        if environ.get(var, "").strip():
-            try:
-                tokens = argfile_tokens(environ[var])
-            except ReadError as e:
-                raise ReadError(f"{var} in {source}: {e}") from e
-            if var == "JDK_JAVA_OPTIONS":
-                before += launcher_options(tokens, read, base, f"{var} ({source})")
-            else:
-                before += [Option(t, f"{var} ({source})") for t in tokens if t.startswith("-D")]
-    after = [Option(t, f"_JAVA_OPTIONS ({source})") for t in argfile_tokens(environ.get("_JAVA_OPTIONS", ""))
-             if t.startswith("-D")]
-    return before, after
+    found: dict[str, list[Option]] = {}
+    for var in ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"):
+        try:
+            tokens = argfile_tokens(environ.get(var, ""), comments=False)
+        except ReadError as e:
+            raise ReadError(f"{var} in the {source}: {e}") from e
+        where = f"{var} ({source})"
+        if var == "JDK_JAVA_OPTIONS":  # the launcher's variable: @argfiles expand there too
+            found[var] = launcher_options(tokens, read, base, where)
+        else:
+            found[var] = [Option(t, where) for t in tokens if t.startswith("-D")]
+    return found["JAVA_TOOL_OPTIONS"] + found["JDK_JAVA_OPTIONS"], found["_JAVA_OPTIONS"]
 
 
 def effective(options: Sequence[Option]) -> list[Option]:

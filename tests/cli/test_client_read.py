@@ -169,3 +169,39 @@ def test_a_bad_name_and_a_missing_pid_are_one_paragraph(capsys: pytest.CaptureFi
     assert main(["client", "--name", "a", "--pid", "999999999"]) == 2
     err = capsys.readouterr().err
     assert "--pid 999999999: no such process here" in err and "Traceback" not in err
+
+
+def fake_proc(tmp_path: Path, exe: str, argv: list[str], environ: dict[str, str]) -> Path:
+    """A /proc/<pid> as Linux shows a process: exe and cwd links, NUL-separated cmdline and environ."""
+    here = tmp_path / "proc" / "4711"
+    here.mkdir(parents=True)
+    (here / "exe").symlink_to(exe)
+    (here / "cwd").symlink_to(tmp_path)
+    (here / "cmdline").write_bytes(b"".join(a.encode() + b"\0" for a in argv))
+    (here / "environ").write_bytes(b"".join(f"{k}={v}".encode() + b"\0" for k, v in environ.items()))
+    return tmp_path / "proc"
+
+
+def test_pid_reads_the_variables_in_the_jvms_order_and_the_last_wins(tmp_path: Path) -> None:
+    (tmp_path / "env.args").write_text("-Dhttps.protocols=TLSv1.2 -Dfrom.argfile=1")
+    environ = {"JAVA_TOOL_OPTIONS": "-Dhttps.protocols=TLSv1 -Djdk.tls.namedGroups=x25519 #not-a-comment",
+               "JDK_JAVA_OPTIONS": "'-Dapp.title=a b' @env.args", "_JAVA_OPTIONS": "-Djdk.tls.namedGroups=secp256r1",
+               "HOME": "/root"}
+    proc = fake_proc(tmp_path, "/opt/jdk/bin/java", ["java", "-Dhttps.protocols=TLSv1.3", "Main"], environ)
+    found = client.from_pid(4711, proc)
+    assert (found.java_home, found.working_dir) == (Path("/opt/jdk"), tmp_path)
+    assert [(o.text, o.source.split(" (")[0]) for o in effective(found.options)] == [
+        ("-Dapp.title=a b", "JDK_JAVA_OPTIONS"),
+        ("-Dfrom.argfile=1", f"@argfile {tmp_path}/env.args"),
+        ("-Dhttps.protocols=TLSv1.3", "command line of PID 4711"),  # the command line beats the variables before it
+        ("-Djdk.tls.namedGroups=secp256r1", "_JAVA_OPTIONS"),  # and _JAVA_OPTIONS beats everything
+    ]
+
+
+def test_pid_refuses_what_is_no_java_launcher_and_a_broken_variable_without_its_value(tmp_path: Path) -> None:
+    with pytest.raises(ReadError, match=r"--pid 4711 runs /usr/sbin/jsvc, not a java launcher.*--cmdline"):
+        client.from_pid(4711, fake_proc(tmp_path / "a", "/usr/sbin/jsvc", ["jsvc"], {}))
+    environ = {"JAVA_TOOL_OPTIONS": f'-Djavax.net.ssl.trustStorePassword="{SECRET}'}
+    with pytest.raises(ReadError, match="JAVA_TOOL_OPTIONS in the environment of PID 4711") as caught:
+        client.from_pid(4711, fake_proc(tmp_path / "b", "/opt/jdk/bin/java", ["java", "Main"], environ))
+    assert SECRET not in str(caught.value) and "trustStorePassword" in str(caught.value)
