@@ -48,6 +48,8 @@ def _client_parser(sub: argparse._SubParsersAction) -> None:
     src = cl.add_mutually_exclusive_group(required=True)
     src.add_argument("--pid", type=int, help="a running client's JVM (Linux /proc): its JDK, options, environment")
     src.add_argument("--cmdline", metavar="FILE|-", help="a file holding its java command line, or - to paste it")
+    cl.add_argument("--no-jcmd", action="store_true",
+                    help="with --pid: do not ask jcmd for properties the program sets at run time")
     cl.add_argument("--working-dir", type=Path, metavar="DIR",
                     help="with --cmdline: the folder its JVM starts in (relative @argfiles and stores)")
     cl.add_argument("--write", type=Path, metavar="FILE",

@@ -17,9 +17,10 @@ import json
 import os
 import re
 import shlex
+import subprocess
 import sys
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cutover.base import atomic
@@ -31,7 +32,9 @@ from cutover.cli.client_read import (
     environment_options,
     is_secret,
     is_verdict,
+    java_properties,
     launcher_options,
+    set_at_run_time,
 )
 from cutover.config import ConfigError, jsse, load
 
@@ -48,12 +51,14 @@ class Found:
         java_home: its JDK, None when the command line names ``java`` without a path.
         options: every -D it gets, in the order the JVM applies them (a later one wins).
         working_dir: the folder its JVM started in, None when unknown.
+        notes: what could not be read (jcmd could not attach), for the table's comments and the person.
     """
 
     origin: str
     java_home: Path | None
     options: tuple[Option, ...]
     working_dir: Path | None
+    notes: tuple[str, ...] = ()
 
 
 def _read_text(path: Path) -> str:
@@ -82,6 +87,32 @@ def from_pid(pid: int, proc: Path = Path("/proc")) -> Found:
     before, after = environment_options(environ, _read_text, cwd, f"environment of {source}")
     cmd = launcher_options(argv[1:], _read_text, cwd, f"command line of {source}")
     return Found(source, exe.parent.parent, tuple(before + cmd + after), cwd)
+
+
+def with_run_time_properties(found: Found, pid: int) -> Found:
+    """Add what ``jcmd PID VM.system_properties`` shows beyond the options: properties the program sets itself.
+
+    jcmd attaches only as the JVM's user, with the JVM's own JDK, when the JVM allows attaching; when it cannot,
+    the table says so rather than pretending the options are all there is."""
+    jcmd = found.java_home / "bin" / "jcmd" if found.java_home is not None else None
+    why = ""
+    if jcmd is None or not jcmd.is_file():
+        why = f"{jcmd or 'jcmd'} is not there (a JRE has none)"
+    else:
+        try:
+            done = subprocess.run([str(jcmd), str(pid), "VM.system_properties"], capture_output=True, text=True,
+                                  errors="surrogateescape", stdin=subprocess.DEVNULL, timeout=30)
+            if done.returncode != 0 or "\njava.home=" not in f"\n{done.stdout}":
+                why = f"jcmd could not attach: {printable((done.stdout + done.stderr).strip(), 300)}"
+        except (OSError, subprocess.TimeoutExpired) as e:
+            why = f"jcmd did not answer ({e})"
+    if why:
+        note = (f"properties the program sets at run time were not read ({why}); only its command line and "
+                "environment were. Run cutover client as the JVM's user, or check the program's own settings.")
+        return replace(found, notes=(*found.notes, note))
+    extra = set_at_run_time(java_properties(done.stdout), found.options,
+                            f"jcmd {pid} VM.system_properties: set at run time")
+    return replace(found, options=found.options + tuple(extra))
 
 
 def from_cmdline(text: str, where: str, working_dir: Path | None) -> Found:
@@ -119,7 +150,8 @@ def table(name: str, found: Found) -> tuple[str, list[str]]:
     options = effective(found.options)
     kept, other, notes = [], [], []
     lines = [f"[clients.{name}]",
-             f"# read by `cutover client` from {printable(found.origin, 200)}; each option says where it was read"]
+             f"# read by `cutover client` from {printable(found.origin, 200)}; each option says where it was read",
+             *(f"# {printable(n, 600)}" for n in found.notes)]
     if found.java_home is not None:
         lines.append(f"java_home = {_toml(str(found.java_home))}")
     else:
@@ -189,6 +221,8 @@ def main(args: argparse.Namespace) -> int:
                         "such as soa:us2/pod); choose another.")
     if args.pid is not None:
         found = from_pid(args.pid)
+        if not args.no_jcmd:
+            found = with_run_time_properties(found, args.pid)
     elif args.cmdline == "-":
         found = from_cmdline(sys.stdin.read(), "standard input", args.working_dir)
     else:
@@ -199,6 +233,7 @@ def main(args: argparse.Namespace) -> int:
                             "the client's java command line, or - to paste it.") from e
         found = from_cmdline(text, args.cmdline, args.working_dir)
     text, notes = table(args.name, found)
+    notes = [f"client {args.name!r}: {n}" for n in found.notes] + notes
     if args.write is not None:
         write(args.write, args.name, text)
         print(f"cutover client: added [clients.{args.name}] to {args.write} (it loads).", file=sys.stderr)

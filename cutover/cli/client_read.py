@@ -179,6 +179,47 @@ def effective(options: Sequence[Option]) -> list[Option]:
     return list(last.values())
 
 
+def java_properties(text: str) -> dict[str, str]:
+    """``jcmd PID VM.system_properties``'s output (java.util.Properties' format, one a line) by name.
+
+    A key ends at the first unescaped ``=`` or ``:``; ``\\uXXXX`` and ``\\t \\n \\r \\f`` are unescaped, any other
+    escaped character stands for itself; ``#`` and ``!`` lines are comments."""
+    out: dict[str, str] = {}
+    escapes = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
+    for raw in text.splitlines():
+        line = raw.lstrip()
+        if not line or line[0] in "#!":
+            continue
+        parts: list[list[str]] = [[]]
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if ch == "\\" and i + 1 < len(line):
+                nxt = line[i + 1]
+                if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", line[i + 2:i + 6]):
+                    parts[-1].append(chr(int(line[i + 2:i + 6], 16)))
+                    i += 6
+                    continue
+                parts[-1].append(escapes.get(nxt, nxt))
+                i += 2
+                continue
+            if ch in "=:" and len(parts) == 1:
+                parts.append([])
+            else:
+                parts[-1].append(ch)
+            i += 1
+        out["".join(parts[0]).strip()] = "".join(parts[1]) if len(parts) > 1 else ""
+    return out
+
+
+def set_at_run_time(properties: Mapping[str, str], options: Sequence[Option], source: str) -> list[Option]:
+    """The verdict properties the running JVM has that its options do not say (set by the program itself, with
+    System.setProperty, or changed there): each as an option read from `source`."""
+    given = {o.name: o.value for o in effective(options)}
+    return [Option(f"-D{name}={value}", source) for name, value in properties.items()
+            if is_verdict(name) and given.get(name) != value]
+
+
 def is_verdict(name: str) -> bool:
     """Whether a property can change a TLS verdict (written into java_options rather than a comment)."""
     return name.startswith(VERDICT_PREFIXES)

@@ -23,6 +23,7 @@ JAVA = Path(shutil.which("java") or "/usr/bin/java").resolve()
 SECRET = "Pid-Tru5t-s3cret"
 SLEEPER = """public class Sleep {
     public static void main(String[] args) throws Exception {
+        System.setProperty("jdk.tls.client.cipherSuites", "TLS_AES_128_GCM_SHA256");  // in code, as programs do
         System.out.println("ready");
         System.out.flush();
         Thread.sleep(120_000);
@@ -80,6 +81,7 @@ def test_the_table_read_from_a_running_jvm_matches_how_it_runs(jvm: subprocess.P
         "-Djavax.net.ssl.trustStore=trust.jks",
         "-Dhttps.protocols=TLSv1.3",
         "-Djdk.tls.client.protocols=TLSv1.3",  # from the @argfile, unquoted
+        "-Djdk.tls.client.cipherSuites=TLS_AES_128_GCM_SHA256",  # set by the program: from jcmd
     )
     assert orders.password_env == "ORDERS_TRUSTSTORE_PASSWORD"
     text = toml.read_text()
@@ -87,6 +89,7 @@ def test_the_table_read_from_a_running_jvm_matches_how_it_runs(jvm: subprocess.P
     assert f'"-Dhttps.protocols=TLSv1.3",  # command line of PID {jvm.pid}' in text
     assert '# "-Dapp.env=test"  # JAVA_TOOL_OPTIONS (environment of PID' in text
     assert f'# "-Dapp.title=Order sync"  # @argfile {tmp_path}/jvm.args' in text
+    assert f"# jcmd {jvm.pid} VM.system_properties: set at run time" in text
     assert "not.the.jvms" not in text  # an argument of the program, not of its JVM
     assert SECRET not in text + done.stdout + done.stderr
     assert "export ORDERS_TRUSTSTORE_PASSWORD" in done.stderr

@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from cutover.cli import client
-from cutover.cli.client_read import Option, ReadError, argfile_tokens, effective, launcher_options
+from cutover.cli.client_read import (
+    Option,
+    ReadError,
+    argfile_tokens,
+    effective,
+    java_properties,
+    launcher_options,
+    set_at_run_time,
+)
 from cutover.config import load
 
 SECRET = "Tru5t-s3cret"
@@ -205,3 +213,21 @@ def test_pid_refuses_what_is_no_java_launcher_and_a_broken_variable_without_its_
     with pytest.raises(ReadError, match="JAVA_TOOL_OPTIONS in the environment of PID 4711") as caught:
         client.from_pid(4711, fake_proc(tmp_path / "b", "/opt/jdk/bin/java", ["java", "Main"], environ))
     assert SECRET not in str(caught.value) and "trustStorePassword" in str(caught.value)
+
+
+def test_run_time_properties_add_only_the_verdict_ones_the_options_do_not_say() -> None:
+    props = java_properties("#Mon Dec 07 09:00:00 UTC 2026\njava.home=/opt/jdk\nx.y=a\\=b\\:c\\\\d\\u00e9\n"
+                            "https.protocols=TLSv1.3\njavax.net.ssl.trustStore=/srv/in-code.jks\n"
+                            "jdk.tls.client.cipherSuites=TLS_AES_128_GCM_SHA256\njdk.debug=release\n")
+    assert props["x.y"] == "a=b:c\\dé" and props["java.home"] == "/opt/jdk"
+    given = [Option("-Dhttps.protocols=TLSv1.3", "cmd"), Option("-Djavax.net.ssl.trustStore=/srv/cmd.jks", "cmd")]
+    assert set_at_run_time(props, given, "jcmd") == [
+        Option("-Djavax.net.ssl.trustStore=/srv/in-code.jks", "jcmd"),  # changed by the program: it wins
+        Option("-Djdk.tls.client.cipherSuites=TLS_AES_128_GCM_SHA256", "jcmd"),
+    ]
+
+
+def test_a_jdk_without_jcmd_is_said_in_the_table(tmp_path: Path) -> None:
+    found = client.Found("PID 4711", tmp_path / "jre", (), tmp_path)
+    text, _ = client.table("a", client.with_run_time_properties(found, 4711))
+    assert f"# properties the program sets at run time were not read ({tmp_path}/jre/bin/jcmd is not there" in text
