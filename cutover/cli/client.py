@@ -103,7 +103,9 @@ def with_run_time_properties(found: Found, pid: int) -> Found:
             done = subprocess.run([str(jcmd), str(pid), "VM.system_properties"], capture_output=True, text=True,
                                   errors="surrogateescape", stdin=subprocess.DEVNULL, timeout=30)
             if done.returncode != 0 or "\njava.home=" not in f"\n{done.stdout}":
-                why = f"jcmd could not attach: {printable((done.stdout + done.stderr).strip(), 300)}"
+                said = [ln for ln in (done.stdout + done.stderr).splitlines()  # the exception, no value, no trace
+                        if ln.strip() and "=" not in ln and not ln.startswith(("\t", " ")) and not ln.endswith(":")]
+                why = f"jcmd could not attach: {printable(said[0] if said else f'exit {done.returncode}', 300)}"
         except (OSError, subprocess.TimeoutExpired) as e:
             why = f"jcmd did not answer ({e})"
     if why:

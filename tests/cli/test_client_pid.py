@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,12 @@ pods = ["abcd"]
 
 @pytest.fixture
 def jvm(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with sleeping_jvm(tmp_path) as proc:
+        yield proc
+
+
+@contextmanager
+def sleeping_jvm(tmp_path: Path, *vm_options: str) -> Iterator[subprocess.Popen[bytes]]:
     """A sleeping JVM started as a client's start script would, in `tmp_path`; killed however the test ends."""
     if not JAVA.is_file():
         pytest.skip("no java on PATH")
@@ -51,8 +58,8 @@ def jvm(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     env = {"PATH": "/usr/bin:/bin", "JAVA_TOOL_OPTIONS": "-Dcom.sun.net.ssl.checkRevocation=false -Dapp.env=test"}
     out = tmp_path / "jvm.out"
     with out.open("w") as sink:
-        proc = subprocess.Popen([str(JAVA), "-Djavax.net.ssl.trustStore=trust.jks", "-Dhttps.protocols=TLSv1.3",
-                                 "@jvm.args", "Sleep.java", "-Dnot.the.jvms=1"],
+        proc = subprocess.Popen([str(JAVA), *vm_options, "-Djavax.net.ssl.trustStore=trust.jks",
+                                 "-Dhttps.protocols=TLSv1.3", "@jvm.args", "Sleep.java", "-Dnot.the.jvms=1"],
                                 cwd=tmp_path, env=env, stdout=sink, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
@@ -94,3 +101,16 @@ def test_the_table_read_from_a_running_jvm_matches_how_it_runs(jvm: subprocess.P
     assert SECRET not in text + done.stdout + done.stderr
     assert "export ORDERS_TRUSTSTORE_PASSWORD" in done.stderr
     assert jvm.poll() is None  # read, not disturbed
+
+
+def test_a_jvm_jcmd_cannot_attach_to_is_said_not_skipped(tmp_path: Path) -> None:
+    with sleeping_jvm(tmp_path, "-XX:+DisableAttachMechanism") as proc:
+        done = subprocess.run([sys.executable, "-m", "cutover", "client", "--name", "orders", "--pid", str(proc.pid)],
+                              capture_output=True, text=True, cwd=ROOT, env={"PATH": "/usr/bin:/bin"},
+                              stdin=subprocess.DEVNULL, timeout=60)
+    assert done.returncode == 0, done.stderr
+    said = "properties the program sets at run time were not read (jcmd could not attach: "
+    assert f"# {said}" in done.stdout and f"client 'orders': {said}" in done.stderr
+    assert "does not support the attach mechanism" in done.stdout
+    assert "cipherSuites" not in done.stdout  # set in code only: unknown without jcmd
+    assert SECRET not in done.stdout + done.stderr
