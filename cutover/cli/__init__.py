@@ -1,4 +1,4 @@
-"""``cutover truststore|bundle PATH``: look before you test; ``prepare``: a fixed store; ``init``: a first config.
+"""``cutover truststore|bundle PATH``: look before you test; ``prepare``: a fixed store; ``init``, ``client``: config.
 
 ``cutover`` is the console script an install puts on PATH; ``python -m cutover`` is the same program.
 
@@ -41,6 +41,21 @@ def _init_parser(sub: argparse._SubParsersAction) -> None:
                     help="the file to write (default: ./datacenters.toml); never overwritten")
 
 
+def _client_parser(sub: argparse._SubParsersAction) -> None:
+    """``client``'s options: one client, read where it runs, as a [clients.NAME] table."""
+    cl = sub.add_parser("client", help="a [clients.NAME] table read where the client runs: its JDK, store, options")
+    cl.add_argument("--name", required=True, help="the client's name, its [clients.NAME] table")
+    src = cl.add_mutually_exclusive_group(required=True)
+    src.add_argument("--pid", type=int, help="a running client's JVM (Linux /proc): its JDK, options, environment")
+    src.add_argument("--cmdline", metavar="FILE|-", help="a file holding its java command line, or - to paste it")
+    cl.add_argument("--no-jcmd", action="store_true",
+                    help="with --pid: do not ask jcmd for properties the program sets at run time")
+    cl.add_argument("--working-dir", type=Path, metavar="DIR",
+                    help="with --cmdline: the folder its JVM starts in (relative @argfiles and stores)")
+    cl.add_argument("--write", type=Path, metavar="FILE",
+                    help="add the table to this datacenters.toml (refused when the name exists; checked by loading)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # The `cutover` script and `python -m cutover` are the same program; --help names the one that ran.
     prog = "python -m cutover" if Path(sys.argv[0]).name == "__main__.py" else "cutover"
@@ -64,7 +79,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     pr.add_argument("pytest_args", nargs="*", metavar="-- PYTEST-OPTION",
                     help="more options for the gate runs after --, e.g. -- --nameserver=10.0.0.53")
     _init_parser(sub)
+    _client_parser(sub)
     args = p.parse_args(argv)
+    if args.command == "client":
+        from cutover.cli import client, client_read  # as init below
+
+        try:
+            return client.main(args)
+        except client_read.ReadError as e:
+            print(f"cutover client: {printable(str(e), 4000, keep=chr(10))}", file=sys.stderr)
+            return exit_codes.BAD_INPUT
     if args.command == "init":
         from cutover.cli import init  # each command's code loads only when it runs (start-up of the others)
 

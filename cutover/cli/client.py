@@ -1,0 +1,246 @@
+"""``cutover client --name NAME (--pid PID | --cmdline FILE|-)``: a [clients.NAME] table read where the client runs.
+
+Renewals go wrong where the root went into a store the runtime never reads (the system JDK's cacerts while the
+client runs its own JRE, cacerts while its start script sets ``-Djavax.net.ssl.trustStore``). So the table is
+read from the runtime itself: its JDK from ``/proc/PID/exe``, its options from its command line (``@argfiles``
+expanded, `cutover.cli.client_read`) and from the variables the JVM reads (``JAVA_TOOL_OPTIONS`` and kin),
+relative paths from its working folder. Every option that can change a TLS verdict goes into ``java_options``,
+the others into comments, each saying where it was read. A password is never read out: its presence gives the
+client a ``password_env`` to set. ``--write FILE`` adds the table to a datacenters file, loaded with cutover's
+own reader before the file is replaced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from cutover.base import atomic
+from cutover.base.text import printable
+from cutover.cli.client_read import (
+    Option,
+    ReadError,
+    effective,
+    environment_options,
+    is_secret,
+    is_verdict,
+    java_properties,
+    launcher_options,
+    set_at_run_time,
+)
+from cutover.config import ConfigError, jsse, load
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")  # what config.clients takes as a client's name
+_LAUNCHERS = ("java", "javaw", "java.exe", "javaw.exe")
+
+
+@dataclass(frozen=True)
+class Found:
+    """A client as read from where it runs.
+
+    Attributes:
+        origin: what was read, for the table's first comment (``PID 4711``, ``the command line in run.sh``).
+        java_home: its JDK, None when the command line names ``java`` without a path.
+        options: every -D it gets, in the order the JVM applies them (a later one wins).
+        working_dir: the folder its JVM started in, None when unknown.
+        notes: what could not be read (jcmd could not attach), for the table's comments and the person.
+    """
+
+    origin: str
+    java_home: Path | None
+    options: tuple[Option, ...]
+    working_dir: Path | None
+    notes: tuple[str, ...] = ()
+
+
+def _read_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="surrogateescape")
+
+
+def from_pid(pid: int, proc: Path = Path("/proc")) -> Found:
+    """Read a running JVM: /proc/PID/exe, cmdline, environ and cwd (Linux)."""
+    here = proc / str(pid)
+    if not here.is_dir():
+        raise ReadError(f"--pid {pid}: no such process here ({here} is missing). Give the PID of the running "
+                        "client, e.g. from `ps -ef | grep java`, on the machine where it runs (Linux).")
+    try:
+        exe = Path(os.readlink(here / "exe").removesuffix(" (deleted)"))
+        argv = [a.decode("utf-8", "surrogateescape") for a in (here / "cmdline").read_bytes().split(b"\0")[:-1]]
+        env_raw = (here / "environ").read_bytes()
+        cwd = Path(os.readlink(here / "cwd"))
+    except OSError as e:
+        raise ReadError(f"--pid {pid}: cannot read {e.filename or here} ({e.strerror or e}): the process belongs to "
+                        "another user. Run cutover client as the client's user (or root).") from e
+    if exe.name not in _LAUNCHERS:
+        raise ReadError(f"--pid {pid} runs {exe}, not a java launcher, so its JVM's options are not on its command "
+                        "line. Give the PID of a process started by bin/java, or paste its start line with --cmdline.")
+    environ = dict(e.decode("utf-8", "surrogateescape").partition("=")[::2] for e in env_raw.split(b"\0") if e)
+    source = f"PID {pid}"
+    before, after = environment_options(environ, _read_text, cwd, f"environment of {source}")
+    cmd = launcher_options(argv[1:], _read_text, cwd, f"command line of {source}")
+    return Found(source, exe.parent.parent, tuple(before + cmd + after), cwd)
+
+
+def with_run_time_properties(found: Found, pid: int) -> Found:
+    """Add what ``jcmd PID VM.system_properties`` shows beyond the options: properties the program sets itself.
+
+    jcmd attaches only as the JVM's user, with the JVM's own JDK, when the JVM allows attaching; when it cannot,
+    the table says so rather than pretending the options are all there is."""
+    jcmd = found.java_home / "bin" / "jcmd" if found.java_home is not None else None
+    why = ""
+    if jcmd is None or not jcmd.is_file():
+        why = f"{jcmd or 'jcmd'} is not there (a JRE has none)"
+    else:
+        try:
+            done = subprocess.run([str(jcmd), str(pid), "VM.system_properties"], capture_output=True, text=True,
+                                  errors="surrogateescape", stdin=subprocess.DEVNULL, timeout=30)
+            if done.returncode != 0 or "\njava.home=" not in f"\n{done.stdout}":
+                said = [ln for ln in (done.stdout + done.stderr).splitlines()  # the exception, no value, no trace
+                        if ln.strip() and "=" not in ln and not ln.startswith(("\t", " ")) and not ln.endswith(":")]
+                why = f"jcmd could not attach: {printable(said[0] if said else f'exit {done.returncode}', 300)}"
+        except (OSError, subprocess.TimeoutExpired) as e:
+            why = f"jcmd did not answer ({e})"
+    if why:
+        note = (f"properties the program sets at run time were not read ({why}); only its command line and "
+                "environment were. Run cutover client as the JVM's user, or check the program's own settings.")
+        return replace(found, notes=(*found.notes, note))
+    extra = set_at_run_time(java_properties(done.stdout), found.options,
+                            f"jcmd {pid} VM.system_properties: set at run time")
+    return replace(found, options=found.options + tuple(extra))
+
+
+def from_cmdline(text: str, where: str, working_dir: Path | None) -> Found:
+    """Read a pasted ``java ...`` line (as a POSIX shell splits it; ``VAR=value`` before java counts)."""
+    try:
+        words = shlex.split(re.sub(r"\\\r?\n", "", text), comments=True)
+    except ValueError as e:
+        raise ReadError(f"--cmdline {where}: the line does not split as a shell would ({e}); paste it whole, "
+                        "quotes closed.") from e
+    start = next((i for i, w in enumerate(words) if Path(w).name in _LAUNCHERS), None)
+    if start is None:
+        raise ReadError(f"--cmdline {where}: no java command found in it. Paste the line that starts the client's "
+                        "JVM, from `java` (or /path/to/bin/java) to its main class.")
+    environ = dict(w.partition("=")[::2] for w in words[:start] if "=" in w)
+    java = Path(words[start])
+    source = f"the command line in {where}"
+    before, after = environment_options(environ, _read_text, working_dir, source)
+    cmd = launcher_options(words[start + 1:], _read_text, working_dir, source)
+    home = java.parent.parent if java.is_absolute() else None
+    return Found(source, home, tuple(before + cmd + after), working_dir)
+
+
+def _toml(text: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's; DEL is a control character in TOML only)."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def password_env(name: str) -> str:
+    """The variable a client's trust-store password is read from: named after the client."""
+    return re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_TRUSTSTORE_PASSWORD"
+
+
+def table(name: str, found: Found) -> tuple[str, list[str]]:
+    """The [clients.NAME] table and the notes for the person (what to set); no secret value in either."""
+    options = effective(found.options)
+    kept, other, notes = [], [], []
+    lines = [f"[clients.{name}]",
+             f"# read by `cutover client` from {printable(found.origin, 200)}; each option says where it was read",
+             *(f"# {printable(n, 600)}" for n in found.notes)]
+    if found.java_home is not None:
+        lines.append(f"java_home = {_toml(str(found.java_home))}")
+    else:
+        lines.append("# java_home: the command line runs `java` from PATH; set the client's JDK here")
+    store = next((o for o in options if o.name == jsse.TRUST_STORE), None)
+    if store is None:
+        lines.append('truststore = "java:default"  # no -Djavax.net.ssl.trustStore: its JDK\'s jssecacerts, '
+                     "else cacerts")
+    elif not Path(store.value).is_absolute():
+        if found.working_dir is None:
+            raise ReadError(f"-D{jsse.TRUST_STORE}={store.value} ({store.source}) is a relative path, resolved from "
+                            "the folder the client's JVM starts in: give that folder with --working-dir DIR.")
+        lines.append(f"working_dir = {_toml(str(found.working_dir))}  # where its JVM started")
+    for o in options:
+        where = printable(o.source, 200)
+        if o.name == jsse.TRUST_STORE_PASSWORD:
+            env = password_env(name)
+            lines.append(f"password_env = {_toml(env)}  # its JVM gets -D{o.name} ({where}); value not written")
+            notes.append(f"client {name!r}: its JVM gets a trust-store password (-D{o.name}, {where}). cutover "
+                         f"did not write it: before a run, export {env} with that password.")
+        elif is_secret(o.name):
+            other.append(f"# {_toml(f'-D{o.name}=(set; value not written)')}  # {where}")
+        elif is_verdict(o.name):
+            kept.append(f"    {_toml(o.text)},  # {where}")
+        else:
+            other.append(f"# {_toml(o.text)}  # {where}")
+    lines += ["java_options = [", *kept, "]"] if kept else ["java_options = []"]
+    if other:
+        lines += ["# other options of its JVM, not judged (no effect on a TLS verdict), kept for reference:", *other]
+    return "\n".join(lines) + "\n", notes
+
+
+def write(path: Path, name: str, text: str) -> None:
+    """Add the table to `path`, refusing a clash, and only once the result loads with cutover's reader."""
+    try:
+        old = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(old)
+    except OSError as e:
+        raise ReadError(f"--write {path}: cannot read it ({e.strerror or e}). Give an existing datacenters.toml "
+                        "(`cutover init` writes a first one), or leave --write out to print the table.") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ReadError(f"--write {path}: it is not valid TOML ({e}); fix it first, nothing was written.") from e
+    if "truststore" in raw:
+        raise ReadError(f"--write {path}: the file has a [truststore] table, its one client; a [clients.{name}] "
+                        "table beside it is refused by cutover. Move [truststore] path into a [clients.<name>] "
+                        "table first (configuration.md, Several clients), then run this again.")
+    if name in raw.get("clients", {}):
+        raise ReadError(f"--write {path}: it already has [clients.{name}]; nothing was written. Choose another "
+                        "--name, or remove that table first if this one replaces it.")
+    new = old.rstrip("\n") + "\n\n" + text
+    check = path.with_name(f".{path.name}.cutover-client.{os.getpid()}.toml")  # same folder: same relative paths
+    try:
+        check.write_text(new, encoding="utf-8")
+        load(check)
+    except ConfigError as e:
+        raise ReadError(f"--write {path}: with the new table the file would not load, so nothing was written: "
+                        f"{str(e).replace(str(check), str(path))}") from e
+    finally:
+        check.unlink(missing_ok=True)
+    atomic.write_text(path, new)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Read the client, print its table or add it to --write's file; errors raise ReadError."""
+    if not _NAME.match(args.name):
+        raise ReadError(f"--name {args.name!r}: a client's name is letters, digits, '-' and '_' (it labels test ids "
+                        "such as soa:us2/pod); choose another.")
+    if args.pid is not None:
+        found = from_pid(args.pid)
+        if not args.no_jcmd:
+            found = with_run_time_properties(found, args.pid)
+    elif args.cmdline == "-":
+        found = from_cmdline(sys.stdin.read(), "standard input", args.working_dir)
+    else:
+        try:
+            text = Path(args.cmdline).read_text(encoding="utf-8", errors="surrogateescape")
+        except OSError as e:
+            raise ReadError(f"--cmdline {args.cmdline}: cannot read it ({e.strerror or e}); give the file holding "
+                            "the client's java command line, or - to paste it.") from e
+        found = from_cmdline(text, args.cmdline, args.working_dir)
+    text, notes = table(args.name, found)
+    notes = [f"client {args.name!r}: {n}" for n in found.notes] + notes
+    if args.write is not None:
+        write(args.write, args.name, text)
+        print(f"cutover client: added [clients.{args.name}] to {args.write} (it loads).", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    for note in notes:
+        print(note, file=sys.stderr)
+    return 0
