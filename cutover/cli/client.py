@@ -20,11 +20,13 @@ import shlex
 import subprocess
 import sys
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cutover.base import atomic
 from cutover.base.text import printable
+from cutover.cli.client_files import file_kind, vmoptions, wrapper_conf
 from cutover.cli.client_read import (
     Option,
     ReadError,
@@ -137,6 +139,21 @@ def from_cmdline(text: str, where: str, working_dir: Path | None) -> Found:
     return Found(source, home, tuple(before + cmd + after), working_dir)
 
 
+def from_file(path: Path, text: str, working_dir: Path | None, environ: Mapping[str, str]) -> Found:
+    """Read `--cmdline FILE`: a pasted java line, a ``.vmoptions`` file or a Tanuki ``wrapper.conf``.
+
+    The launcher files are what starts many clients (install4j, JetBrains, the Java Service Wrapper), so the
+    options are read from them rather than asking the person to rebuild the java line by hand."""
+    kind = file_kind(path, text)
+    if kind == "cmdline":
+        return from_cmdline(text, str(path), working_dir)
+    if kind == "vmoptions":
+        return Found(f"the vmoptions file {path}", None, tuple(vmoptions(path, _read_text)), working_dir)
+    java, options = wrapper_conf(path, _read_text, environ)
+    home = Path(java).parent.parent if java and Path(java).is_absolute() else None
+    return Found(f"the wrapper.conf {path}", home, tuple(options), working_dir)
+
+
 def _toml(text: str) -> str:
     """A TOML basic string (JSON's escapes are TOML's; DEL is a control character in TOML only)."""
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
@@ -233,7 +250,7 @@ def main(args: argparse.Namespace) -> int:
         except OSError as e:
             raise ReadError(f"--cmdline {args.cmdline}: cannot read it ({e.strerror or e}); give the file holding "
                             "the client's java command line, or - to paste it.") from e
-        found = from_cmdline(text, args.cmdline, args.working_dir)
+        found = from_file(Path(args.cmdline), text, args.working_dir, os.environ)
     text, notes = table(args.name, found)
     notes = [f"client {args.name!r}: {n}" for n in found.notes] + notes
     if args.write is not None:

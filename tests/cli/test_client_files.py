@@ -1,0 +1,113 @@
+"""`cutover client --cmdline FILE` on the files native launchers read: install4j / JetBrains ``.vmoptions`` and
+the Tanuki wrapper's ``wrapper.conf``, each written to tmp_path; the options, their order, where each was read
+(file:line), includes and their cycles, and no password written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cutover.cli import client
+from cutover.cli.client_files import file_kind, vmoptions, wrapper_conf
+from cutover.cli.client_read import ReadError
+
+SECRET = "Tru5t-s3cret"
+
+
+def read(path: Path) -> str:
+    return path.read_text()
+
+
+def test_vmoptions_one_option_a_line_comments_blank_lines_and_includes(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "extra.vmoptions").write_text("# extra\n-Dhttps.protocols=TLSv1.3\n")
+    top = tmp_path / "app.vmoptions"
+    top.write_text("# comment\n\n-Xmx512m\n-Djavax.net.ssl.trustStore=/opt/a b.jks\n"
+                   "-include-options conf/extra.vmoptions\n-Dlast=1\n")
+    got = vmoptions(top, read)
+    assert [o.text for o in got] == ["-Djavax.net.ssl.trustStore=/opt/a b.jks", "-Dhttps.protocols=TLSv1.3",
+                                     "-Dlast=1"]
+    assert [o.source for o in got] == [f"{top}:4", f"{tmp_path / 'conf' / 'extra.vmoptions'}:2", f"{top}:6"]
+
+
+def test_vmoptions_include_cycle_depth_and_missing_file_are_one_paragraph(tmp_path: Path) -> None:
+    (tmp_path / "a.vmoptions").write_text("-include-options b.vmoptions\n")
+    (tmp_path / "b.vmoptions").write_text("-Dx=1\n-include-options a.vmoptions\n")
+    with pytest.raises(ReadError, match=r"b\.vmoptions:2.*includes itself"):
+        vmoptions(tmp_path / "a.vmoptions", read)
+    for i in range(12):
+        (tmp_path / f"d{i}.vmoptions").write_text(f"-include-options d{i + 1}.vmoptions\n")
+    with pytest.raises(ReadError, match="deeper than"):
+        vmoptions(tmp_path / "d0.vmoptions", read)
+    (tmp_path / "m.vmoptions").write_text("\n-include-options gone.vmoptions\n")
+    with pytest.raises(ReadError, match=r"m\.vmoptions:2.*cannot read .*gone\.vmoptions"):
+        vmoptions(tmp_path / "m.vmoptions", read)
+
+
+WRAPPER = """# Tanuki
+set.CONF=/etc/app
+wrapper.java.command=%JAVA_HOME%/bin/java
+wrapper.java.additional.10=-Dhttps.protocols=TLSv1.3
+wrapper.java.additional.2="-Djavax.net.ssl.trustStore=%CONF%/trust.jks"
+wrapper.java.additional.2.stripquotes=TRUE
+wrapper.java.additional.3=-Dkept=%UNDEFINED%
+wrapper.java.additional.4=-Xmx1g
+#include extra.conf
+#include optional-missing.conf
+"""
+
+
+def test_wrapper_conf_orders_by_number_strips_quotes_expands_and_includes(tmp_path: Path) -> None:
+    (tmp_path / "extra.conf").write_text(f"wrapper.java.additional.5=-Djavax.net.ssl.trustStorePassword={SECRET}\n")
+    conf = tmp_path / "wrapper.conf"
+    conf.write_text(WRAPPER)
+    java, got = wrapper_conf(conf, read, {"JAVA_HOME": "/opt/jdk17"})
+    assert java == "/opt/jdk17/bin/java"
+    assert [o.text for o in got] == ["-Djavax.net.ssl.trustStore=/etc/app/trust.jks", "-Dkept=%UNDEFINED%",
+                                     f"-Djavax.net.ssl.trustStorePassword={SECRET}", "-Dhttps.protocols=TLSv1.3"]
+    assert got[0].source == f"{conf}:5 (wrapper.java.additional.2)"
+    assert got[2].source.startswith(f"{tmp_path / 'extra.conf'}:1")
+
+
+def test_wrapper_conf_password_is_never_written(tmp_path: Path) -> None:
+    (tmp_path / "extra.conf").write_text(f"wrapper.java.additional.5=-Djavax.net.ssl.trustStorePassword={SECRET}\n"
+                                         f"wrapper.java.additional.6=-Dapp.db.password={SECRET}\n")
+    conf = tmp_path / "wrapper.conf"
+    conf.write_text(WRAPPER)
+    found = client.from_file(conf, conf.read_text(), None, {"JAVA_HOME": "/opt/jdk17"})
+    text, notes = client.table("svc", found)
+    assert SECRET not in text + "".join(notes)
+    assert 'java_home = "/opt/jdk17"' in text and "trust.jks" in text and "extra.conf:2" in text
+
+
+def test_wrapper_conf_required_include_missing_and_a_cycle_name_file_and_line(tmp_path: Path) -> None:
+    conf = tmp_path / "wrapper.conf"
+    conf.write_text("wrapper.java.additional.1=-Da=1\n#include.required gone.conf\n")
+    with pytest.raises(ReadError, match=r"wrapper\.conf:2: cannot read .*gone\.conf"):
+        wrapper_conf(conf, read, {})
+    conf.write_text("#include other.conf\n")
+    (tmp_path / "other.conf").write_text("# x\n#include wrapper.conf\n")
+    with pytest.raises(ReadError, match=r"other\.conf:2.*includes itself"):
+        wrapper_conf(conf, read, {})
+
+
+@pytest.mark.parametrize(("name", "text", "kind"), [
+    ("idea64.vmoptions", "java -Da=1\n", "vmoptions"),
+    ("wrapper.conf", "", "wrapper"),
+    ("svc.conf", "wrapper.java.command=java\n", "wrapper"),
+    ("opts.txt", "# x\n-Xmx1g\n-Da=1\n", "vmoptions"),
+    ("start.sh", "JAVA_TOOL_OPTIONS=-Da=1 java -Db=2 Main\n", "cmdline"),
+    ("app.conf", "-Da=1 is not wrapper\nx=1\n", "cmdline"),
+])
+def test_the_kind_is_told_by_name_then_content(name: str, text: str, kind: str) -> None:
+    assert file_kind(Path(name), text) == kind
+
+
+def test_a_vmoptions_file_gives_a_table_without_java_home(tmp_path: Path) -> None:
+    top = tmp_path / "app.vmoptions"
+    top.write_text("-Djavax.net.ssl.trustStore=/opt/t.jks\n-Dother=1\n")
+    found = client.from_file(top, top.read_text(), None, {})
+    text, _ = client.table("app", found)
+    assert f'"-Djavax.net.ssl.trustStore=/opt/t.jks",  # {top}:1' in text
+    assert f'# "-Dother=1"  # {top}:2' in text and "# java_home:" in text
