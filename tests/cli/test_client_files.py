@@ -111,3 +111,19 @@ def test_a_vmoptions_file_gives_a_table_without_java_home(tmp_path: Path) -> Non
     text, _ = client.table("app", found)
     assert f'"-Djavax.net.ssl.trustStore=/opt/t.jks",  # {top}:1' in text
     assert f'# "-Dother=1"  # {top}:2' in text and "# java_home:" in text
+
+
+def test_through_the_cli_a_missing_include_is_one_paragraph_and_a_password_is_not_printed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cutover.cli import main
+
+    conf = tmp_path / "wrapper.conf"
+    conf.write_text(f"wrapper.java.additional.1=-Djavax.net.ssl.keyStorePassword={SECRET}\n")
+    assert main(["client", "--name", "svc", "--cmdline", str(conf)]) == 0
+    out = capsys.readouterr()
+    assert SECRET not in out.out + out.err and f"{conf}:1" in out.out
+    top = tmp_path / "app.vmoptions"
+    top.write_text("-include-options gone.vmoptions\n")
+    assert main(["client", "--name", "app", "--cmdline", str(top)]) == 2
+    err = capsys.readouterr().err
+    assert f"{top}:1" in err and "gone.vmoptions" in err and "Traceback" not in err
