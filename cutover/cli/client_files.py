@@ -121,14 +121,16 @@ def wrapper_conf(path: Path, read: Reader, environ: Mapping[str, str]) -> tuple[
     """The java command and ``-D`` options a Tanuki Java Service Wrapper builds from `path` (its wrapper.conf).
 
     ``wrapper.java.command`` is the java to run; ``wrapper.java.additional.N`` are the JVM's options, ordered by
-    N (not by line), with ``.stripquotes=TRUE`` removing surrounding quotes; ``set.X=value`` defines X for
-    ``%X%`` expansion (over `environ`, the real environment), an undefined ``%X%`` stays; ``#include`` and
-    ``#include.required`` read another file from the including file's folder (a missing plain include is
-    skipped, as the wrapper does). A later definition of a key wins."""
+    N (not by line), with ``.stripquotes=TRUE`` removing surrounding quotes; ``set.X=value`` defines X
+    (``set.default.X`` only when X is unset) for ``%X%`` expansion (over `environ`, the real environment), an
+    undefined ``%X%`` stays; ``#include`` and ``#include.required`` read another file from the including file's
+    folder (a missing plain include is skipped, as the wrapper does). A later definition of a key wins."""
     props: dict[str, tuple[str, str]] = {}
     env = dict(environ)
     for key, value, where in _conf_lines(path, read, (), str(path)):
-        if key.startswith("set."):
+        if key.startswith("set.default."):  # the wrapper's default: only where the variable is not set yet
+            env.setdefault(key[12:], _expand(value, env))
+        elif key.startswith("set."):
             env[key[4:]] = _expand(value, env)
         else:
             props[key] = (value, where)

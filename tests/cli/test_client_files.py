@@ -47,6 +47,8 @@ def test_vmoptions_include_cycle_depth_and_missing_file_are_one_paragraph(tmp_pa
 
 WRAPPER = """# Tanuki
 set.CONF=/etc/app
+set.default.CONF=/ignored
+set.default.JAVA_HOME=/ignored-too
 wrapper.java.command=%JAVA_HOME%/bin/java
 wrapper.java.additional.10=-Dhttps.protocols=TLSv1.3
 wrapper.java.additional.2="-Djavax.net.ssl.trustStore=%CONF%/trust.jks"
@@ -66,7 +68,7 @@ def test_wrapper_conf_orders_by_number_strips_quotes_expands_and_includes(tmp_pa
     assert java == "/opt/jdk17/bin/java"
     assert [o.text for o in got] == ["-Djavax.net.ssl.trustStore=/etc/app/trust.jks", "-Dkept=%UNDEFINED%",
                                      f"-Djavax.net.ssl.trustStorePassword={SECRET}", "-Dhttps.protocols=TLSv1.3"]
-    assert got[0].source == f"{conf}:5 (wrapper.java.additional.2)"
+    assert got[0].source == f"{conf}:7 (wrapper.java.additional.2)"
     assert got[2].source.startswith(f"{tmp_path / 'extra.conf'}:1")
 
 
