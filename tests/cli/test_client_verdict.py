@@ -1,5 +1,5 @@
 """The table `cutover client --pid` writes judges as the real client fares: two real JVMs (a plain
-HttpsURLConnection client, as tests/judge/Client.java, that then sleeps so that it can be read) reach the
+HttpsURLConnection client, tests/judge/Client.java, told to stay alive so that it can be read) reach the
 sandbox's staging address, one with its store's password from an @argfile, one without (its encrypted PKCS12
 then holds no anchor); each is read with --pid into one datacenters file, and the gates' chain_trusted for
 each client equals what that JVM got. Both JVMs are always killed.
@@ -25,27 +25,8 @@ from tests.plugin.test_clients import clients_toml
 pytestmark = pytest.mark.e2e
 
 DC, POD = "us2", "acme"
-CLIENT = """import java.net.URL;
-import javax.net.ssl.HttpsURLConnection;
-
-public class Sleepy {
-    public static void main(String[] args) throws Exception {
-        HttpsURLConnection c = (HttpsURLConnection) new URL(args[0]).openConnection();
-        c.setConnectTimeout(5000);
-        c.setReadTimeout(5000);
-        try {
-            c.connect();
-            System.out.println("TRUSTED");
-        } catch (Exception e) {
-            System.out.println("FAILED " + e);
-        } finally {
-            c.disconnect();
-        }
-        System.out.flush();
-        Thread.sleep(120_000);
-    }
-}
-"""
+#: The oracle of tests/judge/test_real_client.py, told to stay alive after its verdict so that it can be read (--pid).
+CLIENT = Path(__file__).resolve().parent.parent / "judge" / "Client.java"
 
 
 @contextmanager
@@ -53,7 +34,7 @@ def client_jvm(folder: Path, options: list[str], url: str, tool_options: str) ->
     """A client JVM started in `folder`: (its PID, its verdict) once it has connected; killed on the way out."""
     out = folder / "jvm.out"
     with out.open("w") as sink:
-        proc = subprocess.Popen([str(JAVA), *JVM_SPEED_FLAGS, *options, "Sleepy.java", url], cwd=folder,
+        proc = subprocess.Popen([str(JAVA), *JVM_SPEED_FLAGS, *options, str(CLIENT), url, "120"], cwd=folder,
                                 env={"PATH": "/usr/bin:/bin", "JAVA_TOOL_OPTIONS": tool_options},
                                 stdout=sink, stderr=subprocess.STDOUT)
     try:
@@ -83,7 +64,6 @@ def test_the_gates_judge_the_read_table_as_the_real_client_fares(pytester: pytes
         for name, password in (("withpw", True), ("nopw", False)):
             folder = tmp_path / name
             folder.mkdir()
-            (folder / "Sleepy.java").write_text(CLIENT)
             (folder / "hosts").write_text(f"{sb.staging_ips[0]} {host}\n")
             (folder / "jvm.args").write_text("-Dhttps.protocols=TLSv1.3,TLSv1.2\n"
                                              + (f'"-Djavax.net.ssl.trustStorePassword={sb.password}"\n'
