@@ -42,8 +42,38 @@ def _store_path(path: Path, value: str, where: str) -> Path | None:
     return store
 
 
+def _store_files(path: Path, key: str, field: str, value: Any, where: str) -> tuple[str, Path | None, tuple[Path, ...]]:
+    """A truststore value: one file, ``java:...``, or a list of files trusted together (WebLogic's Demo trust).
+
+    Returns how the toml names it (for messages), the first file (None for the JDK's store) and the others. A list
+    holds paths only: ``java:default`` means the file JSSE picks (jssecacerts or cacerts), which a runtime that
+    trusts several files (WebLogic) does not ask JSSE for; write the cacerts file's own path.
+    """
+    if not isinstance(value, list):
+        named = typed(path, key, field, value, str)
+        return named, _store_path(path, named, where), ()
+    if not value:
+        raise ConfigError(f"{path}: {where} is an empty list: name the file the client trusts, or several files "
+                          'trusted together as ["first.jks", "second.jks"].')
+    files: list[Path] = []
+    for item in value:
+        if not isinstance(item, str):
+            raise ConfigError(f"{path}: {where} must list file paths as strings, got {item!r}.")
+        if item in _JDK_STORES:
+            raise ConfigError(f"{path}: {where} lists {item!r}: in a list of files trusted together, write the "
+                              "JDK's cacerts by its path (for example \"/usr/lib/jvm/jdk-17/lib/security/cacerts\"): "
+                              f"{item} means the one file JSSE picks, which a runtime reading several files does "
+                              "not ask for.")
+        store = _store_path(path, item, where)
+        assert store is not None
+        if any(jsse.same_file(store, f) for f in files):
+            raise ConfigError(f"{path}: {where} lists {item!r} twice; list each file once.")
+        files.append(store)
+    return ", ".join(map(str, files)), files[0], tuple(files[1:])
+
+
 def _store(path: Path, where: str, toml_store: Path | None, named: str, options: Sequence[str],
-           working_dir: Path | None) -> tuple[Path | None, str]:
+           working_dir: Path | None, union: tuple[Path, ...] = ()) -> tuple[Path | None, str]:
     """The store the client's JVM reads and who names it (`Client.store_from`), as JSSE decides it.
 
     `toml_store`: the file the toml (or --truststore) names, None for the JDK's store or none; `named`: how the
@@ -53,6 +83,11 @@ def _store(path: Path, where: str, toml_store: Path | None, named: str, options:
     trust = jsse.trust_options(path, where, options, working_dir)
     if trust.store is None:
         return toml_store, "toml" if toml_store is not None else "jdk"
+    if union:
+        raise ConfigError(
+            f"{path}: {where}: truststore lists several files trusted together ({named}) and its java_options "
+            f"-D{jsse.TRUST_STORE}={trust.store} names one, which replaces them for JSSE. Name one: remove the option, "
+            "or write truststore = the option's file.")
     if named and (toml_store is None or not jsse.same_file(toml_store, trust.store)):
         raise ConfigError(
             f"{path}: {where}: truststore = {named!r}{f' ({toml_store})' if toml_store else ''} and its java_options "
@@ -81,23 +116,23 @@ def clients_table(path: Path, raw: Mapping[str, Any], run: Mapping[str, Any], tr
                               f"{DEFAULT_CLIENT!r}. Add [clients.<name>] tables to judge several clients.")
         store: Path | None = None
         named = ""
+        union: tuple[Path, ...] = ()
         if truststore is not None:
             store, named = Path(truststore), str(truststore)
             check_readable_file(store, "truststore", "--truststore")
         elif "path" in ts_raw:
-            named = typed(path, "truststore", "path", ts_raw["path"], str)
-            store = _store_path(path, named, f"{path}: [truststore] path")
+            named, store, union = _store_files(path, "truststore", "path", ts_raw["path"], f"{path}: [truststore] path")
         elif not any(o.startswith(f"-D{jsse.TRUST_STORE}=") for o in run["java_options"]):
             raise ConfigError(
                 f"{path}: no truststore given. Add [truststore] path = \"...\" or pass --truststore PATH."
             )
         store, store_from = _store(path, "[run] java_options", store, named, run["java_options"],
-                                   _working_dir(path, "truststore", ts_raw))
+                                   _working_dir(path, "truststore", ts_raw), union)
         default_env = DEFAULT_PASSWORD_ENV if store_from == "toml" else ""
         env = typed(path, "truststore", "password_env", ts_raw.get("password_env", default_env), str)
         return (Client(DEFAULT_CLIENT, store, env, run["java_home"], run["java_options"],
                        tuple(d for d in every_dc if d in codes), store_from,
-                       _working_dir(path, "truststore", ts_raw)),)
+                       _working_dir(path, "truststore", ts_raw), union=union),)
     if ts_raw:
         raise ConfigError(f"{path}: both [truststore] and [clients] are set. With [clients], each client names "
                           "its own store: move [truststore] path into a [clients.<name>] table as truststore = ...")
@@ -123,7 +158,7 @@ def clients_table(path: Path, raw: Mapping[str, Any], run: Mapping[str, Any], tr
         c = clients[0]
         store, store_from = _store(path, f"client {c.name!r}", Path(truststore), str(truststore), c.java_options,
                                    c.working_dir)
-        clients = [replace(c, truststore=store, store_from=store_from)]
+        clients = [replace(c, truststore=store, store_from=store_from, union=())]
     return tuple(replace(c, datacenters=tuple(d for d in c.datacenters if d in codes)) for c in clients)
 
 
@@ -142,11 +177,14 @@ def _client(path: Path, name: str, table: Any, run: Mapping[str, Any], all_codes
         raise ConfigError(f"{path}: client {name!r} has no truststore. Add truststore = \"path/to/store.jks\" to "
                           f"{where}, or truststore = \"{JAVA_DEFAULT}\" for the store its JDK reads by default "
                           f"(jssecacerts, else cacerts), or -D{jsse.TRUST_STORE}=... to its java_options.")
-    value = typed(path, key, "truststore", table["truststore"], str) if "truststore" in table else ""
+    value: str = ""
+    first: Path | None = None
+    union: tuple[Path, ...] = ()
+    if "truststore" in table:
+        value, first, union = _store_files(path, key, "truststore", table["truststore"],
+                                           f"{path}: client {name!r} truststore")
     working_dir = _working_dir(path, key, table)
-    store, store_from = _store(path, f"client {name!r}",
-                               _store_path(path, value, f"{path}: client {name!r} truststore") if value else None,
-                               value, options, working_dir)
+    store, store_from = _store(path, f"client {name!r}", first, value, options, working_dir, union)
     default_env = DEFAULT_PASSWORD_ENV if store_from == "toml" else ""
     env = typed(path, key, "password_env", table.get("password_env", default_env), str)
     java_home = run["java_home"]
@@ -163,4 +201,4 @@ def _client(path: Path, name: str, table: Any, run: Mapping[str, Any], all_codes
         raise ConfigError(f"{path}: client {name!r} http_client = {stack!r} is not one cutover knows. Known: "
                           f"{', '.join(HTTP_CLIENTS)} (the first two apply -Dhttps.protocols and -Dhttps.cipherSuites "
                           "to every connection, the others ignore them).")
-    return Client(name, store, env, java_home, options, dcs, store_from, working_dir, HTTP_CLIENTS[stack])
+    return Client(name, store, env, java_home, options, dcs, store_from, working_dir, HTTP_CLIENTS[stack], union)

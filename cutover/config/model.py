@@ -155,6 +155,9 @@ class Client:
         https_options: whether its HTTP stack applies -Dhttps.protocols and -Dhttps.cipherSuites to every
             connection, as HttpsURLConnection and Apache HttpClient with system properties do (``http_client``
             in the toml); False for java.net.http's HttpClient, OkHttp, Netty, which ignore them.
+        union: the further files a runtime trusts together with `truststore` (``truststore = ["a", "b"]``:
+            WebLogic's Demo trust reads DemoTrust.jks and the JDK's cacerts): one trust decision over every
+            certificate of every file, each file's own gates. Empty for a client with one store.
     """
 
     name: str
@@ -166,6 +169,12 @@ class Client:
     store_from: str = "toml"
     working_dir: Path | None = None
     https_options: bool = True
+    union: tuple[Path, ...] = ()
+
+    @property
+    def store_files(self) -> tuple[Path, ...]:
+        """Every file the client trusts, `truststore` first; () for the JDK's store, known once its JDK is."""
+        return () if self.truststore is None else (self.truststore, *self.union)
 
     @property
     def cacerts(self) -> bool:

@@ -36,6 +36,8 @@ class StoreSpec:
             PKCS12 whose certificates are encrypted then holds no anchor, exactly as in the client.
         why: why this file is the one judged, in words (shown wherever the store is named).
         shadows: the JDK's cacerts, when its jssecacerts is judged instead (JSSE never reads both).
+        union: the further files trusted together with `path` (`cutover.config.Client.union`): one trust
+            decision over the certificates of every file.
     """
 
     path: Path
@@ -44,6 +46,12 @@ class StoreSpec:
     jsse: bool = False
     why: str = ""
     shadows: Path | None = None
+    union: tuple[Path, ...] = ()
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every file judged, `path` first."""
+        return (self.path, *self.union)
 
     def password(self) -> str | None:
         """The password the client's JVM opens the store with; None for none (JSSE treats '' as none too)."""
@@ -81,6 +89,9 @@ def store_of(client: Client) -> StoreSpec:
         if client.store_from == "option":
             return StoreSpec(client.truststore, client.password_env, jsse=True,
                              why="named by -Djavax.net.ssl.trustStore in the client's java_options")
+        if client.union:
+            return StoreSpec(client.truststore, client.password_env, union=client.union,
+                             why=f"the {len(client.store_files)} files the client's truststore lists, trusted together")
         return StoreSpec(client.truststore, client.password_env, why="named by the client's truststore")
     try:
         java = find_java(client.java_home)

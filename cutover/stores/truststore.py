@@ -35,21 +35,36 @@ class StoreEntry:
         kind: Java's entry kind. Only ``trustedCertEntry`` entries are trust anchors. ``ignoredCertificate``
             is a PKCS12 certificate without Oracle's trusted-key-usage attribute: Java does not list it.
         cert: the certificate of a trusted entry, or the first of a key entry's chain; None for secret keys.
+        file: the file that holds it, in a union of files trusted together; None: the store's `path`.
     """
 
     alias: str
     kind: EntryKind
     cert: CertInfo | None
+    file: Path | None = None
 
 
 @dataclass(frozen=True)
 class StoreContents:
-    """What is in the store, and who read it (the JVM, or Python when no JVM was found)."""
+    """What is in the store, and who read it (the JVM, or Python when no JVM was found).
+
+    For a client trusting several files together (`cutover.config.Client.union`) it is their union: `path` is
+    the first file, `union` the others, and each entry says which file holds it (`file_of`).
+    """
 
     path: Path
     store_type: str
     entries: tuple[StoreEntry, ...]
     read_by: str
+    union: tuple[Path, ...] = ()
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return (self.path, *self.union)
+
+    def file_of(self, entry: StoreEntry) -> Path:
+        """The file holding `entry`: what a message or a fix plan names."""
+        return entry.file or self.path
 
     @property
     def java_entries(self) -> tuple[StoreEntry, ...]:

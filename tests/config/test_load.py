@@ -265,3 +265,39 @@ def test_a_runs_series_is_the_files_name_or_run_series(tmp_path: Path) -> None:
         load(write(tmp_path, GOOD + '\n[run]\nseries = "  "\n'))
     simulated = load(write(tmp_path, GOOD + '\n[sandbox]\nscenario = "good"\n'))
     assert simulated.series_name == "sandbox: datacenters.toml", "make demo's runs are no real run's baseline"
+
+
+def test_a_client_trusting_several_files_lists_them_in_order(tmp_path: Path) -> None:
+    """WebLogic's Demo trust: DemoTrust.jks and the JDK's cacerts, judged as one union (issue 36 item 2)."""
+    (tmp_path / "DemoTrust.jks").write_bytes(b"x")
+    cfg = load(write(tmp_path, CLIENTS.replace('truststore = "store.jks"',
+                                               'truststore = ["store.jks", "DemoTrust.jks"]')))
+    soa = cfg.clients[0]
+    assert soa.truststore == tmp_path / "store.jks" and soa.union == (tmp_path / "DemoTrust.jks",)
+    assert soa.store_files == (tmp_path / "store.jks", tmp_path / "DemoTrust.jks")
+    default = load(write(tmp_path, GOOD.replace('path = "store.jks"', 'path = ["DemoTrust.jks", "store.jks"]')))
+    assert default.clients[0].store_files == (tmp_path / "DemoTrust.jks", tmp_path / "store.jks")
+    assert load(write(tmp_path, GOOD)).clients[0].union == ()
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("[]", "client 'soa' truststore is an empty list"),
+    ('["store.jks", "java:cacerts"]', "lists 'java:cacerts': in a list of files trusted together, write the JDK's"),
+    ('["store.jks", "./store.jks"]', "lists './store.jks' twice"),
+    ('["store.jks", 3]', "must list file paths as strings, got 3"),
+    ('["store.jks", "gone.jks"]', "client 'soa' truststore: truststore"),
+])
+def test_a_list_of_stores_mistake_names_the_client_and_the_fix(tmp_path: Path, value: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        load(write(tmp_path, CLIENTS.replace('truststore = "store.jks"', f"truststore = {value}")))
+    assert expected in str(e.value)
+
+
+def test_a_list_of_stores_beside_a_trust_store_option_is_refused(tmp_path: Path) -> None:
+    """The option replaces the JSSE default: judging the list or the option's file would be a guess."""
+    text = CLIENTS.replace('truststore = "store.jks"', 'truststore = ["store.jks"]').replace(
+        '"-Djdk.tls.client.protocols=TLSv1.2"', f'"-Djavax.net.ssl.trustStore={tmp_path / "store.jks"}"')
+    (tmp_path / "other.jks").write_bytes(b"x")
+    text = text.replace('truststore = ["store.jks"]', 'truststore = ["store.jks", "other.jks"]')
+    with pytest.raises(ConfigError, match="lists several files trusted together .* names one, which replaces them"):
+        load(write(tmp_path, text))
