@@ -82,6 +82,8 @@ class Domain:
         java_home: (path, file:line) where a script sets JAVA_HOME, None when none does.
         wl_home: (path, file:line) where a script sets WL_HOME, None when none does.
         notes: what a person must check (a second JAVA_HOME, options set twice).
+        kss_demo: the domain's <security-configuration> has <use-kss-for-demo>true: its Demo trust is the OPSS
+            Keystore Service's kss://system/trust, no file (JRF domains, 12.2.1 and later).
     """
 
     folder: Path
@@ -90,6 +92,7 @@ class Domain:
     java_home: tuple[Path, str] | None
     wl_home: tuple[Path, str] | None
     notes: tuple[str, ...] = ()
+    kss_demo: bool = False
 
 
 def _local(tag: str) -> str:
@@ -106,7 +109,7 @@ def _text(element: ET.Element, name: str) -> str | None:
     return None if found is None else (found.text or "").strip()
 
 
-def read_config(domain: Path) -> tuple[Path, list[ET.Element]]:
+def read_config(domain: Path) -> tuple[Path, list[ET.Element], bool]:
     """config/config.xml's <server> elements; a missing or malformed file is one paragraph naming it."""
     config = domain / "config" / "config.xml"
     try:
@@ -122,7 +125,11 @@ def read_config(domain: Path) -> tuple[Path, list[ET.Element]]:
     if _local(root.tag) != "domain":
         raise ReadError(f"--weblogic-domain {domain}: {config} has <{_local(root.tag)}> at its top, not <domain>: it "
                         "is not a WebLogic domain's config.xml. Give the domain's folder.")
-    return config, [e for e in root if _local(e.tag) == "server"]
+    security = _child(root, "security-configuration")
+    # SecurityConfigurationMBean.UseKSSForDemo; its element's spelling is matched loosely (use-kss-for-demo).
+    kss_demo = security is not None and any(_local(c.tag).replace("-", "").lower() == "usekssfordemo"
+                                            and (c.text or "").strip().lower() == "true" for c in security)
+    return config, [e for e in root if _local(e.tag) == "server"], kss_demo
 
 
 def choose_server(domain: Path, servers: list[ET.Element], wanted: str | None) -> Server:
@@ -217,7 +224,7 @@ def _home(assigned: dict[str, list[tuple[str, str]]], var: str, notes: list[str]
 def read_domain(domain: Path, server_name: str | None) -> Domain:
     """The server's trust settings and JVM options as the domain folder writes them down."""
     domain = domain.resolve()
-    config, servers = read_config(domain)
+    config, servers, kss_demo = read_config(domain)
     server = choose_server(domain, servers, server_name)
     options, assigned = read_scripts(domain)
     if server.arguments:
@@ -236,7 +243,8 @@ def read_domain(domain: Path, server_name: str | None) -> Domain:
         seen.setdefault(o.name, set()).add(o.value)
     notes += [f"-D{name} is set to several values in the scripts; the JVM keeps the last on its command line, "
               "which shell logic decides: verify." for name, values in seen.items() if len(values) > 1]
-    return Domain(domain, server, tuple(options), java_home, _home(assigned, "WL_HOME", notes), tuple(notes))
+    return Domain(domain, server, tuple(options), java_home, _home(assigned, "WL_HOME", notes), tuple(notes),
+                  kss_demo)
 
 
 @dataclass(frozen=True)
@@ -277,6 +285,9 @@ def cacerts(domain: Domain, mode: str) -> Path:
 
 def _store(domain: Domain, value: str, what: str, where: str) -> Path:
     """A store file as WebLogic opens it: a relative path from the folder the server boots in, the domain's."""
+    if value.lower().startswith("kss://"):
+        raise ReadError(f"{where}: {what} {value!r} is an OPSS Keystore Service store, not a file cutover can read. "
+                        "Export it to a file (WLST exportKeyStore) and give that file as the client's truststore.")
     path = Path(value) if Path(value).is_absolute() else domain.folder / value
     if "$" in value or not path.is_file():
         why = "names a shell variable cutover cannot evaluate" if "$" in value else "does not exist here"
@@ -288,6 +299,12 @@ def _store(domain: Domain, value: str, what: str, where: str) -> Path:
 
 def _demo(domain: Domain, mode: str) -> tuple[Path, ...]:
     jdk = cacerts(domain, mode)
+    if domain.kss_demo:
+        raise ReadError(f"--weblogic-domain {domain.folder}: server {domain.server.name!r} uses Demo trust ({mode}) "
+                        "and the domain sets <use-kss-for-demo>true</use-kss-for-demo>: its demo trust store is the "
+                        "OPSS Keystore Service's kss://system/trust, not a file cutover can read. Export it to a file "
+                        "(WLST exportKeyStore) and name that file with the JDK's cacerts in truststore = [...], or "
+                        "move the server to Custom trust.")
     if domain.wl_home is None:
         raise ReadError(f"--weblogic-domain {domain.folder}: server {domain.server.name!r} uses Demo trust ({mode}), "
                         "which trusts WL_HOME/server/lib/DemoTrust.jks, and no script of the domain sets WL_HOME "

@@ -254,8 +254,15 @@ def test_several_servers_need_server_and_the_error_lists_them(tmp_path: Path, st
      r"The -Djavax\.net\.ssl\.trustStore the domain sets \(.*setDomainEnv\.sh:18 .*\) is not it"),
     (lambda d: (d / "bin" / "setDomainEnv.sh").write_text("# no JAVA_HOME here\n"),
      r"no script of the domain sets JAVA_HOME"),
+    (lambda d: (d / "config" / "config.xml").write_text(
+        f'<domain xmlns="{NS}"><security-configuration><use-kss-for-demo>true</use-kss-for-demo>'
+        "</security-configuration><server><name>s</name></server></domain>"), r"kss://system/trust, not a file"),
+    (lambda d: (d / "config" / "config.xml").write_text(
+        f'<domain xmlns="{NS}"><server><name>s</name><key-stores>CustomIdentityAndCustomTrust</key-stores>'
+        "<custom-trust-key-store-file-name>kss://system/trust</custom-trust-key-store-file-name></server></domain>"),
+     r"OPSS Keystore Service store, not a file"),
 ], ids=["no-config", "malformed", "unknown-key-stores", "missing-custom-store", "command-line-without-store",
-        "no-java-home"])
+        "no-java-home", "kss-demo", "kss-custom"])
 def test_bad_input_is_one_paragraph_and_exit_2(tmp_path: Path, stores: dict[str, Path],
                                                break_it: Callable[[Path], object], expected: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:
@@ -265,3 +272,22 @@ def test_bad_input_is_one_paragraph_and_exit_2(tmp_path: Path, stores: dict[str,
     assert code == 2 and out == ""
     assert err.startswith("cutover client: ") and err.count("\n") == 1 and "Traceback" not in err
     assert re.search(expected, err), err
+
+
+def test_a_jdk_8_keeps_cacerts_under_jre_and_disagreements_are_said(tmp_path: Path, stores: dict[str, Path],
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """JDK 8's cacerts is jre/lib/security/cacerts; a Node Manager JDK (setNMJavaHome.sh) other than the scripts'
+    and a -Dweblogic.security.TrustKeyStore beside <key-stores> are said, not silently chosen between."""
+    inner = "    <key-stores>CustomIdentityAndJavaStandardTrust</key-stores>\n"
+    overrides = 'JAVA_OPTIONS="${JAVA_OPTIONS} -Dweblogic.security.TrustKeyStore=DemoTrust"\n'
+    domain = make_domain(tmp_path, stores, server("osb_server1", inner), overrides)
+    jdk = tmp_path / "jdk-17"
+    (jdk / "jre" / "lib" / "security").mkdir(parents=True)
+    shutil.move(jdk / "lib" / "security" / "cacerts", jdk / "jre" / "lib" / "security" / "cacerts")
+    (domain / "bin" / "setNMJavaHome.sh").write_text('JAVA_HOME="/usr/java/jdk1.8.0_202"\nexport JAVA_HOME\n')
+    code, out, err = client(domain, capsys=capsys)
+    assert code == 0, err
+    assert f'truststore = "{jdk / "jre" / "lib" / "security" / "cacerts"}"' in out
+    assert "Node Manager starts servers with JAVA_HOME=/usr/java/jdk1.8.0_202" in out
+    assert f"{domain / 'bin' / 'setNMJavaHome.sh'}:1" in out
+    assert "-Dweblogic.security.TrustKeyStore=DemoTrust" in out and "expects it to agree" in out
