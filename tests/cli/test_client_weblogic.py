@@ -235,6 +235,9 @@ def test_several_servers_need_server_and_the_error_lists_them(tmp_path: Path, st
     assert code == 2 and "--server soa_server2: no such server" in err and "osb_server1" in err
     code, out, err = client(domain, "--server", "osb_server1", capsys=capsys)
     assert code == 0 and "server osb_server1" in out
+    code = cli_main(["client", "--name", "soa", "--cmdline", "-", "--server", "osb_server1"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "--server NAME chooses a server of a WebLogic domain" in err
 
 
 @pytest.mark.parametrize(("break_it", "expected"), [
