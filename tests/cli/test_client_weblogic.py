@@ -11,10 +11,12 @@ Oracle's pages the domains follow:
 - The Administration Console's "Servers: Configuration: Keystores" help ("In addition, WebLogic Server trusts the CA
   certificates in the JDK cacerts file") and the domain schema's key-stores element (default
   DemoIdentityAndDemoTrust; custom-trust-key-store-file-name "absolute or relative to where the server was booted").
-- "Developing Security-Aware Clients", Developing Standalone Clients for Oracle WebLogic Server 12.2.1.4: the
-  -Dweblogic.security.TrustKeyStore=CustomTrust / CustomTrustKeyStoreFileName / CustomTrustKeyStoreType /
-  CustomTrustKeyStorePassPhrase options, and "WebLogic Server's integration with JSSE does not use ...
-  javax.net.ssl.trustStore".
+- "Developing Security-Aware Clients", Developing Standalone Clients for Oracle WebLogic Server 12.2.1.4 (saclt/
+  security.html): "WebLogic Server's integration with JSSE does not use ... javax.net.ssl.trustStore", and the
+  command-line trust options -Dweblogic.security.TrustKeyStore=CustomTrust|JavaStandardTrust|DemoTrust with
+  CustomTrustKeyStoreFileName / CustomTrustKeyStoreType / CustomTrustKeyStorePassPhrase (the stored copy of the
+  page is cut before that list: the names were cross-checked against public copies of WebLogic's keystore
+  configuration code, which reads exactly these for Command Line trust).
 - "How WebLogic Server Locates Trust" (Configuring Identity and Trust, Securing Oracle WebLogic Server 11g):
   -Dweblogic.security.SSL.trustedCAKeyStore first, then config.xml.
 No JVM is started but keytool's, once per module.
