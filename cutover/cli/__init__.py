@@ -48,6 +48,10 @@ def _client_parser(sub: argparse._SubParsersAction) -> None:
     src = cl.add_mutually_exclusive_group(required=True)
     src.add_argument("--pid", type=int, help="a running client's JVM (Linux /proc): its JDK, options, environment")
     src.add_argument("--cmdline", metavar="FILE|-", help="a file holding its java command line, or - to paste it")
+    src.add_argument("--weblogic-domain", type=Path, metavar="DIR",
+                     help="a WebLogic domain folder: the server's trust as config.xml and its start scripts set it")
+    cl.add_argument("--server", metavar="NAME",
+                    help="with --weblogic-domain: the server to read (required when the domain has several)")
     cl.add_argument("--no-jcmd", action="store_true",
                     help="with --pid: do not ask jcmd for properties the program sets at run time")
     cl.add_argument("--working-dir", type=Path, metavar="DIR",

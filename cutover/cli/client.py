@@ -1,4 +1,4 @@
-"""``cutover client --name NAME (--pid PID | --cmdline FILE|-)``: a [clients.NAME] table read where the client runs.
+"""``cutover client --name NAME (--pid PID | --cmdline FILE|- | --weblogic-domain DIR)``: a [clients.NAME] table.
 
 Renewals go wrong where the root went into a store the runtime never reads (the system JDK's cacerts while the
 client runs its own JRE, cacerts while its start script sets ``-Djavax.net.ssl.trustStore``). So the table is
@@ -6,8 +6,9 @@ read from the runtime itself: its JDK from ``/proc/PID/exe``, its options from i
 expanded, `cutover.cli.client_read`) and from the variables the JVM reads (``JAVA_TOOL_OPTIONS`` and kin),
 relative paths from its working folder. Every option that can change a TLS verdict goes into ``java_options``,
 the others into comments, each saying where it was read. A password is never read out: its presence gives the
-client a ``password_env`` to set. ``--write FILE`` adds the table to a datacenters file, loaded with cutover's
-own reader before the file is replaced.
+client a ``password_env`` to set. A WebLogic server decides its trust itself (`cutover.cli.client_weblogic`): its
+table names the files WebLogic trusts, not JSSE's. ``--write FILE`` adds the table to a datacenters file, loaded
+with cutover's own reader before the file is replaced.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from cutover.base import atomic
 from cutover.base.text import printable
+from cutover.cli import client_weblogic
 from cutover.cli.client_files import file_kind, vmoptions, wrapper_conf
 from cutover.cli.client_read import (
     Option,
@@ -54,6 +56,9 @@ class Found:
         options: every -D it gets, in the order the JVM applies them (a later one wins).
         working_dir: the folder its JVM started in, None when unknown.
         notes: what could not be read (jcmd could not attach), for the table's comments and the person.
+        java_home_from: where java_home was read when that is not the JVM itself (a script's file:line).
+        trust: where the runtime, not JSSE, decides the trust (WebLogic): the files it trusts together, why, and
+            where it gets their password (never the password). None: JSSE's choice, from the options.
     """
 
     origin: str
@@ -61,6 +66,8 @@ class Found:
     options: tuple[Option, ...]
     working_dir: Path | None
     notes: tuple[str, ...] = ()
+    java_home_from: str = ""
+    trust: client_weblogic.Trust | None = None
 
 
 def _read_text(path: Path) -> str:
@@ -154,6 +161,45 @@ def from_file(path: Path, text: str, working_dir: Path | None, environ: Mapping[
     return Found(f"the wrapper.conf {path}", home, tuple(options), working_dir)
 
 
+def from_weblogic_domain(folder: Path, server: str | None) -> Found:
+    """Read a WebLogic server's JDK, options and trust from its domain folder (`cutover.cli.client_weblogic`).
+
+    Its trust is WebLogic's decision, not JSSE's, so the table names the files WebLogic trusts, whatever
+    -Djavax.net.ssl.trustStore the scripts set (WebLogic's own SSL does not read it)."""
+    domain = client_weblogic.read_domain(folder, server)
+    notes = (*domain.notes, "the domain's start scripts were read, not run: every option read from one says its "
+             "file:line and 'verify'. For a running server, `cutover client --pid PID` reads what its JVM got, "
+             "exactly.")
+    java_home, where = domain.java_home if domain.java_home else (None, "")
+    return Found(f"the WebLogic domain {domain.folder}, server {domain.server.name}", java_home, domain.options,
+                 domain.folder, notes, f"{where} ({client_weblogic.VERIFY})" if where else "",
+                 client_weblogic.trust(domain))
+
+
+#: Options a runtime with its own trust (WebLogic) does not read for it: written as comments, so that the config
+#: does not take them for the judged store (Oracle: WebLogic's JSSE integration ignores javax.net.ssl.* stores).
+_JSSE_STORES = ("javax.net.ssl.trustStore", "javax.net.ssl.keyStore")
+_NOT_RUNTIME_TRUST = "not the server's trust: WebLogic's SSL does not read it, JSSE-default code in it does"
+
+
+def _runtime_trust(name: str, found: Found, notes: list[str]) -> list[str]:
+    """The truststore lines for a runtime that decides its own trust: its files (a list when several are
+    trusted together), why, and a password_env when it opens them with a passphrase (never the passphrase)."""
+    trust = found.trust
+    assert trust is not None
+    files = [_toml(str(f)) for f in trust.files]
+    value = files[0] if len(files) == 1 else f"[{', '.join(files)}]"
+    lines = [f"truststore = {value}  # {printable(trust.why, 400)}", *trust.comments]
+    if trust.password:
+        env = password_env(name)
+        lines.append(f"password_env = {_toml(env)}  # it opens the store with a passphrase, {trust.password}")
+        notes.append(f"client {name!r}: WebLogic opens its trust store with a passphrase ({trust.password}). cutover "
+                     f"did not read it: before a run, export {env} with that store's password.")
+    else:
+        lines.append('password_env = ""  # no passphrase configured: the store is read with none, as a JKS allows')
+    return lines
+
+
 def _toml(text: str) -> str:
     """A TOML basic string (JSON's escapes are TOML's; DEL is a control character in TOML only)."""
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
@@ -167,16 +213,21 @@ def password_env(name: str) -> str:
 def table(name: str, found: Found) -> tuple[str, list[str]]:
     """The [clients.NAME] table and the notes for the person (what to set); no secret value in either."""
     options = effective(found.options)
-    kept, other, notes = [], [], []
+    kept: list[str] = []
+    other: list[str] = []
+    notes: list[str] = []
     lines = [f"[clients.{name}]",
              f"# read by `cutover client` from {printable(found.origin, 200)}; each option says where it was read",
              *(f"# {printable(n, 600)}" for n in found.notes)]
     if found.java_home is not None:
-        lines.append(f"java_home = {_toml(str(found.java_home))}")
+        lines.append(f"java_home = {_toml(str(found.java_home))}"
+                     + (f"  # {printable(found.java_home_from, 300)}" if found.java_home_from else ""))
     else:
         lines.append("# java_home: the command line runs `java` from PATH; set the client's JDK here")
     store = next((o for o in options if o.name == jsse.TRUST_STORE), None)
-    if store is None:
+    if found.trust is not None:
+        lines += _runtime_trust(name, found, notes)
+    elif store is None:
         lines.append('truststore = "java:default"  # no -Djavax.net.ssl.trustStore: its JDK\'s jssecacerts, '
                      "else cacerts")
     elif not Path(store.value).is_absolute():
@@ -186,7 +237,10 @@ def table(name: str, found: Found) -> tuple[str, list[str]]:
         lines.append(f"working_dir = {_toml(str(found.working_dir))}  # where its JVM started")
     for o in options:
         where = printable(o.source, 200)
-        if o.name == jsse.TRUST_STORE_PASSWORD:
+        if found.trust is not None and o.name.startswith(_JSSE_STORES):
+            shown = f"-D{o.name}=(set; value not written)" if is_secret(o.name) else o.text
+            other.append(f"# {_toml(shown)}  # {where}; {_NOT_RUNTIME_TRUST}")
+        elif o.name == jsse.TRUST_STORE_PASSWORD:
             env = password_env(name)
             lines.append(f"password_env = {_toml(env)}  # its JVM gets -D{o.name} ({where}); value not written")
             notes.append(f"client {name!r}: its JVM gets a trust-store password (-D{o.name}, {where}). cutover "
@@ -238,7 +292,11 @@ def main(args: argparse.Namespace) -> int:
     if not _NAME.match(args.name):
         raise ReadError(f"--name {args.name!r}: a client's name is letters, digits, '-' and '_' (it labels test ids "
                         "such as soa:us2/pod); choose another.")
-    if args.pid is not None:
+    if args.weblogic_domain is not None:
+        found = from_weblogic_domain(args.weblogic_domain, args.server)
+    elif args.server is not None:
+        raise ReadError("--server NAME chooses a server of a WebLogic domain: give it with --weblogic-domain DIR.")
+    elif args.pid is not None:
         found = from_pid(args.pid)
         if not args.no_jcmd:
             found = with_run_time_properties(found, args.pid)
