@@ -298,9 +298,9 @@ def _switch_reason(a: Sequence[str], b: Sequence[str], was: Mapping[str, object]
     option = "named by -Djavax.net.ssl.trustStore"  # cutover.judge.locate.store_of's words for it
     by_option = option in str(now.get("why") or ""), option in str(was.get("why") or "")
     if old.parent == new.parent and (old.name, new.name) == ("cacerts", "jssecacerts"):
-        return "a jssecacerts appeared beside cacerts"
+        return "a jssecacerts appeared"
     if old.parent == new.parent and (old.name, new.name) == ("jssecacerts", "cacerts"):
-        return "the jssecacerts beside cacerts is gone"
+        return "the jssecacerts is gone"
     if by_option[0] != by_option[1]:
         return "-Djavax.net.ssl.trustStore names it" if by_option[0] else "-Djavax.net.ssl.trustStore no longer set"
     if _jdk(was) != _jdk(now) and str(now.get("why") or "").startswith("the JDK's"):

@@ -113,10 +113,10 @@ def test_a_switch_in_a_short_folder_reads_whole_and_the_way_back_says_the_jsseca
     inputs = {"datacenters_file": {"sha256": "D"}, "clients": ["x"], "truststores": {}, "bundles": {}, "srs": {}}
     found = input_changes(inputs | {"runtimes": {"x": was}}, inputs | {"runtimes": {"x": now}})
     assert [c.line for c in found] == ["client x: judged file switched: cacerts -> jssecacerts in "
-                                       "/opt/jdk/lib/security (a jssecacerts appeared beside cacerts)"]
+                                       "/opt/jdk/lib/security (a jssecacerts appeared)"]
     back = input_changes(inputs | {"runtimes": {"x": now}}, inputs | {"runtimes": {"x": was}})
     assert [c.line for c in back] == ["client x: judged file switched: jssecacerts -> cacerts in /opt/jdk/lib/security "
-                                      "(the jssecacerts beside cacerts is gone)"]
+                                      "(the jssecacerts is gone)"]
     option = {**was, "files": [{"path": "/app/trust.p12", "sha256": "B" * 64}],
               "why": "named by -Djavax.net.ssl.trustStore in the client's java_options"}
     [by_option] = input_changes(inputs | {"runtimes": {"x": was}}, inputs | {"runtimes": {"x": option}})
