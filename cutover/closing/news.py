@@ -218,7 +218,7 @@ def runtime_changes(name: str, was: Mapping[str, object], now: Mapping[str, obje
     judged file's content was replaced (by SHA-256, with the entries added and removed). `was_store`, `now_store`:
     the client's ``truststores`` inputs (path, SHA-256, entries). A switched file is one line, not also a content
     change: its SHA-256 differs because it is another file. A run that recorded no runtime (older than it) is
-    compared by its store's SHA-256 alone."""
+    compared on its first store file and that file's SHA-256 (`cutover.history.inputs.read` marks it first_only)."""
     out: list[Change] = []
     a_files, b_files = _files(was) or _files({"files": [was_store]}), _files(now) or _files({"files": [now_store]})
     first_only = bool(was.get("first_only") or now.get("first_only")) or not (_files(was) and _files(now))
