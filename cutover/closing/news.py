@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from cutover.base.text import shorten
 from cutover.history.runs import Lookup, Outcomes, Snapshot
@@ -170,8 +171,9 @@ def _shas(leaves: Mapping[str, Leaf]) -> str:
 
 
 def input_changes(was: Mapping[str, object], now: Mapping[str, object]) -> list[Change]:
-    """What changed in what was judged: the datacenters file, each client's truststore (by entry), each bundle (by
-    certificate), the SRs of the pods, the clients. Nothing when the earlier run recorded no inputs."""
+    """What changed in what was judged: the datacenters file, the clients, each client's runtime (`runtime_changes`:
+    its judged file, its JDK, its store's content by entry), each bundle (by certificate), the SRs of the pods.
+    Nothing when the earlier run recorded no inputs."""
     if not was or not now:
         return []
     out: list[Change] = []
@@ -186,24 +188,19 @@ def input_changes(was: Mapping[str, object], now: Mapping[str, object]) -> list[
                                      f"removed {', '.join(gone)}" if gone else "") if x) or "reordered"
         out.append(Change("inputs", f"clients: {what}"[:WIDTH], {"input": "clients", "from": a_clients,
                                                                   "to": b_clients}))
-    for section, noun, entries in (("truststores", "truststore", "entries"), ("bundles", "bundle", "certificates")):
-        a_all, b_all = _dict(was.get(section)), _dict(now.get(section))
-        for name in b_all:
-            a, b = _dict(a_all.get(name)), _dict(b_all.get(name))
-            if not a or a.get("sha256") == b.get("sha256"):
-                continue
-            whose = f"client {name}'s truststore" if noun == "truststore" else f"bundle of {name}"
-            a_set, b_set = _dict(a.get(entries)), _dict(b.get(entries))
-            added = [k for k in b_set if k not in a_set]
-            gone = [k for k in a_set if k not in b_set]
-            changed = [k for k in b_set if k in a_set and a_set[k] != b_set[k]]
-            parts = [f"+{', +'.join(added)}" if added else "", f"-{', -'.join(gone)}" if gone else "",
-                     f"changed {', '.join(changed)}" if changed else ""]
-            what = "; ".join(x for x in parts if x) or "same entries"
-            line = f"{whose} changed (SHA-256 {_sha(a)} -> {_sha(b)}): {what}"
-            out.append(Change("inputs", _fit(line),
-                              {"input": noun, "name": name, "from": a, "to": b, "added": added, "removed": gone,
-                               "changed": changed}))
+    a_runtimes, b_runtimes = _dict(was.get("runtimes")), _dict(now.get("runtimes"))
+    a_stores, b_stores = _dict(was.get("truststores")), _dict(now.get("truststores"))
+    for name in dict.fromkeys([*b_stores, *b_runtimes]):
+        out += runtime_changes(name, _dict(a_runtimes.get(name)), _dict(b_runtimes.get(name)),
+                               _dict(a_stores.get(name)), _dict(b_stores.get(name)))
+    a_all, b_all = _dict(was.get("bundles")), _dict(now.get("bundles"))
+    for name in b_all:
+        a, b = _dict(a_all.get(name)), _dict(b_all.get(name))
+        if a and a.get("sha256") != b.get("sha256"):
+            added, gone, changed = _entries_diff(a, b, "certificates")
+            line = f"bundle of {name} changed (SHA-256 {_sha(a)} -> {_sha(b)}): {_what(added, gone, changed)}"
+            out.append(Change("inputs", _fit(line), {"input": "bundle", "name": name, "from": a, "to": b,
+                                                     "added": added, "removed": gone, "changed": changed}))
     a_srs, b_srs = _dict(was.get("srs")), _dict(now.get("srs"))
     moved: dict[tuple[str, str], list[str]] = {}
     for tid, sr in b_srs.items():
@@ -212,6 +209,127 @@ def input_changes(was: Mapping[str, object], now: Mapping[str, object]) -> list[
     out += [Change("inputs", _listed(f"SR {a} -> {b}", pods), {"input": "sr", "from": a, "to": b, "pods": pods})
             for (a, b), pods in moved.items()]
     return out
+
+
+def runtime_changes(name: str, was: Mapping[str, object], now: Mapping[str, object], was_store: Mapping[str, object],
+                    now_store: Mapping[str, object]) -> list[Change]:
+    """Client `name`'s runtime since the last run, by content and version, never by a file's time: the judged file
+    switched (a jssecacerts appeared, an option names another file), the JDK changed (vendor, version or home), a
+    judged file's content was replaced (by SHA-256, with the entries added and removed). `was_store`, `now_store`:
+    the client's ``truststores`` inputs (path, SHA-256, entries). A switched file is one line, not also a content
+    change: its SHA-256 differs because it is another file. A run that recorded no runtime (older than it) is
+    compared on its first store file and that file's SHA-256 (`cutover.history.inputs.read` marks it first_only)."""
+    out: list[Change] = []
+    a_files, b_files = _files(was) or _files({"files": [was_store]}), _files(now) or _files({"files": [now_store]})
+    first_only = bool(was.get("first_only") or now.get("first_only")) or not (_files(was) and _files(now))
+    a_paths, b_paths = list(a_files), list(b_files)
+    if first_only:
+        a_paths, b_paths = a_paths[:1], b_paths[:1]
+    added, gone, changed = _entries_diff(was_store, now_store, "entries")
+    detail = {"client": name, "added": added, "removed": gone, "changed": changed}
+    switched = bool(a_paths and b_paths and a_paths != b_paths)
+    if switched:
+        out.append(Change("inputs", _switch_line(name, a_paths, b_paths, was, now), {
+            "input": "judged_file", **detail, "from": [{"path": p, "sha256": a_files[p]} for p in a_paths],
+            "to": [{"path": p, "sha256": b_files[p]} for p in b_paths], "why": now.get("why")}))
+    if was and now and _jdk(was) != _jdk(now):
+        out.append(Change("inputs", _jdk_line(name, was, now), {"input": "jdk", "client": name,
+                                                                "from": was.get("jdk"), "to": now.get("jdk")}))
+    replaced = [p for p in b_paths if p in a_paths and a_files[p] != b_files[p] and _known(a_files[p], b_files[p])]
+    for path in replaced:
+        a, b = {"sha256": a_files[path]}, {"sha256": b_files[path]}
+        lines = [f"client {name}'s truststore{where} content replaced (SHA-256 {_sha(a)} -> {_sha(b)}): "
+                 f"{_what(added, gone, changed)}" for where in ((f" {path}", f" {PurePath(path).name}")
+                                                                if len(b_paths) > 1 else ("",))]
+        line = next((x for x in lines if len(x) <= WIDTH), lines[-1])
+        out.append(Change("inputs", _fit(line), {"input": "truststore", "name": name, "path": path, "from":
+                                                 {"path": path, **a}, "to": {"path": path, **b}, **detail}))
+    return out
+
+
+def _files(runtime: Mapping[str, object]) -> dict[str, object]:
+    """path -> SHA-256 of a runtime's judged files, in order."""
+    files = [_dict(f) for f in _list(runtime.get("files"))]
+    return {str(f["path"]): f.get("sha256") for f in files if f.get("path")}
+
+
+def _known(*shas: object) -> bool:
+    """Both fingerprints were taken: a file unreadable on one night is the store gates' news, not a replacement."""
+    return all(isinstance(x, str) and x not in ("", "unreadable") for x in shas)
+
+
+def _entries_diff(a: Mapping[str, object], b: Mapping[str, object], key: str) -> tuple[list[str], list[str],
+                                                                                     list[str]]:
+    """(added, removed, changed) between two entry maps (alias or SHA-256 -> what it is)."""
+    a_set, b_set = _dict(a.get(key)), _dict(b.get(key))
+    return ([k for k in b_set if k not in a_set], [k for k in a_set if k not in b_set],
+            [k for k in b_set if k in a_set and a_set[k] != b_set[k]])
+
+
+def _what(added: Sequence[str], gone: Sequence[str], changed: Sequence[str]) -> str:
+    parts = [f"+{', +'.join(added)}" if added else "", f"-{', -'.join(gone)}" if gone else "",
+             f"changed {', '.join(changed)}" if changed else ""]
+    return "; ".join(x for x in parts if x) or "same entries"
+
+
+def _switch_line(name: str, a: Sequence[str], b: Sequence[str], was: Mapping[str, object],
+                 now: Mapping[str, object]) -> str:
+    """``client X: judged file switched: A -> B (why)``; when that is too long and both lie in one folder, the files
+    by name, then the folder, then why (left to the JSON's detail when there is no room), the folder cut at its
+    start when it must be: its end (a JDK's name and lib/security) is what a reader tells folders apart by."""
+    why = _switch_reason(a, b, was, now)
+    head = f"client {name}: judged file{'s' if max(len(a), len(b)) > 1 else ''} switched"
+    full = f"{head}: {' + '.join(a)} -> {' + '.join(b)} ({why})"
+    folders = {str(PurePath(p).parent) for p in (*a, *b)}
+    if len(full) <= WIDTH or len(folders) != 1:
+        return _fit(full)
+    names = " -> ".join(" + ".join(PurePath(p).name for p in x) for x in (a, b))
+    folder = folders.pop()
+    for line in (f"{head}: {names} in {folder} ({why})", f"{head}: {names} in {folder}"):
+        if len(line) <= WIDTH:
+            return line
+    room = WIDTH - len(f"{head}: {names} in …")
+    return _fit(f"{head}: {names} in " + (f"…{folder[-room:]}" if room >= 12 else folder))
+
+
+def _switch_reason(a: Sequence[str], b: Sequence[str], was: Mapping[str, object], now: Mapping[str, object]) -> str:
+    """Why JSSE reads another file now, in the words of JSSE's rule (`cutover.judge.locate.store_of` chose it)."""
+    old, new = PurePath(a[0]), PurePath(b[0])
+    option = "named by -Djavax.net.ssl.trustStore"  # cutover.judge.locate.store_of's words for it
+    by_option = option in str(now.get("why") or ""), option in str(was.get("why") or "")
+    if old.parent == new.parent and (old.name, new.name) == ("cacerts", "jssecacerts"):
+        return "a jssecacerts appeared"
+    if old.parent == new.parent and (old.name, new.name) == ("jssecacerts", "cacerts"):
+        return "the jssecacerts is gone"
+    if by_option[0] != by_option[1]:
+        return "-Djavax.net.ssl.trustStore names it" if by_option[0] else "-Djavax.net.ssl.trustStore no longer set"
+    if _jdk(was) != _jdk(now) and str(now.get("why") or "").startswith("the JDK's"):
+        return "the store of another JDK"
+    return str(now.get("why") or "another file named")
+
+
+def _jdk(runtime: Mapping[str, object]) -> tuple[str, str, str] | None:
+    jdk = _dict(runtime.get("jdk"))
+    return (str(jdk.get("vendor")), str(jdk.get("version")), str(jdk.get("home"))) if jdk else None
+
+
+def _jdk_line(name: str, was: Mapping[str, object], now: Mapping[str, object]) -> str:
+    """``client X: JDK changed: Eclipse Adoptium 25.0.1 (/usr/lib/jvm/...) -> Debian 17.0.15 (...)``: the home said
+    once when it is the same (an upgrade in place), by its folder's name when the paths make the line too long."""
+    a, b = _jdk(was), _jdk(now)
+    head = f"client {name}: JDK changed"
+
+    def said(jdk: tuple[str, str, str] | None, home: str = "full") -> str:
+        if jdk is None:
+            return "not found: judged approximately"
+        where = {"full": f" ({jdk[2]})", "name": f" ({PurePath(jdk[2]).name})"}.get(home, "")
+        return f"{jdk[0]} {jdk[1]}{where}"
+
+    tries = [f"{head}: {said(a, h)} -> {said(b, h)}" for h in ("full", "name")]
+    if a is not None and b is not None and a[2] == b[2]:
+        tries.insert(0, f"{head} at {a[2]}: {said(a, '')} -> {said(b, '')}")
+    tries.append(f"{head}: {said(a, '')} -> {said(b, '')} (homes in the JSON)")
+    return _fit(next((t for t in tries if len(t) <= WIDTH), tries[-1]))
 
 
 def _dict(x: object) -> dict[str, object]:

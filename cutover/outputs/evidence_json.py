@@ -313,7 +313,9 @@ def _client_json(c: ClientEvidence) -> Json:
             "truststore_chosen": c.store_why or None,
             "truststore_shadows": None if c.shadows is None else str(c.shadows),
             "datacenters": list(c.client.datacenters), "java_options": list(c.client.java_options),
-            "store_error": c.store_error, "judge": _judge_json(c)}
+            "store_error": c.store_error, "judge": _judge_json(c),
+            # What the next run compares (history reads it back: cutover.history.inputs.read).
+            "runtime": judged.runtime(c)}
 
 
 def _judge_json(c: ClientEvidence) -> Json:

@@ -25,6 +25,7 @@ from cutover.gates.outcomes import Record
 from cutover.outputs import evidence_json, summary
 from cutover.outputs import html as html_mod
 from cutover.outputs import matrix as matrix_mod
+from cutover.outputs import runtime as runtime_mod
 from cutover.outputs.evidence_json import RunFacts
 from cutover.outputs.fixtext import failure_text
 
@@ -58,6 +59,8 @@ def html_document(run: RunFacts, sr: str, part: Part) -> str:
     parts.append("<h2>Environment</h2>" + summary.env_table({**run.env, "Service request": sr}))
     if ev is not None:
         dc_codes = {r.dc for r in records if r.pod is None}
+        own = {r.client for r in records if r.client} or set(ev.clients)  # a one-client run's records name none
+        parts.append(runtime_mod.runtime_html(ev, own))
         parts.append(html_mod.stores_html(ev, {r.client for r in records if r.pod is None and r.client}))
         parts.append(html_mod.bundles_html(config, ev.bundles, dc_codes))
     parts.append("<h2>Gate tests</h2>")

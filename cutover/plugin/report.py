@@ -25,6 +25,7 @@ from cutover.history.phases import Phase
 from cutover.outputs import certfiles, environment, evidence_json, fixtext, interrupted, summary, timeline
 from cutover.outputs import html as html_mod
 from cutover.outputs import matrix as matrix_mod
+from cutover.outputs import runtime as runtime_mod
 from cutover.outputs.evidence_json import RunFacts
 from cutover.plugin.state import Gathered, Setup
 
@@ -94,7 +95,9 @@ def summary_html(setup: Setup, gathered: Gathered | None, closing: Closing, sr_l
     if closing.store_diff is not None:
         prefix.append(summary.store_diff_html(closing.store_diff))
     if gathered is not None:
-        # Each store and each bundle once, folded, after the rows that link to them.
+        # Each client's runtime (which file, which JDK), then each store and each bundle once, folded, after the rows
+        # that link to them.
+        postfix.append(runtime_mod.runtime_html(gathered.evidence))
         postfix.append(html_mod.stores_html(gathered.evidence) + html_mod.bundles_html(cfg, gathered.evidence.bundles))
     postfix.append(summary.tool_environment_html(tool_env or {}, env if env is not None else setup.env))
 

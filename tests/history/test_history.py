@@ -170,7 +170,8 @@ def test_changes_to_the_inputs_are_named_by_sha256_and_entry() -> None:
     assert [c.line for c in found] == [
         "datacenters file changed: SHA-256 AAAAAAAAAAAA... -> DDDDDDDDDDDD...",
         "clients: added soa",
-        "client default's truststore changed (SHA-256 BBBBBBBBBBBB... -> EEEEEEEEEEEE...): +issuing-g2; -us2-lb-cert",
+        "client default's truststore content replaced (SHA-256 BBBBBBBBBBBB... -> EEEEEEEEEEEE...): +issuing-g2; "
+        "-us2-lb-cert",
         f"bundle of us2 changed (SHA-256 CCCCCCCCCCCC... -> FFFFFFFFFFFF...): +{'S' * 64}"[:119] + "…",
         "SR none -> 3-1: us2/acme, us2/acme-test",
     ]
