@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cutover.cli.client_read import Option, ReadError
+from cutover.cli.client_read import Option, ReadError, environment_options
 
 #: How deep includes may nest: launchers stop too, and a deeper chain is a mistake, not a configuration.
 MAX_DEPTH = 10
@@ -92,7 +92,8 @@ class Wrapper:
     Attributes:
         java: ``wrapper.java.command`` expanded, absolute where it names a path; None when unset (the wrapper
             then runs ``java`` from PATH), a bare ``java`` stays as written.
-        options: the ``-D`` options of ``wrapper.java.additional.N``, ordered by N.
+        options: the ``-D`` options the JVM gets, in its order: a ``set.JAVA_TOOL_OPTIONS``'s (the wrapper passes its
+            variables to the JVM), those of ``wrapper.java.additional.N`` ordered by N, a ``set._JAVA_OPTIONS``'s.
         working_dir: the folder the wrapper starts the JVM in: ``wrapper.working.dir`` (relative to the wrapper's
             own folder), else the wrapper's own; None when neither is known.
         notes: what was taken as a guess, for the table's comments.
@@ -116,6 +117,7 @@ class _Conf:
         if base is not None:
             self.env.update(WRAPPER_BIN_DIR=str(base), WRAPPER_WORKING_DIR=str(base))
         self.props: dict[str, tuple[str, str]] = {}
+        self.defined: dict[str, str] = {}  # a variable the file sets -> where: the wrapper passes it to the JVM
         self.guessed_include = False
 
     def load(self, path: Path, chain: tuple[Path, ...], where: str) -> None:
@@ -141,9 +143,12 @@ class _Conf:
                 key, _, value = line.partition("=")
                 key, value = key.strip(), value.strip()
                 if key.startswith("set.default."):  # the wrapper's default: only where the variable is not set yet
-                    self.env.setdefault(key[12:], _expand(value, self.env))
+                    if key[12:] not in self.env:
+                        self.env[key[12:]] = _expand(value, self.env)
+                        self.defined[key[12:]] = here
                 elif key.startswith("set."):
                     self.env[key[4:]] = _expand(value, self.env)
+                    self.defined[key[4:]] = here
                 else:
                     self.props[key] = (value, here)
 
@@ -180,7 +185,8 @@ def wrapper_conf(path: Path, read: Reader, environ: Mapping[str, str], base: Pat
     read another file, ``%X%`` expanded in its path, a relative one found from the wrapper's working folder `base`
     (where its binary or launch script is), not from the including file, and a missing plain include skipped;
     ``wrapper.working.dir`` (relative to `base`) is where the JVM starts, so the JVM's relative paths resolve from
-    it. A later definition of a key wins. Without `base`, includes are found from `path`'s folder, and said so."""
+    it; a ``set.JAVA_TOOL_OPTIONS`` (or kin) is in the JVM's environment, so its options count. A later definition
+    of a key wins. Without `base`, includes are found from `path`'s folder, and said so."""
     conf = _Conf(path, read, environ, base)
     conf.load(path, (), str(path))
     props, env = conf.props, conf.env
@@ -213,4 +219,11 @@ def wrapper_conf(path: Path, read: Reader, environ: Mapping[str, str], base: Pat
             value = strip_quotes(value)
         if value.startswith("-D"):
             out.append(Option(value, f"{where} (wrapper.java.additional.{number})"))
-    return Wrapper(java, out, working_dir, tuple(notes))
+    # A variable the file sets is in the JVM's environment too: set.JAVA_TOOL_OPTIONS is options the JVM reads.
+    before: list[Option] = []
+    after: list[Option] = []
+    for var in ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"):
+        if var in conf.defined:
+            first, last = environment_options({var: env[var]}, read, working_dir, f"set.{var} at {conf.defined[var]}")
+            before, after = before + first, after + last
+    return Wrapper(java, before + out + after, working_dir, tuple(notes))

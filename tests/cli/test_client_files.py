@@ -192,3 +192,16 @@ def test_wrapper_working_dir_is_where_the_jvm_starts(tmp_path: Path) -> None:
     assert unknown.working_dir is None and "wrapper.working.dir=.. " in unknown.notes[0]
     with pytest.raises(ReadError, match=r"relative path.*--working-dir"):
         client.table("svc", unknown)
+
+
+def test_a_launcher_variable_the_wrapper_sets_is_read_in_the_jvms_order(tmp_path: Path) -> None:
+    """set.X puts X in the wrapper's environment, which the JVM inherits: JAVA_TOOL_OPTIONS before the additional
+    options, _JAVA_OPTIONS after; one only inherited from this shell is not the wrapper's, so it is not read."""
+    conf = tmp_path / "wrapper.conf"
+    conf.write_text("set.JAVA_TOOL_OPTIONS=-Djavax.net.ssl.trustStore=/a.jks -Dapp=1\n"
+                    "wrapper.java.additional.1=-Djavax.net.ssl.trustStore=/b.jks\n"
+                    "set.default._JAVA_OPTIONS=-Dhttps.protocols=TLSv1.3\n")
+    got = wrapper_conf(conf, read, {"JDK_JAVA_OPTIONS": "-Dfrom.this.shell=1"}).options
+    assert [o.text for o in got] == ["-Djavax.net.ssl.trustStore=/a.jks", "-Dapp=1",
+                                     "-Djavax.net.ssl.trustStore=/b.jks", "-Dhttps.protocols=TLSv1.3"]
+    assert got[0].source == f"JAVA_TOOL_OPTIONS (set.JAVA_TOOL_OPTIONS at {conf}:1)"
