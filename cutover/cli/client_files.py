@@ -208,7 +208,11 @@ def wrapper_conf(path: Path, read: Reader, environ: Mapping[str, str], base: Pat
             notes.append(f"wrapper.working.dir={value} ({where}) is relative to the wrapper's own folder, which was "
                          "not given: give it with --working-dir DIR, so that the JVM's relative paths resolve")
     java = _expand(props["wrapper.java.command"][0], env) if "wrapper.java.command" in props else None
-    if java and "/" in java and not Path(java).is_absolute() and working_dir is not None:
+    if java and _VAR.search(java):  # %JAVA_HOME% set where the wrapper runs, not here: no JDK to name
+        notes.append(f"wrapper.java.command={java} ({props['wrapper.java.command'][1]}) names a variable not set "
+                     "here or in the file; set java_home to the JDK it means where the wrapper runs")
+        java = None
+    elif java and "/" in java and not Path(java).is_absolute() and working_dir is not None:
         java = str(working_dir / java)
     numbered = sorted((int(m.group(1)), key) for key in props if (m := _ADDITIONAL.match(key)))
     out: list[Option] = []

@@ -205,3 +205,12 @@ def test_a_launcher_variable_the_wrapper_sets_is_read_in_the_jvms_order(tmp_path
     assert [o.text for o in got] == ["-Djavax.net.ssl.trustStore=/a.jks", "-Dapp=1",
                                      "-Djavax.net.ssl.trustStore=/b.jks", "-Dhttps.protocols=TLSv1.3"]
     assert got[0].source == f"JAVA_TOOL_OPTIONS (set.JAVA_TOOL_OPTIONS at {conf}:1)"
+
+
+def test_a_java_command_with_a_variable_unset_here_names_no_jdk(tmp_path: Path) -> None:
+    conf = tmp_path / "wrapper.conf"
+    conf.write_text("wrapper.java.command=%JAVA_HOME%/bin/java\nwrapper.java.additional.1=-Dhttps.protocols=TLSv1.3\n")
+    found = client.from_file(conf, conf.read_text(), tmp_path, {})
+    assert found.java_home is None and f"%JAVA_HOME%/bin/java ({conf}:1) names a variable not set" in found.notes[0]
+    text, _ = client.table("svc", found)
+    assert "# java_home: the command line runs `java` from PATH" in text and "names a variable not set" in text
