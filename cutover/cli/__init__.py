@@ -55,7 +55,8 @@ def _client_parser(sub: argparse._SubParsersAction) -> None:
     cl.add_argument("--no-jcmd", action="store_true",
                     help="with --pid: do not ask jcmd for properties the program sets at run time")
     cl.add_argument("--working-dir", type=Path, metavar="DIR",
-                    help="with --cmdline: the folder its JVM starts in (relative @argfiles and stores)")
+                    help="with --cmdline: the folder its JVM starts in (relative @argfiles and stores); for a "
+                         "wrapper.conf, the wrapper's own folder (its #includes and wrapper.working.dir from it)")
     cl.add_argument("--write", type=Path, metavar="FILE",
                     help="add the table to this datacenters.toml (refused when the name exists; checked by loading)")
 

@@ -32,6 +32,7 @@ from cutover.cli.client_files import file_kind, vmoptions, wrapper_conf
 from cutover.cli.client_read import (
     Option,
     ReadError,
+    absolute_paths,
     effective,
     environment_options,
     is_secret,
@@ -39,6 +40,7 @@ from cutover.cli.client_read import (
     java_properties,
     launcher_options,
     set_at_run_time,
+    through_root,
 )
 from cutover.config import ConfigError, jsse, load
 
@@ -59,6 +61,7 @@ class Found:
         java_home_from: where java_home was read when that is not the JVM itself (a script's file:line).
         trust: where the runtime, not JSSE, decides the trust (WebLogic): the files it trusts together, why, and
             where it gets their password (never the password). None: JSSE's choice, from the options.
+        root: the ``/proc/PID/root`` its files are read through, when it runs in a container; None otherwise.
     """
 
     origin: str
@@ -68,6 +71,7 @@ class Found:
     notes: tuple[str, ...] = ()
     java_home_from: str = ""
     trust: client_weblogic.Trust | None = None
+    root: Path | None = None
 
 
 def _read_text(path: Path) -> str:
@@ -93,9 +97,26 @@ def from_pid(pid: int, proc: Path = Path("/proc")) -> Found:
                         "line. Give the PID of a process started by bin/java, or paste its start line with --cmdline.")
     environ = dict(e.decode("utf-8", "surrogateescape").partition("=")[::2] for e in env_raw.split(b"\0") if e)
     source = f"PID {pid}"
-    before, after = environment_options(environ, _read_text, cwd, f"environment of {source}")
-    cmd = launcher_options(argv[1:], _read_text, cwd, f"command line of {source}")
-    return Found(source, exe.parent.parent, tuple(before + cmd + after), cwd)
+    root = _container_root(here)
+    read = _read_text if root is None else lambda path: _read_text(root / path.relative_to("/"))
+    before, after = environment_options(environ, read, cwd, f"environment of {source}")
+    options = before + launcher_options(argv[1:], read, cwd, f"command line of {source}") + after
+    if root is None:
+        return Found(source, exe.parent.parent, tuple(options), cwd)
+    note = (f"PID {pid} runs in a container (its / is not this machine's): its JDK, files and working folder are "
+            f"read through {root}, which exists only while it runs; copy them out for a table that outlasts it")
+    return Found(source, root / exe.parent.parent.relative_to("/"), tuple(through_root(options, root)),
+                 root / cwd.relative_to("/"), (note,), root=root)
+
+
+def _container_root(here: Path) -> Path | None:
+    """``/proc/PID/root`` when the process sees another / than ours (a container, a chroot), else None: its
+    paths name files of its own file system, which this machine reaches only through that link."""
+    try:
+        inside, ours = os.stat(here / "root"), os.stat("/")
+    except OSError:  # no such link (not Linux's /proc), or not ours to read: its paths are taken as ours
+        return None
+    return None if (inside.st_dev, inside.st_ino) == (ours.st_dev, ours.st_ino) else here / "root"
 
 
 def with_run_time_properties(found: Found, pid: int) -> Found:
@@ -123,6 +144,9 @@ def with_run_time_properties(found: Found, pid: int) -> Found:
         return replace(found, notes=(*found.notes, note))
     extra = set_at_run_time(java_properties(done.stdout), found.options,
                             f"jcmd {pid} VM.system_properties: set at run time")
+    if found.root is not None:  # what the JVM says is a path in its container; the options are already mapped
+        given = {o.name: o.value for o in effective(found.options)}
+        extra = [o for o in through_root(extra, found.root) if given.get(o.name) != o.value]
     return replace(found, options=found.options + tuple(extra))
 
 
@@ -156,9 +180,10 @@ def from_file(path: Path, text: str, working_dir: Path | None, environ: Mapping[
         return from_cmdline(text, str(path), working_dir)
     if kind == "vmoptions":
         return Found(f"the vmoptions file {path}", None, tuple(vmoptions(path, _read_text)), working_dir)
-    java, options = wrapper_conf(path, _read_text, environ)
+    wrapper = wrapper_conf(path, _read_text, environ, working_dir)  # --working-dir: the wrapper's own folder
+    java = wrapper.java
     home = Path(java).parent.parent if java and Path(java).is_absolute() else None
-    return Found(f"the wrapper.conf {path}", home, tuple(options), working_dir)
+    return Found(f"the wrapper.conf {path}", home, tuple(wrapper.options), wrapper.working_dir, wrapper.notes)
 
 
 def from_weblogic_domain(folder: Path, server: str | None) -> Found:
@@ -212,7 +237,7 @@ def password_env(name: str) -> str:
 
 def table(name: str, found: Found) -> tuple[str, list[str]]:
     """The [clients.NAME] table and the notes for the person (what to set); no secret value in either."""
-    options = effective(found.options)
+    options = absolute_paths(effective(found.options), found.working_dir)
     kept: list[str] = []
     other: list[str] = []
     notes: list[str] = []

@@ -51,6 +51,11 @@ VERDICT_PREFIXES = (
 #: A property whose value is a secret: its presence is written, never its value.
 _SECRET = re.compile(r"pass|pwd|secret|credential|token", re.IGNORECASE)
 _SPACE = " \t\n\r\f"
+#: Verdict properties whose value is a file the JVM opens from its working folder when relative. The trust store is
+#: written as given, with working_dir (cutover's config resolves it); these are written absolute, since the judge's
+#: JVM runs in another folder and a file it cannot find is skipped without a word (java.security.properties).
+PATH_VALUED = ("java.security.properties", "java.security.policy", "java.security.auth.login.config",
+               "java.security.krb5.conf", "javax.net.ssl.keyStore")
 
 
 def argfile_tokens(text: str, comments: bool = True) -> list[str]:
@@ -228,3 +233,52 @@ def is_verdict(name: str) -> bool:
 def is_secret(name: str) -> bool:
     """Whether a property's value is a secret: written as 'set', never its value."""
     return bool(_SECRET.search(name))
+
+
+def _file_part(option: Option) -> tuple[str, str] | None:
+    """(prefix, path) of a path-valued option's value; None for no file (a URL, ``NONE``, ``${...}``, empty).
+
+    ``java.security.properties==FILE`` (and ``.policy``) replaces the JDK's file rather than adding to it: the
+    leading ``=`` belongs to the value, not the path."""
+    if option.name not in (*PATH_VALUED, jsse.TRUST_STORE):
+        return None
+    value = option.value
+    prefix = "=" if value.startswith("=") and option.name.startswith("java.security.") else ""
+    path = value[len(prefix):]
+    if not path or path == "NONE" or "${" in path or re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:", path):
+        return None
+    return prefix, path
+
+
+def absolute_paths(options: Sequence[Option], working_dir: Path | None) -> list[Option]:
+    """`options` with the relative file of every `PATH_VALUED` option resolved from the JVM's working folder.
+
+    The judge's JVM runs elsewhere, and Java skips a ``java.security.properties`` it cannot find without a word,
+    so a relative path would silently judge another configuration: resolved, or refused when the folder is not
+    known."""
+    out: list[Option] = []
+    for o in options:
+        part = _file_part(o) if o.name in PATH_VALUED else None
+        if part is None or Path(part[1]).is_absolute():
+            out.append(o)
+            continue
+        if working_dir is None:
+            raise ReadError(f"-D{o.name}={o.value} ({o.source}) is a relative path, which the client's JVM resolves "
+                            "from the folder it starts in, and the judge's JVM starts elsewhere: give that folder with "
+                            "--working-dir DIR.")
+        out.append(Option(f"-D{o.name}={part[0]}{working_dir / part[1]}",
+                          f"{o.source}; {part[1]} from the JVM's working folder"))
+    return out
+
+
+def through_root(options: Sequence[Option], root: Path) -> list[Option]:
+    """`options` with every absolute file of a path-valued option (the trust store too) read through `root`, the
+    ``/proc/PID/root`` of a process in a container: its ``/etc/trust.p12`` is not this machine's."""
+    out: list[Option] = []
+    for o in options:
+        part = _file_part(o)
+        if part is None or not Path(part[1]).is_absolute():
+            out.append(o)
+        else:
+            out.append(Option(f"-D{o.name}={part[0]}{root}{part[1]}", f"{o.source}; {part[1]} in its container"))
+    return out

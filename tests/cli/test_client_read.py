@@ -231,3 +231,46 @@ def test_a_jdk_without_jcmd_is_said_in_the_table(tmp_path: Path) -> None:
     found = client.Found("PID 4711", tmp_path / "jre", (), tmp_path)
     text, _ = client.table("a", client.with_run_time_properties(found, 4711))
     assert f"# properties the program sets at run time were not read ({tmp_path}/jre/bin/jcmd is not there" in text
+
+
+def test_relative_path_options_are_resolved_from_the_jvms_folder_or_refused() -> None:
+    """The judge's JVM starts elsewhere, and Java skips a java.security.properties it cannot find without a word:
+    every path-valued verdict option is written absolute (the trust store keeps working_dir, which config reads)."""
+    options = (Option("-Djava.security.properties==sec/tls.props", "cmd"), Option("-Djavax.net.ssl.keyStore=NONE", "c"),
+               Option("-Djava.security.policy=file:app.policy", "cmd"), Option("-Djavax.net.ssl.keyStore=id.p12", "c"),
+               Option("-Djava.security.krb5.conf=/etc/krb5.conf", "cmd"), Option("-Dapp.file=rel.txt", "cmd"))
+    text, _ = client.table("a", client.Found("x", Path("/opt/jdk"), options, Path("/srv/app")))
+    assert '"-Djava.security.properties==/srv/app/sec/tls.props",  # cmd; sec/tls.props from the JVM\'s' in text
+    assert '"-Djavax.net.ssl.keyStore=/srv/app/id.p12",' in text  # the later one wins, resolved
+    assert '"-Djava.security.policy=file:app.policy",' in text  # a URL is the JVM's to resolve, not a path
+    assert '"-Djava.security.krb5.conf=/etc/krb5.conf",' in text and '# "-Dapp.file=rel.txt"' in text
+    with pytest.raises(ReadError, match=r"-Djava\.security\.properties==sec/tls\.props \(cmd\) is a relative path.*"
+                                        "--working-dir DIR"):
+        client.table("a", client.Found("x", None, options[:1], None))
+
+
+def test_a_process_in_a_container_is_read_through_its_root(tmp_path: Path) -> None:
+    """/proc/PID/root is another / than ours: the JDK, the @argfiles, the working folder and the store an option
+    names are the container's files, reached through that link (which the table says)."""
+    rootfs = tmp_path / "rootfs"
+    (rootfs / "app" / "conf").mkdir(parents=True)
+    (rootfs / "app" / "conf" / "jvm.args").write_text("-Djavax.net.ssl.trustStore=/app/conf/trust.p12\n"
+                                                      "-Djava.security.properties=tls.props\n")
+    (rootfs / "app" / "rel.args").write_text("-Dhttps.protocols=TLSv1.3\n")
+    proc = fake_proc(tmp_path, "/opt/jdk/bin/java", ["java", "@/app/conf/jvm.args", "@rel.args", "Main"], {})
+    here = proc / "4711"
+    (here / "cwd").unlink()
+    (here / "cwd").symlink_to("/app")  # a path in the container, as Linux shows it
+    (here / "root").symlink_to(rootfs)
+    found = client.from_pid(4711, proc)
+    assert (found.java_home, found.working_dir, found.root) == (here / "root/opt/jdk", here / "root/app", here / "root")
+    assert [o.text for o in found.options] == [f"-Djavax.net.ssl.trustStore={here}/root/app/conf/trust.p12",
+                                               "-Djava.security.properties=tls.props", "-Dhttps.protocols=TLSv1.3"]
+    assert found.options[0].source == "@argfile /app/conf/jvm.args; /app/conf/trust.p12 in its container"
+    text, _ = client.table("boxed", found)
+    assert f"# PID 4711 runs in a container (its / is not this machine's): its JDK, files and working folder are " \
+           f"read through {here}/root" in text
+    assert f'"-Djava.security.properties={here}/root/app/tls.props",' in text
+    ours = fake_proc(tmp_path / "host", "/opt/jdk/bin/java", ["java", "Main"], {})
+    (ours / "4711" / "root").symlink_to("/")
+    assert client.from_pid(4711, ours).root is None  # the same / as ours: no container
