@@ -299,5 +299,5 @@ def test_a_list_of_stores_beside_a_trust_store_option_is_refused(tmp_path: Path)
         '"-Djdk.tls.client.protocols=TLSv1.2"', f'"-Djavax.net.ssl.trustStore={tmp_path / "store.jks"}"')
     (tmp_path / "other.jks").write_bytes(b"x")
     text = text.replace('truststore = ["store.jks"]', 'truststore = ["store.jks", "other.jks"]')
-    with pytest.raises(ConfigError, match="lists several files trusted together .* names one, which replaces them"):
+    with pytest.raises(ConfigError, match=r"lists several files trusted together .* names one, which replaces them"):
         load(write(tmp_path, text))
