@@ -111,6 +111,10 @@ PLANS: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {
     "https-protocols": [("local", POD)],
     "https-cipher-suites": [("local", POD)],
     "no-sni": [("local", POD)],
+    # A client trusting two files together: what neither holds is imported into the first of its list; a pinned
+    # leaf is deleted from the file that holds it (test_a_union_s_plan_names_the_file_to_change).
+    "union-root-in-neither": [("import", (("aliases_present", ALL), ("chain_trusted", "pod")))] * 2,
+    "union-leaf-in-second": [("delete", (("no_lb_cert", "dc"),))],
 }
 
 
@@ -202,6 +206,12 @@ def test_each_fault_fails_exactly_its_gates(pytester: pytest.Pytester, scenario:
         assert re.fullmatch(r"keytool -importcert -trustcacerts -alias oracle-us2-root "
                             r"-file \S+-certs/[a-z0-9]+-root\.pem -keystore \S+-truststore\.jks -storetype PKCS12 "
                             r"-storepass:env CUTOVER_SANDBOX_PASSWORD -noprompt", step["command"]), step["command"]
+    if scenario.startswith("union-"):  # the file each step changes: the first of the list, or the leaf's
+        first, demo = doc["clients"]["default"]["truststore_files"]
+        assert demo.endswith("-DemoTrust.jks") and doc["truststores"]["default"]["files"][1]["type"] == "JKS"
+        want = demo if scenario == "union-leaf-in-second" else first
+        assert {(s["store"], s["store_type"]) for s in doc["fix_plan"]} == {(want, "JKS" if want == demo else "PKCS12")}
+        assert all(f" -keystore {want} " in s["command"] for s in doc["fix_plan"]), doc["fix_plan"]
     if scenario == "silent-dc":  # the data centre fails alone, within its timeout
         assert "TLS handshake timed out after 2000 ms" in run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
         assert "timed out after 2s" in run.messages[("new_cert_staged", f"{FAULT_DC}/{FAULT_POD}")]
