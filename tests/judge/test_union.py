@@ -8,17 +8,20 @@ green elsewhere: these cases pin both.
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cutover.judge.java import ProbeRun, find_java
+from cutover.judge.java import JVM_SPEED_FLAGS, ProbeRun, find_java
 from cutover.judge.wire import Job, StoreResult
 from cutover.sandbox import INTERMEDIATE_ALIAS, ROOT_ALIAS, Sandbox, pki
 from cutover.stores import truststore
-from tests.conftest import make_store
-from tests.judge.test_real_client import export
+from tests.conftest import make_store, run_gates
+from tests.judge.test_real_client import INSTALLED, export, real_client
+from tests.plugin.test_clients import clients_toml
 
 pytestmark = pytest.mark.e2e  # starts the sandbox and JVMs: not in make test-fast
 
@@ -96,3 +99,47 @@ def test_python_reads_the_union_as_the_jvm_lists_it(edge: Edge, monkeypatch: pyt
     assert [(e.alias, e.kind, e.file, e.cert and e.cert.sha256) for e in ours.entries] == \
         [(e.alias, e.kind, e.file, e.cert and e.cert.sha256) for e in jvm.store.entries]
     assert ours.files == jvm.store.files and ours.file_types == jvm.store.file_types == ("JKS", "JKS", "PKCS12")
+
+
+def merged_copy(keytool: Path, files: tuple[Path, ...], into: Path) -> Path:
+    """One store holding every certificate of `files`, made by keytool -importkeystore file by file."""
+    for f in files:
+        subprocess.run([str(keytool), *(f"-J{flag}" for flag in JVM_SPEED_FLAGS), "-importkeystore", "-noprompt",
+                        "-srckeystore", str(f), "-srcstorepass:env", "PW", "-destkeystore", str(into),
+                        "-deststoretype", "PKCS12", "-deststorepass:env", "PW"],
+                       env={"PW": PW, "PATH": "/usr/bin:/bin"}, check=True, capture_output=True, timeout=60)
+    return into
+
+
+@pytest.mark.slow  # a gate run, six keytool and three client JVMs: 20 s on a busy machine; the cases above stay fast
+def test_the_gates_verdict_equals_the_real_client_on_the_union_modelled(
+        pytester: pytest.Pytester, edge: Edge, keytool: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The truth is the real client, with WebLogic's union modelled: a plain Java client (tests/judge/Client.java,
+    HttpsURLConnection) cannot be given two stores by -D options (javax.net.ssl.trustStore names one file), so it
+    runs on one store holding both files' certificates (keytool -importkeystore of each into a temporary file),
+    which is what a runtime trusting the two files together trusts. The gates run on the two files as the
+    datacenters file lists them; chain_trusted must equal that client, on trusted and untrusted cases."""
+    sb = edge.sb
+    cases = {"second": (edge.mine, edge.demo), "neither": (edge.mine, edge.other), "first": (edge.demo, edge.other)}
+    tables = "".join(f'[clients.{name}]\ntruststore = {json.dumps([str(f) for f in files])}\npassword_env = "{ENV}"\n\n'
+                     for name, files in cases.items())
+    toml = tmp_path / "union.toml"
+    toml.write_text(clients_toml(sb, tables).replace('bundle = "certs/', f'bundle = "{sb.workdir}/certs/'))
+    monkeypatch.setenv(ENV, PW)
+    run = run_gates(pytester, "--datacenters", str(toml))
+    url = f"https://{edge.host}:{edge.port}/"
+    table = []
+    for name, files in cases.items():
+        merged = merged_copy(keytool, files, tmp_path / f"{name}-merged.p12")
+        for ip in sb.staging_ips:
+            hosts = tmp_path / f"hosts-{ip}"
+            hosts.write_text(f"{ip} {edge.host}\n")
+            real = real_client(INSTALLED, (f"-Djavax.net.ssl.trustStore={merged}",), hosts, url, PW)
+            suite = run.outcomes.get(("chain_trusted", f"{name}:{DC}/{POD}"))
+            table.append((name, suite, real))
+    said = "\n".join(f"{n}: suite {s}, real client {r[:160]}" for n, s, r in table)
+    assert all((suite == "passed") == (real == "TRUSTED") for _, suite, real in table), said + run.output[-3000:]
+    # Not two wrongs agreeing: the root is trusted from either file of a list, and from neither is not.
+    assert {n for n, s, _ in table if s == "passed"} == {"second", "first"}, said
+    assert "unable to find valid certification path" in run.messages[("chain_trusted", f"neither:{DC}/{POD}")]
+    assert PW not in run.output
