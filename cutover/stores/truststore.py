@@ -170,7 +170,11 @@ def read_files(paths: Sequence[Path], password: str | None, *, password_env: str
     """Read the files a client trusts together (`cutover.config.Client.store_files`) as one union (`union`).
 
     Each file is opened as `read` opens a single store, with the one `password`: the client has one password_env,
-    and it applies to every file that needs a password. An error names the file and that it is one of the list.
+    and it applies to every file that needs a password. With none (password_env = ""), each file is opened as Java
+    opens a store given no password, as the probe does: a JKS is read whole without its integrity checked, a
+    PKCS12 whose certificates are encrypted shows none. That is how files with different passwords of their own
+    are judged together (WebLogic's DemoTrust.jks and a JDK's cacerts). An error names the file and that it is
+    one of the list.
     """
     if len(paths) == 1:
         return read(paths[0], password, password_env=password_env, path_from=path_from, env_from=env_from, jsse=jsse)
@@ -178,12 +182,13 @@ def read_files(paths: Sequence[Path], password: str | None, *, password_env: str
     for path in paths:
         try:
             parts.append(read(path, password, password_env=password_env, path_from=path_from, env_from=env_from,
-                              jsse=jsse))
+                              jsse=jsse or password is None))
         except TruststoreError as e:
             raise TruststoreError(
                 f"{e} (It is one of the {len(paths)} files the client trusts together, {', '.join(map(str, paths))}: "
                 "each is opened with the client's one password, so every file that has a password must have that "
-                "one.)") from None
+                "one; or set password_env = \"\" for the client to open every file as Java opens one given no "
+                "password.)") from None
     return merged(parts)
 
 

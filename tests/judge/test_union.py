@@ -81,7 +81,7 @@ def test_the_union_trusts_a_root_only_its_second_file_holds(edge: Edge, monkeypa
 def test_a_file_of_the_union_that_does_not_load_is_named(edge: Edge, tmp_path: Path, keytool: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """One password for every file: a file with another password fails the whole union, naming that file, and no
-    verdict is a pass (never a fallback to the files that did load)."""
+    verdict is a pass (never a fallback to the files that did load); with none, Java and Python open both."""
     monkeypatch.setenv(ENV, PW)
     odd = make_store(keytool, tmp_path / "odd.jks", "other-Pa55", {"provider-root": edge.root}, "JKS")
     [result] = edge.judge((edge.mine, odd))
@@ -89,6 +89,11 @@ def test_a_file_of_the_union_that_does_not_load_is_named(edge: Edge, tmp_path: P
     assert result.store_error.startswith(f"{odd}: ") and "password was incorrect" in result.store_error
     verdict = next(iter(result.verdicts.values()))
     assert not verdict.ok and "could not be loaded by Java" in verdict.reason
+    # With no password (password_env = ""), each JKS opens as Java opens one given none: whole, and trusted.
+    [unlocked] = edge.judge((edge.mine, odd), env="")
+    assert next(iter(unlocked.verdicts.values())).ok and unlocked.store is not None
+    assert [e.alias for e in unlocked.store.entries] == [e.alias for e in truststore.read_files((edge.mine, odd),
+                                                                                               None).entries]
 
 
 def test_python_reads_the_union_as_the_jvm_lists_it(edge: Edge, monkeypatch: pytest.MonkeyPatch) -> None:

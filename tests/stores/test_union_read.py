@@ -74,19 +74,27 @@ def test_one_file_of_the_list_is_one_store(tmp_path: Path, certs) -> None:
     assert alone.part(mine) is alone and alone.described == str(mine)
 
 
-@pytest.mark.parametrize(("password", "said"), [
-    ("other-Pa55", "the password is wrong"),
-    (None, "is password-protected but no password was given"),
-])
-def test_a_file_the_one_password_does_not_open_is_named(tmp_path: Path, certs, password, said) -> None:
+def test_a_file_the_one_password_does_not_open_is_named(tmp_path: Path, certs) -> None:
     mine = jks_store(tmp_path / "mine.jks", PW, {"partner": certs["partner"]})
     odd = jks_store(tmp_path / "odd.jks", "other-Pa55", {"root": certs["root"]})
     with pytest.raises(truststore.TruststoreError) as e:
-        truststore.read_files((mine, odd), password, password_env="SOA_PW", env_from="[clients.soa] password_env")
+        truststore.read_files((mine, odd), PW, password_env="SOA_PW", env_from="[clients.soa] password_env")
     text = str(e.value)
-    assert f"truststore {mine} (JKS)" in text and said in text, text  # the first file the password fails
+    assert f"truststore {odd} (JKS): the password is wrong" in text, text
     assert "one of the 2 files the client trusts together" in text and "SOA_PW" in text
+    assert 'or set password_env = "" for the client' in text
     assert "\n" not in text and "Traceback" not in text
+
+
+def test_with_no_password_every_file_opens_as_java_opens_one_given_none(tmp_path: Path, certs) -> None:
+    """WebLogic's Demo trust: DemoTrust.jks and a JDK's cacerts each have a password of their own; given none, Java
+    reads a JKS whole (its integrity unchecked), and so does the union's reading."""
+    mine = jks_store(tmp_path / "DemoTrust.jks", "DemoTrustKeyStorePassPhrase", {"root": certs["root"]})
+    cacerts = jks_store(tmp_path / "cacerts", "changeit", {"partner": certs["partner"]})
+    union = truststore.read_files((cacerts, mine), None)
+    assert [(e.alias, e.file) for e in union.entries] == [("partner", cacerts), ("root", mine)]
+    with pytest.raises(truststore.TruststoreError, match=r"cacerts \(JKS\) is password-protected"):
+        truststore.read(cacerts, None)  # one file alone: as before, its password is asked for
 
 
 def test_a_missing_file_of_the_list_is_named(tmp_path: Path, certs) -> None:
