@@ -273,6 +273,18 @@ def test_without_a_jvm_the_verdict_is_loudly_approximate(pytester: pytest.Pytest
     assert "APPROXIMATE engine" in run.output
 
 
+def test_without_a_jvm_a_union_takes_its_anchors_from_every_file(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The approximate engine judges a client trusting two files on both: the root in the second file passes, in
+    neither fails, as the JVM decides (test_each_fault_fails_exactly_its_gates)."""
+    no_jdk = tmp_path / "not-a-jdk"
+    no_jdk.mkdir()
+    for scenario, failed in (("union-root-in-second", set()), ("union-root-in-neither", expected_failures(
+            "union-root-in-neither", [FAULT_DC], PODS[:1]))):
+        run = run_gates(pytester, "--sandbox", scenario, "--dc", FAULT_DC, "--sandbox-pods", "1", "--java-home",
+                        str(no_jdk))
+        assert "APPROXIMATE engine" in run.output and run.failed == failed, run.output
+
+
 def test_without_a_jvm_options_it_cannot_apply_are_not_judged_never_passed(pytester: pytest.Pytester,
                                                                           tmp_path: Path) -> None:
     """A good staging, a client whose -Dhttps.protocols only its JVM applies, and no JDK: every pod fails as not
