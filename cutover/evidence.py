@@ -293,8 +293,8 @@ def _start_probes(groups: Sequence[_Group], config: Config, timeout: float, conc
     for g in groups:
         try:
             first, *more = g.stores
-            g.probe = ProbeRun(g.java, first.path, first.password_env, timeout, threads=concurrency,
-                               java_options=g.options, more_stores=[(s.path, s.password_env) for s in more],
+            g.probe = ProbeRun(g.java, first.files, first.password_env, timeout, threads=concurrency,
+                               java_options=g.options, more_stores=[(s.files, s.password_env) for s in more],
                                jsse=[s.path for s in g.stores if s.jsse],
                                compiler_hint=find_java(config.java_home) if config.java_home else None,
                                proxy=client_proxy(g.options, config.proxy)).start()

@@ -166,6 +166,13 @@ def _client(datacenters: Path, chosen: str | None) -> tuple[Config, Client, Path
         raise PrepareError(f"{datacenters} has several clients ({', '.join(c.name for c in config.clients)}): "
                            "prepare fixes one client's store; name it with --client NAME.")
     client = config.clients[0]
+    if client.union:
+        # Its gates would judge the copy of the first file alone (--truststore names one file): a leaf pinned in
+        # another file, or an anchor only another holds, would be missed, and READY would be a guess.
+        raise PrepareError(f"client {client.name!r} trusts {len(client.store_files)} files together "
+                           f"({', '.join(map(str, client.store_files))}): prepare copies and judges one file. Apply "
+                           "the fix plan's keytool commands, each of which names the file it changes, to copies of "
+                           "those files, and run the gates with the copies listed in truststore = [...].")
     if client.cacerts or client.truststore is None:
         raise PrepareError(f"client {client.name!r} uses its JDK's own cacerts (java:cacerts): that file belongs "
                            "to the JDK, not to the integration; give the client a store of its own to prepare.")

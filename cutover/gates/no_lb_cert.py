@@ -3,6 +3,8 @@ truststore."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cutover.config import Config, DataCenter
 from cutover.evidence import ClientEvidence, Evidence
 from cutover.gates.fixplan import Action
@@ -28,27 +30,33 @@ def no_lb_cert(dc: DataCenter, config: Config, evidence: Evidence, client: Clien
     pinned: list[str] = []
     remedy: list[Action] = []
     warnings: list[str] = []
+    files: list[Path] = []
     for e in store.trusted:
         assert e.cert is not None
         if e.cert.is_ca:
             continue
         reasons = _provider_reasons(e.cert, dc, evidence.bundles.get(dc.code), mine)
+        # A union of files: the leaf is deleted from the file that holds it, which the message names.
+        held = store.file_of(e)
+        where = f" in {held}" if store.union else ""
         if reasons:
-            pinned.append(f"alias {e.alias!r} ({e.cert.short}) is a server certificate of the provider: "
+            pinned.append(f"alias {e.alias!r}{where} ({e.cert.short}) is a server certificate of the provider: "
                           f"{'; '.join(dict.fromkeys(reasons))}.")
-            remedy += [a for a in (plan.on(e.alias) if plan else ()) if a.kind == "delete"] \
-                or [store_action(store, "delete", e.alias, e.cert)]
+            remedy += [a for a in (plan.on(e.alias) if plan else ()) if a.kind == "delete" and a.store == str(held)] \
+                or [store_action(store.part(held), "delete", e.alias, e.cert)]
+            files.append(held)
             continue
         others = [d for d in config.datacenters if d.code != dc.code
                   and _provider_reasons(e.cert, d, evidence.bundles.get(d.code),
                                         [p for p in all_pods if p.target.dc == d.code])]
         if not others and warn_unrelated:
-            warnings.append(f"end-entity entry {e.alias!r} ({e.cert.name}) is not the provider's; left alone, "
+            warnings.append(f"end-entity entry {e.alias!r}{where} ({e.cert.name}) is not the provider's; left alone, "
                             "since stores are shared across integrations, but a pinned leaf breaks when it is renewed.")
     if pinned:
         return failed(
             f"{dc.code}: " + " ".join(pinned) + " A pinned load-balancer certificate stops matching the day the "
-            "provider renews it; trust comes from the root and intermediate. Delete it from the truststore.",
+            "provider renews it; trust comes from the root and intermediate. Delete it from "
+            f"{' and '.join(map(str, dict.fromkeys(files))) if store.union else 'the truststore'}.",
             *remedy, warnings=tuple(warnings),
         )
     return GateVerdict(True, f"{dc.code}: no server certificate of the provider in the truststore "

@@ -15,6 +15,13 @@ whole file, from what every data centre of every client that reads it names, and
   certificate production's chain needs (a certificate of that chain, or the issuer of one) is renamed aside to
   ``<alias>-previous``, not deleted; only a pinned provider leaf (`provider_reasons`) is deleted outright.
 
+A client that trusts several files together (``truststore = ["mine.jks", ".../cacerts"]``, `StoreContents.union`)
+changes them by one rule: the list's FIRST file is the one its owner changes. An alias no file of the union holds
+with the bundle's certificate is imported into the first file (a wrong certificate under it there is renamed aside
+or deleted there, as in a single store; one in another file is left alone: the import gives the runtime the
+bundle's certificate, and an extra anchor takes nothing away); a pinned provider leaf is deleted from the file that
+holds it, whichever that is. Each file has one plan, whatever clients read it (`plans`).
+
 `decide` is a pure function of the store's entries and what is wanted of them, so that a model of a store (the
 suite's property test) and a real run take the same decision; `plans` feeds it a run's evidence.
 """
@@ -150,10 +157,13 @@ def _free(alias: str, taken: set[str]) -> str:
 def decide(store: StoreContents, wanted: Sequence[Want], pinned: Iterable[str] = (), today: Today = Today(),
            password_env: str | None = None) -> StorePlan:
     """The whole store's steps: delete the pinned provider leaves (aliases in `pinned`), then make every wanted
-    alias hold its certificate. Raises AliasConflict when two wants cannot both hold."""
+    alias hold its certificate. Raises AliasConflict when two wants cannot both hold. A union of files is decided
+    file by file (`_decide_union`)."""
     problem = conflict(wanted, str(store.path))
     if problem:
         raise AliasConflict(problem)
+    if store.union:
+        return _decide_union(store, wanted, pinned, today, password_env)
     path, kind = str(store.path), store.store_type
 
     def step(verb: str, alias: str, cert: CertInfo | None, dest: str | None = None, file: str | None = None) -> Action:
@@ -181,6 +191,28 @@ def decide(store: StoreContents, wanted: Sequence[Want], pinned: Iterable[str] =
                 deletes.append(step("delete", entry.alias, entry.cert))
         imports.append(step("import", w.alias, w.cert, file=w.file))
     return StorePlan(path, (*deletes, *renames, *imports), tuple(wanted))
+
+
+def held(store: StoreContents, w: Want) -> bool:
+    """Some file of the store holds `w`'s alias as a trusted entry of the bundle's certificate."""
+    return any(e.kind == "trustedCertEntry" and e.cert is not None and e.cert.sha256 == w.cert.sha256
+               for e in store.holding(w.alias))
+
+
+def _decide_union(store: StoreContents, wanted: Sequence[Want], pinned: Iterable[str], today: Today,
+                  password_env: str | None) -> StorePlan:
+    """A union's steps, file by file (keytool changes one file at a time): what no file holds is imported into
+    the first (the one its owner changes); a pinned leaf is deleted from the file holding it, and only a leaf (an
+    alias may name a CA in another file)."""
+    pinned = tuple(pinned)
+    actions: list[Action] = []
+    for n, path in enumerate(store.files):
+        part = store.part(path)
+        leaves = {e.alias for e in part.trusted if e.alias in {a.lower() for a in pinned} and e.cert is not None
+                  and not e.cert.is_ca}
+        mine = [w for w in wanted if not held(store, w)] if n == 0 else []
+        actions += decide(part, mine, leaves, today, password_env).actions
+    return StorePlan(str(store.path), tuple(actions), tuple(wanted))
 
 
 def pinned_leaves(store: StoreContents, dcs: Sequence[DataCenter], bundles: Mapping[str, Bundle],
@@ -221,17 +253,33 @@ def check_aliases(config: Config, bundles: Mapping[str, Bundle]) -> None:
 
 
 def plans(config: Config, evidence: Evidence) -> dict[str, StorePlan]:
-    """Each client's store plan, by client name: clients whose JVM reads the same file share one plan."""
-    readable = {name: c for name, c in evidence.clients.items() if c.store is not None}
-    out: dict[str, StorePlan] = {}
-    path_of = {name: c.store.path for name, c in readable.items() if c.store is not None}
-    for members, dcs in sharing(config, [c.client for c in readable.values()], path_of):
-        store = readable[members[0].name].store
-        assert store is not None
+    """Each client's store plan, by client name: one plan per file, decided over every client that reads it.
+
+    A file's wants are those of the clients whose list it heads (the file they change; for a union, only what no
+    other file of theirs holds); its pinned leaves and production's chains are those of every client reading it. A
+    client trusting several files gets the steps of each of its files' plans, in its list's order.
+    """
+    readable = {name: c.store for name, c in evidence.clients.items() if c.store is not None}
+    clients = {c.client.name: c.client for c in evidence.clients.values()}
+    readers: dict[Path, list[str]] = {}
+    for name, store in readable.items():
+        for f in store.files:
+            readers.setdefault(f.resolve(), []).append(name)
+    of_file: dict[Path, StorePlan] = {}
+    for key, names in readers.items():
+        holder = readable[names[0]]
+        part = holder.part(next(f for f in holder.files if f.resolve() == key))
+        dcs = tuple(dc for dc in config.datacenters if any(dc.code in clients[n].datacenters for n in names))
         codes = {dc.code for dc in dcs}
+        heads = [n for n in names if readable[n].path.resolve() == key]
+        wanted = tuple(w for w in wants(dcs, evidence.bundles) if any(
+            w.dc in clients[n].datacenters and not (readable[n].union and held(readable[n], w)) for n in heads))
         pods = [p for p in evidence.pods.values() if p.target.dc in codes]
         today = Today.of(f.chain for p in pods for f in p.production_chains if f.error is None)
-        plan = decide(store, wants(dcs, evidence.bundles), pinned_leaves(store, dcs, evidence.bundles, pods),
-                      today, members[0].password_env or None)
-        out.update({c.name: plan for c in members})
+        of_file[key] = decide(part, wanted, pinned_leaves(part, dcs, evidence.bundles, pods), today,
+                              clients[names[0]].password_env or None)
+    out: dict[str, StorePlan] = {}
+    for name, store in readable.items():
+        steps = [a for f in store.files for a in of_file[f.resolve()].actions]
+        out[name] = StorePlan(str(store.path), tuple(steps), of_file[store.path.resolve()].wants)
     return out

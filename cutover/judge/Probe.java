@@ -5,6 +5,10 @@
 //   java Probe STORE PASSWORD_ENV TIMEOUT_MS THREADS [STORE PASSWORD_ENV]...
 // The password is read from the environment variable named PASSWORD_ENV, never from the command line.
 // A STORE written "jsse:PATH" is opened as JSSE opens its default trust store (see loadAsJsse).
+// A STORE written "+PATH" (or "+jsse:PATH") is one more file of the store before it: a runtime that trusts
+// several files together (WebLogic's Demo trust: DemoTrust.jks and the JDK's cacerts) makes one trust decision
+// over the certificates of every file, so they are merged into one in-memory KeyStore (see union), and each
+// entry line then says which file holds it ("file": its place in that store's list, 0 the first).
 // It prints one JSON object per line: {"type":"jvm"}, then {"type":"entry"} per store entry (or
 // {"type":"store_error"}), then reads targets from stdin, one per line
 // "ID<TAB>IP<TAB>PORT<TAB>HOST[<TAB>WHENS[<TAB>CONNECT_MS<TAB>HANDSHAKE_MS]]", and prints
@@ -117,34 +121,56 @@ public class Probe {
                 + ",\"vendor\":" + q(System.getProperty("java.vendor"))
                 + ",\"home\":" + q(System.getProperty("java.home")) + "}");
 
-        // Stores: args 0-1, then any further STORE PASSWORD_ENV pairs after THREADS. Each is judged on
-        // the same handshake, so several clients on one JDK cost one handshake per address, not one each.
-        List<String[]> specs = new ArrayList<>();
-        specs.add(new String[] {args[0], args[1]});
-        for (int i = 4; i + 1 < args.length; i += 2) specs.add(new String[] {args[i], args[i + 1]});
+        // Stores: args 0-1, then any further STORE PASSWORD_ENV pairs after THREADS. Each is judged on the same
+        // handshake, so several clients on one JDK cost one handshake per address, not one each. A "+PATH" store
+        // joins the one before it (a union of files).
+        List<List<String[]>> specs = new ArrayList<>();
+        specs.add(new ArrayList<String[]>());
+        specs.get(0).add(new String[] {args[0], args[1]});
+        for (int i = 4; i + 1 < args.length; i += 2) {
+            if (args[i].startsWith("+")) {
+                specs.get(specs.size() - 1).add(new String[] {args[i].substring(1), args[i + 1]});
+            } else {
+                List<String[]> files = new ArrayList<>();
+                files.add(new String[] {args[i], args[i + 1]});
+                specs.add(files);
+            }
+        }
         stores = new KeyStore[specs.size()];
         storeErrors = new String[specs.size()];
         for (int n = 0; n < specs.size(); n++) {
-            String passwordEnv = specs.get(n)[1];
-            String pw = passwordEnv.isEmpty() ? null : System.getenv(passwordEnv);
-            String spec = specs.get(n)[0];
+            List<String[]> files = specs.get(n);
+            boolean union = files.size() > 1;
+            KeyStore merged = union ? emptyStore() : null;
+            int f = 0;
             try {
-                KeyStore ks = spec.startsWith("jsse:") ? loadAsJsse(new File(spec.substring(5)), pw)
-                        : loadStore(new File(spec), pw == null ? null : pw.toCharArray());
-                emit("{\"type\":\"store\",\"store\":" + n + ",\"store_type\":" + q(ks.getType())
-                        + ",\"size\":" + ks.size() + "}");
-                for (String alias : Collections.list(ks.aliases())) {
-                    String kind = ks.isCertificateEntry(alias) ? "trustedCertEntry"
-                            : ks.entryInstanceOf(alias, KeyStore.PrivateKeyEntry.class) ? "PrivateKeyEntry"
-                            : ks.entryInstanceOf(alias, KeyStore.SecretKeyEntry.class) ? "SecretKeyEntry" : "unknown";
-                    Certificate c = ks.getCertificate(alias);
-                    String der = c == null ? null : Base64.getEncoder().encodeToString(c.getEncoded());
-                    emit("{\"type\":\"entry\",\"store\":" + n + ",\"alias\":" + q(alias) + ",\"kind\":"
-                            + q(kind) + ",\"der\":" + q(der) + "}");
+                for (f = 0; f < files.size(); f++) {
+                    KeyStore ks = load(files.get(f)[0], files.get(f)[1]);
+                    String file = union ? ",\"file\":" + f : "";
+                    emit("{\"type\":\"store\",\"store\":" + n + file + ",\"store_type\":" + q(ks.getType())
+                            + ",\"size\":" + ks.size() + "}");
+                    for (String alias : Collections.list(ks.aliases())) {
+                        String kind = ks.isCertificateEntry(alias) ? "trustedCertEntry"
+                                : ks.entryInstanceOf(alias, KeyStore.PrivateKeyEntry.class) ? "PrivateKeyEntry"
+                                : ks.entryInstanceOf(alias, KeyStore.SecretKeyEntry.class) ? "SecretKeyEntry" : "unknown";
+                        Certificate c = ks.getCertificate(alias);
+                        String der = c == null ? null : Base64.getEncoder().encodeToString(c.getEncoded());
+                        emit("{\"type\":\"entry\",\"store\":" + n + file + ",\"alias\":" + q(alias) + ",\"kind\":"
+                                + q(kind) + ",\"der\":" + q(der) + "}");
+                        // As the JDK's trust manager takes a store's anchors: every trusted certificate entry, and
+                        // the first certificate of every key entry (a secret key holds none).
+                        if (union && c != null && !kind.equals("SecretKeyEntry")) {
+                            merged.setCertificateEntry(f + "/" + alias, c);
+                        }
+                    }
+                    if (!union) stores[n] = ks;
                 }
-                stores[n] = ks;
+                if (union) stores[n] = merged;
             } catch (Exception e) {
-                storeErrors[n] = reason(e);
+                // One file the runtime cannot load: the union is not what it trusts, so none of it is judged.
+                String named = union ? files.get(Math.min(f, files.size() - 1))[0].replaceFirst("^jsse:", "") : "";
+                storeErrors[n] = (union ? named + ": " : "") + reason(e);
+                stores[n] = null;
                 emit("{\"type\":\"store_error\",\"store\":" + n + ",\"reason\":" + q(storeErrors[n]) + "}");
             }
         }
@@ -175,6 +201,20 @@ public class Probe {
         pool.shutdown();
         pool.awaitTermination(1, TimeUnit.HOURS);
         out.flush();
+    }
+
+    // One file of a store: "jsse:PATH" as JSSE opens it, else by content; the password from PASSWORD_ENV.
+    static KeyStore load(String spec, String passwordEnv) throws Exception {
+        String pw = passwordEnv.isEmpty() ? null : System.getenv(passwordEnv);
+        return spec.startsWith("jsse:") ? loadAsJsse(new File(spec.substring(5)), pw)
+                : loadStore(new File(spec), pw == null ? null : pw.toCharArray());
+    }
+
+    // The in-memory store a union's certificates are merged into: JKS, which every Java 8+ can hold in memory.
+    static KeyStore emptyStore() throws Exception {
+        KeyStore ks = KeyStore.getInstance("JKS");
+        ks.load(null, null);
+        return ks;
     }
 
     // A store opened as JSSE opens its default trust store (TrustStoreManager): the type of

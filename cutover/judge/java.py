@@ -161,29 +161,34 @@ class ProbeRun:
     def __init__(
         self,
         java: Path,
-        store: Path,
+        store: Path | Sequence[Path],
         password_env: str,
         timeout: float,
         threads: int = 32,
         java_options: Sequence[str] = (),
-        more_stores: Sequence[tuple[Path, str]] = (),
+        more_stores: Sequence[tuple[Path | Sequence[Path], str]] = (),
         env: dict[str, str] | None = None,
         compiler_hint: Path | None = None,
         proxy: Proxy | None = None, jsse: Collection[Path] = (),
     ) -> None:
-        """`jsse`: the stores opened as JSSE opens its default trust store, not by content (`_store_args`);
-        `more_stores`: further (store, password variable) pairs judged on the same handshakes;
+        """`store`: a file, or the files a runtime trusts together (`cutover.judge.locate.StoreSpec.files`: one
+        trust decision over them all, each file's password from the same variable); `jsse`: the files opened as JSSE
+        opens its default trust store, not by content (`_store_args`); `more_stores`: further (store, password
+        variable) pairs judged on the same handshakes, each store a file or the files of a union;
         `env`: extra environment for the JVM (the well-known password of a JDK's cacerts); `proxy`: the
         one the client's JVM would use (see `cutover.config.proxy.client_proxy`), though a job may still go
         direct where NO_PROXY or http.nonProxyHosts says so. Nothing starts here (`start`)."""
         self.java = java
         self.proxy = proxy
-        self.store_paths = (Path(store), *(Path(p) for p, _ in more_stores))
+        self.store_files = tuple(_files(s) for s in (store, *(p for p, _ in more_stores)))
+        self.store_paths = tuple(files[0] for files in self.store_files)
         self.store_path = self.store_paths[0]
         self.timeout = timeout
         self.threads = threads
         self.java_options = tuple(java_options)
-        self._stores = _store_args([(Path(store), password_env), *more_stores], jsse)
+        self._stores = _store_args([(self.store_files[0], password_env),
+                                    *((files, env) for files, (_, env) in zip(self.store_files[1:], more_stores,
+                                                                              strict=True))], jsse)
         self._env = env
         self._compiler_hint = compiler_hint
         self.classes: Path | None = None
@@ -289,7 +294,7 @@ class ProbeRun:
 
     def _result(self, fill: bool) -> ProbeResult:
         """The JVM's lines read into verdicts; `fill`: a job without one gets "the JVM gave no verdict"."""
-        result = parse_result(self.java, self.store_paths, self.transcript.lines, "".join(self._err), self._jobs,
+        result = parse_result(self.java, self.store_files, self.transcript.lines, "".join(self._err), self._jobs,
                               self.proxy, self.timeout, fill=fill)
         if result is None:
             raise JudgeUnavailable(self._why_not("".join(self._err)))
@@ -310,12 +315,25 @@ class ProbeRun:
                 "a JDK 9+ compiler somewhere (javac on PATH or JAVA_HOME), or to be a JDK 11 or newer itself.")
 
 
-def _store_args(stores: Sequence[tuple[Path, str]], jsse: Collection[Path]) -> list[tuple[str, str]]:
-    """Each store's (STORE, PASSWORD_ENV) arguments of Probe.java; ``jsse:PATH`` for one opened as JSSE opens
+def _files(store: Path | Sequence[Path]) -> tuple[Path, ...]:
+    """A store's files: the one file, or a union's, first file first."""
+    return (Path(store),) if isinstance(store, (str, Path)) else tuple(Path(p) for p in store)
+
+
+def _store_args(stores: Sequence[tuple[Sequence[Path], str]], jsse: Collection[Path]) -> list[tuple[str, str]]:
+    """Each file's (STORE, PASSWORD_ENV) arguments of Probe.java; ``jsse:PATH`` for one opened as JSSE opens
     its default trust store: KeyStore.getInstance of -Djavax.net.ssl.trustStoreType, and no password when the
-    variable is empty or unset."""
+    variable is empty or unset. A union's further files are written ``+PATH``: Probe merges them into the store
+    before them. A relative path that would read as a prefix (``+x``, ``jsse:x``) is written ``./+x``."""
     opened = {Path(p) for p in jsse}
-    return [(f"jsse:{p}" if Path(p) in opened else str(p), env) for p, env in stores]
+
+    def arg(p: Path) -> str:
+        text = str(p)
+        if not p.is_absolute() and text.startswith(("+", "jsse:")):
+            text = f".{os.sep}{text}"
+        return f"jsse:{text}" if p in opened else text
+
+    return [(("+" if n else "") + arg(Path(p)), env) for files, env in stores for n, p in enumerate(files)]
 
 
 def java_version(java: Path) -> str | None:

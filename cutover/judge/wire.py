@@ -233,15 +233,17 @@ def _probed(line: str) -> Probed | None:
         return None  # a line cut short: that address is fetched by Python
 
 
-def parse_result(java: Path, store_paths: Sequence[Path], lines: Sequence[str], err: str, targets: Sequence[Job],
-                 proxy: Proxy | None, timeout: float, fill: bool = True) -> ProbeResult | None:
+def parse_result(java: Path, store_files: Sequence[Sequence[Path]], lines: Sequence[str], err: str,
+                 targets: Sequence[Job], proxy: Proxy | None, timeout: float, fill: bool = True) -> ProbeResult | None:
     """The run's result from the JVM's lines; None when the JVM never said which it is (it did not start).
-    A job with no verdict gets one that says so, with the last line of the JVM's stderr (`fill`), or, for a
-    stopped run, none: what it keeps is what the JVM said."""
+    `store_files`: each store's files, as given to the JVM (several for a union: its listing says which file holds
+    each entry). A job with no verdict gets one that says so, with the last line of the JVM's stderr (`fill`), or,
+    for a stopped run, none: what it keeps is what the JVM said."""
     jvm: JvmInfo | None = None
-    count = len(store_paths)
+    count = len(store_files)
     entries: list[list[StoreEntry]] = [[] for _ in range(count)]
     store_types: list[str | None] = [None] * count
+    file_types: list[dict[int, str]] = [{} for _ in range(count)]
     store_errors: list[str | None] = [None] * count
     verdicts: list[dict[tuple[str, str, str], TrustVerdict]] = [{} for _ in range(count)]
     for line in lines:
@@ -258,11 +260,13 @@ def parse_result(java: Path, store_paths: Sequence[Path], lines: Sequence[str], 
         if kind == "jvm":
             jvm = JvmInfo(java, msg["home"], msg["version"], msg["vendor"])
         elif kind == "store":
-            store_types[n] = msg["store_type"]
+            store_types[n] = store_types[n] or msg["store_type"]
+            file_types[n][int(msg.get("file", 0))] = msg["store_type"]
         elif kind == "entry":
             der = msg.get("der")
             cert = CertInfo.from_der(base64.b64decode(der)) if der else None
-            entries[n].append(StoreEntry(msg["alias"].lower(), msg["kind"], cert))
+            held = store_files[n][int(msg["file"])] if "file" in msg else None
+            entries[n].append(StoreEntry(msg["alias"].lower(), msg["kind"], cert, held))
         elif kind == "store_error":
             store_errors[n] = msg["reason"]
         elif kind == "verdict":
@@ -279,9 +283,13 @@ def parse_result(java: Path, store_paths: Sequence[Path], lines: Sequence[str], 
                     verdicts[n][(job.target_id, job.ip, when)] = TrustVerdict(
                         job.target_id, job.ip, False, f"the JVM gave no verdict: {why}", when=when)
         store = None
-        if store_types[n] is not None:
-            store = StoreContents(store_paths[n], str(store_types[n]),
-                                  tuple(sorted(entries[n], key=lambda e: e.alias)), f"the JVM ({jvm.label})")
+        if store_types[n] is not None and (len(store_files[n]) == 1 or store_errors[n] is None):  # a union with
+            # one file unread is not what the runtime trusts: it is not listed as if it were
+            files = tuple(store_files[n])
+            store = StoreContents(files[0], str(store_types[n]), tuple(sorted(entries[n], key=lambda e: (
+                e.alias, files.index(e.file) if e.file is not None else 0))), f"the JVM ({jvm.label})",
+                union=files[1:], file_types=tuple(file_types[n].get(k, "?") for k in range(len(files)))
+                if len(files) > 1 else ())
         results.append(StoreResult(store, store_errors[n], verdicts[n]))
     return ProbeResult(jvm, tuple(results))
 

@@ -41,7 +41,7 @@ def environment(config: Config, stores: Mapping[str, StoreContents], sr: str | N
     }
     for name, store in stores.items():
         key = f"Truststore of client {name}" if config.several_clients else "Truststore"
-        env[key] = f"{store.path} ({store.store_type}, SHA-256 {sha256_of(store.path)})"
+        env[key] = " + ".join(f"{f} ({store.type_of(f)}, SHA-256 {sha256_of(f)})" for f in store.files)
     env |= {
         "Nameservers": ", ".join(f"{h}:{p}" for h, p in config.nameservers) or "system resolver",
         **proxy_rows(config),

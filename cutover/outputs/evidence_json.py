@@ -277,12 +277,17 @@ def trust_json(trust: PodTrust) -> Json:
 
 
 def store_json(store: StoreContents | None, store_error: str | None = None) -> Json:
-    """A store as its judge read it; every field None (and no entries) when it could not be read."""
+    """A store as its judge read it; every field None (and no entries) when it could not be read. `path`, `type`
+    and `sha256` are the first file's; `files` lists every file (several for a client trusting them together,
+    whose entries then each say which file holds them)."""
     return {"path": None if store is None else str(store.path), "type": None if store is None else store.store_type,
             "sha256": None if store is None else sha256_of(store.path),
             "read_by": None if store is None else store.read_by, "error": store_error,
+            "files": [] if store is None else [{"path": str(f), "type": store.type_of(f), "sha256": sha256_of(f)}
+                                               for f in store.files],
             "entries": [] if store is None else [
-                {"alias": x.alias, "kind": x.kind, "certificate": x.cert.to_json() if x.cert else None}
+                {"alias": x.alias, "kind": x.kind, "certificate": x.cert.to_json() if x.cert else None,
+                 **({"file": str(store.file_of(x))} if store.union else {})}
                 for x in store.entries]}
 
 
@@ -298,7 +303,7 @@ def _stores_json(ev: Evidence) -> Json:
     out: Json = {}
     seen: dict[str, str] = {}
     for name, c in ev.clients.items():
-        where = str(c.store.path) if c.store is not None else f"unreadable:{name}"
+        where = ", ".join(map(str, c.store.files)) if c.store is not None else f"unreadable:{name}"
         if where in seen:
             out[name] = {"same_as": seen[where]}
         else:
@@ -310,6 +315,7 @@ def _stores_json(ev: Evidence) -> Json:
 def _client_json(c: ClientEvidence) -> Json:
     return {"truststore": None if c.store is None else str(c.store.path),
             "truststore_sha256": None if c.store is None else sha256_of(c.store.path),
+            "truststore_files": [] if c.store is None else [str(f) for f in c.store.files],
             "truststore_chosen": c.store_why or None,
             "truststore_shadows": None if c.shadows is None else str(c.shadows),
             "datacenters": list(c.client.datacenters), "java_options": list(c.client.java_options),

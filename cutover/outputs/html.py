@@ -171,7 +171,8 @@ def store_anchors(ev: Evidence) -> dict[str, str]:
     out: dict[str, str] = {}
     anchor_of: dict[str, str] = {}
     for name, c in ev.clients.items():
-        where = str(c.store.path) if c.store is not None else f"unreadable:{name}"
+        # By every file: a union that begins with another client's file is a store of its own.
+        where = ", ".join(map(str, c.store.files)) if c.store is not None else f"unreadable:{name}"
         if where not in anchor_of:
             anchor_of[where] = STORE_ANCHOR if not anchor_of else f"{STORE_ANCHOR}-{name}"
         out[name] = anchor_of[where]
@@ -203,13 +204,24 @@ def dc_html(dc: DataCenter, store: StoreContents | None, bundle: Bundle | None, 
         hosts = dc.hostnames
         relevant = [x for x in store.entries if x.alias.lower() in wanted or (x.cert is not None and (
             x.cert.sha256 in ours or (not x.cert.is_ca and any(x.cert.covers(h) for h in hosts))))]
-        out += (f"<p>truststore: <a href='#{e(store_ref or STORE_ANCHOR)}'>{_text(str(store.path))}</a> "
-                f"({e(store.store_type)}, "
-                f"{len(store.entries)} entries, read by {_text(store.read_by)}); the entries that concern {e(dc.code)}:"
+        out += (f"<p>truststore: <a href='#{e(store_ref or STORE_ANCHOR)}'>{_text(_named(store))}</a>, "
+                f"{len(store.entries)} entries, read by {_text(store.read_by)}; the entries that concern {e(dc.code)}:"
                 "</p>")
-        out += _table(["alias", "kind", "subject", "CA", "not after", "SHA-256"], map(_entry_row, relevant)) \
-            if relevant else "<p>(none)</p>"
+        out += _entries_table(store, relevant) if relevant else "<p>(none)</p>"
     return out
+
+
+def _named(store: StoreContents) -> str:
+    """The store's file and type; each file with its own for a union of files trusted together."""
+    return store.described if store.union else f"{store.path} ({store.store_type})"
+
+
+def _entries_table(store: StoreContents, entries: Iterable[StoreEntry]) -> str:
+    """Entries of the store; for a union, which file holds each (what a keytool step on it names)."""
+    header = ["alias", "kind", "subject", "CA", "not after", "SHA-256"]
+    if not store.union:
+        return _table(header, map(_entry_row, entries))
+    return _table([*header, "file"], ([*_entry_row(x), _text(str(store.file_of(x)))] for x in entries))
 
 
 def store_html(store: StoreContents | None, store_error: str | None = None, anchor: str = STORE_ANCHOR,
@@ -220,10 +232,9 @@ def store_html(store: StoreContents | None, store_error: str | None = None, anch
         return (f"<p id='{e(anchor)}'>truststore{_text(whose)}: could not be read by the judge: "
                 f"{_text(store_error or '?')}</p>")
     return (f"<details id='{e(anchor)}' class='cutover-fold'><summary>truststore{_text(whose)} "
-            f"{_text(str(store.path))} ({e(store.store_type)}), {len(store.entries)} entries, read by "
+            f"{_text(_named(store))}, {len(store.entries)} entries, read by "
             f"{_text(store.read_by)}{'; ' + _text(why) if why else ''}</summary>"
-            + _table(["alias", "kind", "subject", "CA", "not after", "SHA-256"], map(_entry_row, store.entries))
-            + "</details>")
+            + _entries_table(store, store.entries) + "</details>")
 
 
 def stores_html(ev: Evidence, only: Iterable[str] | None = None) -> str:

@@ -172,26 +172,28 @@ def _password(config: pytest.Config, client: Client, spec: StoreSpec) -> None:
         return
     named = "" if client.name == DEFAULT_CLIENT else f"client {client.name!r}: "
     where = _password_field(client)
+    files = " and ".join(map(str, spec.files))  # a union's files share the one password (docs/trust.md)
     if _stdin_is_terminal(config):
         capman = config.pluginmanager.getplugin("capturemanager")
         with capman.global_and_fixture_disabled() if capman is not None else contextlib.nullcontext():
             try:
-                typed = store_password.ask(f"{named}Password of truststore {spec.path} ({env} is not set): ")
+                typed = store_password.ask(f"{named}Password of truststore {files} ({env} is not set): ")
             except store_password.NotTyped as e:
-                raise pytest.UsageError(f"{named}{e}: the gates need the password of {spec.path}. Run again and "
+                raise pytest.UsageError(f"{named}{e}: the gates need the password of {files}. Run again and "
                                         f"type it, or export {env} with it first.") from None
         os.environ[env] = typed or ""  # Enter alone: a store without a password
         return
     raise pytest.UsageError(
-        f"{named}the truststore password is not set: export {env} with the password of {spec.path}. "
+        f"{named}the truststore password is not set: export {env} with the password of {files}. "
         f"It is read from the environment only, never from the command line (the variable's name is "
         f"{where} in datacenters.toml)."
     )
 
 
 def _read_stores(config: pytest.Config, cfg: Config) -> dict[str, StoreContents]:
-    """Every client's store as Python reads it, each distinct store once: a wrong path or password ends
-    the run before any test, with the client named."""
+    """Every client's store as Python reads it, each distinct store once (every file of a client that trusts
+    several together, merged into one union): a wrong path or password ends the run before any test, with the
+    client and the file named."""
     out: dict[str, StoreContents] = {}
     read: dict[StoreSpec, StoreContents] = {}
     for client in cfg.clients:
@@ -199,8 +201,8 @@ def _read_stores(config: pytest.Config, cfg: Config) -> dict[str, StoreContents]
         _password(config, client, spec)
         if spec not in read:
             try:
-                read[spec] = truststore_mod.read(spec.path, spec.password(), password_env=spec.password_env,
-                                                 env_from=_password_field(client), jsse=spec.jsse)
+                read[spec] = truststore_mod.read_files(spec.files, spec.password(), password_env=spec.password_env,
+                                                       env_from=_password_field(client), jsse=spec.jsse)
             except truststore_mod.TruststoreError as e:
                 if client.name == DEFAULT_CLIENT:
                     raise

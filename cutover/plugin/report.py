@@ -200,7 +200,7 @@ def _terminal_evidence(tr: pytest.TerminalReporter, cfg: Config, gathered: Gathe
     for name, c in ev.clients.items():
         if c.store is not None and c.store_why:
             who = f" of client {name}" if cfg.several_clients else ""
-            tr.line(printable(f"truststore{who}: {c.store.path}, {c.store_why}", 2000))
+            tr.line(printable(f"truststore{who}: {c.store.described}, {c.store_why}", 2000))
     for key, value in environment.proxy_rows(cfg).items():
         if value != environment.NO_PROXY:
             tr.line(f"{key}: {value}")

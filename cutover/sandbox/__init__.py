@@ -33,8 +33,8 @@ from cutover.sandbox.scenario import (
     RENEWAL_IN,
     ROOT_ALIAS,
     TLS_FAULT,
-    Authorities,
     ClientDraft,
+    Pod,
     SandboxError,
     Scenario,
     dc_alias,
@@ -220,7 +220,7 @@ class Sandbox:
         self.truststore_path.parent.mkdir(parents=True, exist_ok=True)
         self.truststore_path.unlink(missing_ok=True)  # keytool adds to a store that exists
         make_store(keytool, self.workdir, self.truststore_path, entries, self.env())
-        self._client = self._client_draft(next(iter(built.pods.values())).ca, keytool)
+        self._client = self._client_draft(built.pods[self.fault_id], keytool)
         _raise_open_files_limit(len(built.endpoints) + 64)
         self._dns = DNSServer(built.zone, latency=self.latency_ms / 1000)
         self._tls = TLSServer(built.endpoints, *built.default_chain, latency=self.latency_ms / 1000)
@@ -229,13 +229,25 @@ class Sandbox:
                                       forbidden=self.staging_ips, log_file=self.workdir / "proxy.log")
         self._write_config()
 
-    def _client_draft(self, ca: Authorities, keytool: Path) -> ClientDraft:
+    def _client_draft(self, fault: Pod, keytool: Path) -> ClientDraft:
         """The client's lines of the datacenters.toml, as the scenario's `client` hook leaves them; a JDK copy
-        (made once per folder: `jdk.JDKS_ENV`'s, else this sandbox's) when the client needs stores of its own JDK."""
-        path = self.truststore_path.name if self._truststore is None else self.truststore_path.as_posix()
-        draft = ClientDraft(ca, self.truststore_path, [f'path = "{path}"', f'password_env = "{PASSWORD_ENV}"'])
+        (made once per folder: `jdk.JDKS_ENV`'s, else this sandbox's) when the client needs stores of its own JDK;
+        the further files of a client that trusts several together, beside its store (so they outlive the sandbox
+        with it: a fix plan may name one)."""
+        def named(store: Path) -> str:
+            return store.name if self._truststore is None else store.as_posix()
+
+        lines = [f'path = "{named(self.truststore_path)}"', f'password_env = "{PASSWORD_ENV}"']
+        draft = ClientDraft(fault.ca, self.truststore_path, lines, fault=fault)
         if self.scenario.client is not None:
             self.scenario.client(draft)
+        if draft.union:
+            files = [self.truststore_path.with_name(f"{self.truststore_path.stem}-{name}") for name in draft.union]
+            for store, entries in zip(files, draft.union.values(), strict=True):
+                store.unlink(missing_ok=True)  # keytool adds to a store that exists
+                make_store(keytool, self.workdir, store, list(entries), self.env(), store_type="JKS")
+            draft.truststore = [f"path = {json.dumps([named(f) for f in (self.truststore_path, *files)])}",
+                                *(line for line in draft.truststore if not line.startswith("path ="))]
         if draft.jdk_stores:
             kept = os.environ.get(jdk.JDKS_ENV)
             self.java_home = jdk.copy(Path(kept) / self.scenario.name if kept else self.workdir / "jdk")

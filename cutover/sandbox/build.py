@@ -154,7 +154,7 @@ class Builder:
             self.scenario.store(draft)
         partner_ca = pki.make_root("Partner Private CA", org="Partner Corp")
         partner = pki.make_leaf(["sftp.partner.example"], partner_ca, org=draft.partner_org)
-        return [(ROOT_ALIAS, self.ca.root), ("sandbox-root-2016", self.ca.old_root),
+        return [*([(ROOT_ALIAS, self.ca.root)] if draft.root else []), ("sandbox-root-2016", self.ca.old_root),
                 *([draft.intermediate] if draft.intermediate else []), ("partner-sftp", partner), *draft.extra]
 
 

@@ -205,6 +205,7 @@ class StoreDraft:
         ca: the run's authorities.
         fault: the faulted pod, as built (its `Pod.leaf` is what its bundle announces).
         intermediate: the intermediate's entry (alias, certificate), None when the store lacks it.
+        root: whether the store holds the new root under `ROOT_ALIAS`.
         partner_org: the organization of an unrelated partner's certificate the store also holds.
         extra: entries imported last, in order.
         datacenters: the data centres the run serves.
@@ -213,6 +214,7 @@ class StoreDraft:
     ca: Authorities
     fault: Pod
     intermediate: tuple[str, pki.Issued] | None
+    root: bool = True
     partner_org: str = "Partner Corp"
     extra: list[tuple[str, pki.Issued]] = field(default_factory=list)
     datacenters: tuple[str, ...] = ()
@@ -231,6 +233,10 @@ class ClientDraft:
         jdk_stores: stores to write into the lib/security of a copy of the JDK (`cutover.sandbox.jdk`), which the
             client then runs with ([run] java_home): file name (``jssecacerts``, ``cacerts``) -> its entries
             (alias, certificate), as JKS; empty: the client runs with the JDK as installed.
+        union: further files the client trusts together with `store` (WebLogic's Demo trust): name
+            (``DemoTrust.jks``) -> its entries, written beside the store as JKS under the sandbox's password (the
+            client's one password_env opens every file); [truststore] path then lists the store, then these.
+        fault: the faulted pod, as built (its `Pod.leaf` is what its bundle announces).
     """
 
     ca: Authorities
@@ -238,6 +244,8 @@ class ClientDraft:
     truststore: list[str]
     java_options: list[str] = field(default_factory=list)
     jdk_stores: dict[str, list[tuple[str, pki.Issued]]] = field(default_factory=dict)
+    union: dict[str, list[tuple[str, pki.Issued]]] = field(default_factory=dict)
+    fault: Pod | None = None
 
 
 def _faulted(pod: Pod) -> bool:

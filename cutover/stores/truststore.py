@@ -8,7 +8,8 @@ file name, because keytool 9+ writes PKCS12 even into a file called ``x.jks``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -49,7 +50,9 @@ class StoreContents:
     """What is in the store, and who read it (the JVM, or Python when no JVM was found).
 
     For a client trusting several files together (`cutover.config.Client.union`) it is their union: `path` is
-    the first file, `union` the others, and each entry says which file holds it (`file_of`).
+    the first file, `union` the others, and each entry says which file holds it (`file_of`). `store_type` is then
+    the first file's type and `file_types` each file's, in `files` order: a keytool step on one file needs that
+    file's own type (`part`).
     """
 
     path: Path
@@ -57,6 +60,7 @@ class StoreContents:
     entries: tuple[StoreEntry, ...]
     read_by: str
     union: tuple[Path, ...] = ()
+    file_types: tuple[str, ...] = ()
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -65,6 +69,32 @@ class StoreContents:
     def file_of(self, entry: StoreEntry) -> Path:
         """The file holding `entry`: what a message or a fix plan names."""
         return entry.file or self.path
+
+    def type_of(self, path: Path) -> str:
+        """The type of one of `files` (keytool's -storetype for a step on it)."""
+        types = dict(zip(self.files, self.file_types, strict=False))
+        return types.get(Path(path), self.store_type)
+
+    def part(self, path: Path) -> StoreContents:
+        """One file of a union as a store of its own: its entries and type. A store plan is decided per file,
+        since keytool changes one file at a time; for a single-file store, itself."""
+        if not self.union:
+            return self
+        path = Path(path)
+        return StoreContents(path, self.type_of(path), tuple(e for e in self.entries if self.file_of(e) == path),
+                             self.read_by)
+
+    def holding(self, alias: str) -> tuple[StoreEntry, ...]:
+        """Every entry under `alias`, in every file (a union may hold one alias in several files)."""
+        return tuple(e for e in self.entries if e.alias == alias.lower())
+
+    @property
+    def described(self) -> str:
+        """The store as a person names it: its file, or its files (each with its type) for a union."""
+        if not self.union:
+            return str(self.path)
+        return " + ".join(f"{f} ({t})" for f, t in zip(self.files, self.file_types or (self.store_type,) * len(
+            self.files), strict=False))
 
     @property
     def java_entries(self) -> tuple[StoreEntry, ...]:
@@ -132,6 +162,45 @@ def read(path: Path, password: str | None, *, password_env: str | None = None,
                                   f"incorrect). Set {variable} to the store's password.") from None
         raise TruststoreError(f"truststore {path} ({e.kind}) is password-protected but no password was given: "
                               f"set {variable} to it; Java would silently see no entries.") from None
+
+
+def read_files(paths: Sequence[Path], password: str | None, *, password_env: str | None = None,
+               path_from: str = "[truststore] path (or --truststore)",
+               env_from: str = "[truststore] password_env", jsse: bool = False) -> StoreContents:
+    """Read the files a client trusts together (`cutover.config.Client.store_files`) as one union (`union`).
+
+    Each file is opened as `read` opens a single store, with the one `password`: the client has one password_env,
+    and it applies to every file that needs a password. With none (password_env = ""), each file is opened as Java
+    opens a store given no password, as the probe does: a JKS is read whole without its integrity checked, a
+    PKCS12 whose certificates are encrypted shows none. That is how files with different passwords of their own
+    are judged together (WebLogic's DemoTrust.jks and a JDK's cacerts). An error names the file and that it is
+    one of the list.
+    """
+    if len(paths) == 1:
+        return read(paths[0], password, password_env=password_env, path_from=path_from, env_from=env_from, jsse=jsse)
+    parts = []
+    for path in paths:
+        try:
+            parts.append(read(path, password, password_env=password_env, path_from=path_from, env_from=env_from,
+                              jsse=jsse or password is None))
+        except TruststoreError as e:
+            raise TruststoreError(
+                f"{e} (It is one of the {len(paths)} files the client trusts together, {', '.join(map(str, paths))}: "
+                "each is opened with the client's one password, so every file that has a password must have that "
+                "one; or set password_env = \"\" for the client to open every file as Java opens one given no "
+                "password.)") from None
+    return merged(parts)
+
+
+def merged(parts: Sequence[StoreContents]) -> StoreContents:
+    """One union of stores read one file each: every entry keeps the file that holds it (`StoreEntry.file`).
+    Sorted by alias, then by the file's place in the list, so that `by_alias` finds the first file's first."""
+    order = {p.path: n for n, p in enumerate(parts)}
+    entries = sorted((replace(e, file=p.path) for p in parts for e in p.entries),
+                     key=lambda e: (e.alias, order[e.file] if e.file is not None else 0))
+    first = parts[0]
+    return StoreContents(first.path, first.store_type, tuple(entries), first.read_by,
+                         union=tuple(p.path for p in parts[1:]), file_types=tuple(p.store_type for p in parts))
 
 
 def _read(path: Path, password: str | None, path_from: str, jsse: bool = False) -> StoreContents:

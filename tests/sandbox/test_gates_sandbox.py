@@ -111,6 +111,10 @@ PLANS: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {
     "https-protocols": [("local", POD)],
     "https-cipher-suites": [("local", POD)],
     "no-sni": [("local", POD)],
+    # A client trusting two files together: what neither holds is imported into the first of its list; a pinned
+    # leaf is deleted from the file that holds it (test_a_union_s_plan_names_the_file_to_change).
+    "union-root-in-neither": [("import", (("aliases_present", ALL), ("chain_trusted", "pod")))] * 2,
+    "union-leaf-in-second": [("delete", (("no_lb_cert", "dc"),))],
 }
 
 
@@ -202,6 +206,12 @@ def test_each_fault_fails_exactly_its_gates(pytester: pytest.Pytester, scenario:
         assert re.fullmatch(r"keytool -importcert -trustcacerts -alias oracle-us2-root "
                             r"-file \S+-certs/[a-z0-9]+-root\.pem -keystore \S+-truststore\.jks -storetype PKCS12 "
                             r"-storepass:env CUTOVER_SANDBOX_PASSWORD -noprompt", step["command"]), step["command"]
+    if scenario.startswith("union-"):  # the file each step changes: the first of the list, or the leaf's
+        first, demo = doc["clients"]["default"]["truststore_files"]
+        assert demo.endswith("-DemoTrust.jks") and doc["truststores"]["default"]["files"][1]["type"] == "JKS"
+        want = demo if scenario == "union-leaf-in-second" else first
+        assert {(s["store"], s["store_type"]) for s in doc["fix_plan"]} == {(want, "JKS" if want == demo else "PKCS12")}
+        assert all(f" -keystore {want} " in s["command"] for s in doc["fix_plan"]), doc["fix_plan"]
     if scenario == "silent-dc":  # the data centre fails alone, within its timeout
         assert "TLS handshake timed out after 2000 ms" in run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
         assert "timed out after 2s" in run.messages[("new_cert_staged", f"{FAULT_DC}/{FAULT_POD}")]
@@ -261,6 +271,18 @@ def test_without_a_jvm_the_verdict_is_loudly_approximate(pytester: pytest.Pytest
     message = run.messages[("chain_trusted", f"{FAULT_DC}/{FAULT_POD}")]
     assert "approximate: no JVM" in message and "no bin/java" in message
     assert "APPROXIMATE engine" in run.output
+
+
+def test_without_a_jvm_a_union_takes_its_anchors_from_every_file(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The approximate engine judges a client trusting two files on both: the root in the second file passes, in
+    neither fails, as the JVM decides (test_each_fault_fails_exactly_its_gates)."""
+    no_jdk = tmp_path / "not-a-jdk"
+    no_jdk.mkdir()
+    for scenario, failed in (("union-root-in-second", set()), ("union-root-in-neither", expected_failures(
+            "union-root-in-neither", [FAULT_DC], PODS[:1]))):
+        run = run_gates(pytester, "--sandbox", scenario, "--dc", FAULT_DC, "--sandbox-pods", "1", "--java-home",
+                        str(no_jdk))
+        assert "APPROXIMATE engine" in run.output and run.failed == failed, run.output
 
 
 def test_without_a_jvm_options_it_cannot_apply_are_not_judged_never_passed(pytester: pytest.Pytester,

@@ -1,4 +1,5 @@
-"""The client as it really runs (`Scenario.client`): the store its JDK's JSSE picks, the options its JVM applies.
+"""The client as it really runs (`Scenario.client`): the store its JDK's JSSE picks, the options its JVM applies,
+the several files a runtime trusts together (WebLogic's Demo trust: DemoTrust.jks and the JDK's cacerts).
 
 Each is the client's own, so it fails the gates of every pod (``pods``) or every data centre's store gate
 (``all``); the suite's tests run them on one data centre and one pod. The JDK scenarios run the client's JVM from
@@ -10,11 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cutover.sandbox import pki
-from cutover.sandbox.scenario import INTERMEDIATE_ALIAS, PASSWORD_ENV, ROOT_ALIAS, ClientDraft, Scenario
+from cutover.sandbox.scenario import (
+    INTERMEDIATE_ALIAS,
+    PASSWORD_ENV,
+    ROOT_ALIAS,
+    ClientDraft,
+    Scenario,
+    StoreDraft,
+)
 
 #: A suite the sandbox's edge (an ECDSA key) cannot serve: RSA key exchange.
 RSA_SUITE = "TLS_RSA_WITH_AES_128_GCM_SHA256"
 CLIENT_FAULT = (("chain_trusted", "pods"),)
+#: The second file of a client that trusts two together, as WebLogic's Demo trust reads one.
+DEMO_TRUST = "DemoTrust.jks"
 #: A store the client's JVM reads that holds none of the provider's CAs fails every pod and every store gate.
 NO_ANCHOR = (("aliases_present", "all"), ("chain_trusted", "pods"))
 
@@ -48,6 +58,36 @@ def _store_by_option_no_password(draft: ClientDraft) -> None:
     draft.java_options = [f"-Djavax.net.ssl.trustStore={draft.store}"]
 
 
+def _without_provider_cas(draft: StoreDraft) -> None:
+    """The client's own file (the first of its list) holds none of the provider's CAs."""
+    draft.root, draft.intermediate = False, None
+
+
+def _trusts_demo_file(*entries: Callable[[ClientDraft], tuple[str, pki.Issued]]) -> Callable[[ClientDraft], None]:
+    """The client trusts its store and a DemoTrust.jks together, which holds `entries`."""
+    def plant(draft: ClientDraft) -> None:
+        draft.union = {DEMO_TRUST: [entry(draft) for entry in entries]}
+
+    return plant
+
+
+def _root(draft: ClientDraft) -> tuple[str, pki.Issued]:
+    return ROOT_ALIAS, draft.ca.root
+
+
+def _inter(draft: ClientDraft) -> tuple[str, pki.Issued]:
+    return INTERMEDIATE_ALIAS, draft.ca.inter
+
+
+def _someone(draft: ClientDraft) -> tuple[str, pki.Issued]:
+    return "someone-elses-root", pki.make_root("Someone Else's Root CA", org="Somebody Else")
+
+
+def _pinned(draft: ClientDraft) -> tuple[str, pki.Issued]:
+    assert draft.fault is not None, "the sandbox gives every client hook the faulted pod"
+    return f"{draft.fault.dc}-lb-cert", draft.fault.leaf
+
+
 def _options(*options: str) -> Callable[[ClientDraft], None]:
     def plant(draft: ClientDraft) -> None:
         draft.java_options = list(options)
@@ -78,3 +118,16 @@ HTTPS_CIPHER_SUITES = Scenario(
 NO_SNI = Scenario(
     "no-sni", "the client sends no SNI (-Djsse.enableSNIExtension=false): the edge serves it its default certificate",
     CLIENT_FAULT, "this client sends no SNI", client=_options("-Djsse.enableSNIExtension=false"))
+UNION_ROOT_IN_SECOND = Scenario(
+    "union-root-in-second", "the client trusts two files together (WebLogic's Demo trust): its own holds none of "
+    "the provider's CAs, the second (DemoTrust.jks) holds them, so the client is ready", (),
+    "the 2 files the client's truststore lists, trusted together", store=_without_provider_cas,
+    client=_trusts_demo_file(_root, _inter))
+UNION_ROOT_IN_NEITHER = Scenario(
+    "union-root-in-neither", "the client trusts two files together, and neither holds the provider's CAs: the fix "
+    "imports them into the first file of its list", NO_ANCHOR, "(in none of its files)",
+    store=_without_provider_cas, client=_trusts_demo_file(_someone))
+UNION_LEAF_IN_SECOND = Scenario(
+    "union-leaf-in-second", "the client trusts two files together, and the second (DemoTrust.jks) holds the "
+    "provider's server certificate, pinned", (("no_lb_cert", "dc"),), f"-{DEMO_TRUST} (",
+    client=_trusts_demo_file(_pinned))
