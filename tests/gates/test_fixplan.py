@@ -186,3 +186,37 @@ def test_imports_name_the_certificate_files_written_beside_the_report() -> None:
     # skipped with exit 0); the password is still asked, and never written.
     assert commands(verdict.actions)[0].endswith("-noprompt") and "-noprompt" not in commands(verdict.actions)[1]
     assert "storepass" not in " ".join(commands(verdict.actions))
+
+
+def _no_path_gate(store_fix: tuple[Action, ...]) -> GateVerdict:
+    """chain_trusted on a pod whose staging chain the JVM finds no path for (the store lacks the bundle's CAs)."""
+    from cutover.config import Target
+    from cutover.evidence import PodEvidence, PodTrust
+    from cutover.gates.chain_trusted import chain_trusted
+    from cutover.judge.wire import TrustVerdict
+    from cutover.net.dns import StagingEvidence
+    from cutover.net.tls import ChainFetch
+
+    host, ip = "acme.fa.us2.oraclecloud.com", "127.20.0.1"
+    pod = PodEvidence(Target("us2", "acme", host, 443, None, 5.0), StagingEvidence(host, staging_ips=(ip,)),
+                      (ChainFetch(ip, 443, host),), ())
+    verdict = TrustVerdict("us2/acme", ip, False, "PKIX path building failed: unable to find valid certification "
+                           "path to requested target", failure="no_trust_path")
+    return chain_trusted(pod, PodTrust((verdict,), production=()), store_fix=store_fix)
+
+
+def test_a_pod_run_without_store_gates_still_plans_the_import_the_store_lacks() -> None:
+    """--pod or -k selects no aliases_present: chain_trusted names the store plan's imports itself, so the plan
+    imports the missing CA instead of sending the person to the provider; with nothing to import, the provider."""
+    imports = (on_store("import", "issuing-ca"), on_store("import", "root", sha="CD" * 32))
+    gate = _no_path_gate((*imports, on_store("delete", "us2-lb-cert")))
+    assert not gate.ok and gate.actions == imports  # a delete of the plan fixes no path: not named here
+    steps = plan([failed("chain_trusted", "us2/acme", *gate.actions, sr="3-9")])
+    assert [(s.action.kind, s.action.alias, s.fixes) for s in steps] == [
+        ("import", "issuing-ca", (("chain_trusted", "us2/acme"),)),
+        ("import", "root", (("chain_trusted", "us2/acme"),))]
+    # The whole run: aliases_present names the same two steps, which merge.
+    both = plan([failed("chain_trusted", "us2/acme", *gate.actions), failed("aliases_present", "us2", *imports)])
+    assert [len(s.fixes) for s in both] == [2, 2]
+    [provider] = plan([failed("chain_trusted", "us2/acme", *_no_path_gate(()).actions, sr="3-9")])
+    assert provider.action.kind == PROVIDER and provider.sr == "3-9"
