@@ -9,7 +9,17 @@ from collections.abc import Iterable, Sequence
 from cutover.base.instants import format_instant, parse_instant
 from cutover.evidence import PodEvidence, PodTrust
 from cutover.gates.fixplan import PROVIDER, TRUST_PATH, Action
-from cutover.gates.remedies import FIX_PROXY, RUN_JVM, SERVE_LASTING, SERVE_STAGED, hint, staging_action, verdict_action
+from cutover.gates.remedies import (
+    FIX_PROXY,
+    RUN_JVM,
+    SERVE_ACCEPTED,
+    SERVE_LASTING,
+    SERVE_STAGED,
+    hint,
+    own_settings_action,
+    staging_action,
+    verdict_action,
+)
 from cutover.gates.verdict import GateVerdict, failed
 from cutover.history.phases import CUT_OVER, ROLLING, Phase
 from cutover.judge.python import CANNOT_JUDGE
@@ -157,7 +167,7 @@ def _warnings(pod: PodEvidence, trust: PodTrust, shared: Sequence[str], producti
 
 def chain_trusted(pod: PodEvidence, trust: PodTrust, engine_note: str | None = None,
                   at: dt.datetime | None = None, phase: Phase | None = None,
-                  store_fix: Sequence[Action] = ()) -> GateVerdict:
+                  store_fix: Sequence[Action] = (), java_options: Sequence[str] = ()) -> GateVerdict:
     """One client's verdicts (`trust`) on one pod: its JVM trusts the chain at every true staging address (the
     new chain) and at production (what it gets today, which after the cutover is the new chain), judged on the
     network evidence `pod`. Never a pass on a chain that was not seen.
@@ -165,7 +175,9 @@ def chain_trusted(pod: PodEvidence, trust: PodTrust, engine_note: str | None = N
     `store_fix`: the store plan's imports of this data centre's CAs (`cutover.gates.storeplan.StorePlan.on` its
     aliases), empty when the store holds them. A chain the JVM finds no path for is then fixed by them, and this
     gate names them itself rather than leave it to aliases_present: a run that selects pods (``--pod``, ``-k``) has
-    no store gate, and its plan would otherwise send the person to the provider for a CA missing from their store."""
+    no store gate, and its plan would otherwise send the person to the provider for a CA missing from their store.
+    `java_options`: the client's; a chain its JVM rejects under security settings of its own is first theirs to
+    check (`cutover.gates.remedies.own_settings_action`), then the provider's."""
     t, st = pod.target, pod.staging
     prefix = f"[{engine_note}] " if engine_note else ""
     judged = f" (judged at {format_instant(at)})" if at else ""  # as given: a millisecond can decide
@@ -191,6 +203,9 @@ def chain_trusted(pod: PodEvidence, trust: PodTrust, engine_note: str | None = N
         imports = [a for a in store_fix if a.kind in ("import", "changealias")]
         if imports:
             actions = [b for a in actions for b in (imports if a.kind == TRUST_PATH else (a,))]
+        own = own_settings_action(java_options)
+        if own is not None and any(a.kind == PROVIDER and a.text == SERVE_ACCEPTED for a in actions):
+            actions.insert(0, own)
         return failed(prefix + " ".join(parts), *dict.fromkeys(actions))
     judge = _judge((*staging, *production))
     later = _later_failures(pod, trust, shared, prefix, judge, judged)

@@ -98,6 +98,21 @@ _ROUTES: tuple[tuple[frozenset[str], Action], ...] = (
     (frozenset({"timeout", "refused", "unreachable", "reset"}), Action("network", OPEN_PATH)),
 )
 _REJECTED = Action(PROVIDER, SERVE_ACCEPTED)
+#: The -D options by which a client changes what its JVM accepts (algorithm constraints, security properties, TLS
+#: settings): with one of them, a chain its JVM rejects may be the client's own doing, not the provider's.
+SECURITY_SETTINGS = ("-Djava.security.", "-Djdk.certpath.", "-Djdk.tls.", "-Djdk.security.", "-Dsun.security.",
+                     "-Dcom.sun.security.")
+
+
+def own_settings_action(java_options: Iterable[str]) -> Action | None:
+    """What to check first when the JVM rejects a chain and the client sets its own security settings: which of
+    the two refuses it (the client's settings or the provider's chain) only a run without them tells."""
+    own = [o.partition("=")[0] for o in java_options if o.startswith(SECURITY_SETTINGS)]
+    if not own:
+        return None
+    return Action("local", f"check the client's own security settings ({', '.join(dict.fromkeys(own))}): they change "
+                           "what its JVM accepts and may be what refuses this chain; a run with the client's JDK "
+                           "without them tells whether the chain is the provider's to change")
 #: What Python's chain fetch may meet after its tunnel through a proxy opened: with the proxy in the path,
 #: the fetch lays these at the proxy's door. (The JVM's verdicts through a proxy do not: a handshake the
 #: JVM finished through a tunnel is judged on its own kind, as it always was.)

@@ -188,8 +188,10 @@ def test_imports_name_the_certificate_files_written_beside_the_report() -> None:
     assert "storepass" not in " ".join(commands(verdict.actions))
 
 
-def _no_path_gate(store_fix: tuple[Action, ...]) -> GateVerdict:
-    """chain_trusted on a pod whose staging chain the JVM finds no path for (the store lacks the bundle's CAs)."""
+def _no_path_gate(store_fix: tuple[Action, ...], failure: str = "no_trust_path",
+                  java_options: tuple[str, ...] = ()) -> GateVerdict:
+    """chain_trusted on a pod whose staging chain the JVM finds no path for (the store lacks the bundle's CAs), or
+    rejects for another reason (`failure`)."""
     from cutover.config import Target
     from cutover.evidence import PodEvidence, PodTrust
     from cutover.gates.chain_trusted import chain_trusted
@@ -201,8 +203,8 @@ def _no_path_gate(store_fix: tuple[Action, ...]) -> GateVerdict:
     pod = PodEvidence(Target("us2", "acme", host, 443, None, 5.0), StagingEvidence(host, staging_ips=(ip,)),
                       (ChainFetch(ip, 443, host),), ())
     verdict = TrustVerdict("us2/acme", ip, False, "PKIX path building failed: unable to find valid certification "
-                           "path to requested target", failure="no_trust_path")
-    return chain_trusted(pod, PodTrust((verdict,), production=()), store_fix=store_fix)
+                           "path to requested target", failure=failure)  # type: ignore[arg-type]
+    return chain_trusted(pod, PodTrust((verdict,), production=()), store_fix=store_fix, java_options=java_options)
 
 
 def test_a_pod_run_without_store_gates_still_plans_the_import_the_store_lacks() -> None:
@@ -220,3 +222,16 @@ def test_a_pod_run_without_store_gates_still_plans_the_import_the_store_lacks() 
     assert [len(s.fixes) for s in both] == [2, 2]
     [provider] = plan([failed("chain_trusted", "us2/acme", *_no_path_gate(()).actions, sr="3-9")])
     assert provider.action.kind == PROVIDER and provider.sr == "3-9"
+
+
+def test_a_chain_rejected_under_the_clients_own_security_settings_is_theirs_to_check_first() -> None:
+    """-Djava.security.properties or jdk.certpath.* change what the JVM accepts: a rejection may be the client's own
+    doing, so the plan says so before the provider's step (which stays: only a run without them tells)."""
+    options = ("-Djava.security.properties=/opt/app/tls.props", "-Dhttps.protocols=TLSv1.2",
+               "-Djdk.certpath.disabledAlgorithms=EC keySize < 384")
+    gate = _no_path_gate((), "rejected", options)
+    assert [a.kind for a in gate.actions] == ["local", PROVIDER]
+    assert "-Djava.security.properties, -Djdk.certpath.disabledAlgorithms" in gate.actions[0].text
+    assert [a.kind for a in _no_path_gate((), "rejected").actions] == [PROVIDER]
+    # A missing CA is the store's, whatever the settings: no such step there.
+    assert [a.kind for a in _no_path_gate((on_store("import", "root"),), java_options=options).actions] == ["import"]
