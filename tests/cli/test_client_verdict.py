@@ -3,6 +3,10 @@ HttpsURLConnection client, tests/judge/Client.java, told to stay alive so that i
 sandbox's staging address, one with its store's password from an @argfile, one without (its encrypted PKCS12
 then holds no anchor); each is read with --pid into one datacenters file, and the gates' chain_trusted for
 each client equals what that JVM got. Both JVMs are always killed.
+
+Slow tier: test_client_oracle.py covers the same in make test (a store by JAVA_TOOL_OPTIONS and refused HTTPS
+options, by --pid, on one JDK) and every case on every JDK in the slow tier; this one stays as the first, plainest
+statement of the claim.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from tests.cli.test_client_pid import JAVA
 from tests.conftest import ROOT, run_gates
 from tests.plugin.test_clients import clients_toml
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 DC, POD = "us2", "acme"
 #: The oracle of tests/judge/test_real_client.py, told to stay alive after its verdict so that it can be read (--pid).
