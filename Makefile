@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= good
 # One test worker more than the cores: a third of a worker's time is spent waiting (on a child pytest's JVM, a
-# sandbox's timeouts, a browser), and an extra worker fills it: make test 10:21 -> 7:23 on 2 cores.
+# sandbox's timeouts, a browser), and an extra worker fills it: make test 10:21 -> 7:23 on 2 cores. Two extra do not:
+# pytest 8:25 with 3 workers, 8:54 with 4 (issue 36's 917 tests, a quiet machine).
 WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 # Two installs: what a gate run needs (demo, sandbox, scenarios), and the [dev] extra our own tests need
 # (test, lint, soak, docs, bench) on top of it. A user trying the demo gets no browser driver or linter.

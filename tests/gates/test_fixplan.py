@@ -10,6 +10,7 @@ from cutover.config import KNOWN_DATACENTERS
 from cutover.gates.fixplan import PROVIDER, TRUST_PATH, Action, Step, keytool_args, plan, with_files
 from cutover.gates.outcomes import Record
 from cutover.gates.verdict import GateVerdict, with_cert_files
+from cutover.judge.reasons import VerdictFailure
 from cutover.outputs.fixtext import command, commands, fixes_text, plan_json, plan_lines, sentence
 
 STORE = "/stores/client truststore.jks"  # a space: the command must quote it
@@ -188,7 +189,7 @@ def test_imports_name_the_certificate_files_written_beside_the_report() -> None:
     assert "storepass" not in " ".join(commands(verdict.actions))
 
 
-def _no_path_gate(store_fix: tuple[Action, ...], failure: str = "no_trust_path",
+def _no_path_gate(store_fix: tuple[Action, ...], failure: VerdictFailure = "no_trust_path",
                   java_options: tuple[str, ...] = ()) -> GateVerdict:
     """chain_trusted on a pod whose staging chain the JVM finds no path for (the store lacks the bundle's CAs), or
     rejects for another reason (`failure`)."""
@@ -203,7 +204,7 @@ def _no_path_gate(store_fix: tuple[Action, ...], failure: str = "no_trust_path",
     pod = PodEvidence(Target("us2", "acme", host, 443, None, 5.0), StagingEvidence(host, staging_ips=(ip,)),
                       (ChainFetch(ip, 443, host),), ())
     verdict = TrustVerdict("us2/acme", ip, False, "PKIX path building failed: unable to find valid certification "
-                           "path to requested target", failure=failure)  # type: ignore[arg-type]
+                           "path to requested target", failure=failure)
     return chain_trusted(pod, PodTrust((verdict,), production=()), store_fix=store_fix, java_options=java_options)
 
 
