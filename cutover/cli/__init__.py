@@ -10,6 +10,7 @@ input; every error is one paragraph naming the file.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,6 +62,24 @@ def _client_parser(sub: argparse._SubParsersAction) -> None:
                     help="add the table to this datacenters.toml (refused when the name exists; checked by loading)")
 
 
+#: The commands whose code lives in a module of their own: (the usage error it raises, how its message starts).
+_COMMANDS = {"client": ("ReadError", "cutover client: "), "init": ("InitError", ""),
+             "prepare": ("PrepareError", "cutover prepare: ")}
+
+
+def _command(args: argparse.Namespace) -> int:
+    """Run `args.command` from its own module, loaded only when it runs (the others' start-up stays as it was);
+    its usage error is one paragraph on stderr and exit code BAD_INPUT, never a traceback. init's messages name
+    the command themselves."""
+    error, prefix = _COMMANDS[args.command]
+    module = importlib.import_module(f"cutover.cli.{args.command}")
+    try:
+        return int(module.main(args))
+    except getattr(module, error) as e:
+        print(f"{prefix}{printable(str(e), 4000, keep=chr(10))}", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # The `cutover` script and `python -m cutover` are the same program; --help names the one that ran.
     prog = "python -m cutover" if Path(sys.argv[0]).name == "__main__.py" else "cutover"
@@ -86,30 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _init_parser(sub)
     _client_parser(sub)
     args = p.parse_args(argv)
-    if args.command == "client":
-        from cutover.cli import client, client_read  # as init below
-
-        try:
-            return client.main(args)
-        except client_read.ReadError as e:
-            print(f"cutover client: {printable(str(e), 4000, keep=chr(10))}", file=sys.stderr)
-            return exit_codes.BAD_INPUT
-    if args.command == "init":
-        from cutover.cli import init  # each command's code loads only when it runs (start-up of the others)
-
-        try:
-            return init.main(args)
-        except init.InitError as e:
-            print(printable(str(e), 4000, keep=chr(10)), file=sys.stderr)
-            return 2
-    if args.command == "prepare":
-        from cutover.cli import prepare  # as init above
-
-        try:
-            return prepare.main(args)
-        except prepare.PrepareError as e:
-            print(f"cutover prepare: {printable(str(e), 4000, keep=chr(10))}", file=sys.stderr)
-            return exit_codes.BAD_INPUT
+    if args.command in _COMMANDS:
+        return _command(args)
     if args.command == "truststore":
         return cmd_truststore(args.path, args.password_env, args.json)
     return cmd_bundle(args.path, args.json)

@@ -36,17 +36,11 @@ import pytest
 from cutover.cli import main as cli_main
 from cutover.config import load
 from cutover.sandbox import pki
+from tests.cli.test_client_read import HEAD  # the datacenters file a table is written into
 from tests.conftest import ROOT, make_store
 
 SECRET = "WlsTru5t-s3cret"
 NS = "http://xmlns.oracle.com/weblogic/domain"
-HEAD = """[defaults]
-app = "fa"
-hostname = "{pod}.{app}.{dc}.oraclecloud.com"
-
-[datacenters.us2]
-pods = ["abcd"]
-"""
 # A 12c setDomainEnv.sh, cut to the lines that matter: JAVA_HOME is chosen by shell logic, which is not run.
 SET_DOMAIN_ENV = """#!/bin/sh
 # WARNING: This file is created by the Configuration Wizard.
