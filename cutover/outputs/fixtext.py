@@ -12,6 +12,7 @@ import shlex
 from collections.abc import Iterable, Sequence
 
 from cutover.gates.fixplan import INVESTIGATE, PROVIDER, STORE_KINDS, Action, Step, keytool_args
+from cutover.stores.links import link_words
 
 
 def quote_args(args: Iterable[str]) -> str:
@@ -97,9 +98,10 @@ def plan_json(steps: Sequence[Step]) -> list[dict[str, object]]:
 
 
 def stores_of(steps: Sequence[Step]) -> list[str]:
-    """The stores the plan's keytool commands change, each once: ``/path/store.jks (PKCS12)``."""
-    return list(dict.fromkeys(f"{s.action.store} ({s.action.store_type or 'PKCS12'})"
-                              for s in steps if command(s.action)))
+    """The stores the plan's keytool commands change, each once: ``/path/store.jks (PKCS12)``, and where a symbolic
+    link stands between, the file keytool really changes and the other JDKs that read it as their cacerts."""
+    return list(dict.fromkeys(f"{s.action.store} ({s.action.store_type or 'PKCS12'}){link_words(s.action.store)}"
+                              for s in steps if command(s.action) and s.action.store))
 
 
 def password_vars(steps: Sequence[Step]) -> list[str]:
