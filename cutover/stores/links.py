@@ -66,6 +66,6 @@ def link_words(store: str | Path, jvm_dirs: tuple[Path, ...] = JVM_DIRS) -> str:
     if link is None:
         return ""
     them = "that JDK" if len(link.jdks) == 1 else "those JDKs"
-    shared = (f", which is also the cacerts of {', '.join(link.jdks)}: what the plan imports or deletes there, every "
-              f"program on {them} that trusts its cacerts gains or loses too" if link.jdks else "")
+    shared = (f", which is also the cacerts of {', '.join(link.jdks)}: programs on {them} that read its cacerts see "
+              "every change the plan makes there" if link.jdks else "")
     return f", reached through a symbolic link: keytool changes {link.target}{shared}"

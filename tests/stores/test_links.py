@@ -39,8 +39,8 @@ def test_a_linked_cacerts_names_its_target_and_the_other_jdks_sharing_it(tmp_pat
     assert via_alias is not None and via_alias.jdks == (str(jvm / "java-8"), str(jvm / "temurin-25"))
     words = link_words(jvm / "java-17" / "lib" / "security" / "cacerts", (jvm,))
     assert words == (f", reached through a symbolic link: keytool changes {shared}, which is also the cacerts of "
-                     f"{jvm / 'java-8'}, {jvm / 'temurin-25'}: what the plan imports or deletes there, every "
-                     "program on those JDKs that trusts its cacerts gains or loses too")
+                     f"{jvm / 'java-8'}, {jvm / 'temurin-25'}: programs on those JDKs that read its cacerts see "
+                     "every change the plan makes there")
 
 
 def test_a_plain_file_a_missing_one_and_a_lone_link_say_nothing_or_only_the_target(tmp_path: Path) -> None:
