@@ -197,7 +197,8 @@ def from_weblogic_domain(folder: Path, server: str | None) -> Found:
              "exactly.")
     java_home, where = domain.java_home if domain.java_home else (None, "")
     return Found(f"the WebLogic domain {domain.folder}, server {domain.server.name}", java_home, domain.options,
-                 domain.folder, notes, f"{where} ({client_weblogic.VERIFY})" if where else "",
+                 domain.folder, notes, where if not where or where.endswith(client_weblogic.BY_NODE_MANAGER)
+                 else f"{where} ({client_weblogic.VERIFY})",
                  client_weblogic.trust(domain))
 
 

@@ -47,6 +47,8 @@ STANDARD_PASS = "weblogic.security.JavaStandardTrustKeyStorePassPhrase"
 IGNORE_HOSTNAME = "weblogic.security.SSL.ignoreHostnameVerification"
 HOSTNAME_VERIFIER = "weblogic.security.SSL.hostnameVerifier"
 VERIFY = "shell logic not evaluated: verify"
+#: How a value read from config.xml for Node Manager's start is qualified: it needs checking, but not for shell logic.
+BY_NODE_MANAGER = "used when Node Manager starts it: verify"
 _OPTION = re.compile(r"""(?<![\w$])-D([A-Za-z_][\w.\-]*)(?:=("[^"]*"|'[^']*'|[^\s"';`)]*))?""")
 _ASSIGN = re.compile(r"""^\s*(?:export\s+)?([A-Za-z_]\w*)=("[^"]*"|'[^']*'|[^\s;]*)\s*(?:;.*)?$""")
 _VAR = re.compile(r"\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
@@ -63,12 +65,14 @@ class Server:
             names only, ssl/hostname-verification-ignored, ssl/hostname-verifier) by element name; passphrases
             are kept as ``"set"``, never their value.
         arguments: its ``<server-start><arguments>``, the options Node Manager starts it with.
+        java_home: its ``<server-start><java-home>``, the JDK Node Manager starts it with; "" when unset.
     """
 
     name: str
     key_stores: str
     fields: dict[str, str]
     arguments: str
+    java_home: str = ""
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,8 @@ def choose_server(domain: Path, servers: list[ET.Element], wanted: str | None) -
             fields[f"ssl/{tag}"] = value
     start = _child(element, "server-start")
     arguments = (_text(start, "arguments") or "") if start is not None else ""
-    return Server(names[servers.index(element)], key_stores, fields, arguments)
+    java_home = (_text(start, "java-home") or "") if start is not None else ""
+    return Server(names[servers.index(element)], key_stores, fields, arguments, java_home=java_home)
 
 
 def _expand(value: str, known: dict[str, str]) -> str:
@@ -238,6 +243,12 @@ def read_domain(domain: Path, server_name: str | None) -> Domain:
         notes.append(f"Node Manager starts servers with JAVA_HOME={node_manager[0]} ({node_manager[1]}), the start "
                      f"scripts with {java_home[0] if java_home else 'none'}: verify how {server.name} is started.")
         java_home = java_home or node_manager
+    where = f"{config} <server-start><java-home> of {server.name}"
+    if server.java_home and java_home is None:
+        java_home = (Path(server.java_home), f"{where}, {BY_NODE_MANAGER}")
+    elif server.java_home and java_home is not None and Path(server.java_home) != java_home[0]:
+        notes.append(f"{where} is {server.java_home}, the JDK Node Manager starts it with; the start scripts give "
+                     f"{java_home[0]}: verify how {server.name} is started.")
     seen: dict[str, set[str]] = {}
     for o in options:
         seen.setdefault(o.name, set()).add(o.value)
@@ -270,9 +281,10 @@ def cacerts(domain: Domain, mode: str) -> Path:
     it under jre/, later JDKs under lib/."""
     if domain.java_home is None:
         raise ReadError(f"--weblogic-domain {domain.folder}: server {domain.server.name!r} trusts the JDK's cacerts "
-                        f"({mode}), and no script of the domain sets JAVA_HOME ({', '.join(SCRIPTS)}), so cutover "
-                        "cannot tell which JDK's. Read the running server with --pid PID instead, or set JAVA_HOME "
-                        "in bin/setDomainEnv.sh as the server's start does.")
+                        f"({mode}), and neither a script of the domain ({', '.join(SCRIPTS)}) nor its "
+                        "<server-start><java-home> sets JAVA_HOME, so cutover cannot tell which JDK's. Read the "
+                        "running server with --pid PID instead, or set JAVA_HOME in bin/setDomainEnv.sh as the "
+                        "server's start does.")
     home, where = domain.java_home
     candidates = (home / "jre" / "lib" / "security" / "cacerts", home / "lib" / "security" / "cacerts")
     for path in candidates:

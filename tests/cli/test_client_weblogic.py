@@ -252,7 +252,7 @@ def test_several_servers_need_server_and_the_error_lists_them(tmp_path: Path, st
         "</server></domain>"), r"no script of the domain sets -Dweblogic\.security\.TrustKeyStore=CustomTrust.*"
      r"The -Djavax\.net\.ssl\.trustStore the domain sets \(.*setDomainEnv\.sh:18 .*\) is not it"),
     (lambda d: (d / "bin" / "setDomainEnv.sh").write_text("# no JAVA_HOME here\n"),
-     r"no script of the domain sets JAVA_HOME"),
+     r"neither a script of the domain .* nor its <server-start><java-home> sets JAVA_HOME"),
     (lambda d: (d / "config" / "config.xml").write_text(
         f'<domain xmlns="{NS}"><security-configuration><use-kss-for-demo>true</use-kss-for-demo>'
         "</security-configuration><server><name>s</name></server></domain>"), r"kss://system/trust, not a file"),
@@ -290,3 +290,29 @@ def test_a_jdk_8_keeps_cacerts_under_jre_and_disagreements_are_said(tmp_path: Pa
     assert "Node Manager starts servers with JAVA_HOME=/usr/java/jdk1.8.0_202" in out
     assert f"{domain / 'bin' / 'setNMJavaHome.sh'}:1" in out
     assert "-Dweblogic.security.TrustKeyStore=DemoTrust" in out and "expects it to agree" in out
+
+
+def test_a_java_home_in_server_start_is_taken_when_no_script_sets_one_and_said_when_it_differs(
+        tmp_path: Path, stores: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """<server-start><java-home> is the JDK Node Manager starts the server with (the domain schema's ServerStart
+    JavaHome): the JDK when no script sets JAVA_HOME, a note to verify when the scripts set another."""
+    jdk = tmp_path / "jdk-17"
+    inner = ("    <key-stores>CustomIdentityAndJavaStandardTrust</key-stores>\n"
+             f"    <server-start>\n      <java-home>{jdk}</java-home>\n    </server-start>\n")
+    domain = make_domain(tmp_path, stores, server("soa_server1", inner))
+    (domain / "bin" / "setDomainEnv.sh").write_text(f'WL_HOME="{tmp_path / "wlserver"}"\n')
+    code, out, err = client(domain, capsys=capsys)
+    assert code == 0, err
+    assert f'truststore = "{jdk / "lib" / "security" / "cacerts"}"' in out, out
+    assert re.search(rf'java_home = "{re.escape(str(jdk))}"  # .*config\.xml <server-start><java-home> of soa_server1, '
+                     r"used when Node Manager starts it: verify\n", out), out
+    assert "the start scripts give" not in out  # no second JDK to tell apart
+    (tmp_path / "other").mkdir()
+    other = make_domain(tmp_path / "other", stores, server("soa_server1", inner.replace(str(jdk), "/opt/jdk-21")))
+    code, out, err = client(other, capsys=capsys)
+    assert code == 0, err
+    assert f'truststore = "{tmp_path / "other" / "jdk-17" / "lib" / "security" / "cacerts"}"' in out, out
+    assert "<server-start><java-home> of soa_server1 is /opt/jdk-21, the JDK Node Manager starts it with; the start " \
+        f"scripts give {tmp_path / 'other' / 'jdk-17'}: verify how soa_server1 is started." in " ".join(
+            line.lstrip("# ") for line in out.splitlines()), out
+
