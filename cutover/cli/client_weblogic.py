@@ -37,6 +37,8 @@ KEY_STORES = (DEMO, JAVA_STANDARD, CUSTOM, COMMAND_LINE)
 SCRIPTS = ("bin/setDomainEnv.sh", "bin/setUserOverrides.sh", "bin/startWebLogic.sh")
 #: Where a Node Manager that starts the server takes its JDK from (12c domains write it there).
 NM_JAVA_HOME = "bin/setNMJavaHome.sh"
+#: The per-domain Node Manager's settings: its JavaHome starts a server that names no JDK of its own.
+NM_PROPERTIES = "nodemanager/nodemanager.properties"
 #: The command-line properties WebLogic reads for its trust before config.xml (its "pre-MBean" trust settings).
 TRUSTED_CA = "weblogic.security.SSL.trustedCAKeyStore"
 TRUST_KEY_STORE = "weblogic.security.TrustKeyStore"
@@ -213,6 +215,21 @@ def read_scripts(domain: Path) -> tuple[list[Option], dict[str, list[tuple[str, 
     return options, assigned
 
 
+def _nm_properties(domain: Path) -> tuple[Path, str] | None:
+    """JavaHome from the domain's nodemanager.properties (a Java properties file: ``\\:`` and ``\\\\`` unescaped),
+    with its file:line; None when the file or the key is absent."""
+    path = domain / NM_PROPERTIES
+    try:
+        lines = path.read_text(encoding="latin-1").splitlines()
+    except OSError:
+        return None
+    for n, line in enumerate(lines, 1):
+        m = re.match(r"\s*JavaHome\s*[=:]\s*(.*?)\s*$", line)
+        if m and m.group(1):
+            return Path(re.sub(r"\\(.)", r"\1", m.group(1))), f"{path}:{n}"
+    return None
+
+
 def _home(assigned: dict[str, list[tuple[str, str]]], var: str, notes: list[str],
           files: tuple[str, ...] = SCRIPTS) -> tuple[Path, str] | None:
     """The last value a script gives `var` that is a whole path (an empty or ``${...}`` one is a branch not taken),
@@ -238,7 +255,7 @@ def read_domain(domain: Path, server_name: str | None) -> Domain:
                     for m in _OPTION.finditer(server.arguments)]
     notes: list[str] = []
     java_home = _home(assigned, "JAVA_HOME", notes)
-    node_manager = _home(assigned, "JAVA_HOME", [], (NM_JAVA_HOME,))
+    node_manager = _home(assigned, "JAVA_HOME", [], (NM_JAVA_HOME,)) or _nm_properties(domain)
     if node_manager is not None and (java_home is None or node_manager[0] != java_home[0]):
         notes.append(f"Node Manager starts servers with JAVA_HOME={node_manager[0]} ({node_manager[1]}), the start "
                      f"scripts with {java_home[0] if java_home else 'none'}: verify how {server.name} is started.")

@@ -316,3 +316,21 @@ def test_a_java_home_in_server_start_is_taken_when_no_script_sets_one_and_said_w
         f"scripts give {tmp_path / 'other' / 'jdk-17'}: verify how soa_server1 is started." in " ".join(
             line.lstrip("# ") for line in out.splitlines()), out
 
+
+
+def test_the_node_manager_s_java_home_in_nodemanager_properties_is_said_when_it_differs(
+        tmp_path: Path, stores: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """The per-domain Node Manager's nodemanager.properties JavaHome (Oracle's "Reviewing nodemanager.properties":
+    the JDK it starts a server with that names none) is said, as setNMJavaHome.sh's is, with its file:line."""
+    domain = make_domain(tmp_path, stores, server("soa_server1"))
+    (domain / "nodemanager").mkdir()
+    (domain / "nodemanager" / "nodemanager.properties").write_text(
+        "#Node manager properties\nDomainsFile=/u01/domains/soa_domain/nodemanager/nodemanager.domains\n"
+        "JavaHome=/usr/java/jdk1.8.0_202\nStartScriptEnabled=true\n")
+    code, out, err = client(domain, capsys=capsys)
+    assert code == 0, err
+    said = " ".join(line.lstrip("# ") for line in out.splitlines())
+    assert "Node Manager starts servers with JAVA_HOME=/usr/java/jdk1.8.0_202 " \
+        f"({domain / 'nodemanager' / 'nodemanager.properties'}:3), the start scripts with " \
+        f"{tmp_path / 'jdk-17'}: verify how soa_server1 is started." in said, out
+    assert f'truststore = ["{tmp_path / "jdk-17" / "lib" / "security" / "cacerts"}", ' in out, out  # the scripts' JDK
