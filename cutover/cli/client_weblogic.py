@@ -255,7 +255,7 @@ def read_domain(domain: Path, server_name: str | None) -> Domain:
                     for m in _OPTION.finditer(server.arguments)]
     notes: list[str] = []
     java_home = _home(assigned, "JAVA_HOME", notes)
-    node_manager = _home(assigned, "JAVA_HOME", [], (NM_JAVA_HOME,)) or _nm_properties(domain)
+    node_manager = _nm_properties(domain) or _home(assigned, "JAVA_HOME", [], (NM_JAVA_HOME,))
     if node_manager is not None and (java_home is None or node_manager[0] != java_home[0]):
         notes.append(f"Node Manager starts servers with JAVA_HOME={node_manager[0]} ({node_manager[1]}), the start "
                      f"scripts with {java_home[0] if java_home else 'none'}: verify how {server.name} is started.")
