@@ -49,7 +49,7 @@ STANDARD_PASS = "weblogic.security.JavaStandardTrustKeyStorePassPhrase"
 IGNORE_HOSTNAME = "weblogic.security.SSL.ignoreHostnameVerification"
 HOSTNAME_VERIFIER = "weblogic.security.SSL.hostnameVerifier"
 VERIFY = "shell logic not evaluated: verify"
-#: How a value read from config.xml for Node Manager's start is qualified: it needs checking, but not for shell logic.
+#: How a JDK read from where Node Manager takes it is qualified: whether Node Manager starts the server is to check.
 BY_NODE_MANAGER = "used when Node Manager starts it: verify"
 _OPTION = re.compile(r"""(?<![\w$])-D([A-Za-z_][\w.\-]*)(?:=("[^"]*"|'[^']*'|[^\s"';`)]*))?""")
 _ASSIGN = re.compile(r"""^\s*(?:export\s+)?([A-Za-z_]\w*)=("[^"]*"|'[^']*'|[^\s;]*)\s*(?:;.*)?$""")
@@ -255,17 +255,14 @@ def read_domain(domain: Path, server_name: str | None) -> Domain:
                     for m in _OPTION.finditer(server.arguments)]
     notes: list[str] = []
     java_home = _home(assigned, "JAVA_HOME", notes)
-    node_manager = _nm_properties(domain) or _home(assigned, "JAVA_HOME", [], (NM_JAVA_HOME,))
+    # Node Manager's JDK for this server, most specific first: the server's own, then the one it gives a server
+    # naming none, then the one it runs on itself.
+    own = (Path(server.java_home), f"{config} <server-start><java-home> of {server.name}") if server.java_home else None
+    node_manager = own or _nm_properties(domain) or _home(assigned, "JAVA_HOME", [], (NM_JAVA_HOME,))
     if node_manager is not None and (java_home is None or node_manager[0] != java_home[0]):
-        notes.append(f"Node Manager starts servers with JAVA_HOME={node_manager[0]} ({node_manager[1]}), the start "
-                     f"scripts with {java_home[0] if java_home else 'none'}: verify how {server.name} is started.")
-        java_home = java_home or node_manager
-    where = f"{config} <server-start><java-home> of {server.name}"
-    if server.java_home and java_home is None:
-        java_home = (Path(server.java_home), f"{where}, {BY_NODE_MANAGER}")
-    elif server.java_home and java_home is not None and Path(server.java_home) != java_home[0]:
-        notes.append(f"{where} is {server.java_home}, the JDK Node Manager starts it with; the start scripts give "
-                     f"{java_home[0]}: verify how {server.name} is started.")
+        notes.append(f"Node Manager starts {server.name} with JAVA_HOME={node_manager[0]} ({node_manager[1]}), the "
+                     f"start scripts with {java_home[0] if java_home else 'none'}: verify how it is started.")
+        java_home = java_home or (node_manager[0], f"{node_manager[1]}, {BY_NODE_MANAGER}")
     seen: dict[str, set[str]] = {}
     for o in options:
         seen.setdefault(o.name, set()).add(o.value)

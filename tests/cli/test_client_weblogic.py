@@ -287,7 +287,7 @@ def test_a_jdk_8_keeps_cacerts_under_jre_and_disagreements_are_said(tmp_path: Pa
     code, out, err = client(domain, capsys=capsys)
     assert code == 0, err
     assert f'truststore = "{jdk / "jre" / "lib" / "security" / "cacerts"}"' in out
-    assert "Node Manager starts servers with JAVA_HOME=/usr/java/jdk1.8.0_202" in out
+    assert "Node Manager starts osb_server1 with JAVA_HOME=/usr/java/jdk1.8.0_202" in out
     assert f"{domain / 'bin' / 'setNMJavaHome.sh'}:1" in out
     assert "-Dweblogic.security.TrustKeyStore=DemoTrust" in out and "expects it to agree" in out
 
@@ -295,27 +295,31 @@ def test_a_jdk_8_keeps_cacerts_under_jre_and_disagreements_are_said(tmp_path: Pa
 def test_a_java_home_in_server_start_is_taken_when_no_script_sets_one_and_said_when_it_differs(
         tmp_path: Path, stores: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     """<server-start><java-home> is the JDK Node Manager starts the server with (the domain schema's ServerStart
-    JavaHome): the JDK when no script sets JAVA_HOME, a note to verify when the scripts set another."""
+    JavaHome), before nodemanager.properties' (for a server naming none): the JDK when no script sets JAVA_HOME,
+    said either way."""
     jdk = tmp_path / "jdk-17"
     inner = ("    <key-stores>CustomIdentityAndJavaStandardTrust</key-stores>\n"
              f"    <server-start>\n      <java-home>{jdk}</java-home>\n    </server-start>\n")
     domain = make_domain(tmp_path, stores, server("soa_server1", inner))
     (domain / "bin" / "setDomainEnv.sh").write_text(f'WL_HOME="{tmp_path / "wlserver"}"\n')
+    (domain / "nodemanager").mkdir()
+    (domain / "nodemanager" / "nodemanager.properties").write_text("JavaHome=/usr/java/jdk1.8.0_202\n")
     code, out, err = client(domain, capsys=capsys)
     assert code == 0, err
     assert f'truststore = "{jdk / "lib" / "security" / "cacerts"}"' in out, out
     assert re.search(rf'java_home = "{re.escape(str(jdk))}"  # .*config\.xml <server-start><java-home> of soa_server1, '
                      r"used when Node Manager starts it: verify\n", out), out
-    assert "the start scripts give" not in out  # no second JDK to tell apart
+    assert "Node Manager starts soa_server1 with JAVA_HOME=" f"{jdk} ({domain / 'config' / 'config.xml'} " \
+        "<server-start><java-home> of soa_server1), the start scripts with none: verify how it is started." in " ".join(
+            line.lstrip("# ") for line in out.splitlines()), out
     (tmp_path / "other").mkdir()
     other = make_domain(tmp_path / "other", stores, server("soa_server1", inner.replace(str(jdk), "/opt/jdk-21")))
     code, out, err = client(other, capsys=capsys)
     assert code == 0, err
     assert f'truststore = "{tmp_path / "other" / "jdk-17" / "lib" / "security" / "cacerts"}"' in out, out
-    assert "<server-start><java-home> of soa_server1 is /opt/jdk-21, the JDK Node Manager starts it with; the start " \
-        f"scripts give {tmp_path / 'other' / 'jdk-17'}: verify how soa_server1 is started." in " ".join(
-            line.lstrip("# ") for line in out.splitlines()), out
-
+    assert "Node Manager starts soa_server1 with JAVA_HOME=/opt/jdk-21 (" f"{other / 'config' / 'config.xml'} " \
+        f"<server-start><java-home> of soa_server1), the start scripts with {tmp_path / 'other' / 'jdk-17'}: verify " \
+        "how it is started." in " ".join(line.lstrip("# ") for line in out.splitlines()), out
 
 
 def test_the_node_manager_s_java_home_in_nodemanager_properties_is_said_when_it_differs(
@@ -330,7 +334,7 @@ def test_the_node_manager_s_java_home_in_nodemanager_properties_is_said_when_it_
     code, out, err = client(domain, capsys=capsys)
     assert code == 0, err
     said = " ".join(line.lstrip("# ") for line in out.splitlines())
-    assert "Node Manager starts servers with JAVA_HOME=/usr/java/jdk1.8.0_202 " \
+    assert "Node Manager starts soa_server1 with JAVA_HOME=/usr/java/jdk1.8.0_202 " \
         f"({domain / 'nodemanager' / 'nodemanager.properties'}:3), the start scripts with " \
-        f"{tmp_path / 'jdk-17'}: verify how soa_server1 is started." in said, out
+        f"{tmp_path / 'jdk-17'}: verify how it is started." in said, out
     assert f'truststore = ["{tmp_path / "jdk-17" / "lib" / "security" / "cacerts"}", ' in out, out  # the scripts' JDK
