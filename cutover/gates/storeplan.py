@@ -204,11 +204,11 @@ def _decide_union(store: StoreContents, wanted: Sequence[Want], pinned: Iterable
     """A union's steps, file by file (keytool changes one file at a time): what no file holds is imported into
     the first (the one its owner changes); a pinned leaf is deleted from the file holding it, and only a leaf (an
     alias may name a CA in another file)."""
-    pinned = tuple(pinned)
+    pinned_aliases = {a.lower() for a in pinned}
     actions: list[Action] = []
     for n, path in enumerate(store.files):
         part = store.part(path)
-        leaves = {e.alias for e in part.trusted if e.alias in {a.lower() for a in pinned} and e.cert is not None
+        leaves = {e.alias for e in part.trusted if e.alias in pinned_aliases and e.cert is not None
                   and not e.cert.is_ca}
         mine = [w for w in wanted if not held(store, w)] if n == 0 else []
         actions += decide(part, mine, leaves, today, password_env).actions

@@ -21,7 +21,7 @@ from cutover.base.certs import CertInfo
 from cutover.config.proxy import Proxy
 from cutover.judge.reasons import VerdictFailure, failure_of
 from cutover.net.tunnel import describe, hostport
-from cutover.stores.truststore import StoreContents, StoreEntry
+from cutover.stores.truststore import StoreContents, StoreEntry, in_union_order
 
 
 @dataclass(frozen=True)
@@ -286,10 +286,10 @@ def parse_result(java: Path, store_files: Sequence[Sequence[Path]], lines: Seque
         if store_types[n] is not None and (len(store_files[n]) == 1 or store_errors[n] is None):  # a union with
             # one file unread is not what the runtime trusts: it is not listed as if it were
             files = tuple(store_files[n])
-            store = StoreContents(files[0], str(store_types[n]), tuple(sorted(entries[n], key=lambda e: (
-                e.alias, files.index(e.file) if e.file is not None else 0))), f"the JVM ({jvm.label})",
-                union=files[1:], file_types=tuple(file_types[n].get(k, "?") for k in range(len(files)))
-                if len(files) > 1 else ())
+            store = StoreContents(files[0], str(store_types[n]), in_union_order(entries[n], files),
+                                  f"the JVM ({jvm.label})", union=files[1:],
+                                  file_types=tuple(file_types[n].get(k, "?") for k in range(len(files)))
+                                  if len(files) > 1 else ())
         results.append(StoreResult(store, store_errors[n], verdicts[n]))
     return ProbeResult(jvm, tuple(results))
 

@@ -8,7 +8,7 @@ file name, because keytool 9+ writes PKCS12 even into a file called ``x.jks``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -195,12 +195,19 @@ def read_files(paths: Sequence[Path], password: str | None, *, password_env: str
 def merged(parts: Sequence[StoreContents]) -> StoreContents:
     """One union of stores read one file each: every entry keeps the file that holds it (`StoreEntry.file`).
     Sorted by alias, then by the file's place in the list, so that `by_alias` finds the first file's first."""
-    order = {p.path: n for n, p in enumerate(parts)}
-    entries = sorted((replace(e, file=p.path) for p in parts for e in p.entries),
-                     key=lambda e: (e.alias, order[e.file] if e.file is not None else 0))
+    entries = in_union_order((replace(e, file=p.path) for p in parts for e in p.entries), [p.path for p in parts])
     first = parts[0]
-    return StoreContents(first.path, first.store_type, tuple(entries), first.read_by,
+    return StoreContents(first.path, first.store_type, entries, first.read_by,
                          union=tuple(p.path for p in parts[1:]), file_types=tuple(p.store_type for p in parts))
+
+
+def in_union_order(entries: Iterable[StoreEntry], files: Sequence[Path]) -> tuple[StoreEntry, ...]:
+    """Entries sorted by alias, then by their file's place in `files` (an entry with no file: the first's), so
+    that `StoreContents.by_alias` finds the first file's entry first, whoever read the store (Python or the JVM)."""
+    order: dict[Path, int] = {}
+    for n, f in enumerate(files):
+        order.setdefault(Path(f), n)  # a file listed twice keeps its first place
+    return tuple(sorted(entries, key=lambda e: (e.alias, order[e.file] if e.file is not None else 0)))
 
 
 def _read(path: Path, password: str | None, path_from: str, jsse: bool = False) -> StoreContents:

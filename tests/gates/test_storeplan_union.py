@@ -63,12 +63,17 @@ def test_a_root_only_the_second_file_holds_passes_naming_the_file() -> None:
     assert storeplan.plans(alone, run_of(world, stores)[1])["c0"].actions != ()
 
 
-def test_a_root_in_no_file_is_imported_into_the_first() -> None:
+def first_file_lacks_us2_root(demo: Mapping[str, CertInfo]) -> tuple[Config, Evidence]:
+    """One client trusting its own file, which lacks us2's root, and DemoTrust.jks holding `demo`."""
     world = one_client()
     stores = world.good_stores()
     del stores["/stores/client0.jks"]["oracle-us2-root"]
-    stores[DEMO] = {"someone": cert("Someone Root", "Someone Root", ca=True)}
-    config, evidence = union_run(world, stores, {0: ("/stores/client0.jks", DEMO)})
+    stores[DEMO] = dict(demo)
+    return union_run(world, stores, {0: ("/stores/client0.jks", DEMO)})
+
+
+def test_a_root_in_no_file_is_imported_into_the_first() -> None:
+    config, evidence = first_file_lacks_us2_root({"someone": cert("Someone Root", "Someone Root", ca=True)})
     [step] = fixplan.plan(store_failures(config, evidence))
     assert (step.action.kind, step.action.store, step.action.alias) == ("import", "/stores/client0.jks",
                                                                           "oracle-us2-root")
@@ -79,11 +84,7 @@ def test_a_root_in_no_file_is_imported_into_the_first() -> None:
 
 
 def test_a_wrong_certificate_in_the_second_file_is_left_and_the_first_file_gets_the_import() -> None:
-    world = one_client()
-    stores = world.good_stores()
-    del stores["/stores/client0.jks"]["oracle-us2-root"]
-    stores[DEMO] = {"oracle-us2-root": cert("Other CA", "Other CA", ca=True)}
-    config, evidence = union_run(world, stores, {0: ("/stores/client0.jks", DEMO)})
+    config, evidence = first_file_lacks_us2_root({"oracle-us2-root": cert("Other CA", "Other CA", ca=True)})
     [step] = fixplan.plan(store_failures(config, evidence))
     assert (step.action.kind, step.action.store) == ("import", "/stores/client0.jks")
     [failure] = store_failures(config, evidence)
